@@ -1,0 +1,49 @@
+# On-call Shift. Two commands do all the set-up: `make drill` runs the shift, `make test` passes the tests.
+# Each creates .venv/ on first use from the pinned requirements.lock, so outputs match on every machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ARGS ?=
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+
+.PHONY: drill test test-fast lab notebooks lock clean help
+help:
+	@echo "make drill      run the whole on-call shift and print its story (ARGS='--seed 3 --break errors')"
+	@echo "make test       run the unit tests and every notebook under nbval"
+	@echo "make lab        open JupyterLab on the notebooks (loopback only)"
+	@echo "make notebooks  re-execute the notebooks so their stored outputs are what the code prints today"
+	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs the package registry)"
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+# The gate's verdict is the drill's exit status (1 = red); only bad input (2) or an internal error (3) fails make.
+drill: $(STAMP)
+	@$(VENV)/bin/oncall drill $(ARGS); status=$$?; [ $$status -le 1 ]
+
+test: $(STAMP)
+	$(PY) -m pytest $(NBVAL) tests notebooks
+
+test-fast: $(STAMP)
+	$(PY) -m pytest tests
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter-lab --ip=127.0.0.1 --no-browser $(ROOT_FLAG) --notebook-dir=notebooks
+
+notebooks: $(STAMP)
+	cd notebooks && ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.timeout=600 *.ipynb
+
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check '.[course]'
+	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^oncall' > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,149 @@
+"""The command line, the package's public face (DESIGN.md). Exit status: 0 green, 1 a verdict of no,
+2 bad input (one line naming the file and field), 3 an internal error (the traceback only with --debug)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from .errors import BadInput
+
+EXIT_OK, EXIT_NO, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2 (no usage dump)."""
+
+    def error(self, message: str):
+        raise BadInput("command line", None, message)
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise BadInput("--seed", None, f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise BadInput("--seed", None, f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .scenario import BREAK_MODES
+
+    parser = _Parser(prog="oncall", description="Run one on-call shift for a simulated AI service.")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    for name, help_text in (("drill", "run the whole shift and print its numbered story"),
+                            ("gate", "run the shift and print the eval gate's scorecard")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--scenario", default="bad-deploy", help="a scenario NAME in data/scenarios/ or a PATH")
+        p.add_argument("--seed", type=str, default=None, help="random seed (default: the scenario's)")
+        p.add_argument("--break", dest="break_mode", default="none", help=f"one of {', '.join(BREAK_MODES)}")
+        p.add_argument("--json", action="store_true", help="print the scorecard as JSON")
+        if name == "drill":
+            p.add_argument("--out", default=None, help="write the run's artifacts into this folder")
+            p.add_argument("--no-fold", action="store_true", help="print every event, no folding")
+    sub.add_parser("scenarios", help="list the scenarios")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except BadInput as exc:
+        print(f"oncall: {exc.line()}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # an internal error: one line, the traceback only with --debug
+        if debug:
+            traceback.print_exc()
+        print(f"oncall: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _dispatch(args) -> int:
+    if args.command == "scenarios":
+        from .scenario import list_scenarios
+
+        for name, title in list_scenarios():
+            print(f"{name:<20} {title}")
+        return EXIT_OK
+    return _run(args)
+
+
+def _run(args) -> int:
+    from .scenario import BREAK_MODES, load_scenario
+
+    if args.break_mode not in BREAK_MODES:
+        raise BadInput("--break", None, f"expected one of {', '.join(BREAK_MODES)}, got {args.break_mode!r}")
+    seed = _seed(args.seed) if args.seed is not None else None
+    out = Path(args.out) if getattr(args, "out", None) else None
+    if out is not None:
+        _check_out(out)
+    scenario = load_scenario(args.scenario)
+    scenario.check_break_mode(args.break_mode)
+
+    from .shift import run_shift, scorecard
+    from .story import header, story_lines, verdict_lines
+
+    record = run_shift(scenario, seed, args.break_mode)
+    card = scorecard(record)
+    if out is not None:
+        write_artifacts(record, card, out)
+    if args.json:
+        print(json.dumps(card, indent=2))
+    elif args.command == "gate":
+        for c in card["checks"]:
+            print(f"{'PASS' if c['passed'] else 'FAIL'}  {c['name']:<26} {c['detail']}")
+        print(verdict_lines(card)[-1])
+    else:
+        lines = header(scenario, record.seed, args.break_mode) + story_lines(record.trace.events,
+                                                                             fold=not args.no_fold)
+        print("\n".join(lines + verdict_lines(card)))
+    return EXIT_OK if card["passed"] else EXIT_NO
+
+
+def _check_out(out: Path) -> None:
+    """--out must be a new folder or one an earlier run wrote (it holds trace.jsonl); never a file."""
+    if out.exists() and not out.is_dir():
+        raise BadInput("--out", None, f"{out} is a file; expected a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "trace.jsonl").is_file():
+        raise BadInput("--out", None, f"{out} is not empty and holds no earlier run (no trace.jsonl); choose another folder")
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise BadInput("--out", None, f"{parent} does not exist")
+
+
+def write_artifacts(record, card: dict, out: Path) -> None:
+    """Write the run into a temporary folder beside ``out``, then move it into place in one step."""
+    files = {"trace.jsonl": record.trace.to_jsonl(), "scorecard.json": json.dumps(card, indent=2) + "\n"}
+    files.update(record.artifacts)
+    parent = out.resolve().parent
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    try:
+        for name, text in files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        old = None
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=parent))
+            os.rename(out, old / out.name)
+        os.rename(tmp, out)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,42 @@
+"""Where the course's data lives, and how a NAME or a PATH on the command line resolves (DESIGN.md)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import BadInput
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_PATH_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".csv", ".md")
+
+
+def is_path(value: str) -> bool:
+    """A value with a path separator or a data-file ending is a PATH, read where it is; anything else is a NAME."""
+    return "/" in value or "\\" in value or value.endswith(_PATH_SUFFIXES)
+
+
+def resolve(value: str, folder: str, option: str, suffix: str = ".yaml") -> Path:
+    """Resolve a NAME inside ``data/<folder>/`` or a PATH where it is.
+
+    Raises BadInput (naming ``option``) when the file does not exist; a NAME with a path
+    separator cannot reach outside ``data/`` because it is read as a PATH instead.
+    """
+    if not value or value in {".", ".."}:
+        raise BadInput(option, None, f"expected a name from data/{folder}/ or a path to a {suffix} file, got {value!r}")
+    if is_path(value):
+        path = Path(value)
+        if not path.is_file():
+            raise BadInput(str(path), None, "no such file")
+        return path
+    path = DATA_DIR / folder / f"{value}{suffix}"
+    if not path.is_file():
+        known = sorted(p.stem for p in (DATA_DIR / folder).glob(f"*{suffix}"))
+        raise BadInput(option, None, f"no {folder[:-1] if folder.endswith('s') else folder} named {value!r}; expected one of {', '.join(known)}")
+    return path
+
+
+def display(path: Path) -> str:
+    """A path as a learner would type it: relative to the course folder when inside it, else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(DATA_DIR.parent))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,68 @@
+"""The incident record and the shift record: the one set of objects every phase reads and adds to."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from .scenario import Release, Scenario
+from .service.catalog import Catalog
+from .trace import Trace
+
+
+@dataclass
+class Incident:
+    """One incident: ids, state changes with timestamps, linked alerts and tickets, and the actions taken."""
+
+    id: str
+    title: str
+    opened_at: datetime
+    service: str
+    severity: str | None = None
+    commander: str | None = None
+    state: str = "opened"
+    state_changes: list[tuple[datetime, str]] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+    tickets: list[str] = field(default_factory=list)
+    actions: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.state_changes:
+            self.state_changes.append((self.opened_at, self.state))
+
+    def transition(self, when: datetime, state: str) -> None:
+        """Move to ``state`` (acknowledged, mitigated, resolved) at ``when``; time never goes backwards."""
+        if self.state_changes and when < self.state_changes[-1][0]:
+            raise ValueError(f"{self.id}: {state} at {when} is before {self.state_changes[-1][1]}")
+        self.state = state
+        self.state_changes.append((when, state))
+
+    def time_of(self, state: str) -> datetime | None:
+        return next((t for t, s in self.state_changes if s == state), None)
+
+
+@dataclass
+class ShiftRecord:
+    """Everything the shift produced so far; phases read it and add to it."""
+
+    scenario: Scenario
+    seed: int
+    break_mode: str
+    catalog: Catalog
+    slos: dict                                   # name -> SLO
+    releases: dict[str, Release]                 # version -> config, every release that served
+    plan: object                                 # service.simulate.ServingPlan
+    minutes: pd.DataFrame | None = None          # long frame: one row per (minute, release)
+    service: pd.DataFrame | None = None          # counts summed over releases, indexed by minute
+    trace: Trace = field(default_factory=Trace)
+    incidents: dict[str, Incident] = field(default_factory=dict)
+    phases_run: list[str] = field(default_factory=list)
+    phases_skipped: dict[str, str] = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    checks: list = field(default_factory=list)
+    artifacts: dict[str, str] = field(default_factory=dict)  # file name -> text, written by --out
+
+    @property
+    def bad_deploy_at(self) -> datetime:
+        return self.scenario.releases.bad.deployed_at

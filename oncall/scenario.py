@@ -1,0 +1,249 @@
+"""Scenarios are data: ``data/scenarios/NAME.yaml`` fixes everything the shift's story depends on.
+
+The schema is the pydantic model below (field docs are in the README); ``load_scenario`` turns any problem
+into one BadInput line naming the file, the field and what was expected.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import BadInput
+from .paths import DATA_DIR, display, resolve
+
+BREAK_MODES = ("none", "errors", "latency", "quality", "skip-canary", "no-mitigation")
+SEVERITIES = ("SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5")
+# Every gate check a scenario may name; which phase owns each is in oncall/checks.py.
+CHECK_NAMES = (
+    "page_fired", "storm_collapsed", "ticket_linked", "runbook_followed", "sli_recovered",
+    "budget_within_limit", "postmortem_complete", "regression_case_red_green", "canary_promoted_on_pass",
+    "same_incident",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Shift(_Strict):
+    start: datetime
+    length_h: float = Field(gt=0, le=48)
+
+    @field_validator("start")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("expected a UTC time with a zone, like 2026-11-26T22:00:00Z")
+        return value.astimezone(timezone.utc)
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(hours=self.length_h)
+
+    @property
+    def minutes(self) -> int:
+        return int(round(self.length_h * 60))
+
+
+class Traffic(_Strict):
+    peak_rpm: float = Field(gt=0)
+    trough_rpm: float = Field(ge=0)
+    peak_hour_utc: float = Field(ge=0, lt=24)
+    min_rpm_at_deploy: float = Field(ge=0, default=0)
+    min_rpm_at_canary: float = Field(ge=0, default=0)
+    low_traffic_lesson: bool = False
+
+    def rpm_at(self, when: datetime) -> float:
+        """Expected requests per minute at ``when``: a daily cosine between trough and peak."""
+        hour = when.hour + when.minute / 60 + when.second / 3600
+        phase = math.cos(2 * math.pi * (hour - self.peak_hour_utc) / 24)
+        return self.trough_rpm + (self.peak_rpm - self.trough_rpm) * (1 + phase) / 2
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.trough_rpm > self.peak_rpm:
+            raise ValueError("trough_rpm: expected at most peak_rpm")
+        return self
+
+
+class Index(_Strict):
+    nightly_build_utc: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    last_build: datetime
+    build_fails_from: datetime | None = None
+
+
+class Release(_Strict):
+    version: str = Field(min_length=1)
+    deployed_at: datetime | None = None
+    model: str
+    prompt: str
+    tool_schema: str
+    index: str = "kb-live"
+
+    def with_overrides(self, overrides: dict) -> "Release":
+        return self.model_copy(update=overrides)
+
+    def config(self) -> dict:
+        """The release's config, as the trace and the postmortem show it."""
+        return {"model": self.model, "prompt": self.prompt, "tool_schema": self.tool_schema, "index": self.index}
+
+
+class Releases(_Strict):
+    last_good: Release
+    bad: Release
+    fix: Release
+
+
+class FixOverrides(_Strict):
+    model: str | None = None
+    prompt: str | None = None
+    tool_schema: str | None = None
+    index: str | None = None
+
+
+class OnCallChoices(_Strict):
+    mitigate: bool = True
+    skip_canary: bool = False
+
+
+class BreakMode(_Strict):
+    description: str
+    fix_overrides: FixOverrides = FixOverrides()
+    on_call: OnCallChoices = OnCallChoices()
+    must_fail: list[str] = Field(min_length=1)
+
+
+class Scenario(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    description: str = ""
+    seed: int = Field(ge=0, default=0)
+    shift: Shift
+    traffic: Traffic
+    index: Index
+    releases: Releases
+    canary_at: datetime
+    slos: list[str] = Field(min_length=1)
+    runbook: str
+    expected_severity: Literal["SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5"]
+    budget_limit_pct: float = Field(gt=0, le=100)
+    checks: list[str] = Field(min_length=1)
+    break_modes: dict[str, BreakMode] = {}
+
+    @model_validator(mode="after")
+    def _story_holds(self):
+        start, end = self.shift.start, self.shift.end
+        deploy = self.releases.bad.deployed_at
+        if deploy is None:
+            raise ValueError("releases.bad.deployed_at: expected the time the bad release ships")
+        if not start <= deploy < end:
+            raise ValueError(f"releases.bad.deployed_at: expected a time inside the shift ({_iso(start)} to {_iso(end)})")
+        good = self.releases.last_good.deployed_at
+        if good is None or good >= deploy:
+            raise ValueError("releases.last_good.deployed_at: expected a time before the bad deploy")
+        if not deploy < self.canary_at < end:
+            raise ValueError(f"canary_at: expected a time after the bad deploy and before the shift ends ({_iso(end)})")
+        for field, when, floor in (("min_rpm_at_deploy", deploy, self.traffic.min_rpm_at_deploy),
+                                   ("min_rpm_at_canary", self.canary_at, self.traffic.min_rpm_at_canary)):
+            rpm = self.traffic.rpm_at(when)
+            if rpm < floor and not self.traffic.low_traffic_lesson:
+                raise ValueError(f"traffic.{field}: the traffic shape gives {rpm:.0f} rpm there, below {floor:g}")
+        unknown = [c for c in self.checks if c not in CHECK_NAMES]
+        if unknown:
+            raise ValueError(f"checks: unknown check {unknown[0]!r}; expected some of {', '.join(CHECK_NAMES)}")
+        for mode, spec in self.break_modes.items():
+            if mode not in BREAK_MODES or mode == "none":
+                raise ValueError(f"break_modes.{mode}: expected one of {', '.join(BREAK_MODES[1:])}")
+            stray = [c for c in spec.must_fail if c not in self.checks]
+            if stray:
+                raise ValueError(f"break_modes.{mode}.must_fail: {stray[0]!r} is not one of this scenario's checks")
+        return self
+
+    def fix_release(self, mode: str = "none") -> Release:
+        """The fix as it ships under a break mode (the mode changes only its config)."""
+        if mode == "none":
+            return self.releases.fix
+        overrides = self.break_modes[mode].fix_overrides.model_dump(exclude_none=True)
+        return self.releases.fix.with_overrides(overrides)
+
+    def on_call(self, mode: str = "none") -> OnCallChoices:
+        return OnCallChoices() if mode == "none" else self.break_modes[mode].on_call
+
+    def check_break_mode(self, mode: str) -> None:
+        if mode != "none" and mode not in self.break_modes:
+            supported = ", ".join(["none", *self.break_modes])
+            raise BadInput("--break", None, f"scenario {self.name} does not support {mode!r}; expected one of {supported}")
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _first_error(exc: ValidationError) -> tuple[str, str]:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        return loc, "unknown field"
+    if err["type"] == "missing":
+        return loc, "missing"
+    if ": " in msg and not loc:
+        loc, msg = msg.split(": ", 1)
+    if "input" in err and err["type"] not in ("model_type",) and not isinstance(err["input"], dict):
+        msg = f"{msg} (got {err['input']!r})"
+    return loc or None, msg
+
+
+def load_scenario(name_or_path: str | Path, catalog=None) -> Scenario:
+    """Load and validate a scenario by NAME (inside data/scenarios/) or PATH; BadInput on any problem."""
+    path = resolve(str(name_or_path), "scenarios", "--scenario")
+    where = display(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise BadInput(where, None, f"not valid YAML ({first})") from None
+    if not isinstance(doc, dict):
+        raise BadInput(where, None, f"expected a mapping of scenario fields, got {type(doc).__name__}")
+    try:
+        scenario = Scenario.model_validate(doc)
+    except ValidationError as exc:
+        field, msg = _first_error(exc)
+        raise BadInput(where, field, msg) from None
+    from .service.catalog import load_catalog  # the catalog names what a release may pick
+
+    catalog = catalog or load_catalog()
+    for role in ("last_good", "bad", "fix"):
+        _check_release(getattr(scenario.releases, role), catalog, where, f"releases.{role}")
+    for mode, spec in scenario.break_modes.items():
+        release = scenario.releases.fix.with_overrides(spec.fix_overrides.model_dump(exclude_none=True))
+        _check_release(release, catalog, where, f"break_modes.{mode}.fix_overrides")
+    for i, slo in enumerate(scenario.slos):
+        if not (DATA_DIR / "slos" / f"{slo}.yaml").is_file():
+            raise BadInput(where, f"slos[{i}]", f"no SLO named {slo!r} in data/slos/")
+    return scenario
+
+
+def _check_release(release: Release, catalog, where: str, field: str) -> None:
+    for key, table in (("model", catalog.models), ("prompt", catalog.prompts), ("tool_schema", catalog.tool_schemas)):
+        value = getattr(release, key)
+        if value not in table:
+            raise BadInput(where, f"{field}.{key}", f"unknown {key} {value!r}; expected one of {', '.join(sorted(table))}")
+
+
+def list_scenarios() -> list[tuple[str, str]]:
+    """(name, title) of every scenario in data/scenarios/, sorted by name; unreadable files are listed as such."""
+    rows = []
+    for path in sorted((DATA_DIR / "scenarios").glob("*.yaml")):
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            title = doc.get("title", "") if isinstance(doc, dict) else ""
+        except yaml.YAMLError:
+            title = "(not valid YAML)"
+        rows.append((path.stem, str(title)))
+    return rows

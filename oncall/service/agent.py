@@ -1,0 +1,100 @@
+"""The assistant answers one question deterministically (M27), so evals grade real answers.
+
+Its intent comes from the question's words; order questions call a tool through the release's tool schema
+(a schema the order API rejects makes the call fail); knowledge questions retrieve a document and answer with
+the fact the index holds (a stale index answers with the document's previous fact).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+from ..paths import DATA_DIR
+from ..scenario import Release
+from .catalog import Catalog, load_catalog
+from .knowledge import retrieve
+
+_ORDER_ID = re.compile(r"\b([A-Z]\d{4})\b")
+FAILURE_TEXT = "Sorry, something went wrong. Please try again later."
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    intent: str                      # kb_question, order_lookup or refund
+    text: str
+    release: str
+    tool_call: dict | None = None    # {"tool": name, "arguments": {...}}
+    sources: tuple[str, ...] = ()
+    error: str | None = None         # None, or the cause: tool, provider, timeout
+    latency_ms: int = 0
+    tokens: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def _orders() -> dict[str, dict]:
+    with open(DATA_DIR / "orders.csv", newline="", encoding="utf-8") as fh:
+        return {row["order_id"]: row for row in csv.DictReader(fh)}
+
+
+def classify(question: str) -> str:
+    q = question.lower()
+    if "refund" in q and _ORDER_ID.search(question):
+        return "refund"
+    if _ORDER_ID.search(question) or re.search(r"\b(where is|track|status of) my order\b", q):
+        return "order_lookup"
+    return "kb_question"
+
+
+def _call_tool(tool: str, arguments: dict, catalog: Catalog) -> dict:
+    """The order API: it rejects any call whose argument names are not the ones it declares."""
+    expected = getattr(catalog.tool_api, tool)
+    if sorted(arguments) != sorted(expected):
+        raise ValueError(f"400 Bad Request: {tool} expects {', '.join(expected)}; got {', '.join(arguments)}")
+    order = _orders().get(arguments[expected[0]])
+    if order is None:
+        return {"found": False}
+    return {"found": True, **order}
+
+
+def answer(question: str, release: Release, index_built: datetime | None = None,
+           catalog: Catalog | None = None) -> Answer:
+    """Answer ``question`` as ``release`` would, with the index built at ``index_built`` (None: fresh)."""
+    catalog = catalog or load_catalog()
+    model = catalog.models[release.model]
+    intent = classify(question)
+    base = dict(question=question, intent=intent, release=release.version,
+                latency_ms=int(round(model.latency_median_ms)), tokens=int(round(model.tokens_per_request)))
+    if intent == "kb_question":
+        doc = retrieve(question)
+        if doc is None:
+            return Answer(text="I could not find that in our help articles; a human agent will follow up.", **base)
+        fact = doc.fact if index_built is None else doc.fact_as_of(index_built)
+        return Answer(text=fact, sources=(doc.slug,), **base)
+    order_id = _ORDER_ID.search(question).group(1) if _ORDER_ID.search(question) else ""
+    tool = "issue_refund" if intent == "refund" else "lookup_order"
+    names = catalog.tool_schemas[release.tool_schema][tool]
+    values = [order_id, _amount(order_id)][: len(names)]
+    call = {"tool": tool, "arguments": dict(zip(names, values))}
+    try:
+        result = _call_tool(tool, call["arguments"], catalog)
+    except ValueError as exc:
+        return Answer(text=FAILURE_TEXT, tool_call=call, error="tool", extra={"tool_error": str(exc)}, **base)
+    if not result["found"]:
+        text = f"I could not find order {order_id}."
+    elif tool == "lookup_order":
+        text = f"Order {order_id} is {result['status']}."
+    elif result["refundable"] == "true":
+        text = f"Refund issued for order {order_id}: {int(result['amount_cents']) / 100:.2f} to your original payment method."
+    else:
+        text = f"Order {order_id} is not eligible for a refund."
+    return Answer(text=text, tool_call=call, **base)
+
+
+def _amount(order_id: str) -> int:
+    order = _orders().get(order_id)
+    return int(order["amount_cents"]) if order else 0

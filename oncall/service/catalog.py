@@ -1,0 +1,73 @@
+"""The service's catalog (M27): models, prompts and tool schemas a release can pick, from data/service.yaml."""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import BadInput
+from ..paths import DATA_DIR, display
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Model(_Strict):
+    provider: str
+    latency_median_ms: float = Field(gt=0)
+    latency_sigma: float = Field(gt=0)
+    error_ratio: float = Field(ge=0, le=1)
+    quality: float = Field(ge=0, le=1)
+    tokens_per_request: float = Field(gt=0)
+
+    def share_slower_than(self, threshold_ms: float) -> float:
+        """P(latency > threshold) for the lognormal latency model: 1 - Phi(ln(threshold/median) / sigma)."""
+        z = math.log(threshold_ms / self.latency_median_ms) / self.latency_sigma
+        return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+class Prompt(_Strict):
+    quality_delta: float = Field(ge=-1, le=1)
+
+
+class ToolApi(_Strict):
+    lookup_order: list[str]
+    issue_refund: list[str]
+    error_ratio: float = Field(ge=0, le=1)
+
+
+class Catalog(_Strict):
+    service: str
+    intent_mix: dict[str, float]
+    tool_call_ratio: float = Field(ge=0, le=1)
+    graded_ratio: float = Field(gt=0, le=1)
+    timeout_ms: float = Field(gt=0)
+    tool_api: ToolApi
+    models: dict[str, Model]
+    prompts: dict[str, Prompt]
+    tool_schemas: dict[str, dict[str, list[str]]]
+
+    def tool_accepts(self, schema: str, tool: str) -> bool:
+        """Whether the order API accepts the arguments this tool schema sends for ``tool``."""
+        return self.tool_schemas[schema].get(tool) == getattr(self.tool_api, tool)
+
+
+@lru_cache(maxsize=4)
+def load_catalog(path: str | None = None) -> Catalog:
+    """Load and validate data/service.yaml (or another catalog file)."""
+    file = DATA_DIR / "service.yaml" if path is None else path
+    where = display(file)
+    try:
+        doc = yaml.safe_load(open(file, encoding="utf-8"))
+        catalog = Catalog.model_validate(doc)
+    except (OSError, yaml.YAMLError) as exc:
+        raise BadInput(where, None, f"cannot read the service catalog ({str(exc).splitlines()[0]})") from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise BadInput(where, ".".join(map(str, err["loc"])), err["msg"]) from None
+    if set(catalog.intent_mix) != {"kb_question", "order_lookup", "refund"} or abs(sum(catalog.intent_mix.values()) - 1) > 1e-9:
+        raise BadInput(where, "intent_mix", "expected kb_question, order_lookup and refund, summing to 1")
+    return catalog

@@ -1,0 +1,165 @@
+"""The simulated service's traffic, minute by minute across a shift (M27).
+
+Per minute and per serving release it emits integer COUNTS: requests, errors by cause (tool, provider,
+timeout), requests slower than the latency objective's threshold, answers graded and answers correct, tokens,
+plus the retrieval index's age. Every SLO is then a ratio of good to total events over these counts.
+
+Determinism: every quantity has its own random stream, a numpy Generator seeded from (seed, stream name),
+drawn minute after minute in one vectorised call. So changing the serving plan at minute m (a rollback, a
+canary) leaves every earlier minute's numbers exactly as they were: what the on-call saw before acting stays
+true afterwards (tests/test_simulate.py checks it).
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from ..scenario import Release, Scenario
+from .catalog import Catalog, load_catalog
+from .knowledge import stale_doc_share
+
+COUNT_COLUMNS = ("requests", "errors", "errors_tool", "errors_provider", "errors_timeout", "slow", "graded",
+                 "correct", "tokens")
+
+
+def rng_for(seed: int, stream: str) -> np.random.Generator:
+    """A generator for one named stream; the same (seed, stream) always gives the same draws."""
+    return np.random.default_rng([int(seed), zlib.crc32(stream.encode())])
+
+
+@dataclass
+class ServingPlan:
+    """Which releases serve which share of traffic, from which minute of the shift on.
+
+    ``changes`` is a list of (minute, {version: weight}) in time order; weights at a change sum to 1.
+    """
+
+    releases: dict[str, Release]
+    changes: list[tuple[int, dict[str, float]]] = field(default_factory=list)
+
+    def weights(self, minutes: int) -> pd.DataFrame:
+        """A minutes x releases frame of traffic weights."""
+        out = pd.DataFrame(0.0, index=range(minutes), columns=list(self.releases))
+        for minute, split in self.changes:
+            if minute >= minutes:
+                break
+            out.iloc[max(minute, 0):] = 0.0
+            for version, weight in split.items():
+                out.loc[max(minute, 0):, version] = weight
+        return out
+
+    def serving_at(self, minute: int) -> dict[str, float]:
+        current: dict[str, float] = {}
+        for start, split in self.changes:
+            if start <= minute:
+                current = split
+        return current
+
+
+def minute_index(scenario: Scenario) -> pd.DatetimeIndex:
+    return pd.date_range(scenario.shift.start, periods=scenario.shift.minutes, freq="min", name="t")
+
+
+def minute_of(scenario: Scenario, when: datetime) -> int:
+    """The shift minute that contains ``when`` (may be negative before the shift)."""
+    return int((when - scenario.shift.start) // timedelta(minutes=1))
+
+
+def index_age_hours(scenario: Scenario, times: pd.DatetimeIndex) -> np.ndarray:
+    """Hours since the last successful nightly index build, at each minute."""
+    hh, mm = (int(x) for x in scenario.index.nightly_build_utc.split(":"))
+    times = times.as_unit("ns")
+    first = pd.Timestamp(scenario.index.last_build)
+    fails_from = scenario.index.build_fails_from
+    builds = pd.date_range(first, times[-1], freq="D").as_unit("ns")
+    builds = builds[(builds.hour == hh) & (builds.minute == mm)] if len(builds) else builds
+    if fails_from is not None:
+        builds = builds[builds < pd.Timestamp(fails_from)]
+    if len(builds) == 0:
+        builds = pd.DatetimeIndex([first]).as_unit("ns")
+    pos = np.searchsorted(builds.asi8, times.asi8, side="right") - 1
+    last = builds.asi8[np.clip(pos, 0, None)]
+    return (times.asi8 - last) / 3.6e12
+
+
+def last_index_build(scenario: Scenario, when: pd.Timestamp) -> pd.Timestamp:
+    age_h = index_age_hours(scenario, pd.DatetimeIndex([when]))[0]
+    return when - pd.Timedelta(hours=float(age_h))
+
+
+def simulate(scenario: Scenario, plan: ServingPlan, seed: int, latency_threshold_ms: float = 4000,
+             catalog: Catalog | None = None) -> pd.DataFrame:
+    """Simulate the shift under ``plan``; returns a long frame, one row per (minute, serving release).
+
+    Columns: ``t`` (UTC minute), ``release``, the integer COUNT_COLUMNS and ``index_age_h``. Releases with no
+    traffic in a minute still get a row (all zero), so per-release series line up minute by minute.
+    """
+    catalog = catalog or load_catalog()
+    times = minute_index(scenario)
+    n_min = len(times)
+    expected_rpm = np.array([scenario.traffic.rpm_at(t) for t in times.to_pydatetime()])
+    requests = rng_for(seed, "traffic").poisson(expected_rpm)
+    weights = plan.weights(n_min)
+    age_h = index_age_hours(scenario, times)
+    remaining = requests.copy()
+    remaining_weight = np.ones(n_min)
+    frames = []
+    versions = list(plan.releases)
+    for i, version in enumerate(versions):
+        w = weights[version].to_numpy()
+        if i == len(versions) - 1:
+            n = remaining
+        else:
+            p = np.divide(w, remaining_weight, out=np.zeros(n_min), where=remaining_weight > 0).clip(0, 1)
+            n = rng_for(seed, f"split:{version}").binomial(remaining, p)
+        remaining = remaining - n
+        remaining_weight = remaining_weight - w
+        counts = _outcomes(plan.releases[version], n, times, age_h, scenario, seed, latency_threshold_ms, catalog)
+        frames.append(pd.DataFrame({"t": times, "release": version, **counts, "index_age_h": age_h}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: np.ndarray, scenario: Scenario,
+              seed: int, latency_threshold_ms: float, catalog: Catalog) -> dict[str, np.ndarray]:
+    """Draw one release's outcomes for ``n[m]`` requests in each minute m (one stream per release and quantity)."""
+
+    def rng(quantity: str) -> np.random.Generator:
+        return rng_for(seed, f"{release.version}:{quantity}")
+
+    model = catalog.models[release.model]
+    mix = catalog.intent_mix
+    intents = rng("intents").multinomial(n, [mix["kb_question"], mix["order_lookup"], mix["refund"]])
+    lookup, refund = intents[:, 1], intents[:, 2]
+    tool_calls_lookup = rng("tool_calls_lookup").binomial(lookup, catalog.tool_call_ratio)
+    tool_calls_refund = rng("tool_calls_refund").binomial(refund, catalog.tool_call_ratio)
+    # A tool whose schema the API rejects fails on every call; otherwise only the API's background errors.
+    p_lookup = 1.0 if not catalog.tool_accepts(release.tool_schema, "lookup_order") else catalog.tool_api.error_ratio
+    p_refund = 1.0 if not catalog.tool_accepts(release.tool_schema, "issue_refund") else catalog.tool_api.error_ratio
+    errors_tool = (rng("errors_lookup").binomial(tool_calls_lookup, p_lookup)
+                   + rng("errors_refund").binomial(tool_calls_refund, p_refund))
+    errors_provider = rng("errors_provider").binomial(n - errors_tool, model.error_ratio)
+    answered = n - errors_tool - errors_provider
+    errors_timeout = rng("errors_timeout").binomial(answered, model.share_slower_than(catalog.timeout_ms))
+    answered = answered - errors_timeout
+    slow = rng("slow").binomial(answered, model.share_slower_than(latency_threshold_ms))
+    graded = rng("graded").binomial(answered, catalog.graded_ratio)
+    # Answers go wrong on knowledge questions whose document changed after the index was built.
+    built = times.as_unit("ns").asi8 - np.round(age_h * 3.6e12).astype(np.int64)
+    stale = catalog.intent_mix["kb_question"] * stale_doc_share(built)
+    p_correct = np.clip(model.quality + catalog.prompts[release.prompt].quality_delta, 0, 1) * (1 - stale)
+    correct = rng("correct").binomial(graded, p_correct)
+    tokens = rng("tokens").poisson(n * model.tokens_per_request)
+    errors = errors_tool + errors_provider + errors_timeout
+    return {"requests": n, "errors": errors, "errors_tool": errors_tool, "errors_provider": errors_provider,
+            "errors_timeout": errors_timeout, "slow": slow, "graded": graded, "correct": correct, "tokens": tokens}
+
+
+def totals(long: pd.DataFrame) -> pd.DataFrame:
+    """The service as a whole: counts summed over releases per minute (index ``t``); index age kept."""
+    summed = long.groupby("t", sort=True)[list(COUNT_COLUMNS)].sum()
+    summed["index_age_h"] = long.groupby("t", sort=True)["index_age_h"].first()
+    return summed

@@ -1,0 +1,145 @@
+"""The shift as code: read it top to bottom, it is the run of show.
+
+    serve     the assistant serves overnight traffic; the bad release ships     (M27, M33)
+    detect    the alert storm collapses into incidents; the burn pages SEV-1    (M32, M31)
+    triage    a user ticket about the outage is triaged and linked              (M32)
+    mitigate  the runbook rolls the bad release back; the SLI recovers          (M31 -> M33)
+    learn     the postmortem becomes a regression eval                          (M31 -> M26)
+    ship      the fix is canaried back in                                       (M33)
+    observe   what the SLIs did, read off the whole shift's counts              (M27)
+    gate      the eval gate scores the whole shift                              (M26)
+
+A phase that is not built yet says so in the trace (``phase.skipped``) and its gate checks fail as "not run".
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .checks import run_checks
+from .incident_response.slo import load_slo
+from .record import ShiftRecord
+from .scenario import Scenario
+from .service import simulate as sim
+from .service.catalog import load_catalog
+from .service.slis import transitions
+
+
+def run_shift(scenario: Scenario, seed: int | None = None, break_mode: str = "none") -> ShiftRecord:
+    """Run one whole shift of ``scenario``; the same (scenario, seed, break_mode) gives the same record."""
+    scenario.check_break_mode(break_mode)
+    record = serve(scenario, scenario.seed if seed is None else seed, break_mode)
+    detect(record)
+    triage(record)
+    mitigate(record)
+    learn(record)
+    ship(record)
+    observe(record)
+    gate(record)
+    return record
+
+
+# --- serve: the service and the bad deploy (M27, M33) ----------------------------------------------------
+
+def serve(scenario: Scenario, seed: int, break_mode: str) -> ShiftRecord:
+    """The last good release serves from before the shift; the bad one replaces it at its deploy time."""
+    good, bad = scenario.releases.last_good, scenario.releases.bad
+    plan = sim.ServingPlan(releases={good.version: good, bad.version: bad},
+                           changes=[(sim.minute_of(scenario, good.deployed_at), {good.version: 1.0}),
+                                    (sim.minute_of(scenario, bad.deployed_at), {bad.version: 1.0})])
+    record = ShiftRecord(scenario=scenario, seed=seed, break_mode=break_mode, catalog=load_catalog(),
+                         slos={name: load_slo(name) for name in scenario.slos},
+                         releases=dict(plan.releases), plan=plan)
+    for role, release in (("last good", good), ("bad", bad)):
+        record.trace.emit(release.deployed_at, "M33", "detect", "release.deployed",
+                          f"Release {release.version} ({role}) deployed to 100 %: "
+                          + ", ".join(f"{k} {v}" for k, v in release.config().items()) + ".",
+                          release=release.version)
+    simulate(record)
+    return record
+
+
+def simulate(record: ShiftRecord) -> None:
+    """(Re)simulate the shift under the record's serving plan; minutes before a plan change never change."""
+    latency = record.slos.get("latency")
+    threshold = latency.threshold_ms if latency is not None and latency.threshold_ms else 4000
+    record.minutes = sim.simulate(record.scenario, record.plan, record.seed, threshold, record.catalog)
+    record.service = sim.totals(record.minutes)
+
+
+# --- the phases: each issue of the course fills one in, in place -----------------------------------------
+
+def detect(record: ShiftRecord) -> None:
+    """Alert storm -> incidents (M32); multiwindow multi-burn-rate page at the expected severity (M31)."""
+    record.phases_skipped["detect"] = "alert correlation and burn-rate paging are not built yet"
+    record.trace.emit(record.bad_deploy_at, "M32", "detect", "phase.skipped",
+                      "Detect is not built yet: no alerts are correlated and no page is sent.")
+
+
+def triage(record: ShiftRecord) -> None:
+    """A user ticket about the outage is triaged and linked to the incident (M32)."""
+    _skip(record, "triage", "M32", "ticket triage and linking are not built yet")
+
+
+def mitigate(record: ShiftRecord) -> None:
+    """The runbook's mitigation: roll back to the last known good release (M31 -> M33)."""
+    _skip(record, "mitigate", "M31", "runbooks and rollback are not built yet: the bad release keeps serving")
+
+
+def learn(record: ShiftRecord) -> None:
+    """The postmortem, and the regression eval made from its prevent action item (M31 -> M26)."""
+    _skip(record, "learn", "M31", "the postmortem writer and the eval harness are not built yet")
+
+
+def ship(record: ShiftRecord) -> None:
+    """The fix goes back out through a canary judged by statistics (M33)."""
+    _skip(record, "ship", "M33", "the canary rollout and its judge are not built yet")
+
+
+def _skip(record: ShiftRecord, phase: str, module: str, reason: str) -> None:
+    record.phases_skipped[phase] = reason
+    at = record.scenario.shift.end - timedelta(minutes=1)
+    record.trace.emit(at, module, phase, "phase.skipped", f"{phase.capitalize()} skipped: {reason}.")
+
+
+# --- observe: what the SLIs did over the whole shift (M27) -----------------------------------------------
+
+def observe(record: ShiftRecord) -> None:
+    """Emit sli.degraded / sli.recovered from the final counts (after every change to the serving plan)."""
+    # Counts of minute m cover [m, m+1): what they show is known at the end of the minute.
+    ends = record.service.index + timedelta(minutes=1)
+    for name, slo in record.slos.items():
+        for tr in transitions(record.service, slo):
+            phase = "detect" if tr.kind == "degraded" else "mitigate"
+            verb = "degraded" if tr.kind == "degraded" else "recovered"
+            record.trace.emit(ends[tr.minute].to_pydatetime(), "M27", phase, f"sli.{tr.kind}",
+                              f"SLI {name} {verb}: {100 * tr.bad_ratio:.2f} % bad over 5 min "
+                              f"(objective allows {100 * slo.budget_ratio:.2f} %, burn rate {tr.burn_rate:.1f}).",
+                              slo=name)
+
+
+# --- gate: the eval gate over the whole shift (M26) ------------------------------------------------------
+
+def gate(record: ShiftRecord) -> None:
+    record.phases_run.append("gate")
+    record.checks = run_checks(record, record.scenario.checks)
+    at = record.scenario.shift.end - timedelta(minutes=1)
+    for check in record.checks:
+        record.trace.emit(at, "M26", "gate", "gate.check",
+                          f"Check {check.name}: {'pass' if check.passed else 'FAIL'}: {check.detail}",
+                          check=check.name, passed=check.passed)
+
+
+def scorecard(record: ShiftRecord) -> dict:
+    """The scorecard object of DESIGN.md: passed, checks and metrics (null where not measured yet)."""
+    keys = ("time_to_detect_min", "time_to_mitigate_min", "budget_consumed_pct", "alerts_total",
+            "notifications_sent", "incidents_opened", "noise_reduction_pct", "ticket_link_f1")
+    metrics = {key: record.metrics.get(key) for key in keys}
+    metrics.update({k: v for k, v in record.metrics.items() if k not in metrics})
+    return {
+        "scenario": record.scenario.name,
+        "seed": record.seed,
+        "break": record.break_mode,
+        "passed": bool(record.checks) and all(c.passed for c in record.checks),
+        "checks": [c.to_dict() for c in record.checks],
+        "metrics": metrics,
+    }

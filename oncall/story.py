@@ -1,0 +1,54 @@
+"""The numbered story: the trace as a learner reads it, one line per event, long runs folded."""
+from __future__ import annotations
+
+from .trace import MODULES, Event
+
+FOLD_AT = 4  # a run of this many events of one kind in a row prints as one line
+
+_NOUNS = {"alert.fired": "alerts fired", "alert.resolved": "alerts resolved", "gate.check": "gate checks",
+          "ticket.received": "tickets received", "canary.interval": "canary intervals"}
+
+
+def _line(seq: str, when: str, event: Event, message: str) -> str:
+    return f"{seq:>9}  {when}  {event.module}  {event.phase:<8}  {event.kind:<20}  {message}"
+
+
+def story_lines(events: list[Event], fold: bool = True) -> list[str]:
+    """One line per event: seq, time (UTC), course module, phase, kind, message; runs of one kind folded.
+
+    Gate checks and skipped phases are never folded: each is a verdict the learner must see.
+    """
+    lines: list[str] = []
+    i = 0
+    while i < len(events):
+        j = i
+        while j + 1 < len(events) and events[j + 1].kind == events[i].kind:
+            j += 1
+        run = events[i:j + 1]
+        if fold and len(run) >= FOLD_AT and events[i].kind not in ("gate.check", "phase.skipped"):
+            first, last = run[0], run[-1]
+            minutes = max(1, round((last.t - first.t).total_seconds() / 60))
+            noun = _NOUNS.get(first.kind, f"{first.kind} events")
+            lines.append(_line(f"{first.seq}-{last.seq}", first.t.strftime("%m-%d %H:%M"), first,
+                               f"{len(run)} {noun} in {minutes} min (first: {first.message})"))
+        else:
+            for event in run:
+                lines.append(_line(str(event.seq), event.t.strftime("%m-%d %H:%M"), event, event.message))
+        i = j + 1
+    return lines
+
+
+def header(scenario, seed: int, break_mode: str) -> list[str]:
+    shift = scenario.shift
+    legend = "; ".join(f"{tag} {name}" for tag, name in MODULES.items())
+    return [f"On-call shift: {scenario.title} (scenario {scenario.name}, seed {seed}, break {break_mode})",
+            f"Shift {shift.start:%Y-%m-%d %H:%M} to {shift.end:%Y-%m-%d %H:%M} UTC. Modules: {legend}.", ""]
+
+
+def verdict_lines(card: dict) -> list[str]:
+    checks = card["checks"]
+    passed = sum(c["passed"] for c in checks)
+    not_run = sum(str(c["detail"]).startswith("not run") for c in checks)
+    word = "GREEN" if card["passed"] else "RED"
+    tail = f", {not_run} not run yet" if not_run else ""
+    return ["", f"Gate {word}: {passed} of {len(checks)} checks passed{tail}."]
