@@ -1,0 +1,70 @@
+"""Plots (an edge of the package: only this module and oncall.widgets import matplotlib).
+
+Colours follow the Okabe-Ito colour-blind-safe palette, the same for every notebook; times are simulated UTC.
+"""
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from .trace import MODULES
+
+OKABE_ITO = {"M27": "#0072B2", "M31": "#D55E00", "M32": "#E69F00", "M33": "#009E73", "M26": "#CC79A7"}
+MARKERS = {"release.deployed": "#009E73", "page.sent": "#D55E00", "incident.acknowledged": "#E69F00",
+           "release.rolled_back": "#56B4E9", "sli.recovered": "#0072B2", "sli.degraded": "#000000"}
+
+
+def shift_timeline(trace: pd.DataFrame, span=None, ax=None, title: str | None = None):
+    """One lane per course module; one tick per event; deploys as vertical markers.
+
+    ``span`` is the shift's (start, end); events before it (an earlier deploy) are left out.
+    """
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(10, 3.2))
+    lanes = list(MODULES)
+    start, end = span if span is not None else (trace["t"].min(), trace["t"].max())
+    shown = trace[(trace["t"] >= start) & (trace["t"] <= end)]
+    for i, module in enumerate(lanes):
+        rows = shown[shown["module"] == module]
+        ax.scatter(rows["t"], [i] * len(rows), marker="|", s=400, color=OKABE_ITO[module], label=module)
+    for _, row in shown[shown["kind"] == "release.deployed"].iterrows():
+        ax.axvline(row["t"], color="0.4", linestyle="--", linewidth=1)
+        ax.annotate(f"deploy {row['refs'].get('release', '')}", (row["t"], len(lanes) - 0.5), fontsize=8,
+                    rotation=90, va="top", ha="right", color="0.3")
+    ax.set_yticks(range(len(lanes)), [f"{m} {MODULES[m]}" for m in lanes], fontsize=8)
+    ax.set_ylim(-0.7, len(lanes) - 0.3)
+    ax.set_xlim(start, end)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz="UTC"))
+    ax.set_xlabel("simulated time (UTC)")
+    ax.set_title(title or "Which module acted when: one lane per course module")
+    fig.tight_layout()
+    return fig
+
+
+def service_overview(service: pd.DataFrame, deploys: pd.DataFrame | None = None, ax=None, title: str | None = None):
+    """Requests per minute (bars) and the error ratio per minute (line), with deploy markers."""
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(10, 3.2))
+    ax.fill_between(service.index, service["requests"], step="post", color="#0072B2", alpha=0.25,
+                    label="requests per minute")
+    ax.set_ylabel("requests per minute")
+    ax2 = ax.twinx()
+    ratio = 100 * service["errors"] / service["requests"].where(service["requests"] > 0)
+    ax2.plot(service.index, ratio, color="#D55E00", linewidth=1.2, label="error ratio (%)")
+    ax2.set_ylabel("errors (% of requests)", color="#D55E00")
+    ax2.set_ylim(0, max(1.0, float(ratio.max()) * 1.2))
+    if deploys is not None:
+        for _, row in deploys.iterrows():
+            if row["t"] >= service.index[0]:
+                ax.axvline(row["t"], color="0.3", linestyle="--", linewidth=1)
+                ax.annotate(f"deploy {row['refs'].get('release', '')}", (row["t"], ax.get_ylim()[1]), fontsize=8,
+                            rotation=90, va="top", ha="right")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz="UTC"))
+    ax.set_xlabel("simulated time (UTC)")
+    ax.set_title(title or "Traffic and errors per minute")
+    fig.tight_layout()
+    return fig
+
+
+def close(fig) -> None:
+    plt.close(fig)
+
