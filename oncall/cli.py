@@ -51,6 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--out", default=None, help="write the run's artifacts into this folder")
             p.add_argument("--no-fold", action="store_true", help="print every event, no folding")
     sub.add_parser("scenarios", help="list the scenarios")
+
+    slo = sub.add_parser("slo", help="SLO arithmetic").add_subparsers(dest="slo_command", required=True,
+                                                                       parser_class=_Parser)
+    explain = slo.add_parser("explain", help="burn rate, time to exhaustion and which alert tier fires when")
+    explain.add_argument("--objective", required=True, help="the SLO target, strictly between 0 and 1 (e.g. 0.999)")
+    explain.add_argument("--error-ratio", required=True, help="a constant error ratio from 0 to 1 (e.g. 0.05)")
+    explain.add_argument("--period", default="30d", help="the SLO period (default 30d)")
+    explain.add_argument("--json", action="store_true")
+
+    correlate = sub.add_parser("correlate", help="correlate Alertmanager v4 webhook payloads into incidents")
+    correlate.add_argument("file", help="one JSON payload, a JSON list of payloads, or JSON Lines")
+    correlate.add_argument("--json", action="store_true")
     return parser
 
 
@@ -80,7 +92,57 @@ def _dispatch(args) -> int:
         for name, title in list_scenarios():
             print(f"{name:<20} {title}")
         return EXIT_OK
+    if args.command == "slo":
+        return _slo_explain(args)
+    if args.command == "correlate":
+        return _correlate(args)
     return _run(args)
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise BadInput(option, None, f"expected a number, got {text!r}") from None
+
+
+def _slo_explain(args) -> int:
+    from .incident_response.burn import explain, explain_text
+
+    error_ratio = _number(args.error_ratio, "--error-ratio")
+    result = explain(_number(args.objective, "--objective"), error_ratio, args.period)
+    print(json.dumps(result, indent=2) if args.json else explain_text(result, error_ratio))
+    return EXIT_OK
+
+
+def _correlate(args) -> int:
+    from .support_desk.alerts import parse_payloads
+    from .support_desk.correlate import correlate, load_alerting_config, load_topology, to_json
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(str(path), None, f"cannot read it ({exc.strerror or exc})") from None
+    result = correlate(parse_payloads(text, str(path)), load_alerting_config(), load_topology())
+    doc = to_json(result)
+    if args.json:
+        print(json.dumps(doc, indent=2, default=str))
+        return EXIT_OK
+    print(f"{doc['alerts_total']} alert notifications in, {doc['notifications_sent']} notifications out "
+          f"({doc['noise_reduction_pct']:.1f} % noise reduction), {len(doc['incidents'])} incidents.")
+    for row in result.incidents.itertuples():
+        parts = []
+        for key in ("services", "components", "severity"):
+            value = getattr(row, key, None)
+            if value is not None:
+                shown = ", ".join(v for v in value if v) if isinstance(value, (list, tuple)) else str(value)
+                parts.append(f"{key}: {shown}")
+        print(f"  {row.id}  {len(row.fingerprints)} alerts  " + "; ".join(parts))
+    reasons = result.dropped["reason"].value_counts().sort_index() if len(result.dropped) else {}
+    if len(reasons):
+        print("  dropped: " + ", ".join(f"{n} {reason}" for reason, n in reasons.items()))
+    return EXIT_OK
 
 
 def _run(args) -> int:

@@ -82,3 +82,43 @@ def test_core_imports_neither_matplotlib_nor_ipywidgets():
             "bad = [m for m in ('matplotlib', 'ipywidgets') if m in sys.modules]; print(bad)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_slo_explain_agrees_with_the_workbook(capsys):
+    assert main(["slo", "explain", "--objective", "0.999", "--error-ratio", "0.05", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["burn_rate"] == pytest.approx(50) and doc["time_to_exhaustion_h"] == pytest.approx(14.4)
+    fast = doc["tiers"][0]
+    # time to fire = (1 - SLO) / e x long window x burn-rate threshold = 0.001 / 0.05 x 60 x 14.4 = 17.28 min
+    assert fast["fires_after_min"] == pytest.approx(17.28, abs=0.01) and fast["budget_consumed_pct"] == pytest.approx(2.0, abs=0.01)
+    assert main(["slo", "explain", "--objective", "0.999", "--error-ratio", "0.05"]) == 0
+    assert "gone in 14.4 h" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args", [
+    ["slo", "explain", "--objective", "1.2", "--error-ratio", "0.1"],
+    ["slo", "explain", "--objective", "0.99", "--error-ratio", "lots"],
+    ["slo", "explain", "--objective", "0.99", "--error-ratio", "0.1", "--period", "3 fortnights"],
+])
+def test_slo_explain_bad_arguments(capsys, args):
+    assert main(args) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_correlate_the_shipped_storm(capsys):
+    storm = ROOT / "data" / "alerts" / "storm.jsonl"
+    assert main(["correlate", str(storm), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    rows = sum(1 for line in storm.read_text().splitlines() for _ in json.loads(line)["alerts"])
+    in_incidents = sum(i["rows"] for i in doc["incidents"])
+    assert in_incidents + len(doc["dropped"]) == rows  # no alert lost
+    assert len(doc["incidents"]) == 2
+
+
+def test_correlate_bad_and_empty_payloads(tmp_path, capsys):
+    assert main(["correlate", str(ROOT / "data" / "alerts" / "empty.json"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["incidents"] == []
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main(["correlate", str(bad)]) == 2
+    assert str(bad) in capsys.readouterr().err
