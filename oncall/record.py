@@ -55,12 +55,20 @@ class ShiftRecord:
     plan: object                                 # service.simulate.ServingPlan
     minutes: pd.DataFrame | None = None          # long frame: one row per (minute, release)
     service: pd.DataFrame | None = None          # counts summed over releases, indexed by minute
+    history: pd.DataFrame | None = None          # the same, for the days before the shift (alert windows)
     trace: Trace = field(default_factory=Trace)
     incidents: dict[str, Incident] = field(default_factory=dict)
     phases_run: list[str] = field(default_factory=list)
     phases_skipped: dict[str, str] = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     checks: list = field(default_factory=list)
+    evaluations: dict = field(default_factory=dict)  # SLO name -> burn.Evaluation (detect)
+    page: object = None                              # alerting.Page, the first page of the shift (detect)
+    alerts: pd.DataFrame | None = None               # every alert notification received, with its true cause
+    correlation: object = None                       # support_desk.correlate.Correlation over ``alerts``
+    paged_incident: str | None = None                # the incident the page joined (detect)
+    choices: object = None                           # scenario.OnCallChoices in force (break mode or widget)
+    ops: object = None                               # release_ops.releases.ReleaseOps (mitigate, ship)
     artifacts: dict[str, str] = field(default_factory=dict)  # file name -> text, written by --out
 
     @property

@@ -107,8 +107,18 @@ class FixOverrides(_Strict):
 
 
 class OnCallChoices(_Strict):
-    mitigate: bool = True
+    """What the on-call chooses to do. A break mode may change these; so may a learner's widget."""
+
+    mitigate: bool = True                                   # carry out the runbook's action at all
+    action: Literal["runbook", "rollback", "restart", "wait", "flag_off"] = "runbook"
+    delay_min: float = Field(default=0, ge=0, le=600)       # extra minutes before the runbook starts
     skip_canary: bool = False
+
+
+class Faults(_Strict):
+    """Faults in the operating tools themselves (each answered by the runbook and traced)."""
+
+    rollback_failures: int = Field(default=0, ge=0, le=5)   # rollback attempts that fail (old config pruned)
 
 
 class BreakMode(_Strict):
@@ -134,6 +144,7 @@ class Scenario(_Strict):
     budget_limit_pct: float = Field(gt=0, le=100)
     checks: list[str] = Field(min_length=1)
     break_modes: dict[str, BreakMode] = {}
+    faults: Faults = Faults()
 
     @model_validator(mode="after")
     def _story_holds(self):

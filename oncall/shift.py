@@ -1,9 +1,9 @@
 """The shift as code: read it top to bottom, it is the run of show.
 
     serve     the assistant serves overnight traffic; the bad release ships     (M27, M33)
-    detect    the alert storm collapses into incidents; the burn pages SEV-1    (M32, M31)
+    detect    the alert storm collapses into incidents; the burn pages SEV-1    (M32, M31; oncall/detect.py)
     triage    a user ticket about the outage is triaged and linked              (M32)
-    mitigate  the runbook rolls the bad release back; the SLI recovers          (M31 -> M33)
+    mitigate  the runbook rolls the bad release back; the SLI recovers          (M31 -> M33; oncall/mitigate.py)
     learn     the postmortem becomes a regression eval                          (M31 -> M26)
     ship      the fix is canaried back in                                       (M33)
     observe   what the SLIs did, read off the whole shift's counts              (M27)
@@ -15,22 +15,30 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from . import detect as detection
+from . import mitigate as mitigation
 from .checks import run_checks
 from .incident_response.slo import load_slo
 from .record import ShiftRecord
-from .scenario import Scenario
+from .scenario import OnCallChoices, Scenario
 from .service import simulate as sim
 from .service.catalog import load_catalog
 from .service.slis import transitions
 
 
-def run_shift(scenario: Scenario, seed: int | None = None, break_mode: str = "none") -> ShiftRecord:
-    """Run one whole shift of ``scenario``; the same (scenario, seed, break_mode) gives the same record."""
+def run_shift(scenario: Scenario, seed: int | None = None, break_mode: str = "none",
+              choices: OnCallChoices | None = None) -> ShiftRecord:
+    """Run one whole shift of ``scenario``; the same (scenario, seed, break_mode, choices) gives the same record.
+
+    ``choices`` overrides what the on-call does (a notebook widget's "roll back / restart / wait / flag off");
+    by default they come from the break mode.
+    """
     scenario.check_break_mode(break_mode)
     record = serve(scenario, scenario.seed if seed is None else seed, break_mode)
-    detect(record)
+    record.choices = choices or scenario.on_call(break_mode)
+    detection.detect(record)
     triage(record)
-    mitigate(record)
+    mitigation.mitigate(record, resimulate=simulate)
     learn(record)
     ship(record)
     observe(record)
@@ -64,25 +72,15 @@ def simulate(record: ShiftRecord) -> None:
     threshold = latency.threshold_ms if latency is not None and latency.threshold_ms else 4000
     record.minutes = sim.simulate(record.scenario, record.plan, record.seed, threshold, record.catalog)
     record.service = sim.totals(record.minutes)
+    if record.history is None:
+        record.history = sim.simulate_history(record.scenario, record.seed, threshold, record.catalog)
 
 
 # --- the phases: each issue of the course fills one in, in place -----------------------------------------
 
-def detect(record: ShiftRecord) -> None:
-    """Alert storm -> incidents (M32); multiwindow multi-burn-rate page at the expected severity (M31)."""
-    record.phases_skipped["detect"] = "alert correlation and burn-rate paging are not built yet"
-    record.trace.emit(record.bad_deploy_at, "M32", "detect", "phase.skipped",
-                      "Detect is not built yet: no alerts are correlated and no page is sent.")
-
-
 def triage(record: ShiftRecord) -> None:
     """A user ticket about the outage is triaged and linked to the incident (M32)."""
     _skip(record, "triage", "M32", "ticket triage and linking are not built yet")
-
-
-def mitigate(record: ShiftRecord) -> None:
-    """The runbook's mitigation: roll back to the last known good release (M31 -> M33)."""
-    _skip(record, "mitigate", "M31", "runbooks and rollback are not built yet: the bad release keeps serving")
 
 
 def learn(record: ShiftRecord) -> None:
@@ -104,15 +102,20 @@ def _skip(record: ShiftRecord, phase: str, module: str, reason: str) -> None:
 # --- observe: what the SLIs did over the whole shift (M27) -----------------------------------------------
 
 def observe(record: ShiftRecord) -> None:
-    """Emit sli.degraded / sli.recovered from the final counts (after every change to the serving plan)."""
+    """Emit what the service and its alerts did, from the final counts (after every change to the plan):
+    sli.degraded / sli.recovered (M27), and alert.fired / alert.resolved / incident.opened (M32)."""
+    if "detect" in record.phases_run:
+        detection.correlate_shift(record)   # the same past, plus whatever a rollback changed afterwards
+        detection.emit_alert_events(record)
     # Counts of minute m cover [m, m+1): what they show is known at the end of the minute.
     ends = record.service.index + timedelta(minutes=1)
     for name, slo in record.slos.items():
         for tr in transitions(record.service, slo):
             phase = "detect" if tr.kind == "degraded" else "mitigate"
             verb = "degraded" if tr.kind == "degraded" else "recovered"
+            window = "5 min" if tr.kind == "degraded" else "the last 10 min"
             record.trace.emit(ends[tr.minute].to_pydatetime(), "M27", phase, f"sli.{tr.kind}",
-                              f"SLI {name} {verb}: {100 * tr.bad_ratio:.2f} % bad over 5 min "
+                              f"SLI {name} {verb}: {100 * tr.bad_ratio:.2f} % bad over {window} "
                               f"(objective allows {100 * slo.budget_ratio:.2f} %, burn rate {tr.burn_rate:.1f}).",
                               slo=name)
 

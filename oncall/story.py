@@ -13,6 +13,11 @@ def _line(seq: str, when: str, event: Event, message: str) -> str:
     return f"{seq:>9}  {when}  {event.module}  {event.phase:<8}  {event.kind:<20}  {message}"
 
 
+def _family(event: Event) -> str:
+    """Events folded together: alerts firing and resolving interleave, so they fold as one family."""
+    return "alert" if event.kind.startswith("alert.") else event.kind
+
+
 def story_lines(events: list[Event], fold: bool = True) -> list[str]:
     """One line per event: seq, time (UTC), course module, phase, kind, message; runs of one kind folded.
 
@@ -22,15 +27,20 @@ def story_lines(events: list[Event], fold: bool = True) -> list[str]:
     i = 0
     while i < len(events):
         j = i
-        while j + 1 < len(events) and events[j + 1].kind == events[i].kind:
+        while j + 1 < len(events) and _family(events[j + 1]) == _family(events[i]):
             j += 1
         run = events[i:j + 1]
         if fold and len(run) >= FOLD_AT and events[i].kind not in ("gate.check", "phase.skipped"):
             first, last = run[0], run[-1]
             minutes = max(1, round((last.t - first.t).total_seconds() / 60))
-            noun = _NOUNS.get(first.kind, f"{first.kind} events")
-            lines.append(_line(f"{first.seq}-{last.seq}", first.t.strftime("%m-%d %H:%M"), first,
-                               f"{len(run)} {noun} in {minutes} min (first: {first.message})"))
+            if _family(first) == "alert":
+                fired = sum(e.kind == "alert.fired" for e in run)
+                counts = " and ".join(part for part in (f"{fired} alerts fired" if fired else "",
+                                                        f"{len(run) - fired} resolved" if len(run) - fired else "") if part)
+                text = f"{counts} in {minutes} min (first: {first.message})"
+            else:
+                text = f"{len(run)} {_NOUNS.get(first.kind, f'{first.kind} events')} in {minutes} min (first: {first.message})"
+            lines.append(_line(f"{first.seq}-{last.seq}", first.t.strftime("%m-%d %H:%M"), first, text))
         else:
             for event in run:
                 lines.append(_line(str(event.seq), event.t.strftime("%m-%d %H:%M"), event, event.message))

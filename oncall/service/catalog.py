@@ -39,6 +39,11 @@ class ToolApi(_Strict):
     error_ratio: float = Field(ge=0, le=1)
 
 
+class Flag(_Strict):
+    default: bool
+    off_means: str
+
+
 class Catalog(_Strict):
     service: str
     intent_mix: dict[str, float]
@@ -49,6 +54,7 @@ class Catalog(_Strict):
     models: dict[str, Model]
     prompts: dict[str, Prompt]
     tool_schemas: dict[str, dict[str, list[str]]]
+    flags: dict[str, Flag] = {}
 
     def tool_accepts(self, schema: str, tool: str) -> bool:
         """Whether the order API accepts the arguments this tool schema sends for ``tool``."""

@@ -40,6 +40,7 @@ class ServingPlan:
 
     releases: dict[str, Release]
     changes: list[tuple[int, dict[str, float]]] = field(default_factory=list)
+    flags: list[tuple[int, str, bool]] = field(default_factory=list)   # (minute, flag, on) in time order
 
     def weights(self, minutes: int) -> pd.DataFrame:
         """A minutes x releases frame of traffic weights."""
@@ -51,6 +52,14 @@ class ServingPlan:
             for version, weight in split.items():
                 out.loc[max(minute, 0):, version] = weight
         return out
+
+    def flag_on(self, flag: str, minutes: int, default: bool = True) -> np.ndarray:
+        """Per minute: is ``flag`` on?"""
+        on = np.full(minutes, default)
+        for minute, name, value in self.flags:
+            if name == flag:
+                on[max(minute, 0):] = value
+        return on
 
     def serving_at(self, minute: int) -> dict[str, float]:
         current: dict[str, float] = {}
@@ -118,13 +127,14 @@ def simulate(scenario: Scenario, plan: ServingPlan, seed: int, latency_threshold
             n = rng_for(seed, f"split:{version}").binomial(remaining, p)
         remaining = remaining - n
         remaining_weight = remaining_weight - w
-        counts = _outcomes(plan.releases[version], n, times, age_h, scenario, seed, latency_threshold_ms, catalog)
+        counts = _outcomes(plan.releases[version], n, times, age_h, scenario, seed, latency_threshold_ms, catalog,
+                           plan)
         frames.append(pd.DataFrame({"t": times, "release": version, **counts, "index_age_h": age_h}))
     return pd.concat(frames, ignore_index=True)
 
 
 def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: np.ndarray, scenario: Scenario,
-              seed: int, latency_threshold_ms: float, catalog: Catalog) -> dict[str, np.ndarray]:
+              seed: int, latency_threshold_ms: float, catalog: Catalog, plan: ServingPlan) -> dict[str, np.ndarray]:
     """Draw one release's outcomes for ``n[m]`` requests in each minute m (one stream per release and quantity)."""
 
     def rng(quantity: str) -> np.random.Generator:
@@ -135,7 +145,9 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
     intents = rng("intents").multinomial(n, [mix["kb_question"], mix["order_lookup"], mix["refund"]])
     lookup, refund = intents[:, 1], intents[:, 2]
     tool_calls_lookup = rng("tool_calls_lookup").binomial(lookup, catalog.tool_call_ratio)
-    tool_calls_refund = rng("tool_calls_refund").binomial(refund, catalog.tool_call_ratio)
+    # The refund_tool kill switch: off, refund requests go to a human agent instead (no tool call, no error).
+    refund_on = plan.flag_on("refund_tool", len(n), catalog.flags["refund_tool"].default if "refund_tool" in catalog.flags else True)
+    tool_calls_refund = rng("tool_calls_refund").binomial(refund, catalog.tool_call_ratio) * refund_on
     # A tool whose schema the API rejects fails on every call; otherwise only the API's background errors.
     p_lookup = 1.0 if not catalog.tool_accepts(release.tool_schema, "lookup_order") else catalog.tool_api.error_ratio
     p_refund = 1.0 if not catalog.tool_accepts(release.tool_schema, "issue_refund") else catalog.tool_api.error_ratio
@@ -156,6 +168,24 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
     errors = errors_tool + errors_provider + errors_timeout
     return {"requests": n, "errors": errors, "errors_tool": errors_tool, "errors_provider": errors_provider,
             "errors_timeout": errors_timeout, "slow": slow, "graded": graded, "correct": correct, "tokens": tokens}
+
+
+HISTORY_DAYS = 3  # the longest alert window (the workbook's 3-day ticket tier) must start full
+
+
+def simulate_history(scenario: Scenario, seed: int, latency_threshold_ms: float = 4000,
+                     catalog: Catalog | None = None, days: int = HISTORY_DAYS) -> pd.DataFrame:
+    """The days before the shift, served by the last good release: the history every alert window reads.
+
+    Its own random streams (the seed is offset), so it never shifts a draw of the shift itself.
+    """
+    from ..scenario import Shift
+
+    start = scenario.shift.start - timedelta(days=days)
+    before = scenario.model_copy(update={"shift": Shift.model_construct(start=start, length_h=24 * days)})
+    good = scenario.releases.last_good
+    plan = ServingPlan(releases={good.version: good}, changes=[(0, {good.version: 1.0})])
+    return totals(simulate(before, plan, seed + 1_000_003, latency_threshold_ms, catalog))
 
 
 def totals(long: pd.DataFrame) -> pd.DataFrame:

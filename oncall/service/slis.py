@@ -2,7 +2,7 @@
 
 An SLI is *degraded* when its last ``window_min`` minutes burn error budget at least ``degraded_burn`` times
 as fast as the objective allows (14.4x: the speed of the workbook's fastest page tier), and *recovered* once
-that window's bad ratio has been back inside the objective for ``hold_min`` consecutive minutes (the SRE
+the ``hold_min`` minutes since it last burned that fast are, together, back inside the objective (the SRE
 book's exit criterion: sustained nominal performance, not one good sample).
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..incident_response.slo import SLO
 class Transition:
     minute: int
     kind: str            # "degraded" or "recovered"
-    bad_ratio: float     # over the window ending at ``minute``
+    bad_ratio: float     # over the window ending at ``minute`` (the hold window, for "recovered")
     burn_rate: float
 
 
@@ -38,15 +38,16 @@ def transitions(frame: pd.DataFrame, slo: SLO, window_min: int = 5, degraded_bur
     bad, total = slo.bad_and_total(frame)
     ratio = window_bad_ratio(bad, total, window_min)
     burn = ratio / slo.budget_ratio
+    held = window_bad_ratio(bad, total, hold_min)
     out: list[Transition] = []
-    degraded, good_run = False, 0
+    degraded, last_fast = False, 0
     for m in range(len(ratio)):
-        if not degraded and burn[m] >= degraded_burn:
-            degraded, good_run = True, 0
-            out.append(Transition(m, "degraded", float(ratio[m]), float(burn[m])))
-        elif degraded:
-            good_run = good_run + 1 if ratio[m] <= slo.budget_ratio else 0
-            if good_run >= hold_min:
-                degraded = False
-                out.append(Transition(m, "recovered", float(ratio[m]), float(burn[m])))
+        if burn[m] >= degraded_burn:
+            last_fast = m
+            if not degraded:
+                degraded = True
+                out.append(Transition(m, "degraded", float(ratio[m]), float(burn[m])))
+        elif degraded and m - last_fast >= hold_min and held[m] <= slo.budget_ratio:
+            degraded = False
+            out.append(Transition(m, "recovered", float(held[m]), float(held[m] / slo.budget_ratio)))
     return out

@@ -335,7 +335,12 @@ class _Labels:
         """(codes at ``rows``, distinct values as str) for label ``name``."""
         if name in _STD_COLUMNS and name in self.frame.columns:
             if name not in self.columns:
-                codes, uniques = pd.factorize(self.frame[name].to_numpy(dtype=object), use_na_sentinel=False)
+                values = self.frame[name].to_numpy(dtype=object)
+                # The sentinel path skips the missing-value pass over every row; only a column that holds
+                # missing values (never one parse_payloads made) pays for numbering them in order.
+                codes, uniques = pd.factorize(values)
+                if len(codes) and codes.min() < 0:
+                    codes, uniques = pd.factorize(values, use_na_sentinel=False)
                 self.columns[name] = (codes, np.array(["" if pd.isna(u) else str(u) for u in uniques], dtype=object))
             codes, uniques = self.columns[name]
             return codes[rows], uniques
@@ -646,14 +651,15 @@ def _assemble(frame, labels, fp, fp_u, firing, dup, inst, reason, inc_of, rule_o
     assign[kept] = ids[rank[row_inc[kept]]]
     drop_rows = np.flatnonzero(row_inc < 0)
     assign[drop_rows] = reason_names[row_reason[drop_rows] - 1]
-    fps = np.asarray(fp_u, dtype=object)[fp]
-    detail = np.full(n, "", dtype=object)
-    inh = row_reason == _INH
-    detail[inh] = np.char.add("inhibit_rules[", rule_of[inst[inh]].astype(str)).astype(object) + "]"
-    sil = row_reason == _SIL
-    detail[sil] = np.char.add("silences[", silence_of[inst[sil]].astype(str)).astype(object) + "]"
-    dropped = pd.DataFrame({"row": drop_rows, "fingerprint": fps[drop_rows],
-                            "reason": assign[drop_rows], "detail": detail[drop_rows]})
+    # Fingerprints and details only for the dropped rows (the only ones that show them).
+    drop_reason, drop_inst = row_reason[drop_rows], inst[drop_rows]
+    detail = np.full(len(drop_rows), "", dtype=object)
+    inh = drop_reason == _INH
+    detail[inh] = np.char.add("inhibit_rules[", rule_of[drop_inst[inh]].astype(str)).astype(object) + "]"
+    sil = drop_reason == _SIL
+    detail[sil] = np.char.add("silences[", silence_of[drop_inst[sil]].astype(str)).astype(object) + "]"
+    dropped = pd.DataFrame({"row": drop_rows, "fingerprint": np.asarray(fp_u, dtype=object)[fp[drop_rows]],
+                            "reason": assign[drop_rows], "detail": detail})
     incidents = _incidents(labels, fp, fp_u, kept, rank[row_inc[kept]], ids, inst, t_in, firing)
     return Correlation(incidents, dropped, notes, pd.Series(assign, index=frame.index, name="assignment"), n)
 
@@ -661,7 +667,11 @@ def _assemble(frame, labels, fp, fp_u, firing, dup, inst, reason, inc_of, rule_o
 def _lists(inc: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_inc: int, by_name: bool = True) -> list[list[str]]:
     """Distinct values per incident from value codes per row, sorted by name (else in order of first
     appearance in the frame, which spares a string sort of a million fingerprints); no per-row Python."""
-    names = np.asarray(uniques, dtype=object).astype(str)
+    names = np.asarray(uniques, dtype=object)
+    # Fingerprints are str already: skip the round trip through a fixed-width str array, unless it could
+    # change a value (a non-str, or a NUL, which such an array drops at the end of a string).
+    if by_name or pd.api.types.infer_dtype(names, skipna=False) != "string" or "\0" in "".join(names):
+        names = names.astype(str)
     rank = np.empty(len(names), dtype=np.int64)
     rank[np.argsort(names, kind="stable") if by_name else np.arange(len(names))] = np.arange(len(names))
     pairs = np.sort(pd.unique(inc * np.int64(len(names) + 1) + rank[codes]))  # by incident, then value

@@ -1,0 +1,193 @@
+"""The detect phase: the alert storm collapses into incidents (M32) and the burning budget pages (M31).
+
+    1. every SLO's burn-rate tiers run over the service's per-minute counts        (M31, burn.py)
+    2. monitors over the components fire the storm; burn tiers fire ErrorBudgetBurn (M32, monitors.py)
+    3. Alertmanager's pipeline and the topology correlate it into incidents        (M32, correlate.py)
+    4. the first page-tier burn alert pages; its incident gets a severity from impact (M31, paging.py)
+
+The storm and the correlation are recomputed by ``correlate_shift`` whenever the serving plan changes (a
+rollback makes alerts resolve); everything before the change stays as it was, so the page never moves.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+
+from .checks import CheckResult, register
+from .incident_response import alerting, burn, paging
+from .record import Incident, ShiftRecord
+from .service import simulate as sim
+from .support_desk import correlate as corr
+from .support_desk import monitors
+
+SERVICE = "support-assistant"
+PAGE_TOLERANCE_MIN = 2.0  # one evaluation step, plus one for traffic drifting inside the 1 h window
+
+
+def runbook_url(record: ShiftRecord) -> str:
+    return f"data/runbooks/{record.scenario.runbook}.md"
+
+
+def true_cause_at(record: ShiftRecord):
+    """Ground truth for a burn alert starting at a shift minute: the release serving then, if it is the bad one."""
+    bad = record.scenario.releases.bad.version
+
+    def cause(minute: int) -> str:
+        return f"release:{bad}" if record.plan.serving_at(minute).get(bad, 0) > 0 else "background"
+
+    return cause
+
+
+def correlate_shift(record: ShiftRecord) -> None:
+    """Storm + burn alerts -> Alertmanager's pipeline -> incidents, over the record's current counts."""
+    record.evaluations = alerting.evaluate_slos(record.service, record.slos, history=record.history)
+    storm = monitors.generate_alerts(record.service, record.scenario, record.seed)
+    burn_rows = alerting.burn_alerts(record.service, record.evaluations, SERVICE, runbook_url(record),
+                                     true_cause_at(record))
+    alerts = pd.concat([storm, burn_rows], ignore_index=True)
+    alerts = alerts.sort_values("received_at", kind="stable").reset_index(drop=True)
+    record.alerts = alerts
+    record.correlation = corr.correlate(alerts.drop(columns=["true_cause"]), corr.load_alerting_config(),
+                                        corr.load_topology())
+    incidents = {}
+    for row in record.correlation.incidents.itertuples(index=False):
+        old = record.incidents.get(row.id)
+        inc = old or Incident(id=row.id, title=_title(row), opened_at=row.first_at.to_pydatetime(),
+                              service=", ".join(row.services))
+        inc.alerts = list(row.fingerprints)
+        incidents[row.id] = inc
+    record.incidents = incidents
+    _measure(record)
+
+
+def _title(row) -> str:
+    components = ", ".join(c for c in row.components if c) or "service level"
+    return f"{', '.join(row.services)}: alerts on {components}"
+
+
+def _measure(record: ShiftRecord) -> None:
+    """Noise reduction, grouping quality against the ground truth, and the naive baseline, into the metrics."""
+    c, alerts = record.correlation, record.alerts
+    sent = len(c.notifications)
+    precision, recall = corr.pairwise_precision_recall(c.assignment, alerts["true_cause"])
+    naive = corr.naive_one_incident_per_alertname(alerts)
+    naive_incidents = int(pd.Series(naive).dropna().nunique())
+    naive_precision, naive_recall = corr.pairwise_precision_recall(naive, alerts["true_cause"])
+    record.metrics.update({
+        "alerts_total": int(c.alerts_in),
+        "notifications_sent": sent,
+        "incidents_opened": len(c.incidents),
+        "noise_reduction_pct": round(corr.noise_reduction_pct(c.alerts_in, sent), 2),
+        "grouping_precision": round(precision, 4),
+        "grouping_recall": round(recall, 4),
+        "baseline_incidents_opened": naive_incidents,
+        "baseline_grouping_precision": round(naive_precision, 4),
+        "baseline_grouping_recall": round(naive_recall, 4),
+    })
+
+
+def detect(record: ShiftRecord) -> None:
+    sc = record.scenario
+    record.phases_run.append("detect")
+    correlate_shift(record)
+    deploy_min = sim.minute_of(sc, sc.releases.bad.deployed_at)
+    record.page = page = alerting.first_page(record.service, record.evaluations, SERVICE, after_minute=deploy_min)
+    if page is None:
+        return
+    incident = next((record.incidents[i] for i, fps in _incident_fingerprints(record) if page.fingerprint in fps), None)
+    if incident is None:
+        return
+    record.paged_incident = incident.id
+    policy = paging.load_policy()
+    severity, reason = policy.severity_for("page", page.impact_pct)
+    incident.severity = severity
+    outcome = paging.respond(policy, severity, page.at)
+    incident.commander = outcome.commander
+    tier = next(t for t in record.evaluations[page.slo].tiers if t.name == page.tier)
+    record.trace.emit(page.at, "M31", "detect", "page.sent",
+                      f"Paged {outcome.paged} at {severity} for {incident.id}: {page.slo} burning at "
+                      f"{page.long_burn:.1f}x over {tier.long_window_min} min and {page.short_burn:.1f}x over "
+                      f"{tier.short_window_min} min (threshold {record.evaluations[page.slo].thresholds[tier.name]:g}x); "
+                      f"{reason}." + (f" Incident commander: {outcome.commander}." if outcome.commander else ""),
+                      incident=incident.id, severity=severity, tier=page.tier, slo=page.slo)
+    if outcome.escalated_at is not None:
+        record.trace.emit(outcome.escalated_at, "M31", "detect", "page.escalated",
+                          f"No acknowledgement from {outcome.paged}: the page escalates to {outcome.acknowledged_by}.",
+                          incident=incident.id)
+    incident.transition(outcome.acknowledged_at, "acknowledged")
+    record.trace.emit(outcome.acknowledged_at, "M31", "detect", "incident.acknowledged",
+                      f"{outcome.acknowledged_by} acknowledged {incident.id} ({severity}).", incident=incident.id)
+    record.metrics["time_to_detect_min"] = round((page.at - sc.releases.bad.deployed_at).total_seconds() / 60, 2)
+    record.metrics["page_severity"] = severity
+
+
+def _incident_fingerprints(record: ShiftRecord):
+    return ((row.id, set(row.fingerprints)) for row in record.correlation.incidents.itertuples(index=False))
+
+
+def emit_alert_events(record: ShiftRecord) -> None:
+    """alert.fired / alert.resolved (one per alert) and incident.opened, from the final correlation (M32)."""
+    alerts, assignment = record.alerts, record.correlation.assignment
+    incident_of = {}
+    for inc_id, fps in _incident_fingerprints(record):
+        for fp in fps:
+            incident_of[fp] = inc_id
+    firsts = alerts[alerts.status == "firing"].drop_duplicates(["fingerprint", "starts_at"])
+    for row in firsts.itertuples():
+        inc = incident_of.get(row.fingerprint)
+        state = "" if inc else f" (dropped: {assignment.iat[row.Index]})"
+        record.trace.emit(row.received_at.to_pydatetime(), "M32", "detect", "alert.fired",
+                          f"{row.alertname} fired on {row.service}/{row.component or 'service'} "
+                          f"({row.severity}){state}.", fingerprint=row.fingerprint, incident=inc)
+    resolved = alerts[alerts.status == "resolved"].drop_duplicates(["fingerprint", "starts_at"])
+    for row in resolved.itertuples():
+        record.trace.emit(row.received_at.to_pydatetime(), "M32", "detect", "alert.resolved",
+                          f"{row.alertname} resolved on {row.service}/{row.component or 'service'}.",
+                          fingerprint=row.fingerprint, incident=incident_of.get(row.fingerprint))
+    for row in record.correlation.incidents.itertuples(index=False):
+        record.trace.emit(row.first_at.to_pydatetime(), "M32", "detect", "incident.opened",
+                          f"Correlator opened {row.id}: {row.alerts} alerts on "
+                          f"{', '.join(c for c in row.components if c) or 'the service'} of {', '.join(row.services)}.",
+                          incident=row.id)
+
+
+# --- the gate's checks for this phase (M26) --------------------------------------------------------------
+
+@register("page_fired")
+def check_page_fired(record: ShiftRecord) -> CheckResult:
+    sc, page = record.scenario, record.page
+    if page is None:
+        return CheckResult("page_fired", False, None, sc.expected_severity, "no page fired during the shift")
+    slo = record.slos[page.slo]
+    tier = next(t for t in record.evaluations[page.slo].tiers if t.name == page.tier)
+    deploy_min = sim.minute_of(sc, sc.releases.bad.deployed_at)
+    minutes = page.minute - deploy_min + 1           # minutes of the bad release inside the window that fired
+    ratio = alerting.realized_error_ratio(record.service, slo, deploy_min, page.minute + 1)
+    formula = alerting.formula_minutes(slo, tier, ratio)
+    severity = record.metrics.get("page_severity")
+    in_time = formula is not None and formula - 1e-9 <= minutes <= formula + PAGE_TOLERANCE_MIN
+    passed = bool(in_time and severity == sc.expected_severity)
+    detail = (f"{severity} page after {minutes} min on {page.slo} ({page.tier}); the workbook's formula at the "
+              f"realized {100 * ratio:.2f} % errors says {formula:.2f} min" if formula is not None else
+              f"{severity} page after {minutes} min; the formula says {page.tier} cannot fire at {100 * ratio:.2f} %")
+    return CheckResult("page_fired", passed, minutes,
+                       f"{sc.expected_severity}, {formula:.2f} to {formula + PAGE_TOLERANCE_MIN:.2f} min"
+                       if formula is not None else sc.expected_severity, detail)
+
+
+@register("storm_collapsed")
+def check_storm_collapsed(record: ShiftRecord) -> CheckResult:
+    alerts, assignment = record.alerts, record.correlation.assignment
+    bad_cause = f"release:{record.scenario.releases.bad.version}"
+    kept = ~assignment.isin(corr.REASONS)
+    outage = set(assignment[kept & (alerts["true_cause"] == bad_cause)])
+    others = set(assignment[kept & (alerts["true_cause"] != bad_cause)])
+    noise = record.metrics["noise_reduction_pct"]
+    one = len(outage) == 1
+    apart = one and not (outage & others)
+    passed = bool(one and apart and noise >= 98.0)
+    detail = (f"{record.metrics['alerts_total']} alerts -> {record.metrics['notifications_sent']} notifications, "
+              f"{record.metrics['incidents_opened']} incidents; the outage's alerts in {len(outage)} incident(s)"
+              f"{', kept apart from the others' if apart else ', mixed with other causes' if one else ''}")
+    return CheckResult("storm_collapsed", passed, noise, 98.0, detail)

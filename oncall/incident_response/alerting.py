@@ -1,0 +1,126 @@
+"""SLO alerting over the shift (M31): the multiwindow, multi-burn-rate tiers run over the service's counts.
+
+``evaluate_slos`` runs every tier of ``data/alerting/burn_rate_tiers.yaml`` over each SLO's per-minute bad and
+total counts (one cumulative sum per SLO, in ``burn.py``). ``burn_alerts`` turns each firing episode into an
+Alertmanager-shaped ``ErrorBudgetBurn`` alert, so the page travels the same pipeline as every other alert and
+joins the incident the correlator opens. ``first_page`` finds the page and ``formula_minutes`` says when the
+workbook's formula says it should have come, for the error ratio the simulation actually produced.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from ..support_desk.alerts import FRAME_COLUMNS, fingerprint
+from . import burn
+from .slo import SLO
+
+
+@dataclass(frozen=True)
+class Page:
+    """The first page of the shift: which SLO and tier, when, and how bad things were when it fired."""
+
+    slo: str
+    tier: str
+    minute: int                  # the shift minute whose end is the evaluation step that fired
+    at: datetime                 # the end of that minute
+    long_burn: float
+    short_burn: float
+    impact_pct: float            # bad events over the tier's short window, in %
+    fingerprint: str
+
+
+def evaluate_slos(service: pd.DataFrame, slos: dict[str, SLO], tiers=None,
+                  history: pd.DataFrame | None = None) -> dict[str, burn.Evaluation]:
+    """Every tier over every SLO, one evaluation step per minute (the end of each minute) of ``service``.
+
+    ``history`` (the minutes before it) fills the long windows, so a 3-day window at the shift's first minute
+    reads three real days rather than a few minutes; the result covers ``service``'s minutes only.
+    """
+    tiers = burn.load_tiers() if tiers is None else tiers
+    frame = service if history is None else pd.concat([history, service])
+    skip = 0 if history is None else len(history)
+    out = {}
+    for name, slo in slos.items():
+        bad, total = slo.bad_and_total(frame)
+        ev = burn.evaluate(bad, total, slo, tiers, step_min=1.0)
+        trimmed = ev.frame.iloc[skip:].reset_index(drop=True)
+        trimmed["t_min"] = trimmed["t_min"] - skip
+        out[name] = replace(ev, frame=trimmed)
+    return out
+
+
+def _labels(service_name: str, slo: str, tier: burn.Tier) -> dict:
+    return {"alertname": "ErrorBudgetBurn", "service": service_name, "slo": slo, "severity": tier.severity,
+            "tier": tier.name, "long_window": f"{tier.long_window_min}m", "short_window": f"{tier.short_window_min}m"}
+
+
+def burn_alerts(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], service_name: str,
+                runbook_url: str, true_cause=None) -> pd.DataFrame:
+    """One firing row when a tier starts firing and one resolved row when it stops, per episode, as alert rows.
+
+    ``true_cause(minute) -> str`` labels each episode with its ground truth (never read by the correlator).
+    """
+    ends = service.index + timedelta(minutes=1)
+    rows = []
+    for slo, ev in evaluations.items():
+        for tier in ev.tiers:
+            fires = ev.frame[f"{tier.name}.fires"].to_numpy()
+            edges = np.flatnonzero(np.diff(np.concatenate([[0], fires.astype(np.int8), [0]])))
+            labels = _labels(service_name, slo, tier)
+            fp = fingerprint(labels)
+            for start, stop in zip(edges[::2], edges[1::2]):
+                started = ends[start]
+                summary = (f"{slo} is burning its error budget at {ev.frame[f'{tier.name}.long_burn'].iat[start]:.1f}x "
+                           f"over {tier.long_window_min} min (threshold {ev.thresholds[tier.name]:g}x)")
+                base = dict(fingerprint=fp, alertname="ErrorBudgetBurn", service=service_name, component="",
+                            severity=tier.severity, starts_at=started, labels=labels,
+                            annotations={"summary": summary, "runbook_url": runbook_url},
+                            generator_url="", group_key="", payload=0,
+                            true_cause=true_cause(int(start)) if true_cause else "")
+                rows.append({**base, "status": "firing", "ends_at": pd.NaT, "received_at": started})
+                if stop < len(fires):
+                    rows.append({**base, "status": "resolved", "ends_at": ends[stop], "received_at": ends[stop]})
+    frame = pd.DataFrame(rows, columns=[*FRAME_COLUMNS, "true_cause"])
+    for col in ("starts_at", "ends_at", "received_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True).astype("datetime64[ns, UTC]")
+    frame["payload"] = frame["payload"].astype(np.int64)
+    return frame
+
+
+def first_page(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], service_name: str,
+               after_minute: int = 0) -> Page | None:
+    """The first evaluation step (at or after ``after_minute``) at which any page tier of any SLO fires."""
+    best: Page | None = None
+    for slo, ev in evaluations.items():
+        fires = ev.fires("page")
+        fires[:after_minute] = False
+        hits = np.flatnonzero(fires)
+        if hits.size == 0 or (best is not None and hits[0] >= best.minute):
+            continue
+        m = int(hits[0])
+        tier = next(t for t in ev.tiers if t.severity == "page" and ev.frame[f"{t.name}.fires"].iat[m])
+        short_burn = float(ev.frame[f"{tier.name}.short_burn"].iat[m])
+        best = Page(slo=slo, tier=tier.name, minute=m, at=(service.index[m] + timedelta(minutes=1)).to_pydatetime(),
+                    long_burn=float(ev.frame[f"{tier.name}.long_burn"].iat[m]), short_burn=short_burn,
+                    impact_pct=100 * short_burn * ev.budget_ratio,
+                    fingerprint=fingerprint(_labels(service_name, slo, tier)))
+    return best
+
+
+def formula_minutes(slo: SLO, tier: burn.Tier, error_ratio: float) -> float | None:
+    """The workbook's time to fire for a constant error ratio from a clean window:
+    (1 - objective) / error_ratio x long window x burn-rate threshold. None if the tier cannot fire."""
+    if error_ratio <= 0:
+        return None
+    minutes = slo.budget_ratio / error_ratio * tier.long_window_min * tier.threshold(slo.period_min)
+    return minutes if minutes <= tier.long_window_min else None
+
+
+def realized_error_ratio(service: pd.DataFrame, slo: SLO, start_minute: int, end_minute: int) -> float:
+    """Bad / total over minutes [start_minute, end_minute): the error ratio the simulation actually produced."""
+    bad, total = slo.bad_and_total(service.iloc[start_minute:end_minute])
+    return float(bad.sum() / total.sum()) if total.sum() else 0.0

@@ -1,0 +1,308 @@
+"""The mitigate phase: the on-call follows the runbook (M31) and rolls the bad release back (M33).
+
+Mitigate before root cause: the runbook's action comes from what changed recently and what the evidence shows;
+why the release broke waits for the postmortem. Each step is a ``runbook.step`` event carrying its evidence.
+The rollback changes the serving plan; the service is re-simulated from that minute on (what happened before
+stays exactly as it was), and the verification reads the recovered counts.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from .checks import CheckResult, register
+from .incident_response.runbooks import Runbook, Step, load_runbook
+from .record import ShiftRecord
+from .release_ops.releases import OpResult, ReleaseOps
+from .service import simulate as sim
+from .service.slis import window_bad_ratio
+
+VERIFY_WINDOW_MIN = 5   # the SLI is read over 5-minute windows, like the fastest burn tier's short window
+
+
+def _minute(record: ShiftRecord, when: datetime) -> int:
+    """The first whole shift minute at or after ``when``: where a plan change takes effect."""
+    return math.ceil((when - record.scenario.shift.start).total_seconds() / 60)
+
+
+def _at(record: ShiftRecord, minute: int) -> datetime:
+    return record.scenario.shift.start + timedelta(minutes=minute)
+
+
+def mitigate(record: ShiftRecord, resimulate) -> None:
+    """Follow the scenario's runbook for the paged incident. ``resimulate(record)`` re-runs the service."""
+    sc = record.scenario
+    record.phases_run.append("mitigate")
+    incident = record.incidents.get(record.paged_incident) if record.paged_incident else None
+    if incident is None or incident.time_of("acknowledged") is None:
+        return
+    runbook = load_runbook(sc.runbook)
+    choices = record.choices
+    record.ops = ops = ReleaseOps(record.plan, rollback_failures=sc.faults.rollback_failures)
+    deploy_min = sim.minute_of(sc, sc.releases.bad.deployed_at)
+    page = record.page
+    since_deploy = (page.at - sc.releases.bad.deployed_at).total_seconds() / 60
+    matched = runbook.matches("ErrorBudgetBurn", page.slo, since_deploy)
+    t = incident.time_of("acknowledged") + timedelta(minutes=choices.delay_min)
+    log = incident.actions
+    log.append({"step": "select", "t": t, "ok": matched, "runbook": runbook.id})
+    _emit(record, t, incident.id, runbook, "select",
+          f"Runbook {runbook.id} selected: {page.slo} burn page {since_deploy:.0f} min after a deploy"
+          + ("" if matched else " (its signature does not match this incident)") + ".")
+    effect_at: datetime | None = None
+    for step in runbook.steps:
+        if step.kind == "diagnose":
+            t += timedelta(minutes=step.takes_min)
+            evidence = _diagnose(record, step, _minute(record, t), deploy_min)
+            log.append({"step": step.id, "t": t, "ok": True, "evidence": evidence})
+            _emit(record, t, incident.id, runbook, step.id, f"{step.id}: {evidence}")
+        elif step.kind == "act":
+            if not choices.mitigate:
+                log.append({"step": step.id, "t": t, "ok": False, "evidence": "not carried out"})
+                _emit(record, t, incident.id, runbook, step.id,
+                      f"{step.id}: the on-call did not carry out the runbook's action ({step.action}).")
+                break
+            t, effect_at = _act(record, runbook, step, choices.action, ops, t, incident.id)
+            resimulate(record)
+        else:
+            effect_at = _verify(record, runbook, step, ops, t, effect_at, incident, resimulate)
+    _measure(record, incident, deploy_min)
+
+
+def _emit(record: ShiftRecord, t: datetime, incident: str, runbook: Runbook, step: str, message: str) -> None:
+    record.trace.emit(t, "M31", "mitigate", "runbook.step", message, incident=incident, runbook=runbook.id, step=step)
+
+
+def _diagnose(record: ShiftRecord, step: Step, minute: int, deploy_min: int) -> str:
+    """The evidence a diagnosis step reads, from the release history and the per-release counts so far."""
+    ops: ReleaseOps = record.ops
+    if step.check == "recent_deploys":
+        hist = [(m, v) for m, v in ops.history(minute) if minute - m <= 120]
+        return ("deploys in the last 2 h: " + ", ".join(f"{v} at {_at(record, m):%H:%M}" for m, v in hist)
+                if hist else "no deploy in the last 2 h")
+    if step.check in ("errors_by_release", "latency_by_release", "quality_by_release"):
+        column, total = {"errors_by_release": ("errors", "requests"), "latency_by_release": ("slow", "requests"),
+                         "quality_by_release": ("wrong", "graded")}[step.check]
+        long = record.minutes
+        start = sim.minute_of(record.scenario, record.scenario.shift.start)
+        parts = []
+        for version in record.plan.releases:
+            rows = long[(long.release == version)].iloc[max(start, 0):minute]
+            if rows.requests.sum() == 0:
+                continue
+            bad = (rows.graded - rows.correct).sum() if column == "wrong" else rows[column].sum()
+            parts.append(f"{version} {100 * bad / max(rows[total].sum(), 1):.2f} % {column}")
+        return "; ".join(parts)
+    if step.check == "config_diff":
+        now = record.plan.releases[ops.serving(minute)]
+        good = ops.last_known_good(minute)
+        if good is None:
+            return "no earlier release to compare with"
+        diff = [f"{k} {good.config()[k]} -> {v}" for k, v in now.config().items() if good.config()[k] != v]
+        return f"{now.version} vs last good {good.version}: " + (", ".join(diff) if diff else "no config change")
+    return f"{step.check}: no reading in this scenario"
+
+
+def _perform(record: ShiftRecord, action: str, ops: ReleaseOps, minute: int) -> OpResult:
+    if action == "rollback":
+        return ops.rollback(minute)
+    if action == "redeploy":
+        good = record.scenario.releases.last_good
+        return ops.redeploy(minute, good)
+    if action == "flag_off":
+        return ops.set_flag(minute, "refund_tool", False)
+    if action == "restart":
+        return OpResult(True, "every pod restarted with the same release and config")
+    return OpResult(True, "waited; nothing changed")
+
+
+def _act(record, runbook: Runbook, step: Step, choice: str, ops: ReleaseOps, t: datetime, incident: str):
+    """Carry out the action (the runbook's, or the on-call's own choice), retrying, then escalating."""
+    action = step.action if choice == "runbook" else choice
+    log = record.incidents[incident].actions
+    for attempt in range(1 + step.retries):
+        t += timedelta(minutes=step.takes_min)
+        result = _perform(record, action, ops, _minute(record, t))
+        tag = f" (attempt {attempt + 1} of {1 + step.retries})" if step.retries else ""
+        log.append({"step": step.id, "t": t, "ok": result.ok, "action": action, "evidence": result.detail})
+        _emit(record, t, incident, runbook, step.id, f"{step.id}: {action}{tag}: {result.detail}.")
+        if result.ok:
+            _traced_effect(record, action, t, incident)
+            return t, t
+    return _escalate(record, runbook, ops, t, incident, "the action failed after its retries")
+
+
+def _escalate(record, runbook: Runbook, ops: ReleaseOps, t: datetime, incident: str, why: str):
+    esc = runbook.escalation
+    record.trace.emit(t, "M31", "mitigate", "page.escalated",
+                      f"Escalated to {', '.join(esc.to)}: {why}. {esc.says}", incident=incident)
+    t += timedelta(minutes=esc.fallback_takes_min)
+    result = _perform(record, esc.fallback_action, ops, _minute(record, t))
+    record.incidents[incident].actions.append({"step": "escalation", "t": t, "ok": result.ok,
+                                               "action": esc.fallback_action, "evidence": result.detail})
+    _emit(record, t, incident, runbook, "escalation", f"escalation: {esc.fallback_action}: {result.detail}.")
+    _traced_effect(record, esc.fallback_action, t, incident)
+    return t, t
+
+
+def _traced_effect(record: ShiftRecord, action: str, t: datetime, incident: str) -> None:
+    sc = record.scenario
+    if action in ("rollback", "redeploy"):
+        good = sc.releases.last_good
+        record.trace.emit(t, "M33", "mitigate", "release.rolled_back",
+                          f"Release {sc.releases.bad.version} taken out; {good.version} (last known good) serves 100 % "
+                          f"again ({'rollback, no canary analysis' if action == 'rollback' else 'redeployed from its build artifact'}).",
+                          incident=incident, release=sc.releases.bad.version, to=good.version)
+    elif action == "flag_off":
+        record.trace.emit(t, "M33", "mitigate", "flag.changed",
+                          f"Kill switch refund_tool turned off: {record.catalog.flags['refund_tool'].off_means}.",
+                          incident=incident, flag="refund_tool")
+
+
+def _first_run(ok: np.ndarray, from_minute: int, hold_min: float) -> int | None:
+    """The last minute of the first run of ``hold_min`` consecutive True minutes starting at or after
+    ``from_minute`` (None if there is none)."""
+    need, run = int(math.ceil(hold_min)), 0
+    for m in range(from_minute, len(ok)):
+        run = run + 1 if ok[m] else 0
+        if run >= need:
+            return m
+    return None
+
+
+def recovery_minute(record: ShiftRecord, slo_name: str, from_minute: int, hold_min: float) -> int | None:
+    """The first minute m such that the ``hold_min`` minutes ending at m all lie at or after ``from_minute``
+    and, together, are inside the objective: sustained nominal performance, not one good sample. (Judged over
+    the whole hold window: at night a single failed request can push one 5-minute window over a 99.9 %
+    objective's 0.1 % while the service is fine.)"""
+    return recovery_minute_of(record.service, record.slos[slo_name], from_minute, hold_min)
+
+
+def recovery_minute_of(service, slo, from_minute: int, hold_min: float) -> int | None:
+    hold = int(math.ceil(hold_min))
+    bad, total = slo.bad_and_total(service)
+    inside = window_bad_ratio(bad, total, hold) <= slo.budget_ratio
+    inside[: from_minute + hold - 1] = False
+    hits = np.flatnonzero(inside)
+    return int(hits[0]) if hits.size else None
+
+
+def page_cleared_minute(record: ShiftRecord, slo_name: str, from_minute: int, hold_min: float = 10) -> int | None:
+    """The first minute (from ``from_minute`` on) at which no page tier of the SLO fires, and stays so for
+    ``hold_min`` minutes. A tier resets about one short window after the errors stop (the 6 h tier: 30 min)."""
+    quiet = ~record.evaluations[slo_name].fires("page")
+    end = _first_run(quiet, from_minute, hold_min)
+    return None if end is None else end - int(math.ceil(hold_min)) + 1
+
+
+def _verify(record, runbook: Runbook, step: Step, ops: ReleaseOps, t: datetime, effect_at, incident, resimulate):
+    """Wait for sustained recovery; on timeout escalate once and verify again. Mitigated = when the action took
+    effect (confirmed by the verification); resolved = once the burn page has cleared too."""
+    from .incident_response.alerting import evaluate_slos
+
+    for round_ in (1, 2):
+        record.evaluations = evaluate_slos(record.service, record.slos, history=record.history)
+        start = _minute(record, t)
+        r = recovery_minute(record, step.slo, start, step.within_objective_for_min)
+        deadline = t + timedelta(minutes=step.timeout_min)
+        if r is not None and _at(record, r + 1) <= deadline:
+            done = _at(record, r + 1)
+            incident.actions.append({"step": step.id, "t": done, "ok": True})
+            _emit(record, done, incident.id, runbook, step.id,
+                  f"{step.id}: {step.slo} inside its objective for {step.within_objective_for_min:g} consecutive "
+                  f"minutes; mitigation confirmed.")
+            incident.transition(effect_at, "mitigated")
+            record.trace.emit(effect_at, "M31", "mitigate", "incident.mitigated",
+                              f"{incident.id} mitigated: the bleeding stopped when the {ops.attempts[-1][1]} took effect.",
+                              incident=incident.id)
+            cleared = page_cleared_minute(record, record.page.slo, start)
+            resolved = max(done, _at(record, cleared)) if cleared is not None else None
+            if resolved is not None:
+                incident.transition(resolved, "resolved")
+                record.trace.emit(resolved, "M31", "mitigate", "incident.resolved",
+                                  f"{incident.id} resolved: the SLI is back and the burn page has cleared; the root "
+                                  f"cause goes to the postmortem.", incident=incident.id)
+            return effect_at
+        incident.actions.append({"step": step.id, "t": deadline, "ok": False})
+        _emit(record, deadline, incident.id, runbook, step.id,
+              f"{step.id}: {step.slo} not back inside its objective within {step.timeout_min:g} min.")
+        if round_ == 2:
+            return None
+        t, effect_at = _escalate(record, runbook, ops, deadline, incident.id, "verification timed out")
+        resimulate(record)
+    return None
+
+
+def budget_consumed_pct(record: ShiftRecord, slo_name: str, start_minute: int, end_minute: int) -> float:
+    """Bad events above the pre-incident baseline in [start, end), as % of the 30-day budget.
+
+    The period's events are estimated from the traffic model: its daily mean (peak + trough) / 2 per minute.
+    """
+    slo = record.slos[slo_name]
+    bad, total = slo.bad_and_total(record.service)
+    base_bad, base_total = bad[:start_minute].sum(), total[:start_minute].sum()
+    baseline = base_bad / base_total if base_total else 0.0
+    excess = max(0.0, float(bad[start_minute:end_minute].sum() - baseline * total[start_minute:end_minute].sum()))
+    traffic = record.scenario.traffic
+    period_total = (traffic.peak_rpm + traffic.trough_rpm) / 2 * slo.period_min
+    return 100 * excess / (slo.budget_ratio * period_total)
+
+
+def _measure(record: ShiftRecord, incident, deploy_min: int) -> None:
+    sc = record.scenario
+    mitigated, resolved = incident.time_of("mitigated"), incident.time_of("resolved")
+    end = _minute(record, resolved) if resolved else len(record.service)
+    slo = record.page.slo
+    record.metrics["budget_consumed_pct"] = round(budget_consumed_pct(record, slo, deploy_min, end), 3)
+    ack = incident.time_of("acknowledged")
+    record.metrics["time_to_acknowledge_min"] = round((ack - record.page.at).total_seconds() / 60, 2)
+    if mitigated:
+        record.metrics["time_to_mitigate_min"] = round((mitigated - sc.releases.bad.deployed_at).total_seconds() / 60, 2)
+    if resolved:
+        record.metrics["time_to_resolve_min"] = round((resolved - sc.releases.bad.deployed_at).total_seconds() / 60, 2)
+
+
+# --- the gate's checks for this phase (M26) --------------------------------------------------------------
+
+@register("runbook_followed")
+def check_runbook_followed(record: ShiftRecord) -> CheckResult:
+    incident = record.incidents.get(record.paged_incident) if record.paged_incident else None
+    runbook = load_runbook(record.scenario.runbook)
+    if incident is None:
+        return CheckResult("runbook_followed", False, 0, len(runbook.steps), "no paged incident to follow it for")
+    done = [a for a in incident.actions if a["step"] in {s.id for s in runbook.steps}]
+    order = [s.id for s in runbook.steps]
+    ok_steps = {a["step"] for a in done if a["ok"]}
+    in_order = [a["step"] for a in done if a["ok"]] == [s for s in order if s in ok_steps]
+    action = next((a.get("action") for a in done if a["step"] == runbook.action_step.id and a["ok"]), None)
+    passed = ok_steps == set(order) and in_order and action == runbook.action_step.action
+    detail = (f"{len(ok_steps)} of {len(order)} steps done in order, action {action or 'none'} "
+              f"(the runbook says {runbook.action_step.action})")
+    return CheckResult("runbook_followed", bool(passed), len(ok_steps), len(order), detail)
+
+
+@register("sli_recovered")
+def check_sli_recovered(record: ShiftRecord) -> CheckResult:
+    runbook = load_runbook(record.scenario.runbook)
+    limit = runbook.verify_step.timeout_min
+    incident = record.incidents.get(record.paged_incident) if record.paged_incident else None
+    mitigated = incident.time_of("mitigated") if incident else None
+    verified = next((a["t"] for a in incident.actions if a["step"] == runbook.verify_step.id and a["ok"]), None) \
+        if incident else None
+    if not (mitigated and verified):
+        return CheckResult("sli_recovered", False, None, limit, "the SLI did not recover during the shift")
+    minutes = round((verified - mitigated).total_seconds() / 60, 1)
+    return CheckResult("sli_recovered", minutes <= limit, minutes, limit,
+                       f"{runbook.verify_step.slo} verified back inside its objective {minutes:g} min after the action "
+                       f"took effect (the runbook allows {limit:g})")
+
+
+@register("budget_within_limit")
+def check_budget(record: ShiftRecord) -> CheckResult:
+    spent, limit = record.metrics.get("budget_consumed_pct"), record.scenario.budget_limit_pct
+    if spent is None:
+        return CheckResult("budget_within_limit", False, None, limit, "no budget was measured")
+    return CheckResult("budget_within_limit", spent <= limit, spent, limit,
+                       f"the incident spent {spent:.2f} % of the 30-day error budget (limit {limit:g} %)")

@@ -1,0 +1,85 @@
+"""Release operations (M33): release history, deploy, rollback to the last known good, kill switches.
+
+All of them act on the service's serving plan (``ServingPlan``) from a given shift minute on; the caller
+re-simulates afterwards. A rollback skips canary analysis on purpose (like Argo Rollouts' rollbackWindow): it
+restores a release that already served this traffic.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..scenario import Release
+from ..service.simulate import ServingPlan
+
+
+@dataclass(frozen=True)
+class OpResult:
+    ok: bool
+    detail: str
+
+
+@dataclass
+class ReleaseOps:
+    """The release tooling. ``rollback_failures`` makes that many rollback attempts fail (a fault scenario)."""
+
+    plan: ServingPlan
+    rollback_failures: int = 0
+    attempts: list[tuple[int, str, bool]] = field(default_factory=list)   # (minute, operation, ok)
+
+    def serving(self, minute: int) -> str | None:
+        """The release taking most traffic at ``minute``."""
+        split = self.plan.serving_at(minute)
+        return max(split, key=split.get) if split else None
+
+    def history(self, until_minute: int) -> list[tuple[int, str]]:
+        """(minute, version) of every change of the main serving release up to ``until_minute``."""
+        out: list[tuple[int, str]] = []
+        for minute, split in self.plan.changes:
+            if minute <= until_minute and split:
+                version = max(split, key=split.get)
+                if not out or out[-1][1] != version:
+                    out.append((minute, version))
+        return out
+
+    def last_known_good(self, minute: int) -> Release | None:
+        """The release that served before the one serving at ``minute``."""
+        hist = self.history(minute)
+        return self.plan.releases[hist[-2][1]] if len(hist) >= 2 else None
+
+    def deploy(self, minute: int, release: Release, weight: float = 1.0) -> OpResult:
+        """Send ``weight`` of traffic to ``release`` from ``minute`` on (the rest to the release serving now)."""
+        self.plan.releases.setdefault(release.version, release)
+        current = self.serving(minute)
+        split = {release.version: weight}
+        if weight < 1 and current and current != release.version:
+            split[current] = 1 - weight
+        self.plan.changes.append((minute, split))
+        self.plan.changes.sort(key=lambda c: c[0])
+        self.attempts.append((minute, f"deploy {release.version} at {weight:.0%}", True))
+        return OpResult(True, f"{release.version} takes {weight:.0%} of traffic")
+
+    def rollback(self, minute: int) -> OpResult:
+        """Roll back to the last known good release; fails while injected failures remain."""
+        target = self.last_known_good(minute)
+        if target is None:
+            return OpResult(False, "no earlier release to roll back to")
+        if self.rollback_failures > 0:
+            self.rollback_failures -= 1
+            self.attempts.append((minute, f"rollback to {target.version}", False))
+            return OpResult(False, f"the rollback to {target.version} failed: its config was pruned from the "
+                                   f"release store")
+        self.plan.changes.append((minute, {target.version: 1.0}))
+        self.plan.changes.sort(key=lambda c: c[0])
+        self.attempts.append((minute, f"rollback to {target.version}", True))
+        return OpResult(True, f"rolled back to {target.version}")
+
+    def redeploy(self, minute: int, release: Release) -> OpResult:
+        """Redeploy a release from its build artifact (the escalation's fallback: slow but does not need the
+        release store)."""
+        return self.deploy(minute, release)
+
+    def set_flag(self, minute: int, flag: str, on: bool) -> OpResult:
+        self.plan.flags.append((minute, flag, on))
+        self.plan.flags.sort(key=lambda f: f[0])
+        self.attempts.append((minute, f"flag {flag} {'on' if on else 'off'}", True))
+        return OpResult(True, f"{flag} turned {'on' if on else 'off'}")
