@@ -8,12 +8,13 @@ ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
-.PHONY: drill test test-fast lab notebooks lock clean help
+.PHONY: drill test test-fast lab notebooks bench lock clean help
 help:
 	@echo "make drill      run the whole on-call shift and print its story (ARGS='--seed 3 --break errors')"
 	@echo "make test       run the unit tests and every notebook under nbval"
 	@echo "make lab        open JupyterLab on the notebooks (loopback only)"
 	@echo "make notebooks  re-execute the notebooks so their stored outputs are what the code prints today"
+	@echo "make bench      measure the speed figures into benchmarks/results.json"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs the package registry)"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -32,6 +33,9 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest tests
 
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
 lab: $(STAMP)
 	$(VENV)/bin/jupyter-lab --ip=127.0.0.1 --no-browser $(ROOT_FLAG) --notebook-dir=notebooks
 
@@ -42,7 +46,8 @@ notebooks: $(STAMP)
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet --disable-pip-version-check '.[course]'
-	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^oncall' > requirements.lock
+	( echo "# Pinned by 'make lock' from pyproject.toml (runtime + the course extra), for Python 3.11."; \
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^oncall' ) > requirements.lock
 	rm -rf .lock-venv
 
 clean:

@@ -63,6 +63,23 @@ def build_parser() -> argparse.ArgumentParser:
     correlate = sub.add_parser("correlate", help="correlate Alertmanager v4 webhook payloads into incidents")
     correlate.add_argument("file", help="one JSON payload, a JSON list of payloads, or JSON Lines")
     correlate.add_argument("--json", action="store_true")
+
+    tri = sub.add_parser("triage", help="triage tickets (JSON Lines) and link them to incidents")
+    tri.add_argument("file", help="tickets as JSON Lines: id, created_at, text, optional customer_tier")
+    src = tri.add_mutually_exclusive_group()
+    src.add_argument("--incidents", default=None, help="incidents JSON (the output of oncall correlate --json)")
+    src.add_argument("--scenario", default=None, help="link to the incidents of this scenario's shift")
+    tri.add_argument("--seed", type=str, default=None, help="the shift's seed (with --scenario)")
+    tri.add_argument("--json", action="store_true")
+
+    ev = sub.add_parser("eval", help="run eval cases against a release of the simulated agent, or promote a case")
+    ev.add_argument("--cases", default=None, help="a case set NAME in data/evals/ (golden, regressions) or a PATH "
+                                                  "(default: the golden set and data/evals/regressions/)")
+    ev.add_argument("--release", default=None, help="a release VERSION (e.g. 2026.11.3) or a role: last_good, bad, fix")
+    ev.add_argument("--scenario", default="bad-deploy", help="a scenario NAME in data/scenarios/ or a PATH")
+    ev.add_argument("--promote", default=None, metavar="CASE",
+                    help="copy this regression case file into data/evals/regressions/ (atomic, never overwriting)")
+    ev.add_argument("--json", action="store_true")
     return parser
 
 
@@ -96,7 +113,33 @@ def _dispatch(args) -> int:
         return _slo_explain(args)
     if args.command == "correlate":
         return _correlate(args)
+    if args.command == "triage":
+        return _triage(args)
+    if args.command == "eval":
+        from .evals.harness import eval_command
+
+        code, text = eval_command(args.cases, args.release, args.scenario, args.promote, args.json)
+        print(text)
+        return code
     return _run(args)
+
+
+def _triage(args) -> int:
+    from .support_desk.triage import run_triage
+
+    seed = _seed(args.seed) if args.seed is not None else None
+    doc = run_triage(args.file, incidents_path=args.incidents, scenario=args.scenario, seed=seed)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return EXIT_OK
+    for t in doc["tickets"]:
+        link = f" -> {t['linked_incident']}" if t["linked_incident"] else ""
+        dup = f" (duplicate of {t['duplicate_of']})" if t["duplicate_of"] else ""
+        print(f"{t['id']:<10} {t['priority']} {t['category']:<16} {t['team']:<18}{link}{dup}")
+    for inc in doc.get("incidents", []):
+        if inc["tickets"]:
+            print(f"  {inc['id']}: {inc['tickets']} linked ticket(s)")
+    return EXIT_OK
 
 
 def _number(text: str, option: str) -> float:

@@ -69,6 +69,8 @@ class ShiftRecord:
     paged_incident: str | None = None                # the incident the page joined (detect)
     choices: object = None                           # scenario.OnCallChoices in force (break mode or widget)
     ops: object = None                               # release_ops.releases.ReleaseOps (mitigate, ship)
+    regression_results: dict = field(default_factory=dict)  # role -> evals EvalResult of the regression case
+    regression_name: str | None = None                      # its file name under regressions/
     artifacts: dict[str, str] = field(default_factory=dict)  # file name -> text, written by --out
 
     @property

@@ -2,9 +2,9 @@
 
     serve     the assistant serves overnight traffic; the bad release ships     (M27, M33)
     detect    the alert storm collapses into incidents; the burn pages SEV-1    (M32, M31; oncall/detect.py)
-    triage    a user ticket about the outage is triaged and linked              (M32)
+    triage    a user ticket about the outage is triaged and linked              (M32; oncall/triage.py)
     mitigate  the runbook rolls the bad release back; the SLI recovers          (M31 -> M33; oncall/mitigate.py)
-    learn     the postmortem becomes a regression eval                          (M31 -> M26)
+    learn     the postmortem becomes a regression eval                          (M31 -> M26; oncall/learn.py)
     ship      the fix is canaried back in                                       (M33)
     observe   what the SLIs did, read off the whole shift's counts              (M27)
     gate      the eval gate scores the whole shift                              (M26)
@@ -16,7 +16,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from . import detect as detection
+from . import learn as learning
 from . import mitigate as mitigation
+from . import triage as ticket_triage
 from .checks import run_checks
 from .incident_response.slo import load_slo
 from .record import ShiftRecord
@@ -37,9 +39,9 @@ def run_shift(scenario: Scenario, seed: int | None = None, break_mode: str = "no
     record = serve(scenario, scenario.seed if seed is None else seed, break_mode)
     record.choices = choices or scenario.on_call(break_mode)
     detection.detect(record)
-    triage(record)
+    ticket_triage.triage(record)
     mitigation.mitigate(record, resimulate=simulate)
-    learn(record)
+    learning.learn(record)
     ship(record)
     observe(record)
     gate(record)
@@ -78,16 +80,6 @@ def simulate(record: ShiftRecord) -> None:
 
 # --- the phases: each issue of the course fills one in, in place -----------------------------------------
 
-def triage(record: ShiftRecord) -> None:
-    """A user ticket about the outage is triaged and linked to the incident (M32)."""
-    _skip(record, "triage", "M32", "ticket triage and linking are not built yet")
-
-
-def learn(record: ShiftRecord) -> None:
-    """The postmortem, and the regression eval made from its prevent action item (M31 -> M26)."""
-    _skip(record, "learn", "M31", "the postmortem writer and the eval harness are not built yet")
-
-
 def ship(record: ShiftRecord) -> None:
     """The fix goes back out through a canary judged by statistics (M33)."""
     _skip(record, "ship", "M33", "the canary rollout and its judge are not built yet")
@@ -123,6 +115,7 @@ def observe(record: ShiftRecord) -> None:
 # --- gate: the eval gate over the whole shift (M26) ------------------------------------------------------
 
 def gate(record: ShiftRecord) -> None:
+    learning.render(record)   # the postmortem cites the final trace
     record.phases_run.append("gate")
     record.checks = run_checks(record, record.scenario.checks)
     at = record.scenario.shift.end - timedelta(minutes=1)

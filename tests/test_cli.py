@@ -58,10 +58,12 @@ def test_out_writes_artifacts_and_same_seed_gives_same_bytes(tmp_path):
 def test_bad_input_leaves_out_untouched(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["drill", "--out", str(out)]) in (0, 1)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    files = lambda: {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    before = files()
+    assert "postmortem.md" in before and any(name.startswith("regressions/") for name in before)
     assert main(["drill", "--out", str(out), "--scenario", "nope"]) == 2
     assert main(["drill", "--out", str(out), "--break", "tornado"]) == 2
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert files() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 

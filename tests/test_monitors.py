@@ -144,8 +144,10 @@ def test_same_seed_same_frame_other_seed_other_timing(record, bad_deploy, storm)
     pd.testing.assert_frame_equal(storm, again)
     other = generate_alerts(record.service, bad_deploy, SEED + 1)
     assert not storm["starts_at"].reset_index(drop=True).equals(other["starts_at"].reset_index(drop=True))
-    assert set(storm.alertname) & set(other.alertname) == set(storm.alertname) | set(other.alertname) - {
-        "KubeContainerOOMKilled", "KubeHpaScaledOut", "KnowledgeBaseSyncCompleted", "DeploymentRolloutComplete"}
+    def deploy_names(f):
+        return set(f.loc[f.true_cause.str.startswith("release:"), "alertname"])
+
+    assert deploy_names(storm) == deploy_names(other)  # the same makeup, other timing and instance counts
 
 
 def test_record_in_gives_the_same_storm(record, storm):
@@ -192,8 +194,9 @@ def measured(bad_deploy):
         inc = a.str.startswith("INC-")
         naive = naive_one_incident_per_alertname(frame)
         out.append({
-            "seed": seed, "alerts": c.alerts_in, "notifications": len(c.notifications),
-            "noise_reduction_pct": noise_reduction_pct(c.alerts_in, len(c.notifications)),
+            "seed": seed, "alerts": c.alerts_in, "notifications": c.oncall_notifications,
+            "group_notifications": len(c.notifications),
+            "noise_reduction_pct": noise_reduction_pct(c.alerts_in, c.oncall_notifications),
             "precision": p, "recall": r, "incidents": len(c.incidents),
             "deploy_incidents": set(a[inc & frame.true_cause.str.startswith("release:")]),
             "billing_incidents": set(a[inc & (frame.true_cause == "billing-db")]),
@@ -220,11 +223,5 @@ def test_beats_the_naive_baseline(measured):
     assert (measured.naive_recall < 0.5).all() and (measured.recall > measured.naive_recall).all()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Target missed on the honest storm: noise reduction is about 89 % (worst seed 8, 87.9 %), not >= 98 %. "
-    "The correlator counts Alertmanager group notifications (one group per alertname and service, info alerts and "
-    "re-fires of new instances included) as 'notifications out'; ~90 per shift against ~850 rows. Reaching 98 % "
-    "needs notifications per correlated incident (open / resolve), none for noise-severity alerts. "
-    "See benchmarks/storm_quality.py."))
 def test_noise_reduction_at_least_98_pct_on_every_seed(measured):
     assert measured.noise_reduction_pct.min() >= 98.0, measured.noise_reduction_pct.idxmin()

@@ -303,6 +303,13 @@ class Correlation:
     assignment: pd.Series
     alerts_in: int = 0
 
+    @property
+    def oncall_notifications(self) -> int:
+        """What reaches a person: one notification per incident the correlator opens. Alertmanager's group
+        notifications (``notifications``) go to the correlator, not to the on-call; noise, duplicates,
+        inhibited, silenced and resolved-only alerts open nothing. Noise reduction is measured on this."""
+        return len(self.incidents)
+
 
 def _ns(series: pd.Series) -> np.ndarray:
     """UTC timestamps -> int64 nanoseconds since the epoch (NaT -> int64 min)."""
@@ -744,9 +751,10 @@ def to_json(c: Correlation) -> dict:
     } for r in c.incidents.itertuples(index=False)]
     dropped = [{"fingerprint": str(f), "reason": str(rs), "row": int(rw), "detail": str(dt)}
                for rw, f, rs, dt in zip(c.dropped["row"], c.dropped["fingerprint"], c.dropped["reason"], c.dropped["detail"])]
-    sent = len(c.notifications)
+    sent = c.oncall_notifications
     return {"incidents": incidents, "dropped": dropped, "alerts_total": int(c.alerts_in),
-            "notifications_sent": sent, "noise_reduction_pct": round(noise_reduction_pct(c.alerts_in, sent), 2)}
+            "group_notifications": len(c.notifications), "notifications_sent": sent,
+            "noise_reduction_pct": round(noise_reduction_pct(c.alerts_in, sent), 2)}
 
 
 def _pairs(counts: np.ndarray) -> int:

@@ -1,4 +1,4 @@
-"""Plots (an edge of the package: only this module and oncall.widgets import matplotlib).
+"""Plots (an edge of the package: only oncall.plots and oncall.widgets import matplotlib); one module per phase.
 
 Colours follow the Okabe-Ito colour-blind-safe palette, the same for every notebook; times are simulated UTC.
 """
@@ -8,11 +8,28 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .trace import MODULES
+from ..trace import MODULES
 
 OKABE_ITO = {"M27": "#0072B2", "M31": "#D55E00", "M32": "#E69F00", "M33": "#009E73", "M26": "#CC79A7"}
 MARKERS = {"release.deployed": "#009E73", "page.sent": "#D55E00", "incident.acknowledged": "#E69F00",
            "release.rolled_back": "#56B4E9", "sli.recovered": "#0072B2", "sli.degraded": "#000000"}
+
+
+_LABELS = {"release.deployed": "deploy", "release.rolled_back": "rollback", "page.sent": "page",
+           "incident.acknowledged": "ack", "sli.recovered": "recovered", "sli.degraded": "degraded"}
+
+
+def event_markers(ax, events: pd.DataFrame, since=None) -> None:
+    """Vertical markers with short labels for the shift's key events, the same colours in every notebook."""
+    top = ax.get_ylim()[1]
+    for _, row in events[events["kind"].isin(list(MARKERS))].iterrows():
+        if since is not None and row["t"] < since:
+            continue
+        label = _LABELS[row["kind"]]
+        if row["kind"] == "release.deployed":
+            label = f"deploy {row['refs'].get('release', '')}"
+        ax.axvline(row["t"], color=MARKERS[row["kind"]], linestyle="--", linewidth=1)
+        ax.annotate(label, (row["t"], top), fontsize=8, rotation=90, va="top", ha="right", color=MARKERS[row["kind"]])
 
 
 def shift_timeline(trace: pd.DataFrame, span=None, ax=None, title: str | None = None):
@@ -27,13 +44,10 @@ def shift_timeline(trace: pd.DataFrame, span=None, ax=None, title: str | None = 
     for i, module in enumerate(lanes):
         rows = shown[shown["module"] == module]
         ax.scatter(rows["t"], [i] * len(rows), marker="|", s=400, color=OKABE_ITO[module], label=module)
-    for _, row in shown[shown["kind"] == "release.deployed"].iterrows():
-        ax.axvline(row["t"], color="0.4", linestyle="--", linewidth=1)
-        ax.annotate(f"deploy {row['refs'].get('release', '')}", (row["t"], len(lanes) - 0.5), fontsize=8,
-                    rotation=90, va="top", ha="right", color="0.3")
     ax.set_yticks(range(len(lanes)), [f"{m} {MODULES[m]}" for m in lanes], fontsize=8)
     ax.set_ylim(-0.7, len(lanes) - 0.3)
     ax.set_xlim(start, end)
+    event_markers(ax, shown[shown["kind"].isin(["release.deployed", "release.rolled_back", "page.sent"])])
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz="UTC"))
     ax.set_xlabel("simulated time (UTC)")
     ax.set_title(title or "Which module acted when: one lane per course module")
@@ -42,7 +56,8 @@ def shift_timeline(trace: pd.DataFrame, span=None, ax=None, title: str | None = 
 
 
 def service_overview(service: pd.DataFrame, deploys: pd.DataFrame | None = None, ax=None, title: str | None = None):
-    """Requests per minute (bars) and the error ratio per minute (line), with deploy markers."""
+    """Requests per minute (area) and the error ratio per minute (line), with markers for ``deploys`` (trace
+    events: deploys, rollbacks, pages)."""
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(10, 3.2))
     ax.fill_between(service.index, service["requests"], step="post", color="#0072B2", alpha=0.25,
                     label="requests per minute")
@@ -53,11 +68,7 @@ def service_overview(service: pd.DataFrame, deploys: pd.DataFrame | None = None,
     ax2.set_ylabel("errors (% of requests)", color="#D55E00")
     ax2.set_ylim(0, max(1.0, float(ratio.max()) * 1.2))
     if deploys is not None:
-        for _, row in deploys.iterrows():
-            if row["t"] >= service.index[0]:
-                ax.axvline(row["t"], color="0.3", linestyle="--", linewidth=1)
-                ax.annotate(f"deploy {row['refs'].get('release', '')}", (row["t"], ax.get_ylim()[1]), fontsize=8,
-                            rotation=90, va="top", ha="right")
+        event_markers(ax, deploys, since=service.index[0])
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz="UTC"))
     ax.set_xlabel("simulated time (UTC)")
     ax.set_title(title or "Traffic and errors per minute")

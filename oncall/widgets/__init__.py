@@ -1,4 +1,4 @@
-"""Widgets (an edge of the package: only this module and oncall.plots import ipywidgets).
+"""Widgets (an edge of the package: only oncall.widgets and oncall.plots import ipywidgets or matplotlib).
 
 Each widget redraws its figure in place (one Output, cleared and redrawn) and keeps the last shift record it
 drew in ``.record``, so a check cell can drive it from Python and assert the data changed.
@@ -9,10 +9,10 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-from . import plots
-from .scenario import list_scenarios, load_scenario
-from .shift import run_shift
-from .story import story_lines
+from .. import plots
+from ..scenario import list_scenarios, load_scenario
+from ..shift import run_shift
+from ..story import story_lines
 
 
 class ScenarioPicker:

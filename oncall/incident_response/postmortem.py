@@ -1,0 +1,181 @@
+"""The postmortem writer (M31): a blameless Markdown postmortem built from the incident record and the trace.
+
+Sections follow the Google SRE book's example postmortem and PagerDuty's template: Summary, Impact, Root cause,
+Trigger, Detection, Resolution, Action items (typed mitigate / prevent / process, with owners), Lessons learned
+(what went well, what went wrong, where we got lucky) and Timeline (UTC, linking the trace events by seq).
+Every sentence is computed from the record; a fact the shift did not produce is said to be missing, never
+invented. Blameless: it names causes and systems, never people's mistakes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..service import simulate as sim
+
+SECTIONS = ("Summary", "Impact", "Root cause", "Trigger", "Detection", "Resolution", "Action items",
+            "Lessons learned", "Timeline")
+PLACEHOLDERS = ("TODO", "TBD", "XXX", "FIXME", "lorem", "<fill", "[fill")
+TIMELINE_KINDS = ("release.deployed", "sli.degraded", "incident.opened", "page.sent", "page.escalated",
+                  "incident.acknowledged", "ticket.linked", "runbook.step", "release.rolled_back", "flag.changed",
+                  "incident.mitigated", "sli.recovered", "incident.resolved")
+OWNERS = {"mitigate": "on-call (support-assistant)", "prevent": "release engineering",
+          "process": "incident review board"}
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    item: str
+    type: str          # mitigate, prevent or process
+    owner: str
+    tracking: str      # an id, or the regression case that implements it
+
+
+_ASKING = {"issue_refund": "a refund", "lookup_order": "an order's status"}
+
+
+def _hm(t) -> str:
+    return t.strftime("%H:%M")
+
+
+def broken_tools(record) -> list[str]:
+    """The tools whose arguments, as the bad release sends them, the order API rejects."""
+    bad = record.scenario.releases.bad
+    return [tool for tool in record.catalog.tool_schemas[bad.tool_schema]
+            if not record.catalog.tool_accepts(bad.tool_schema, tool)]
+
+
+def api_tools(record) -> list[str]:
+    """The order API's tools, as the last good release calls them."""
+    return list(record.catalog.tool_schemas[record.scenario.releases.last_good.tool_schema])
+
+
+def action_items(record, regression_id: str | None) -> list[ActionItem]:
+    """Action items, each derived from a fact of the shift."""
+    sc, inc = record.scenario, record.incidents[record.paged_incident]
+    items = []
+    escalated = any(a["step"] == "escalation" for a in inc.actions)
+    items.append(ActionItem(
+        f"Add the {'escalation fallback (redeploy from artifact)' if escalated else 'rollback'} timings of this "
+        f"incident to runbook {sc.runbook}'s verification notes", "mitigate", OWNERS["mitigate"], f"{inc.id}-1"))
+    if broken_tools(record):
+        items.append(ActionItem(
+            "Regression eval: every tool call the assistant makes must be accepted by the order API "
+            f"({', '.join(api_tools(record))})",
+            "prevent", OWNERS["prevent"], regression_id or f"{inc.id}-2"))
+    diff = [k for k, v in sc.releases.bad.config().items() if sc.releases.last_good.config()[k] != v]
+    items.append(ActionItem(
+        f"Canary every release that changes {', '.join(diff)} before it takes 100 % of traffic (this one went "
+        "straight to 100 %)", "process", OWNERS["process"], f"{inc.id}-3"))
+    if any("failed" in str(a.get("evidence", "")) for a in inc.actions):
+        items.append(ActionItem("Keep the last two releases' configs in the release store so a rollback cannot "
+                                "find them pruned", "prevent", OWNERS["prevent"], f"{inc.id}-4"))
+    return items
+
+
+def write_postmortem(record, regression_id: str | None = None) -> str:
+    """The postmortem of the paged incident, as Markdown."""
+    sc, inc = record.scenario, record.incidents[record.paged_incident]
+    bad, good = sc.releases.bad, sc.releases.last_good
+    m = record.metrics
+    deploy_min = sim.minute_of(sc, bad.deployed_at)
+    mitigated, resolved = inc.time_of("mitigated"), inc.time_of("resolved")
+    end_min = sim.minute_of(sc, mitigated) if mitigated else len(record.service)
+    window = record.service.iloc[deploy_min:end_min]
+    failed = int(window["errors"].sum())
+    served = int(window["requests"].sum())
+    tool_failed = int(window["errors_tool"].sum())
+    page = record.page
+    events = record.trace.events
+    seq = {e.kind: e.seq for e in reversed(events) if e.refs.get("incident") in (None, inc.id)}
+    seq["release.deployed"] = next(e.seq for e in events if e.kind == "release.deployed"
+                                   and e.refs.get("release") == bad.version)
+    tools = broken_tools(record)
+    schema_bad = record.catalog.tool_schemas[bad.tool_schema]
+    api = record.catalog.tool_api
+    duration = (mitigated - bad.deployed_at).total_seconds() / 60 if mitigated else None
+    tickets = len(inc.tickets)
+    lines = [f"# Postmortem: {inc.id}, {sc.title.lower()}", "",
+             f"Status: {'resolved' if resolved else inc.state}. Severity: {inc.severity}. "
+             f"Incident commander: {inc.commander or 'none (not a major incident)'}. Blameless: it names causes, "
+             "not people.", ""]
+    lines += ["## Summary", "",
+              f"On {bad.deployed_at:%Y-%m-%d} at {_hm(bad.deployed_at)} UTC release {bad.version} of {inc.service} "
+              f"shipped tool schema {bad.tool_schema}. The order API rejected every call of {', '.join(tools) or 'no tool'}, "
+              f"so {100 * failed / max(served, 1):.1f} % of requests failed. The error-budget burn paged {inc.severity} "
+              f"at {_hm(page.at)}" + (f", the runbook rolled the release back at {_hm(mitigated)} and the incident was "
+                                      f"resolved at {_hm(resolved)}." if mitigated and resolved else
+                                      "; the bad release was never rolled back during the shift."), ""]
+    lines += ["## Impact", "", "| measure | value |", "|---|---|",
+              f"| duration (deploy to mitigation) | {f'{duration:.0f} min' if duration is not None else 'not mitigated in the shift'} |",
+              f"| requests failed | {failed:,} of {served:,} ({100 * failed / max(served, 1):.1f} %), {tool_failed:,} of them tool errors |",
+              f"| error budget spent | {m.get('budget_consumed_pct', 0):.2f} % of the 30-day availability budget |",
+              f"| time in {inc.severity} | {f'{(resolved - page.at).total_seconds() / 60:.0f} min' if resolved else 'until the end of the shift'} |",
+              f"| users affected | every user asking for {' or '.join(_ASKING.get(t, t) for t in tools)} in that window |",
+              f"| support tickets linked | {tickets} |" if "triage" in record.phases_run else
+              "| support tickets linked | not measured: the triage phase did not run |", ""]
+    sent = {t: schema_bad[t] for t in tools}
+    lines += ["## Root cause", "",
+              f"Tool schema {bad.tool_schema} renamed the arguments of " +
+              "; ".join(f"{t} to {', '.join(a)} (the order API accepts {', '.join(getattr(api, t))})" for t, a in sent.items())
+              + ". No check compared the schema with the API's contract before the release took all traffic, and "
+              "the golden eval set was not a deploy gate.", ""]
+    lines += ["## Trigger", "",
+              f"The deploy of {bad.version} at {_hm(bad.deployed_at)} UTC (trace #{seq['release.deployed']}), which "
+              f"changed " + ", ".join(f"{k} {good.config()[k]} -> {v}" for k, v in bad.config().items()
+                                      if good.config()[k] != v) + f" against {good.version}.", ""]
+    lines += ["## Detection", "",
+              f"The {page.tier} burn-rate tier on the {page.slo} SLO fired at {_hm(page.at)}, "
+              f"{m.get('time_to_detect_min', 0):.0f} min after the deploy, at {page.long_burn:.1f}x over its long "
+              f"window and {page.short_burn:.1f}x over its short window (trace #{seq.get('page.sent', '?')}). "
+              f"The correlator had collapsed {m['alerts_total']} alert notifications into {m['incidents_opened']} "
+              f"incidents ({m['noise_reduction_pct']:.1f} % noise reduction), and the page joined {inc.id}.", ""]
+    steps = [a for a in inc.actions if a["step"] not in ("select",)]
+    lines += ["## Resolution", "",
+              f"The on-call followed runbook {sc.runbook}: " +
+              "; ".join(f"{a['step']} at {_hm(a['t'])} ({'ok' if a['ok'] else 'failed'})" for a in steps) + ". "
+              + (f"Mitigated at {_hm(mitigated)} ({m.get('time_to_mitigate_min', 0):.0f} min after the deploy); "
+                 f"resolved at {_hm(resolved)}." if mitigated and resolved else "The incident was not mitigated."), ""]
+    items = action_items(record, regression_id)
+    lines += ["## Action items", "", "| item | type | owner | tracking |", "|---|---|---|---|"]
+    lines += [f"| {a.item} | {a.type} | {a.owner} | {a.tracking} |" for a in items]
+    lines += [""]
+    well = [f"the page came {m.get('time_to_detect_min', 0):.0f} min after the deploy, as the burn-rate formula predicts",
+            f"{m['alerts_total']} alert notifications reached the on-call as {m['incidents_opened']} incidents"]
+    if mitigated:
+        well.append(f"the runbook's rollback stopped the errors {(mitigated - page.at).total_seconds() / 60:.0f} min after the page")
+    wrong = [f"release {bad.version} took 100 % of traffic at once, with no canary",
+             f"{failed:,} requests failed before the rollback"]
+    if any(not a["ok"] for a in inc.actions):
+        wrong.append("a runbook step failed: " + "; ".join(f"{a['step']} ({a.get('evidence', 'timed out')})"
+                                                        for a in inc.actions if not a["ok"]))
+    rpm_at_deploy = int(window["requests"].iloc[:10].mean()) if len(window) else 0
+    lucky = [f"the deploy landed at {_hm(bad.deployed_at)} UTC, near the daily trough: about {rpm_at_deploy} "
+             f"requests a minute against a peak of {sc.traffic.peak_rpm:.0f}"]
+    lines += ["## Lessons learned", "", "**What went well**", ""] + [f"- {w}" for w in well]
+    lines += ["", "**What went wrong**", ""] + [f"- {w}" for w in wrong]
+    lines += ["", "**Where we got lucky**", ""] + [f"- {w}" for w in lucky] + [""]
+    lines += ["## Timeline", "", "All times UTC; # is the event's seq in trace.jsonl.", "",
+              "| # | time | module | event | what happened |", "|---|---|---|---|---|"]
+    for e in events:
+        about_incident = e.refs.get("incident") in (inc.id, None) or e.kind == "release.deployed"
+        if e.kind in TIMELINE_KINDS and about_incident and e.t >= bad.deployed_at:
+            lines.append(f"| {e.seq} | {e.t:%H:%M} | {e.module} | {e.kind} | {e.message.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
+def missing_sections(markdown: str) -> list[str]:
+    """Required headings that are absent or empty."""
+    missing = []
+    for i, name in enumerate(SECTIONS):
+        head = f"## {name}\n"
+        if head not in markdown:
+            missing.append(name)
+            continue
+        body = markdown.split(head, 1)[1].split("\n## ", 1)[0]
+        if not body.strip():
+            missing.append(name)
+    return missing
+
+
+def placeholders(markdown: str) -> list[str]:
+    return [p for p in PLACEHOLDERS if p.lower() in markdown.lower()]

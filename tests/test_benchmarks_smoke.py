@@ -1,0 +1,57 @@
+"""Smoke test of benchmarks/run.py on tiny sizes: the figures' schema only, never a timing."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load():
+    if "bench_run" in sys.modules:
+        return sys.modules["bench_run"]
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_quick_run_schema(capsys):
+    bench = _load()
+    # Everything but the drill (a subprocess of the whole shift: covered by the CLI tests).
+    names = [n for n in bench.FIGURES if n != "drill_vs_imports"]
+    results = bench.run(names, quick=True, log=None)
+    assert list(results) == names
+    for name, r in results.items():
+        assert {"value", "target", "unit", "passed", "baseline_s", "measured_s", "rounds"} <= set(r), name
+        assert "error" not in r, (name, r.get("error"))
+        assert isinstance(r["unit"], str) and r["unit"]
+        assert isinstance(r["value"], float) and math.isfinite(r["value"]) and r["value"] > 0
+        if r["target"] is None:
+            assert r["passed"] is None
+        else:
+            assert isinstance(r["passed"], bool) and r["passed"] == (r["value"] <= r["target"])
+    json.dumps(results)  # what results.json holds
+    assert "figure" in bench.table(results)
+
+
+def test_cli_options_and_imports():
+    bench = _load()
+    assert bench.runtime_imports() == ["numpy", "pandas", "scipy.stats", "yaml", "pydantic", "jsonschema", "sklearn"]
+    frame = bench.make_storm(500)
+    assert len(frame) == 500 and set(bench.alerts_mod.FRAME_COLUMNS) <= set(frame.columns)
+    assert bench.main(["--only", "burn_90d_vs_rolling", "--quick", "--no-write"]) == 0
+
+
+def test_storm_file_reads_back(tmp_path):
+    bench = _load()
+    frame = bench.make_storm(300)
+    bench.write_jsonl(frame, tmp_path / "s.jsonl")
+    back = bench.alerts_mod.parse_payloads((tmp_path / "s.jsonl").read_text(encoding="utf-8"), "s.jsonl")
+    assert len(back) == len(frame)
+    assert (back["fingerprint"].to_numpy() == frame["fingerprint"].to_numpy()).all()
+    assert (back["received_at"].to_numpy() == frame["received_at"].to_numpy()).all()
