@@ -7,7 +7,7 @@
     learn     the postmortem becomes a regression eval                          (M31 -> M26; oncall/learn.py)
     ship      the fix is canaried back in                                       (M33)
     observe   what the SLIs did, read off the whole shift's counts              (M27)
-    gate      the eval gate scores the whole shift                              (M26)
+    gate      the eval gate scores the whole shift; the handoff                 (M26, M31; oncall/gate.py)
 
 A phase that is not built yet says so in the trace (``phase.skipped``) and its gate checks fail as "not run".
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from . import detect as detection
+from . import gate as scoring
 from . import learn as learning
 from . import mitigate as mitigation
 from . import triage as ticket_triage
@@ -115,14 +116,9 @@ def observe(record: ShiftRecord) -> None:
 # --- gate: the eval gate over the whole shift (M26) ------------------------------------------------------
 
 def gate(record: ShiftRecord) -> None:
+    """The eval gate scores the whole shift; the handoff goes to the next on-call (oncall/gate.py)."""
     learning.render(record)   # the postmortem cites the final trace
-    record.phases_run.append("gate")
-    record.checks = run_checks(record, record.scenario.checks)
-    at = record.scenario.shift.end - timedelta(minutes=1)
-    for check in record.checks:
-        record.trace.emit(at, "M26", "gate", "gate.check",
-                          f"Check {check.name}: {'pass' if check.passed else 'FAIL'}: {check.detail}",
-                          check=check.name, passed=check.passed)
+    scoring.gate(record, run_checks)
 
 
 def scorecard(record: ShiftRecord) -> dict:

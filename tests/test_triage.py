@@ -116,7 +116,7 @@ def test_shipped_queue_links_with_high_f1_beside_the_baseline():
     assert len(tickets) >= 40 and len(truth) == len(tickets)
     out = tr.triage_tickets(tickets, INCIDENTS)
     figures = tr.measure(out, truth, OUTAGE)
-    assert figures["ticket_link_f1"] >= 0.8
+    assert figures["ticket_link_f1"] >= 0.9
     assert figures["baseline_ticket_link_f1"] < figures["ticket_link_f1"]
     assert figures["ticket_duplicate_f1"] >= 0.8
 

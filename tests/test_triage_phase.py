@@ -53,7 +53,7 @@ def test_link_figures_beat_the_baseline(triaged):
     m = triaged[0].metrics
     for key in ("ticket_link_f1", "ticket_link_precision", "ticket_link_recall", "baseline_ticket_link_f1"):
         assert 0.0 <= m[key] <= 1.0
-    assert m["ticket_link_f1"] >= 0.8
+    assert m["ticket_link_f1"] >= 0.9
     assert m["baseline_ticket_link_f1"] < m["ticket_link_f1"]
 
 
@@ -67,7 +67,7 @@ def test_unrelated_tickets_during_the_outage_are_not_linked(triaged):
 def test_gate_check(triaged):
     record, _ = triaged
     result = check_ticket_linked(record)
-    assert result.passed and result.threshold == 0.8 and result.value == record.metrics["ticket_link_f1"]
+    assert result.passed and result.threshold == 0.9 and result.value == record.metrics["ticket_link_f1"]
     assert [c.passed for c in run_checks(record, ["ticket_linked"])] == [True]
 
 
