@@ -137,7 +137,8 @@ def _act(record, runbook: Runbook, step: Step, choice: str, ops: ReleaseOps, t: 
 def _escalate(record, runbook: Runbook, ops: ReleaseOps, t: datetime, incident: str, why: str):
     esc = runbook.escalation
     record.trace.emit(t, "M31", "mitigate", "page.escalated",
-                      f"Escalated to {', '.join(esc.to)}: {why}. {esc.says}", incident=incident)
+                      f"Escalated to {', '.join(esc.to).replace('_', ' ')}: {why}; fallback: "
+                      f"{esc.fallback_action} (about {esc.fallback_takes_min:g} min).", incident=incident)
     t += timedelta(minutes=esc.fallback_takes_min)
     result = _perform(record, esc.fallback_action, ops, _minute(record, t))
     record.incidents[incident].actions.append({"step": "escalation", "t": t, "ok": result.ok,
@@ -145,6 +146,15 @@ def _escalate(record, runbook: Runbook, ops: ReleaseOps, t: datetime, incident: 
     _emit(record, t, incident, runbook, "escalation", f"escalation: {esc.fallback_action}: {result.detail}.")
     _traced_effect(record, esc.fallback_action, t, incident)
     return t, t
+
+
+def _effect_words(record: ShiftRecord, incident) -> str:
+    """How the action that worked reads in a sentence: "the rollback to 2026.11.2", "the redeploy of ...", ..."""
+    good = record.scenario.releases.last_good.version
+    action = next((a.get("action") for a in reversed(incident.actions) if a.get("ok") and a.get("action")), None)
+    return {"rollback": f"the rollback to {good}", "redeploy": f"the redeploy of {good} from its build artifact",
+            "flag_off": "the refund_tool kill switch", "restart": "the restart",
+            "wait": "waiting"}.get(action, "the action")
 
 
 def _traced_effect(record: ShiftRecord, action: str, t: datetime, incident: str) -> None:
@@ -215,7 +225,8 @@ def _verify(record, runbook: Runbook, step: Step, ops: ReleaseOps, t: datetime, 
                   f"minutes; mitigation confirmed.")
             incident.transition(effect_at, "mitigated")
             record.trace.emit(effect_at, "M31", "mitigate", "incident.mitigated",
-                              f"{incident.id} mitigated: the bleeding stopped when the {ops.attempts[-1][1]} took effect.",
+                              f"{incident.id} mitigated: the bleeding stopped when {_effect_words(record, incident)} "
+                              f"took effect.",
                               incident=incident.id)
             cleared = page_cleared_minute(record, record.page.slo, start)
             resolved = max(done, _at(record, cleared)) if cleared is not None else None

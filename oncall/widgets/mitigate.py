@@ -1,0 +1,76 @@
+"""The mitigate phase's widget (M31 -> M33): choose the mitigation and when, re-run the shift, see recovery and budget.
+
+Like every widget here it redraws in place (one Output, cleared and redrawn) and keeps the last record it drew in
+``.record``, so a check cell can drive it from Python and assert that the data changed.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from ..plots import mitigate as plots
+from ..scenario import OnCallChoices, load_scenario
+from ..shift import run_shift
+
+# What the on-call may do instead of (or as) the runbook's action; values are OnCallChoices.action.
+ACTIONS = (("roll back (the runbook's action)", "runbook"), ("restart the pods", "restart"),
+           ("wait and watch", "wait"), ("turn the refund_tool flag off", "flag_off"))
+SHORT = {"runbook": "roll back", "restart": "restart", "wait": "wait", "flag_off": "flag off"}
+
+
+class MitigationPicker:
+    """Pick the mitigation and how many minutes after the acknowledgement it starts; the shift re-runs and the
+    error ratio and the budget spent (against no mitigation at all) redraw in place."""
+
+    def __init__(self, scenario: str = "bad-deploy", seed: int | None = None, max_delay_min: int = 120):
+        self.scenario = load_scenario(scenario)
+        self.seed = self.scenario.seed if seed is None else seed
+        self.action = W.Dropdown(options=ACTIONS, value="runbook", description="mitigation",
+                                 style={"description_width": "initial"})
+        self.delay = W.IntSlider(value=0, min=0, max=max_delay_min, step=5, description="start after (min)",
+                                 style={"description_width": "initial"}, continuous_update=False)
+        self.out = W.Output()
+        self.record = None
+        # Without any mitigation the shift never changes with the choices: run it once.
+        self.without = run_shift(self.scenario, self.seed, choices=OnCallChoices(mitigate=False))
+        deploy = self.scenario.releases.bad.deployed_at
+        # Fixed axes, so that two choices compare by eye: the latest choice still resolves inside this span.
+        self.span = (deploy - timedelta(minutes=30),
+                     min(deploy + timedelta(minutes=max_delay_min + 120), self.scenario.shift.end))
+        self.action.observe(self._redraw, names="value")
+        self.delay.observe(self._redraw, names="value")
+        self.ui = W.VBox([W.HBox([self.action, self.delay]), self.out])
+        self._redraw()
+
+    @property
+    def choices(self) -> OnCallChoices:
+        return OnCallChoices(action=self.action.value, delay_min=self.delay.value)
+
+    def label(self) -> str:
+        when = "at once" if self.delay.value == 0 else f"{self.delay.value} min after the ack"
+        return f"{SHORT[self.action.value]} {when}"
+
+    def _redraw(self, _change=None) -> None:
+        self.record = run_shift(self.scenario, self.seed, choices=self.choices)
+        with self.out:
+            self.out.clear_output(wait=True)
+            plots.mitigation_outcome(self.record, self.without, self.span, self.label())
+            plt.show()
+            m = self.record.metrics
+            mitigate = m.get("time_to_mitigate_min")
+            followed = next((c for c in self.record.checks if c.name == "runbook_followed"), None)
+            print(f"time to mitigate: {'never' if mitigate is None else f'{mitigate:g} min'}; "
+                  f"budget spent: {m['budget_consumed_pct']:.2f} % "
+                  f"(limit {self.scenario.budget_limit_pct:g} %)"
+                  + (f"; runbook followed: {followed.detail}" if followed else ""))
+            for e in self.record.trace.events:
+                if e.kind in ("runbook.step", "page.escalated", "release.rolled_back", "flag.changed",
+                              "incident.mitigated", "incident.resolved") and e.t >= self.scenario.releases.bad.deployed_at:
+                    print(f"  {e.t:%H:%M}  {e.kind:<20} {e.message[:110]}")
+
+    def show(self):
+        display(self.ui)
+        return self
