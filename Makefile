@@ -6,13 +6,15 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: drill test test-fast lab notebooks bench lock clean help
+.PHONY: drill test test-fast test-browser console lab notebooks bench lock clean help
 help:
 	@echo "make drill      run the whole on-call shift and print its story (ARGS='--seed 3 --break errors')"
 	@echo "make test       run the unit tests and every notebook under nbval"
 	@echo "make lab        open JupyterLab on the notebooks (loopback only)"
+	@echo "make console    serve the on-call console (notebooks/console.ipynb) as a Voila app on 127.0.0.1"
+	@echo "make test-browser  JupyterLab and the console in a real browser (needs /usr/bin/chromium)"
 	@echo "make notebooks  re-execute the notebooks so their stored outputs are what the code prints today"
 	@echo "make bench      measure the speed figures into benchmarks/results.json"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs the package registry)"
@@ -33,6 +35,15 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest tests
 
+# The widgets in a real browser: Debian's chromium (apt-get install chromium; never `playwright install`) driven by
+# Playwright. Without the browser the tests skip; with ONCALL_REQUIRE_BROWSER=1 (CI) they fail. Screenshots go to
+# tests/browser/screenshots/.
+test-browser: $(STAMP)
+	ONCALL_BROWSER_TESTS=1 $(PY) -m pytest tests/browser
+
+console: $(STAMP)
+	$(VENV)/bin/voila notebooks/console.ipynb --Voila.ip=127.0.0.1 --no-browser
+
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
@@ -41,7 +52,7 @@ lab: $(STAMP)
 
 notebooks: $(STAMP)
 	cd notebooks && ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.timeout=600 *.ipynb
+	  --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.timeout=300 *.ipynb
 
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

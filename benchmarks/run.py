@@ -413,6 +413,51 @@ def fig_burn(sizes: Sizes) -> Figure:
                         sizes.rounds_fast, minutes=len(bad))
 
 
+# Slider moves a learner makes in 01_detect's widget: (slider, value), from the notebook's default (5 % at 01:30).
+WIDGET_MOVES = (("error_ratio", 0.10), ("error_ratio", 0.144), ("extra_latency", 2000), ("quality_drop", 0.2),
+                ("deploy_at", 21 + 12), ("error_ratio", 0.08), ("extra_latency", 0), ("quality_drop", 0.0),
+                ("deploy_at", 21), ("error_ratio", 0.2))
+
+
+def fig_widget_update(sizes: Sizes) -> Figure:
+    """Median ms from a value change in 01_detect's BadReleaseInjector to its figure re-simulated, redrawn and
+    encoded to PNG (the widget encodes it itself and shows the bytes). Absolute: the baseline is a person."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # in-process, no browser: the same drawing and PNG encoding a kernel does
+    import matplotlib.pyplot as plt
+    from oncall.widgets.detect import BadReleaseInjector
+
+    import contextlib
+    import io
+
+    quiet = io.StringIO()  # outside a kernel the widget's Output prints to stdout: keep the table readable
+    with contextlib.redirect_stdout(quiet):
+        widget = BadReleaseInjector("bad-deploy", seed=7, error_ratio=0.05)
+        times, moves = _widget_moves(widget, sizes)
+    plt.close("all")
+    ms = 1000 * statistics.median(times)
+    return Figure("widget_update_ms", ms, TARGETS["widget_update_ms"], UNITS["widget_update_ms"], "(a person)",
+                  "BadReleaseInjector slider change -> simulate, draw, PNG", None, ms / 1000, len(times),
+                  {"moves": [f"{n}={v}" for n, v in moves], "max_ms": round(1000 * max(times), 1)})
+
+
+def _widget_moves(widget, sizes: Sizes) -> tuple[list[float], tuple]:
+    moves = WIDGET_MOVES[:3] if sizes.rounds_fast < 7 else WIDGET_MOVES
+    times = []
+    for _ in range(2 if sizes.rounds_fast >= 7 else 1):
+        for name, value in moves:
+            slider = getattr(widget, name)
+            value = slider.options[value][1] if name == "deploy_at" else value
+            gc.collect()
+            t = time.perf_counter()
+            slider.value = value  # fires the callback: simulate, draw, encode, show
+            times.append(time.perf_counter() - t)
+            if not widget.png.startswith(b"\x89PNG"):
+                raise RuntimeError("the widget did not encode a PNG")
+    return times, moves
+
+
 _MEMORY_CHILD = """
 import resource, sys
 from oncall.support_desk import alerts, correlate as c
@@ -446,16 +491,18 @@ def fig_memory(sizes: Sizes) -> Figure:
                   {"rows": sizes.alerts, "file_mb": round(n_bytes / 1e6, 1)})
 
 TARGETS = {"drill_vs_imports": 1.5, "correlate_1m_vs_pandas": 3.0, "correlate_growth_10x": 15.0,
-           "parse_vs_json_loads": 2.0, "burn_90d_vs_rolling": 3.0, "correlate_1m_peak_rss": None}
+           "parse_vs_json_loads": 2.0, "burn_90d_vs_rolling": 3.0, "widget_update_ms": 400.0,
+           "correlate_1m_peak_rss": None}
 UNITS = {"drill_vs_imports": "x import time", "correlate_1m_vs_pandas": "x sort+groupby",
          "correlate_growth_10x": "x time at 1/10 the alerts", "parse_vs_json_loads": "x json.loads per line",
-         "burn_90d_vs_rolling": "x rolling(60).sum()", "correlate_1m_peak_rss": "MB"}
+         "burn_90d_vs_rolling": "x rolling(60).sum()", "widget_update_ms": "ms", "correlate_1m_peak_rss": "MB"}
 FIGURES: dict[str, Callable[[Sizes], Figure]] = {
     "drill_vs_imports": fig_drill_vs_imports,
     "correlate_1m_vs_pandas": fig_correlate_vs_pandas,
     "correlate_growth_10x": fig_correlate_growth,
     "parse_vs_json_loads": fig_parse_vs_json,
     "burn_90d_vs_rolling": fig_burn,
+    "widget_update_ms": fig_widget_update,
     "correlate_1m_peak_rss": fig_memory,
 }
 

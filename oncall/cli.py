@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     tri.add_argument("--seed", type=str, default=None, help="the shift's seed (with --scenario)")
     tri.add_argument("--json", action="store_true")
 
+    cj = sub.add_parser("canary-judge", help="judge a canary against a baseline (CSV metric exports)")
+    cj.add_argument("--baseline", required=True, help="baseline CSV: one column per metric, one row per sample")
+    cj.add_argument("--canary", required=True, help="canary CSV with the same columns")
+    cj.add_argument("--config", default=None, help="judge config YAML (default: data/canary/judge.yaml)")
+    cj.add_argument("--json", action="store_true")
+
     ev = sub.add_parser("eval", help="run eval cases against a release of the simulated agent, or promote a case")
     ev.add_argument("--cases", default=None, help="a case set NAME in data/evals/ (golden, regressions) or a PATH "
                                                   "(default: the golden set and data/evals/regressions/)")
@@ -115,6 +121,12 @@ def _dispatch(args) -> int:
         return _correlate(args)
     if args.command == "triage":
         return _triage(args)
+    if args.command == "canary-judge":
+        from .release_ops.canary import canary_judge_command
+
+        code, text = canary_judge_command(args.baseline, args.canary, args.config, args.json)
+        print(text)
+        return code
     if args.command == "eval":
         from .evals.harness import eval_command
 
@@ -165,8 +177,11 @@ def _correlate(args) -> int:
     path = Path(args.file)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise BadInput(str(path), None, f"cannot read it ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise BadInput(str(path), f"line {line}", "not UTF-8 text (Alertmanager sends UTF-8 JSON)") from None
     result = correlate(parse_payloads(text, str(path)), load_alerting_config(), load_topology())
     doc = to_json(result)
     if args.json:
@@ -228,12 +243,15 @@ def _check_out(out: Path) -> None:
         raise BadInput("--out", None, f"{out} is not empty and holds no earlier run (no trace.jsonl); choose another folder")
     parent = out.resolve().parent
     if not parent.is_dir():
-        raise BadInput("--out", None, f"{parent} does not exist")
+        raise BadInput("--out", None, f"{parent} is not an existing folder")
 
 
 def write_artifacts(record, card: dict, out: Path) -> None:
     """Write the run into a temporary folder beside ``out``, then move it into place in one step."""
-    files = {"trace.jsonl": record.trace.to_jsonl(), "scorecard.json": json.dumps(card, indent=2) + "\n"}
+    from .export import chrome_trace
+
+    files = {"trace.jsonl": record.trace.to_jsonl(), "scorecard.json": json.dumps(card, indent=2) + "\n",
+             "trace.perfetto.json": chrome_trace(record)}
     files.update(record.artifacts)
     parent = out.resolve().parent
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))

@@ -103,7 +103,7 @@ def detect(record: ShiftRecord) -> None:
     policy = paging.load_policy()
     severity, reason = policy.severity_for("page", page.impact_pct)
     incident.severity = severity
-    outcome = paging.respond(policy, severity, page.at)
+    outcome = paging.respond(policy, severity, page.at, primary_answers=not sc.faults.pager_unacknowledged)
     incident.commander = outcome.commander
     tier = next(t for t in record.evaluations[page.slo].tiers if t.name == page.tier)
     record.trace.emit(page.at, "M31", "detect", "page.sent",
@@ -128,24 +128,28 @@ def _incident_fingerprints(record: ShiftRecord):
 
 
 def emit_alert_events(record: ShiftRecord) -> None:
-    """alert.fired / alert.resolved (one per alert) and incident.opened, from the final correlation (M32)."""
+    """alert.fired / alert.resolved (one per alert) and incident.opened, from the final correlation (M32).
+
+    Each alert row carries the correlator's own verdict for that row (its incident, or why it was dropped), so
+    an alert that fires again hours later is traced into the incident it really joined."""
     alerts, assignment = record.alerts, record.correlation.assignment
-    incident_of = {}
-    for inc_id, fps in _incident_fingerprints(record):
-        for fp in fps:
-            incident_of[fp] = inc_id
+
+    def verdict(index: int) -> tuple[str | None, str]:
+        a = str(assignment.iat[index])
+        return (a, "") if a.startswith("INC-") else (None, f" (dropped: {a})")
+
     firsts = alerts[alerts.status == "firing"].drop_duplicates(["fingerprint", "starts_at"])
     for row in firsts.itertuples():
-        inc = incident_of.get(row.fingerprint)
-        state = "" if inc else f" (dropped: {assignment.iat[row.Index]})"
+        inc, state = verdict(row.Index)
         record.trace.emit(row.received_at.to_pydatetime(), "M32", "detect", "alert.fired",
                           f"{row.alertname} fired on {row.service}/{row.component or 'service'} "
                           f"({row.severity}){state}.", fingerprint=row.fingerprint, incident=inc)
     resolved = alerts[alerts.status == "resolved"].drop_duplicates(["fingerprint", "starts_at"])
     for row in resolved.itertuples():
+        inc, _ = verdict(row.Index)
         record.trace.emit(row.received_at.to_pydatetime(), "M32", "detect", "alert.resolved",
                           f"{row.alertname} resolved on {row.service}/{row.component or 'service'}.",
-                          fingerprint=row.fingerprint, incident=incident_of.get(row.fingerprint))
+                          fingerprint=row.fingerprint, incident=inc)
     for row in record.correlation.incidents.itertuples(index=False):
         record.trace.emit(row.first_at.to_pydatetime(), "M32", "detect", "incident.opened",
                           f"Correlator opened {row.id}: {row.alerts} alerts on "

@@ -261,12 +261,24 @@ def budget_consumed_pct(record: ShiftRecord, slo_name: str, start_minute: int, e
     return 100 * excess / (slo.budget_ratio * period_total)
 
 
+def measure_budget(record: ShiftRecord) -> None:
+    """The error budget the incident spent, from the shift's final counts (after every later change, such as a
+    fix shipped by the canary when nobody mitigated): bad events above the baseline from the bad deploy until
+    the incident was resolved, or until the end of the shift."""
+    incident = record.incidents.get(record.paged_incident) if record.paged_incident else None
+    if incident is None or record.page is None:
+        return
+    sc = record.scenario
+    resolved = incident.time_of("resolved")
+    end = _minute(record, resolved) if resolved else len(record.service)
+    deploy_min = sim.minute_of(sc, sc.releases.bad.deployed_at)
+    record.metrics["budget_consumed_pct"] = round(budget_consumed_pct(record, record.page.slo, deploy_min, end), 3)
+
+
 def _measure(record: ShiftRecord, incident, deploy_min: int) -> None:
     sc = record.scenario
     mitigated, resolved = incident.time_of("mitigated"), incident.time_of("resolved")
-    end = _minute(record, resolved) if resolved else len(record.service)
-    slo = record.page.slo
-    record.metrics["budget_consumed_pct"] = round(budget_consumed_pct(record, slo, deploy_min, end), 3)
+    measure_budget(record)
     ack = incident.time_of("acknowledged")
     record.metrics["time_to_acknowledge_min"] = round((ack - record.page.at).total_seconds() / 60, 2)
     if mitigated:
@@ -283,14 +295,22 @@ def check_runbook_followed(record: ShiftRecord) -> CheckResult:
     runbook = load_runbook(record.scenario.runbook)
     if incident is None:
         return CheckResult("runbook_followed", False, 0, len(runbook.steps), "no paged incident to follow it for")
-    done = [a for a in incident.actions if a["step"] in {s.id for s in runbook.steps}]
+    act = runbook.action_step
+    attempts = [a for a in incident.actions if a["step"] == act.id]
+    # The runbook's own escalation counts as following it: every attempt was the runbook's action, it failed
+    # after its retries, and the escalation's fallback did the job in the act step's place.
+    by_escalation = (attempts and not any(a["ok"] for a in attempts)
+                     and all(a.get("action") == act.action for a in attempts))
+    done = [dict(a, step=act.id, action=act.action) if by_escalation and a["step"] == "escalation" else a
+            for a in incident.actions]
+    done = [a for a in done if a["step"] in {s.id for s in runbook.steps}]
     order = [s.id for s in runbook.steps]
     ok_steps = {a["step"] for a in done if a["ok"]}
     in_order = [a["step"] for a in done if a["ok"]] == [s for s in order if s in ok_steps]
-    action = next((a.get("action") for a in done if a["step"] == runbook.action_step.id and a["ok"]), None)
-    passed = ok_steps == set(order) and in_order and action == runbook.action_step.action
+    action = next((a.get("action") for a in done if a["step"] == act.id and a["ok"]), None)
+    passed = ok_steps == set(order) and in_order and action == act.action
     detail = (f"{len(ok_steps)} of {len(order)} steps done in order, action {action or 'none'} "
-              f"(the runbook says {runbook.action_step.action})")
+              f"(the runbook says {act.action})")
     return CheckResult("runbook_followed", bool(passed), len(ok_steps), len(order), detail)
 
 

@@ -24,6 +24,8 @@ def resolve(value: str, folder: str, option: str, suffix: str = ".yaml") -> Path
         raise BadInput(option, None, f"expected a name from data/{folder}/ or a path to a {suffix} file, got {value!r}")
     if is_path(value):
         path = Path(value)
+        if path.is_dir():
+            raise BadInput(str(path), None, f"is a folder; expected a {suffix} file")
         if not path.is_file():
             raise BadInput(str(path), None, "no such file")
         return path

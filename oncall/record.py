@@ -71,6 +71,9 @@ class ShiftRecord:
     ops: object = None                               # release_ops.releases.ReleaseOps (mitigate, ship)
     regression_results: dict = field(default_factory=dict)  # role -> evals EvalResult of the regression case
     regression_name: str | None = None                      # its file name under regressions/
+    canary: object = None                                   # release_ops.canary run of the fix (ship)
+    budget: object = None                                   # where the error budget stood at the canary (ship)
+    canary_regression: object = None                        # the regression eval against the canary (ship)
     artifacts: dict[str, str] = field(default_factory=dict)  # file name -> text, written by --out
 
     @property

@@ -6,6 +6,7 @@ into one BadInput line naming the file, the field and what was expected.
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Literal
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import BadInput
 from .paths import DATA_DIR, display, resolve
 
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")   # a name inside data/: no separator, no dots
 BREAK_MODES = ("none", "errors", "latency", "quality", "skip-canary", "no-mitigation")
 SEVERITIES = ("SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5")
 # Every gate check a scenario may name; which phase owns each is in oncall/checks.py.
@@ -27,7 +29,7 @@ CHECK_NAMES = (
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Shift(_Strict):
@@ -51,7 +53,7 @@ class Shift(_Strict):
 
 
 class Traffic(_Strict):
-    peak_rpm: float = Field(gt=0)
+    peak_rpm: float = Field(gt=0, le=10_000_000)
     trough_rpm: float = Field(ge=0)
     peak_hour_utc: float = Field(ge=0, lt=24)
     min_rpm_at_deploy: float = Field(ge=0, default=0)
@@ -119,6 +121,7 @@ class Faults(_Strict):
     """Faults in the operating tools themselves (each answered by the runbook and traced)."""
 
     rollback_failures: int = Field(default=0, ge=0, le=5)   # rollback attempts that fail (old config pruned)
+    pager_unacknowledged: bool = False                      # the primary never acknowledges: the page escalates
 
 
 class BreakMode(_Strict):
@@ -216,9 +219,11 @@ def load_scenario(name_or_path: str | Path, catalog=None) -> Scenario:
     where = display(path)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise BadInput(where, None, f"not valid YAML ({first})") from None
+    except OSError as exc:
+        raise BadInput(where, None, f"cannot read it ({exc.strerror or exc})") from None
     if not isinstance(doc, dict):
         raise BadInput(where, None, f"expected a mapping of scenario fields, got {type(doc).__name__}")
     try:
@@ -235,9 +240,36 @@ def load_scenario(name_or_path: str | Path, catalog=None) -> Scenario:
         release = scenario.releases.fix.with_overrides(spec.fix_overrides.model_dump(exclude_none=True))
         _check_release(release, catalog, where, f"break_modes.{mode}.fix_overrides")
     for i, slo in enumerate(scenario.slos):
-        if not (DATA_DIR / "slos" / f"{slo}.yaml").is_file():
+        if not NAME.match(slo) or not (DATA_DIR / "slos" / f"{slo}.yaml").is_file():
             raise BadInput(where, f"slos[{i}]", f"no SLO named {slo!r} in data/slos/")
+    if not NAME.match(scenario.runbook) or not (DATA_DIR / "runbooks" / f"{scenario.runbook}.md").is_file():
+        known = sorted(p.stem for p in (DATA_DIR / "runbooks").glob("*.md"))
+        raise BadInput(where, "runbook", f"no runbook named {scenario.runbook!r} in data/runbooks/; expected one of "
+                                         f"{', '.join(known)}")
+    _check_slos_and_runbook(scenario)
     return scenario
+
+
+def _check_slos_and_runbook(scenario: Scenario) -> None:
+    """Read the scenario's SLO files and runbook now (BadInput names their file and field), so that a bad one
+    stops the run before anything happens: every SLO counts columns the simulator emits, and the runbook
+    verifies an SLO the scenario measures."""
+    from .incident_response.runbooks import load_runbook
+    from .incident_response.slo import load_slo
+    from .service.simulate import COUNT_COLUMNS
+
+    for name in scenario.slos:
+        slo = load_slo(name)
+        for part in ("good", "bad", "total"):
+            column = getattr(slo, part)
+            if column is not None and column not in COUNT_COLUMNS:
+                raise BadInput(display(slo.source), f"spec.indicator.spec.ratioMetric.{part}.metricSource.spec.column",
+                               f"unknown column {column!r}; expected one of {', '.join(COUNT_COLUMNS)}")
+    runbook = load_runbook(scenario.runbook)
+    for i, step in enumerate(runbook.steps):
+        if step.kind == "verify" and step.slo not in scenario.slos:
+            raise BadInput(runbook.source, f"steps.{i}.slo", f"{step.slo!r} is not one of the scenario's SLOs "
+                                                             f"({', '.join(scenario.slos)})")
 
 
 def _check_release(release: Release, catalog, where: str, field: str) -> None:

@@ -5,11 +5,12 @@
     triage    a user ticket about the outage is triaged and linked              (M32; oncall/triage.py)
     mitigate  the runbook rolls the bad release back; the SLI recovers          (M31 -> M33; oncall/mitigate.py)
     learn     the postmortem becomes a regression eval                          (M31 -> M26; oncall/learn.py)
-    ship      the fix is canaried back in                                       (M33)
+    ship      the fix is canaried back in                                       (M33; oncall/ship.py)
     observe   what the SLIs did, read off the whole shift's counts              (M27)
     gate      the eval gate scores the whole shift; the handoff                 (M26, M31; oncall/gate.py)
 
-A phase that is not built yet says so in the trace (``phase.skipped``) and its gate checks fail as "not run".
+Each phase lives in its own module and registers the gate checks it can answer; a check whose phase did not run
+fails as "not run" (oncall/checks.py): nothing passes by default.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from . import detect as detection
 from . import gate as scoring
 from . import learn as learning
 from . import mitigate as mitigation
+from . import ship as shipping
 from . import triage as ticket_triage
 from .checks import run_checks
 from .incident_response.slo import load_slo
@@ -43,7 +45,7 @@ def run_shift(scenario: Scenario, seed: int | None = None, break_mode: str = "no
     ticket_triage.triage(record)
     mitigation.mitigate(record, resimulate=simulate)
     learning.learn(record)
-    ship(record)
+    shipping.ship(record, resimulate=simulate)
     observe(record)
     gate(record)
     return record
@@ -81,17 +83,6 @@ def simulate(record: ShiftRecord) -> None:
 
 # --- the phases: each issue of the course fills one in, in place -----------------------------------------
 
-def ship(record: ShiftRecord) -> None:
-    """The fix goes back out through a canary judged by statistics (M33)."""
-    _skip(record, "ship", "M33", "the canary rollout and its judge are not built yet")
-
-
-def _skip(record: ShiftRecord, phase: str, module: str, reason: str) -> None:
-    record.phases_skipped[phase] = reason
-    at = record.scenario.shift.end - timedelta(minutes=1)
-    record.trace.emit(at, module, phase, "phase.skipped", f"{phase.capitalize()} skipped: {reason}.")
-
-
 # --- observe: what the SLIs did over the whole shift (M27) -----------------------------------------------
 
 def observe(record: ShiftRecord) -> None:
@@ -100,6 +91,7 @@ def observe(record: ShiftRecord) -> None:
     if "detect" in record.phases_run:
         detection.correlate_shift(record)   # the same past, plus whatever a rollback changed afterwards
         detection.emit_alert_events(record)
+    mitigation.measure_budget(record)       # the budget the incident spent, from the final counts
     # Counts of minute m cover [m, m+1): what they show is known at the end of the minute.
     ends = record.service.index + timedelta(minutes=1)
     for name, slo in record.slos.items():

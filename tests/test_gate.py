@@ -44,3 +44,10 @@ def test_every_check_but_the_unbuilt_ones_green(scenario, seed):
     record = run_shift(scenario, seed)
     red = [c for c in record.checks if not c.passed and not str(c.detail).startswith("not run")]
     assert not red, [(c.name, c.detail) for c in red]
+
+
+@pytest.mark.parametrize("mode", ["errors", "latency", "quality", "skip-canary", "no-mitigation"])
+def test_each_break_mode_turns_exactly_its_named_checks_red(scenario, mode):
+    record = run_shift(scenario, 7, break_mode=mode)
+    red = sorted(c.name for c in record.checks if not c.passed)
+    assert red == sorted(scenario.break_modes[mode].must_fail)

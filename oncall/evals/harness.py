@@ -164,7 +164,7 @@ def _load_file(path: Path, catalog) -> tuple[list[Case], Suite]:
     where = display(path)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise BadInput(where, None, f"not valid YAML ({first})") from None
     except OSError as exc:

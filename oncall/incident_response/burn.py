@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from pandas.api.internals import create_dataframe_from_blocks
 
 from ..errors import BadInput
 from ..paths import DATA_DIR, display, resolve
@@ -34,6 +35,7 @@ SEVERITIES = ("page", "ticket")
 # that equals the threshold in exact arithmetic (e.g. 0.0144 / 0.001 = 14.4) fires despite float rounding.
 REL_TOL = 1e-9
 PERIOD_30D_MIN = 30 * 1440  # the workbook's tiers are stated for a 30-day SLO period
+_EXACT_FLOAT_INT = 2 ** 53  # every integer up to this is exact in float64
 # explain() times each tier on a series of this many steps per long window (a clean window, then the same
 # again of errors): 1 h / 120000 = 0.03 s steps, fine enough to resolve the workbook's 0.864 min detection,
 # and 2 x 120000 points per tier keeps the whole explanation well under 2 million points.
@@ -185,21 +187,49 @@ def _counts(bad, total) -> tuple[np.ndarray, np.ndarray]:
 def _cumsum(values: np.ndarray) -> np.ndarray:
     """Cumulative sum with a leading 0, so a window's sum is one subtraction. Integer counts stay exact."""
     dtype = np.int64 if np.issubdtype(values.dtype, np.integer) else np.float64
-    out = np.zeros(values.size + 1, dtype=dtype)
-    np.cumsum(values, dtype=dtype, out=out[1:])
+    out = np.zeros(values.shape[:-1] + (values.shape[-1] + 1,), dtype=dtype)
+    np.cumsum(values, axis=-1, dtype=dtype, out=out[..., 1:])
     return out
 
 
-def _window_sums(cum: np.ndarray, window_steps: int) -> np.ndarray:
-    """Sum over samples i - w + 1 .. i at every i, clipped at the series' start (``cum`` from _cumsum)."""
-    ends = np.arange(1, cum.size)
-    return cum[ends] - cum[np.maximum(ends - window_steps, 0)]
+def _stacked_cumsum(bad: np.ndarray, total: np.ndarray, dtype) -> np.ndarray:
+    """_cumsum of bad and total as the two rows of one array (one cumulative sum each, no stacking copy)."""
+    out = np.zeros((2, bad.size + 1), dtype=dtype)
+    np.cumsum(bad, dtype=dtype, out=out[0, 1:])
+    np.cumsum(total, dtype=dtype, out=out[1, 1:])
+    return out
 
 
-def _burn(bad_sum: np.ndarray, total_sum: np.ndarray, budget_ratio: float) -> np.ndarray:
-    ratio = np.zeros(bad_sum.size, dtype=np.float64)
-    np.divide(bad_sum, total_sum, out=ratio, where=total_sum > 0)
-    return ratio / budget_ratio
+def _window_sums(cum: np.ndarray, window_steps: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Sum over samples i - w + 1 .. i at every i, clipped at the series' start (``cum`` from _cumsum).
+
+    ``cum`` may be 2-D (one cumulative sum per row, e.g. bad and total stacked): windows run along the last
+    axis. Slices and one subtraction, no index arrays: sample i reads cum[i + 1] - cum[i + 1 - w], and the
+    samples whose window reaches back before the series' start read cum[i + 1] (cum[0] is 0).
+    """
+    n = cum.shape[-1] - 1
+    out = np.empty(cum.shape[:-1] + (n,), dtype=cum.dtype) if out is None else out
+    w = min(window_steps, n)
+    out[..., :w] = cum[..., 1:w + 1]
+    np.subtract(cum[..., w + 1:], cum[..., 1:n + 1 - w], out=out[..., w:])
+    return out
+
+
+def _burn(bad_sum: np.ndarray, total_sum: np.ndarray, budget_ratio: float, out: np.ndarray | None = None) -> np.ndarray:
+    """(bad / total) / budget_ratio elementwise, 0 where the window holds no events.
+
+    ``total_sum`` is overwritten when ``out`` is given (it is the caller's scratch row then).
+    """
+    # Dividing by infinity where the window is empty gives 0 (bad is 0 there), and the very same quotient
+    # elsewhere, without a masked divide's slow path.
+    if out is None:
+        total_sum = np.where(total_sum > 0, total_sum, np.inf)
+        out = np.empty(bad_sum.shape, dtype=np.float64)
+    else:
+        np.copyto(total_sum, np.inf, where=~(total_sum > 0))
+    np.divide(bad_sum, total_sum, out=out, dtype=np.float64)
+    out /= budget_ratio
+    return out
 
 
 def _at_or_above(values: np.ndarray, threshold: float) -> np.ndarray:
@@ -291,16 +321,70 @@ def evaluate(bad, total, slo_or_objective: SLO | float, tiers: list[Tier], step_
     if len({t.name for t in tiers}) != len(tiers):
         raise ValueError("tier names must be unique")
     bad, total = _counts(bad, total)
-    cum_bad, cum_total = _cumsum(bad), _cumsum(total)  # the one cumulative sum every window reads
-    columns = {
-        "t_min": (np.arange(bad.size) + 1) * step_min,
-        "budget_consumed_pct": _budget_consumed_pct(cum_bad, total, budget_ratio, step_min, period_min, period_total),
-    }
-    thresholds = {}
+    n = bad.size
+    # The one cumulative sum every window reads, of bad and total stacked as two rows. Integer counts are
+    # summed exactly in int64, then read as float64: integers up to 2**53 are exact in it, so every window
+    # sum is the very same number, and a float division is several times faster than an int64 one.
+    ints = np.issubdtype(bad.dtype, np.integer) and np.issubdtype(total.dtype, np.integer)
+    cum = _stacked_cumsum(bad, total, np.int64 if ints else np.float64)
+    if ints and (n == 0 or cum[1, -1] <= _EXACT_FLOAT_INT):
+        cum = cum.astype(np.float64)
+    cum_bad = cum[0]
+    thresholds = {tier.name: tier.threshold(period_min) for tier in tiers}
+
+    # The frame is built from one 2-D array per dtype, each column written in place: at 90 days of minutes
+    # the time goes into touching memory, so nothing is computed into a temporary and then copied.
+    names = ["t_min", "budget_consumed_pct"]
     for tier in tiers:
-        thresholds[tier.name] = tier.threshold(period_min)
-        columns.update(_tier_columns(tier, thresholds[tier.name], cum_bad, cum_total, budget_ratio, step_min))
-    return Evaluation(pd.DataFrame(columns), tuple(tiers), thresholds, float(step_min), float(period_min), budget_ratio)
+        names += [f"{tier.name}.{kind}" for kind in ("long_burn", "short_burn", "fires", "low_traffic")]
+    col = {name: i for i, name in enumerate(names)}
+    float_names = [c for c in names if c.endswith("_burn") or c == "budget_consumed_pct"]
+    flag_names = [c for c in names if c.endswith((".fires", ".low_traffic"))]
+    t_min = np.arange(1, n + 1)
+    t_min = t_min * step_min  # float minutes (int with an int step, as the caller asked)
+    if t_min.dtype == np.float64:
+        float_names.insert(0, "t_min")
+    floats = np.empty((len(float_names), n), dtype=np.float64)
+    flags = np.empty((len(flag_names), n), dtype=bool)
+    row = {name: i for i, name in enumerate(float_names)}
+    flag_row = {name: i for i, name in enumerate(flag_names)}
+    if "t_min" in row:
+        floats[row["t_min"]] = t_min
+    _budget_consumed_pct(cum_bad, total, budget_ratio, step_min, period_min, period_total,
+                         out=floats[row["budget_consumed_pct"]])
+
+    # Each distinct window is summed and turned into a burn rate once, however many tiers read it (the
+    # workbook's tiers share 6 h: the 6 h page's long window is the 3 d ticket's short one).
+    readers: dict[int, list[tuple[Tier, str]]] = {}
+    for tier in tiers:
+        readers.setdefault(_steps(tier.long_window_min, step_min), []).append((tier, "long_burn"))
+        readers.setdefault(_steps(tier.short_window_min, step_min), []).append((tier, "short_burn"))
+    sums = np.empty((2, n), dtype=cum.dtype)
+    for window_steps, used_by in sorted(readers.items()):
+        _window_sums(cum, window_steps, out=sums)
+        for tier, kind in used_by:
+            if kind == "short_burn":
+                # Low-traffic guard: too few events in the short window for its ratio to mean much -> warn,
+                # do not page. Kept in the low_traffic row until the tier's burn rates are known.
+                np.less(sums[1], tier.min_requests, out=flags[flag_row[f"{tier.name}.low_traffic"]])
+        first = f"{used_by[0][0].name}.{used_by[0][1]}"
+        _burn(sums[0], sums[1], budget_ratio, out=floats[row[first]])
+        for tier, kind in used_by[1:]:
+            floats[row[f"{tier.name}.{kind}"]] = floats[row[first]]
+
+    for tier in tiers:
+        threshold = thresholds[tier.name]
+        both = _at_or_above(floats[row[f"{tier.name}.long_burn"]], threshold)
+        both &= _at_or_above(floats[row[f"{tier.name}.short_burn"]], threshold)
+        thin = flags[flag_row[f"{tier.name}.low_traffic"]]
+        np.greater(both, thin, out=flags[flag_row[f"{tier.name}.fires"]])  # both and not thin
+        thin &= both
+
+    blocks = [(floats, np.array([col[c] for c in float_names])), (flags, np.array([col[c] for c in flag_names]))]
+    if "t_min" not in row:
+        blocks.append((t_min.reshape(1, n), np.array([col["t_min"]])))
+    frame = create_dataframe_from_blocks(blocks, index=pd.RangeIndex(n), columns=pd.Index(names))
+    return Evaluation(frame, tuple(tiers), thresholds, float(step_min), float(period_min), budget_ratio)
 
 
 def _budget_and_period(slo_or_objective, period_min) -> tuple[float, float]:
@@ -318,23 +402,7 @@ def _budget_and_period(slo_or_objective, period_min) -> tuple[float, float]:
     return budget_ratio, float(period_min)
 
 
-def _tier_columns(tier: Tier, threshold: float, cum_bad, cum_total, budget_ratio: float, step_min: float) -> dict:
-    long_steps, short_steps = _steps(tier.long_window_min, step_min), _steps(tier.short_window_min, step_min)
-    long_burn = _burn(_window_sums(cum_bad, long_steps), _window_sums(cum_total, long_steps), budget_ratio)
-    short_total = _window_sums(cum_total, short_steps)
-    short_burn = _burn(_window_sums(cum_bad, short_steps), short_total, budget_ratio)
-    both = _at_or_above(long_burn, threshold) & _at_or_above(short_burn, threshold)
-    # Low-traffic guard: too few events in the short window for its ratio to mean much -> warn, do not page.
-    thin = short_total < tier.min_requests
-    return {
-        f"{tier.name}.long_burn": long_burn,
-        f"{tier.name}.short_burn": short_burn,
-        f"{tier.name}.fires": both & ~thin,
-        f"{tier.name}.low_traffic": both & thin,
-    }
-
-
-def _budget_consumed_pct(cum_bad, total, budget_ratio, step_min, period_min, period_total) -> np.ndarray:
+def _budget_consumed_pct(cum_bad, total, budget_ratio, step_min, period_min, period_total, out) -> np.ndarray:
     """Cumulative bad events as % of the period's budget: budget_ratio x the period's expected events."""
     if period_total is None:
         minutes = total.size * step_min
@@ -342,8 +410,11 @@ def _budget_consumed_pct(cum_bad, total, budget_ratio, step_min, period_min, per
     elif not (math.isfinite(period_total) and period_total > 0):
         raise ValueError(f"period_total must be a number above 0, got {period_total!r}")
     if period_total <= 0:
-        return np.zeros(total.size)  # no traffic at all: nothing bad, nothing spent
-    return 100.0 * cum_bad[1:] / (budget_ratio * period_total)
+        out[:] = 0.0  # no traffic at all: nothing bad, nothing spent
+        return out
+    np.multiply(cum_bad[1:], 100.0, out=out)
+    out /= budget_ratio * period_total
+    return out
 
 
 # ------------------------------------------------------------------------------------ first fire

@@ -22,7 +22,10 @@ CHECKS = ("recent_deploys", "errors_by_release", "config_diff", "latency_by_rele
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+DAY_MIN = 1440  # no step of a runbook takes, waits or holds longer than a day
 
 
 class Signature(_Strict):
@@ -35,14 +38,14 @@ class Step(_Strict):
     id: str = Field(pattern=r"^[a-z0-9-]+$")
     kind: Literal["diagnose", "act", "verify"]
     says: str
-    takes_min: float = Field(default=1, ge=0)
+    takes_min: float = Field(default=1, ge=0, le=DAY_MIN)
     check: str | None = None
     action: str | None = None
     retries: int = Field(default=0, ge=0, le=5)
     flag: str | None = None
     slo: str | None = None
-    within_objective_for_min: float | None = Field(default=None, gt=0)
-    timeout_min: float | None = Field(default=None, gt=0)
+    within_objective_for_min: float | None = Field(default=None, gt=0, le=DAY_MIN)
+    timeout_min: float | None = Field(default=None, gt=0, le=DAY_MIN)
 
     @model_validator(mode="after")
     def _complete(self):
@@ -59,7 +62,7 @@ class Escalation(_Strict):
     to: list[str] = Field(min_length=1)
     when: str
     fallback_action: str
-    fallback_takes_min: float = Field(ge=0)
+    fallback_takes_min: float = Field(ge=0, le=DAY_MIN)
     says: str
 
     @model_validator(mode="after")
@@ -113,8 +116,8 @@ def parse_runbook(text: str, where: str) -> Runbook:
         raise BadInput(where, None, "expected YAML front matter between --- lines at the top")
     try:
         meta = yaml.safe_load(parts[1])
-    except yaml.YAMLError as exc:
-        raise BadInput(where, "front matter", f"not valid YAML ({str(exc).splitlines()[0]})") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise BadInput(where, "front matter", f"not valid YAML ({(str(exc) or type(exc).__name__).splitlines()[0]})") from None
     if not isinstance(meta, dict):
         raise BadInput(where, "front matter", "expected a mapping")
     try:
@@ -138,7 +141,11 @@ def load_runbook(name_or_path: str) -> Runbook:
     from ..paths import resolve
 
     path = resolve(str(name_or_path), "runbooks", "runbook", suffix=".md")
-    return parse_runbook(Path(path).read_text(encoding="utf-8"), display(path))
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(display(path), None, "not UTF-8 text (a runbook is Markdown with YAML front matter)") from None
+    return parse_runbook(text, display(path))
 
 
 def all_runbooks() -> list[Runbook]:

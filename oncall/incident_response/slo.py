@@ -77,8 +77,8 @@ def load_slo(name_or_path: str | Path) -> SLO:
     where = str(path)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise BadInput(where, None, f"not valid YAML ({str(exc).splitlines()[0]})") from None
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        raise BadInput(where, None, f"not valid YAML ({(str(exc) or type(exc).__name__).splitlines()[0]})") from None
     if not isinstance(doc, dict):
         raise BadInput(where, None, "expected a mapping (an OpenSLO v1 document)")
     if doc.get("apiVersion") != "openslo/v1" or doc.get("kind") != "SLO":
@@ -96,13 +96,18 @@ def load_slo(name_or_path: str | Path) -> SLO:
     for part in ("good", "bad", "total"):
         if isinstance(ratio, dict) and part in ratio:
             columns[part] = _get(ratio, [part, "metricSource", "spec", "column"], f"{where}: spec.indicator.spec.ratioMetric")
+            if not isinstance(columns[part], str):
+                raise BadInput(where, f"spec.indicator.spec.ratioMetric.{part}.metricSource.spec.column",
+                               f"expected a column name, got {columns[part]!r}")
     if "total" not in columns or (("good" in columns) == ("bad" in columns)):
         raise BadInput(where, "spec.indicator.spec.ratioMetric", "expected total and exactly one of good or bad")
-    annotations = (doc.get("metadata") or {}).get("annotations") or {}
+    annotations = doc["metadata"].get("annotations") or {}
+    if not isinstance(annotations, dict):
+        raise BadInput(where, "metadata.annotations", "expected a mapping")
     threshold = annotations.get("oncall/threshold_ms")
     try:
         threshold_ms = int(threshold) if threshold is not None else None
-    except ValueError:
+    except (TypeError, ValueError, OverflowError):
         raise BadInput(where, "metadata.annotations.oncall/threshold_ms", f"expected an integer, got {threshold!r}") from None
     return SLO(
         name=str(name),

@@ -199,7 +199,10 @@ def parse_payloads(text: str, where: str) -> pd.DataFrame:
     timestamps that do not parse. Empty text or payloads with zero alerts give an empty frame.
     Speed: one pass of plain list appends per alert, then vectorized timestamp parsing and one DataFrame.
     """
-    payloads, locs = _decode(text, where)
+    try:
+        payloads, locs = _decode(text, where)
+    except RecursionError:
+        raise BadInput(where, None, "not JSON we can read (nested too deeply)") from None
     cols: dict[str, list] = {c: [] for c in ("fingerprint", "alertname", "service", "component", "severity",
                                              "status", "starts", "ends", "received", "labels", "annotations",
                                              "generator_url", "group_key", "payload", "index", "true_cause")}

@@ -159,7 +159,10 @@ def _utc(value, where: str, field_name: str) -> datetime:
         raise BadInput(where, field_name, f"expected an ISO 8601 time like 2026-11-27T01:33:00Z, got {value!r}") from None
     if when.tzinfo is None:
         raise BadInput(where, field_name, f"expected a time with its UTC offset (e.g. ending in Z), got {value!r}")
-    return when.astimezone(timezone.utc)
+    try:
+        return when.astimezone(timezone.utc)
+    except OverflowError:
+        raise BadInput(where, field_name, f"expected a time between the years 1 and 9999 in UTC, got {value!r}") from None
 
 
 def _lines(path: str | Path) -> tuple[str, list[str]]:
@@ -188,6 +191,8 @@ def parse_tickets(lines: list[str], where: str = "<tickets>") -> list[Ticket]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise BadInput(at, None, f"not a JSON object ({exc.msg})") from None
+        except RecursionError:
+            raise BadInput(at, None, "not a JSON object we can read (nested too deeply)") from None
         if not isinstance(row, dict):
             raise BadInput(at, None, "expected one JSON object per line")
         for name in ("id", "created_at", "text"):
@@ -276,6 +281,8 @@ def load_incidents(path: str | Path) -> list[IncidentInfo]:
         raise BadInput(where, None, f"cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
     except json.JSONDecodeError as exc:
         raise BadInput(where, None, f"not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise BadInput(where, None, "not JSON we can read (nested too deeply)") from None
     return incidents_from_json(doc, where)
 
 

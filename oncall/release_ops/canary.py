@@ -1,0 +1,630 @@
+"""Canary analysis (M33): a Kayenta-style judge and an Argo-style canary rollout, pure logic over DataFrames.
+
+The judge does what Spinnaker Kayenta's NetflixACAJudge does, per metric (reference: release/kayenta_notes.md):
+a two-sided Mann-Whitney (Wilcoxon rank-sum) test at 98 % confidence, the Hodges-Lehmann shift (canary minus
+baseline) with its confidence interval, the tolerance band of 0.25 x |shift|, the mean-ratio effect size against
+the allowed increase/decrease, the metric's bad direction, critical metrics and no-data handling; the score is
+100 x passing / counted metrics, pass at 95 or more, fail at 75 or less, marginal between.
+
+Where Kayenta's users were hurt, it does better:
+
+* sparse errors (Kayenta #426): a metric with count columns (errors / requests, slow / requests,
+  correct / graded) is judged on the SUMMED counts with Fisher's exact test, two-sided at the same 98 %. Per-minute
+  ratios of a rare event are mostly 0 on both sides; a rank test sees ties and goes blind (0 errors in 2,700
+  baseline requests against 3 in 140 canary requests "passes" the rank test). Fisher's test is exact at any count
+  (a z-test for two proportions is not valid with 0 to 3 events), so it can be used at 5 % weight. The rank
+  test's verdict on the same metric is still computed and reported (``rank_classification``) for comparison;
+* too little data is never Pass: a metric with fewer than ``min_samples`` samples (rank test) or a denominator
+  below ``min_total`` (count test) that shows no significant change is ``nodata``; a critical metric in nodata,
+  or half the metrics, makes the verdict ``inconclusive``, which holds the weight and never promotes;
+* a variance increase (Kayenta #780): latency metrics also get a Brown-Forsythe test (Levene's test around the
+  median, robust to skew) at the same confidence; a significantly wider canary (spread ratio at or above
+  ``allowed_dispersion_increase``) is High even when its median did not move.
+
+The rollout (``run_canary``) follows Argo Rollouts' canary steps: set weight, pause one analysis interval, analyse.
+Limits use Argo's strict semantics: the canary aborts when failed intervals > ``failure_limit`` (0 by default, so
+the first interval at or below the marginal score aborts at once, as Kayenta's fail-fast) and pauses when
+inconclusive analyses > ``inconclusive_limit``. (Flagger counts failedChecks >= threshold: Flagger's threshold 1
+is Argo's failureLimit 0.) We chose Argo's form because "limit = how many failures are tolerated" reads the
+same for both limits, and because the test in its source pins it down where the prose is off by one.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+DIRECTIONS = ("increase", "decrease", "either")
+CLASSIFICATIONS = ("pass", "high", "low", "nodata")
+VERDICTS = ("pass", "marginal", "fail", "inconclusive")
+COUNT_COLUMNS = ("requests", "errors")   # the optional count columns of a metric export
+
+
+# --- configuration ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """How one metric is judged. ``counts`` = (numerator, denominator) columns: judged on summed counts."""
+
+    name: str
+    direction: str = "either"             # the bad direction: increase, decrease or either
+    critical: bool = False                # not Pass -> the whole score is 0 (Kayenta)
+    allowed_increase: float = 1.0         # mean ratio canary/baseline needed to call High (Kayenta default 1.0)
+    allowed_decrease: float = 1.0         # mean ratio needed to call Low
+    counts: tuple[str, str] | None = None
+    dispersion: bool = False              # also test for a variance increase (#780)
+    allowed_dispersion_increase: float = 1.5
+    min_samples: int = 10                 # rank test: samples per side (below: nodata unless significant)
+    min_total: int = 100                  # count test: summed denominator per side
+
+
+@dataclass(frozen=True)
+class JudgeConfig:
+    confidence: float = 0.98              # NetflixACAJudge overrides the classifier's 0.95 with 0.98
+    tolerance: float = 0.25               # the band +-0.25 x |Hodges-Lehmann shift|
+    pass_score: float = 95
+    marginal_score: float = 75
+    nodata_share: float = 0.5             # >= 50 % of metrics with no data -> no verdict (Kayenta: score 0)
+    metrics: dict = field(default_factory=dict)   # name -> MetricSpec; other columns get name-based defaults
+    ignore: tuple = ()                    # columns that are neither metrics nor counts (e.g. minute)
+    # the rollout
+    steps: tuple = (5, 25, 50)            # canary weights in %, each with one analysis interval; then 100 %
+    interval_min: int = 10
+    failure_limit: int = 0                # abort when failed intervals > failure_limit (Argo, strict)
+    inconclusive_limit: int = 3           # pause when inconclusive analyses at one step > this limit
+
+    def spec_for(self, name: str, columns) -> MetricSpec:
+        """The configured spec, or the name's default: error_ratio, latency* and quality know their direction."""
+        if name in self.metrics:
+            return self.metrics[name]
+        return default_spec(name, columns)
+
+
+def default_spec(name: str, columns=()) -> MetricSpec:
+    lower = name.lower()
+    if lower == "error_ratio":
+        counts = ("errors", "requests") if {"errors", "requests"} <= set(columns) else None
+        return MetricSpec(name, "increase", critical=True, counts=counts)
+    if lower.startswith("latency"):
+        return MetricSpec(name, "increase", dispersion=True)
+    if lower == "quality":
+        return MetricSpec(name, "decrease", critical=True)
+    return MetricSpec(name)
+
+
+class ConfigError(ValueError):
+    """A bad judge config: ``field`` names the key."""
+
+    def __init__(self, field: str, expected: str):
+        self.field, self.expected = field, expected
+        super().__init__(f"{field}: {expected}")
+
+
+_SPEC_KEYS = {"direction", "critical", "allowed_increase", "allowed_decrease", "counts", "dispersion",
+              "allowed_dispersion_increase", "min_samples", "min_total"}
+_TOP_KEYS = {"confidence", "tolerance", "pass_score", "marginal_score", "nodata_share", "metrics", "steps",
+             "interval_min", "failure_limit", "inconclusive_limit", "ignore"}
+
+
+def config_from_dict(doc: dict | None) -> JudgeConfig:
+    """Validate a judge config document (the YAML's mapping); ConfigError names the first bad field."""
+    doc = doc or {}
+    if not isinstance(doc, dict):
+        raise ConfigError("(top)", "expected a mapping")
+    unknown = sorted(set(doc) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(unknown[0], "unknown field")
+    top = {}
+    for key in ("confidence", "tolerance", "pass_score", "marginal_score", "nodata_share"):
+        if key in doc:
+            top[key] = _number(doc[key], key)
+    if not 0.5 < top.get("confidence", 0.98) < 1:
+        raise ConfigError("confidence", "expected a number strictly between 0.5 and 1")
+    for key in ("interval_min", "failure_limit", "inconclusive_limit"):
+        if key in doc:
+            value = doc[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < (1 if key == "interval_min" else 0):
+                raise ConfigError(key, f"expected a whole number (got {value!r})")
+            top[key] = value
+    if "steps" in doc:
+        steps = doc["steps"]
+        if (not isinstance(steps, list) or not steps
+                or not all(isinstance(s, (int, float)) and not isinstance(s, bool) and 0 < s < 100 for s in steps)
+                or list(steps) != sorted(set(steps))):
+            raise ConfigError("steps", "expected increasing weights in % strictly between 0 and 100, like [5, 25, 50]")
+        top["steps"] = tuple(steps)
+    if "ignore" in doc:
+        if not isinstance(doc["ignore"], list):
+            raise ConfigError("ignore", "expected a list of column names")
+        top["ignore"] = tuple(str(c) for c in doc["ignore"])
+    metrics = {}
+    for name, body in (doc.get("metrics") or {}).items():
+        where = f"metrics.{name}"
+        if not isinstance(body, dict):
+            raise ConfigError(where, "expected a mapping")
+        bad = sorted(set(body) - _SPEC_KEYS)
+        if bad:
+            raise ConfigError(f"{where}.{bad[0]}", "unknown field")
+        kw = dict(body)
+        if kw.get("direction", "either") not in DIRECTIONS:
+            raise ConfigError(f"{where}.direction", f"unknown direction {kw['direction']!r}; expected one of "
+                                                    f"{', '.join(DIRECTIONS)}")
+        for key in ("allowed_increase", "allowed_decrease", "allowed_dispersion_increase"):
+            if key in kw:
+                kw[key] = _number(kw[key], f"{where}.{key}")
+        if "counts" in kw:
+            c = kw["counts"]
+            if not (isinstance(c, dict) and set(c) == {"numerator", "denominator"}):
+                raise ConfigError(f"{where}.counts", "expected {numerator: COLUMN, denominator: COLUMN}")
+            kw["counts"] = (str(c["numerator"]), str(c["denominator"]))
+        for key in ("critical", "dispersion"):
+            if key in kw and not isinstance(kw[key], bool):
+                raise ConfigError(f"{where}.{key}", f"expected true or false (got {kw[key]!r})")
+        metrics[str(name)] = MetricSpec(name=str(name), **kw)
+    return JudgeConfig(metrics=metrics, **top)
+
+
+def _number(value, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(field, f"expected a number (got {value!r})")
+    return float(value)
+
+
+def load_config(path: str | Path) -> JudgeConfig:
+    import yaml
+
+    return config_from_dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+
+
+# --- the per-metric statistics -----------------------------------------------------------------------------------
+
+def hodges_lehmann(canary, baseline) -> float:
+    """The Hodges-Lehmann shift: the median of all pairwise differences canary - baseline."""
+    c, b = np.asarray(canary, float), np.asarray(baseline, float)
+    return float(np.median(np.subtract.outer(c, b)))
+
+
+def _wdiff(d: float, x: np.ndarray, y: np.ndarray, zq: float) -> float:
+    """R's wilcox.test (exact=FALSE, correct=TRUE) standardised rank sum of x - d against y, minus zq."""
+    nx, ny = len(x), len(y)
+    ranks = stats.rankdata(np.concatenate([x - d, y]))
+    dz = ranks[:nx].sum() - nx * (nx + 1) / 2 - nx * ny / 2
+    _, ties = np.unique(ranks, return_counts=True)
+    sigma = math.sqrt((nx * ny / 12) * ((nx + ny + 1) - (ties ** 3 - ties).sum() / ((nx + ny) * (nx + ny - 1))))
+    if sigma == 0:
+        return -zq
+    return (dz - np.sign(dz) * 0.5) / sigma - zq
+
+
+def mann_whitney_interval(canary, baseline, confidence: float = 0.98) -> tuple[float, float]:
+    """The confidence interval of the location shift canary - baseline, as R's wilcox.test(conf.int=TRUE,
+    exact=FALSE) and Kayenta's MannWhitney.scala compute it: normal approximation with continuity and tie
+    correction, each bound found by root-finding between min(x) - max(y) and max(x) - min(y)."""
+    x, y = np.asarray(canary, float), np.asarray(baseline, float)
+    lo_d, hi_d = x.min() - y.max(), x.max() - y.min()
+    z = stats.norm.ppf(1 - (1 - confidence) / 2)
+
+    def root(zq: float) -> float:
+        f_lo, f_hi = _wdiff(lo_d, x, y, zq), _wdiff(hi_d, x, y, zq)
+        if f_lo <= 0:
+            return float(lo_d)
+        if f_hi >= 0:
+            return float(hi_d)
+        return float(optimize.brentq(_wdiff, lo_d, hi_d, args=(x, y, zq), xtol=1e-10))
+
+    return root(z), root(-z)
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    name: str
+    classification: str                   # pass, high, low, nodata
+    critical: bool
+    test: str                             # mann-whitney, fisher-exact, identical, none
+    baseline: float                       # the baseline's value: mean, or pooled ratio for counts
+    canary: float
+    shift: float | None                   # Hodges-Lehmann shift, or difference of pooled ratios
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    effect_size: float | None             # mean ratio (or ratio of pooled ratios) canary / baseline
+    n_baseline: int                       # samples (rank) or summed denominator (counts)
+    n_canary: int
+    reason: str
+    rank_classification: str | None = None  # counts only: what the rank test alone would say (Kayenta)
+
+    def to_dict(self) -> dict:
+        def r(v):
+            return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), 6)
+
+        return {"name": self.name, "classification": self.classification, "critical": self.critical,
+                "test": self.test, "baseline": r(self.baseline), "canary": r(self.canary), "shift": r(self.shift),
+                "ci": None if self.ci_low is None else [r(self.ci_low), r(self.ci_high)],
+                "p_value": r(self.p_value), "effect_size": r(self.effect_size), "n_baseline": self.n_baseline,
+                "n_canary": self.n_canary, "rank_classification": self.rank_classification, "reason": self.reason}
+
+
+def _mean_ratio(c: float, b: float) -> float:
+    """Kayenta's meanRatio: NaN when either mean is 0."""
+    return float("nan") if c == 0 or b == 0 else c / b
+
+
+def _call(direction: str, up: bool, down: bool, effect: float, spec: MetricSpec) -> str:
+    """High/Low/Pass from the significance in each direction and the effect size (NaN lets it through)."""
+    if up and direction in ("increase", "either") and (math.isnan(effect) or effect >= spec.allowed_increase):
+        return "high"
+    if down and direction in ("decrease", "either") and (math.isnan(effect) or effect <= spec.allowed_decrease):
+        return "low"
+    return "pass"
+
+
+def classify_rank(spec: MetricSpec, baseline, canary, config: JudgeConfig = JudgeConfig()) -> MetricResult:
+    """Kayenta's MannWhitneyClassifier on two samples (NaNs removed, its default nanStrategy)."""
+    b = np.asarray(baseline, float)
+    c = np.asarray(canary, float)
+    b, c = b[~np.isnan(b)], c[~np.isnan(c)]
+    nb, nc = len(b), len(c)
+    if nb == 0 or nc == 0:
+        return MetricResult(spec.name, "nodata", spec.critical, "none", _mean(b), _mean(c), None, None, None, None,
+                            None, nb, nc, "no data on " + ("either side" if nb == nc == 0 else
+                                                           "the baseline" if nb == 0 else "the canary"))
+    mb, mc = float(b.mean()), float(c.mean())
+    effect = _mean_ratio(mc, mb)
+    if np.array_equal(np.sort(b), np.sort(c)) or (np.ptp(b) == 0 and np.ptp(c) == 0 and b[0] == c[0]):
+        if nb < spec.min_samples or nc < spec.min_samples:
+            return MetricResult(spec.name, "nodata", spec.critical, "identical", mb, mc, 0.0, 0.0, 0.0, 1.0, effect,
+                                nb, nc, f"identical but too few samples ({nc}; at least {spec.min_samples})")
+        return MetricResult(spec.name, "pass", spec.critical, "identical", mb, mc, 0.0, 0.0, 0.0, 1.0, effect, nb, nc,
+                            "the samples are identical")
+    shift = hodges_lehmann(c, b)
+    if np.ptp(b) == 0 and np.ptp(c) == 0:
+        # Both constant and different: the shift is certain (Kayenta adds 1e-5 noise to get the same answer).
+        lo = hi = shift
+        p = 0.0
+    else:
+        lo, hi = mann_whitney_interval(c, b, config.confidence)
+        p = float(stats.mannwhitneyu(c, b, alternative="two-sided", method="asymptotic").pvalue)
+    band = config.tolerance * abs(shift)
+    # The interval's bounds are clamped to [min(x) - max(y), max(x) - min(y)] (R's root bracket), so at tiny n
+    # it can exclude 0 where the test itself is not significant: we also require the p-value.
+    significant = p < 1 - config.confidence
+    up, down = significant and lo > band, significant and hi < -band
+    cls = _call(spec.direction, up, down, effect, spec)
+    test = "mann-whitney"
+    reason = (f"shift {shift:.4g} ({100 * config.confidence:g} % CI {lo:.4g} to {hi:.4g}, band +-{band:.4g}), "
+              f"mean ratio {effect:.3g}")
+    if cls == "pass" and spec.dispersion and nb >= 3 and nc >= 3 and (np.ptp(b) > 0 or np.ptp(c) > 0):
+        cls, extra = _dispersion(b, c, spec, config)
+        if cls == "high":
+            test, reason = "brown-forsythe", extra + "; " + reason
+    if cls == "pass" and (nb < spec.min_samples or nc < spec.min_samples):
+        cls, reason = "nodata", (f"too few samples to judge ({nc} canary, {nb} baseline; at least "
+                                 f"{spec.min_samples} each) and no significant change: " + reason)
+    return MetricResult(spec.name, cls, spec.critical, test, mb, mc, shift, lo, hi, p, effect, nb, nc, reason)
+
+
+def _dispersion(b: np.ndarray, c: np.ndarray, spec: MetricSpec, config: JudgeConfig) -> tuple[str, str]:
+    """Brown-Forsythe: is the canary significantly more spread out (variance increase, Kayenta #780)?"""
+    p = float(stats.levene(c, b, center="median").pvalue)
+    spread_b = float(np.median(np.abs(b - np.median(b))))
+    spread_c = float(np.median(np.abs(c - np.median(c))))
+    ratio = spread_c / spread_b if spread_b > 0 else float("inf")
+    if p < 1 - config.confidence and ratio >= spec.allowed_dispersion_increase:
+        return "high", f"variance increase: spread (MAD) x{ratio:.2f}, Brown-Forsythe p {p:.2g}"
+    return "pass", ""
+
+
+def classify_counts(spec: MetricSpec, bad_b: int, total_b: int, bad_c: int, total_c: int,
+                    config: JudgeConfig = JudgeConfig()) -> MetricResult:
+    """A ratio metric judged on summed counts: Fisher's exact test (two-sided, at the judge's confidence) on the
+    2x2 table, with the ratio of pooled ratios as the effect size. Exact at any count, so sparse errors against a
+    clean baseline (Kayenta #426) are caught; with too small a denominator and no significant change: nodata."""
+    bad_b, total_b, bad_c, total_c = int(bad_b), int(total_b), int(bad_c), int(total_c)
+    if total_b == 0 or total_c == 0:
+        return MetricResult(spec.name, "nodata", spec.critical, "none", float("nan"), float("nan"), None, None, None,
+                            None, None, total_b, total_c, "no events on " + ("the baseline" if total_b == 0
+                                                                             else "the canary"))
+    rb, rc = bad_b / total_b, bad_c / total_c
+    p = float(stats.fisher_exact([[bad_c, total_c - bad_c], [bad_b, total_b - bad_b]]).pvalue)
+    effect = _mean_ratio(rc, rb)
+    significant = p < 1 - config.confidence
+    cls = _call(spec.direction, significant and rc > rb, significant and rc < rb, effect, spec)
+    reason = (f"{bad_c}/{total_c} canary vs {bad_b}/{total_b} baseline ({100 * rc:.3g} % vs {100 * rb:.3g} %), "
+              f"Fisher exact p {p:.2g}")
+    if cls == "pass" and min(total_b, total_c) < spec.min_total:
+        cls, reason = "nodata", (f"too little traffic to judge (at least {spec.min_total} on each side) and no "
+                                 f"significant change: " + reason)
+    return MetricResult(spec.name, cls, spec.critical, "fisher-exact", rb, rc, rc - rb, None, None, p, effect,
+                        total_b, total_c, reason)
+
+
+def _mean(a: np.ndarray) -> float:
+    return float(a.mean()) if len(a) else float("nan")
+
+
+# --- the judgment over all metrics -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Judgment:
+    score: float
+    verdict: str                          # pass, marginal, fail, inconclusive
+    metrics: tuple
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"score": round(self.score, 2), "verdict": self.verdict, "reason": self.reason,
+                "metrics": [m.to_dict() for m in self.metrics]}
+
+    def metric(self, name: str) -> MetricResult:
+        return next(m for m in self.metrics if m.name == name)
+
+
+def metric_names(columns, config: JudgeConfig) -> list[str]:
+    """The metric columns of an export: every column except count columns named by a metric or the defaults."""
+    counted = ({c for spec in config.metrics.values() if spec.counts for c in spec.counts} | set(COUNT_COLUMNS)
+               | set(config.ignore))
+    names = [c for c in columns if c not in counted]
+    names += [n for n in config.metrics if n not in names and config.metrics[n].counts
+              and set(config.metrics[n].counts) <= set(columns)]
+    return names
+
+
+def judge(baseline: pd.DataFrame, canary: pd.DataFrame, config: JudgeConfig = JudgeConfig()) -> Judgment:
+    """Judge every metric of ``canary`` against ``baseline`` (one column per metric, one row per sample)."""
+    results = []
+    for name in metric_names(canary.columns, config):
+        spec = config.spec_for(name, canary.columns)
+        if spec.counts:
+            num, den = spec.counts
+            result = classify_counts(spec, baseline[num].sum(), baseline[den].sum(), canary[num].sum(),
+                                     canary[den].sum(), config)
+            if name in canary.columns:
+                rank = classify_rank(replace(spec, counts=None), baseline[name], canary[name], config)
+                result = replace(result, rank_classification=rank.classification)
+        else:
+            result = classify_rank(spec, baseline[name], canary[name], config)
+        results.append(result)
+    score, verdict, reason = score_metrics(results, config)
+    return Judgment(score, verdict, tuple(results), reason)
+
+
+def score_metrics(results: list[MetricResult], config: JudgeConfig = JudgeConfig()) -> tuple[float, str, str]:
+    """(score, verdict, reason). Kayenta's scoring, with "inconclusive" where it would score missing data 0."""
+    counted = [m for m in results if m.classification != "nodata"]
+    passing = [m for m in counted if m.classification == "pass"]
+    nodata = [m for m in results if m.classification == "nodata"]
+    failed_critical = [m for m in counted if m.critical and m.classification != "pass"]
+    if failed_critical:
+        return 0.0, "fail", "critical metric " + ", ".join(f"{m.name} {m.classification}" for m in failed_critical)
+    score = 100 * len(passing) / len(counted) if counted else 0.0
+    if counted and score <= config.marginal_score:
+        bad = [f"{m.name} {m.classification}" for m in counted if m.classification != "pass"]
+        return score, "fail", f"score {score:.0f} <= {config.marginal_score:g}: " + ", ".join(bad)
+    if not results or len(nodata) >= config.nodata_share * len(results):
+        return score, "inconclusive", (f"{len(nodata)} of {len(results)} metrics without enough data "
+                                       f"(at least {100 * config.nodata_share:g} % gives no verdict)")
+    critical_nodata = [m.name for m in nodata if m.critical]
+    if critical_nodata:
+        return score, "inconclusive", "not enough data on critical metric " + ", ".join(critical_nodata)
+    if score >= config.pass_score:
+        return score, "pass", f"score {score:.0f} >= {config.pass_score:g}"
+    bad = [f"{m.name} {m.classification}" for m in counted if m.classification != "pass"]
+    return score, "marginal", f"score {score:.0f} between {config.marginal_score:g} and {config.pass_score:g}: " \
+                              + ", ".join(bad)
+
+
+def naive_judge(baseline: pd.DataFrame, canary: pd.DataFrame, config: JudgeConfig = JudgeConfig(),
+                threshold: float = 0.10) -> str:
+    """The naive baseline judge: fail when any metric's mean moved by more than ``threshold`` (10 %) in its bad
+    direction (pooled ratio for count metrics), else pass. No statistics, no minimum data."""
+    for name in metric_names(canary.columns, config):
+        spec = config.spec_for(name, canary.columns)
+        if spec.counts:
+            num, den = spec.counts
+            b = baseline[num].sum() / max(baseline[den].sum(), 1)
+            c = canary[num].sum() / max(canary[den].sum(), 1)
+        else:
+            b, c = baseline[name].mean(), canary[name].mean()
+        if not (np.isfinite(b) and np.isfinite(c)):
+            continue
+        up = c > b * (1 + threshold) if b > 0 else c > b
+        down = c < b * (1 - threshold) if b > 0 else c < b
+        if (up and spec.direction in ("increase", "either")) or (down and spec.direction in ("decrease", "either")):
+            return "fail"
+    return "pass"
+
+
+def naive_judgment(baseline: pd.DataFrame, canary: pd.DataFrame, config: JudgeConfig = JudgeConfig()) -> Judgment:
+    """``naive_judge`` as a Judgment (score 100 or 0), so the rollout can run on it."""
+    verdict = naive_judge(baseline, canary, config)
+    return Judgment(100.0 if verdict == "pass" else 0.0, verdict, (), "means within 10 %" if verdict == "pass"
+                    else "a mean moved by more than 10 % in its bad direction")
+
+
+# --- samples from the simulator's per-release counts -------------------------------------------------------------
+
+SIM_COUNTS = ("requests", "errors", "slow", "graded", "correct", "tokens")
+
+
+def interval_samples(minutes: pd.DataFrame, version: str, start: int, end: int) -> pd.DataFrame:
+    """Per-minute metric samples of one release over shift minutes [start, end), from the simulator's long
+    frame: error_ratio, slow_ratio, quality, tokens_per_request (NaN in a minute without their denominator),
+    plus the counts they come from."""
+    rows = minutes[minutes["release"] == version].iloc[start:end]
+    counts = rows[list(SIM_COUNTS)].astype(np.int64).reset_index(drop=True)
+    req = counts["requests"].where(counts["requests"] > 0)
+    graded = counts["graded"].where(counts["graded"] > 0)
+    out = pd.DataFrame({"minute": np.arange(start, start + len(rows)),
+                        "error_ratio": counts["errors"] / req,
+                        "slow_ratio": counts["slow"] / req,
+                        "quality": counts["correct"] / graded,
+                        "tokens_per_request": counts["tokens"] / req})
+    return pd.concat([out, counts], axis=1)
+
+
+# --- the rollout -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Interval:
+    """One analysis: the canary at ``weight`` (%) over shift minutes [start, end)."""
+
+    weight: float
+    start: int
+    end: int
+    judgment: Judgment
+    hold: int                              # 0 for a step's first analysis, k for its k-th extension
+    baseline: pd.DataFrame = field(repr=False, compare=False, default=None)
+    canary: pd.DataFrame = field(repr=False, compare=False, default=None)
+
+
+@dataclass
+class CanaryRun:
+    release: str
+    baseline_release: str
+    start: int                                      # shift minute of the first step
+    verdict: str = "running"                        # promoted, aborted, paused, skipped
+    reason: str = ""
+    end: int | None = None                          # shift minute of the verdict
+    intervals: list[Interval] = field(default_factory=list)
+    weights: list[tuple[int, float]] = field(default_factory=list)   # (minute, canary weight %)
+
+    @property
+    def promoted_on_pass(self) -> bool:
+        """Promoted, with the last analysis a pass and no failed analysis before it."""
+        return (self.verdict == "promoted" and bool(self.intervals)
+                and self.intervals[-1].judgment.verdict == "pass"
+                and all(i.judgment.verdict != "fail" for i in self.intervals))
+
+
+def run_canary(release: str, baseline_release: str, start: int, last_minute: int, config: JudgeConfig,
+               set_weight: Callable[[int, float], None],
+               samples: Callable[[int, int], tuple[pd.DataFrame, pd.DataFrame]],
+               on_interval: Callable[[Interval], None] | None = None,
+               judge_fn: Callable | None = None) -> CanaryRun:
+    """Walk the canary steps: at each weight, wait ``interval_min`` and judge [step start, now); inconclusive
+    holds the weight and judges the growing window again; a failure aborts (weight 0); after the last step passes,
+    promote to 100 %. ``set_weight(minute, pct)`` changes the traffic split (and re-simulates);
+    ``samples(start, end)`` returns (baseline, canary) per-minute samples; ``judge_fn(baseline, canary, config)``
+    replaces the judge (e.g. ``naive_judgment``, to measure against it)."""
+    judge_fn = judge_fn or judge
+    run = CanaryRun(release, baseline_release, start)
+    m = start
+
+    def finish(verdict: str, reason: str, weight: float | None) -> CanaryRun:
+        if weight is not None:
+            set_weight(m, weight)
+            run.weights.append((m, weight))
+        run.verdict, run.reason, run.end = verdict, reason, m
+        return run
+
+    for i, weight in enumerate(config.steps):
+        last_step = i == len(config.steps) - 1
+        set_weight(m, weight)
+        run.weights.append((m, weight))
+        window, failed, inconclusive, hold = m, 0, 0, 0
+        while True:
+            if m + config.interval_min > last_minute:
+                return finish("paused", f"the shift ended before the analysis at {weight:g} % could finish", None)
+            b, c = samples(window, m + config.interval_min)
+            m += config.interval_min
+            judgment = judge_fn(b, c, config)
+            interval = Interval(weight, window, m, judgment, hold, b, c)
+            run.intervals.append(interval)
+            if on_interval:
+                on_interval(interval)
+            hold += 1
+            if judgment.verdict == "fail":
+                failed += 1
+                if failed > config.failure_limit:
+                    return finish("aborted", f"analysis at {weight:g} % failed: {judgment.reason}", 0.0)
+                window = m            # a tolerated failure: judge a fresh window at the same weight
+                continue
+            if judgment.verdict == "inconclusive":
+                inconclusive += 1
+                if inconclusive > config.inconclusive_limit:
+                    return finish("paused", f"inconclusive at {weight:g} % after {inconclusive} analyses "
+                                            f"({judgment.reason}); waiting for a human, never promoted", None)
+                continue              # hold the weight; the window grows
+            if last_step and judgment.verdict != "pass":
+                return finish("aborted", f"the last analysis must pass: {judgment.reason}", 0.0)
+            break
+    return finish("promoted", f"every step to {config.steps[-1]:g} % analysed; the last analysis passed", 100.0)
+
+
+# --- the command line: oncall canary-judge ---------------------------------------------------------------------
+
+def read_export(path: str | Path) -> pd.DataFrame:
+    """A metric export: CSV, one column per metric, one row per sample; BadInput names the file and column."""
+    from ..errors import BadInput
+    from ..paths import display
+
+    path = Path(path)
+    where = display(path) if path.is_absolute() else str(path)
+    if not path.is_file():
+        raise BadInput(where, None, "no such file")
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise BadInput(where, None, f"not a readable CSV ({type(exc).__name__})") from None
+    if frame.empty:
+        raise BadInput(where, None, "no rows; expected one row per sample")
+    for column in frame.columns:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() & frame[column].notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2   # 1-based, after the header line
+            raise BadInput(where, column, f"expected numbers, got {frame[column][bad].iloc[0]!r} on line {row}")
+        frame[column] = values
+    return frame
+
+
+def canary_judge_command(baseline: str | Path, canary: str | Path, config: str | Path | None = None,
+                         as_json: bool = False) -> tuple[int, str]:
+    """What ``oncall canary-judge`` prints and its exit status: 0 pass; 1 marginal, fail or inconclusive
+    (BadInput propagates: exit 2)."""
+    import json
+
+    from ..errors import BadInput
+
+    cfg = JudgeConfig()
+    if config is not None:
+        cpath = Path(config)
+        if not cpath.is_file():
+            raise BadInput(str(config), None, "no such file")
+        import yaml
+
+        try:
+            cfg = config_from_dict(yaml.safe_load(cpath.read_text(encoding="utf-8")))
+        except yaml.YAMLError as exc:
+            raise BadInput(str(config), None, f"not valid YAML ({str(exc).splitlines()[0]})") from None
+        except ConfigError as exc:
+            raise BadInput(str(config), exc.field, exc.expected) from None
+    b, c = read_export(baseline), read_export(canary)
+    if list(b.columns) != list(c.columns):
+        missing = [x for x in b.columns if x not in c.columns] or [x for x in c.columns if x not in b.columns]
+        where = str(canary) if any(x not in c.columns for x in b.columns) else str(baseline)
+        raise BadInput(where, missing[0] if missing else None,
+                       "the baseline and the canary must have the same columns"
+                       + (" (missing here)" if missing else " in the same order"))
+    for name, spec in cfg.metrics.items():
+        for column in spec.counts or ():
+            if name in b.columns and column not in b.columns:
+                raise BadInput(str(baseline), column, f"missing: metric {name} is judged on counts {column}")
+    if not metric_names(c.columns, cfg):
+        raise BadInput(str(canary), None, "no metric columns (only count columns)")
+    result = judge(b, c, cfg)
+    code = 0 if result.verdict == "pass" else 1
+    if as_json:
+        return code, json.dumps(result.to_dict(), indent=2)
+    lines = [f"canary {result.verdict.upper()}: score {result.score:.0f} (pass >= {cfg.pass_score:g}, marginal > "
+             f"{cfg.marginal_score:g}): {result.reason}"]
+    for m in result.metrics:
+        lines.append(f"  {m.name:<22} {m.classification:<7}{' critical' if m.critical else '         '}  "
+                     f"[{m.test}] {m.reason}"
+                     + (f" (the rank test alone: {m.rank_classification})" if m.rank_classification else ""))
+    return code, "\n".join(lines)

@@ -1,0 +1,274 @@
+"""The ship phase: the fix goes back out through a canary judged by statistics (M33), under the error-budget policy.
+
+Run of show: read where the error budget stands and what the policy lets ship; run the regression eval from the
+learn phase against the canary release (red: abort before any traffic); then the canary steps of
+``release_ops.canary.run_canary`` (5, 25, 50 %, one analysis interval each) between the baseline (what serves
+now: the last good release the rollback restored) and the fix as it ships under the break mode; promote to 100 %
+only when the last analysis passes, abort to weight 0 on a failure, pause when the data stay inconclusive.
+Every analysis is a ``canary.interval`` event and the outcome a ``canary.verdict`` event.
+
+Adds to the record: ``record.canary`` (a ``CanaryRun``), ``record.budget`` (where the budget stands at the
+canary) and the metrics ``budget_remaining_pct_at_canary`` and ``canary_intervals``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+
+from .checks import CheckResult, register
+from .errors import BadInput
+from .evals.harness import Case, _as_caseset, run_eval
+from .paths import DATA_DIR, display
+from .record import ShiftRecord
+from .release_ops.canary import CanaryRun, Interval, JudgeConfig, interval_samples, load_config, run_canary
+from .release_ops.releases import ReleaseOps
+from .service import simulate as sim
+
+JUDGE_CONFIG = DATA_DIR / "canary" / "judge.yaml"
+POLICY = DATA_DIR / "policy" / "error_budget.yaml"
+
+
+# --- the error-budget policy ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BudgetPolicy:
+    slo: str
+    restrict_at_spent_pct: float
+    allowed_kinds: tuple[str, ...]
+    canary_required: bool
+
+
+@dataclass(frozen=True)
+class BudgetStanding:
+    """Where the 30-day error budget stands at a moment, and what the policy lets ship."""
+
+    slo: str
+    spent_pct: float
+    remaining_pct: float
+    line_pct: float
+    restricted: bool
+    observed_days: float                  # days of the window actually simulated; the rest is estimated
+
+    def allows(self, kind: str, through_canary: bool, policy: BudgetPolicy) -> tuple[bool, str]:
+        if not self.restricted:
+            return True, f"budget {self.spent_pct:.1f} % spent, under the policy's line of {self.line_pct:g} %"
+        if kind not in policy.allowed_kinds:
+            return False, (f"budget {self.spent_pct:.1f} % spent, past the line of {self.line_pct:g} %: only "
+                           f"{', '.join(policy.allowed_kinds)} releases ship")
+        if policy.canary_required and not through_canary:
+            return False, (f"budget {self.spent_pct:.1f} % spent, past the line of {self.line_pct:g} %: a fix ships "
+                           f"only through the canary")
+        return True, (f"budget {self.spent_pct:.1f} % spent, past the line of {self.line_pct:g} %: a fix through "
+                      f"the canary may ship")
+
+
+def load_policy(path: str | Path = POLICY) -> BudgetPolicy:
+    """Read data/policy/error_budget.yaml; BadInput names the file and field."""
+    path = Path(path)
+    where = display(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise BadInput(where, None, f"cannot read the policy ({type(exc).__name__})") from None
+    if not isinstance(doc, dict):
+        raise BadInput(where, None, "expected a mapping")
+    unknown = sorted(set(doc) - {"slo", "restrict_at_spent_pct", "allowed_kinds", "canary_required"})
+    if unknown:
+        raise BadInput(where, unknown[0], "unknown field")
+    line = doc.get("restrict_at_spent_pct")
+    if isinstance(line, bool) or not isinstance(line, (int, float)) or not 0 < line <= 100:
+        raise BadInput(where, "restrict_at_spent_pct", f"expected a number in (0, 100] (got {line!r})")
+    kinds = doc.get("allowed_kinds", ["fix"])
+    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+        raise BadInput(where, "allowed_kinds", "expected a list of release kinds, like [fix]")
+    return BudgetPolicy(str(doc.get("slo", "availability")), float(line), tuple(kinds),
+                        bool(doc.get("canary_required", True)))
+
+
+def budget_standing(record: ShiftRecord, minute: int, policy: BudgetPolicy) -> BudgetStanding:
+    """The share of the rolling 30-day budget spent by shift minute ``minute``: bad events in the simulated
+    history (3 days) and the shift so far, plus, for the rest of the window, the history's own error ratio (an
+    estimate). The period's events come from the traffic model, as in ``mitigate.budget_consumed_pct``."""
+    slo = record.slos[policy.slo]
+    bad, total = slo.bad_and_total(record.service)
+    hist_bad, hist_total = slo.bad_and_total(record.history) if record.history is not None else (bad[:0], total[:0])
+    observed_min = len(hist_total) + minute
+    traffic = record.scenario.traffic
+    rpm = (traffic.peak_rpm + traffic.trough_rpm) / 2
+    hist_ratio = hist_bad.sum() / hist_total.sum() if hist_total.sum() else 0.0
+    unobserved = max(slo.period_min - observed_min, 0) * rpm * hist_ratio
+    spent = 100 * (hist_bad.sum() + bad[:minute].sum() + unobserved) / (slo.budget_ratio * rpm * slo.period_min)
+    spent = float(max(spent, 0.0))
+    return BudgetStanding(policy.slo, round(spent, 2), round(max(100 - spent, 0.0), 2), policy.restrict_at_spent_pct,
+                          spent >= policy.restrict_at_spent_pct, round(min(observed_min, slo.period_min) / 1440, 2))
+
+
+# --- the phase ---------------------------------------------------------------------------------------------------
+
+def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, policy: BudgetPolicy | None = None,
+         regression_precheck: bool = True, judge_fn=None) -> CanaryRun:
+    """Canary the fix back in. ``resimulate(record)`` re-runs the service after each change of the split.
+
+    ``regression_precheck=False`` skips the regression eval and ``judge_fn`` replaces the judge: both only to
+    measure the judge on its own (benchmarks, the notebook)."""
+    sc = record.scenario
+    record.phases_run.append("ship")
+    config = config or load_config(JUDGE_CONFIG)
+    policy = policy or load_policy()
+    fix = sc.fix_release(record.break_mode)
+    record.releases[fix.version] = fix
+    if record.ops is None:
+        record.ops = ReleaseOps(record.plan)
+    ops: ReleaseOps = record.ops
+    start = sim.minute_of(sc, sc.canary_at)
+    baseline = record.plan.releases[ops.serving(start)]
+
+    def at(minute: int):
+        return sc.shift.start + timedelta(minutes=minute)
+
+    skip = bool(getattr(record.choices, "skip_canary", False))
+    standing = budget_standing(record, start, policy)
+    record.budget = standing
+    record.metrics["budget_remaining_pct_at_canary"] = standing.remaining_pct
+    allowed, why = standing.allows("fix", through_canary=not skip, policy=policy)
+    record.trace.emit(at(start), "M33", "ship", "budget.policy",
+                      f"Error budget ({standing.slo}) at the canary: {standing.spent_pct:.1f} % of the 30-day budget "
+                      f"spent, {standing.remaining_pct:.1f} % left ({standing.observed_days:g} days simulated, the "
+                      f"rest estimated); {why}" + ("." if allowed else "; shipping anyway breaks the policy."),
+                      release=fix.version, spent_pct=standing.spent_pct, allowed=allowed)
+
+    if skip:
+        ops.deploy(start, fix, 1.0)
+        resimulate(record)
+        run = CanaryRun(fix.version, baseline.version, start, "skipped",
+                        "the on-call skipped the canary: straight to 100 %, no analysis", start, [], [(start, 100.0)])
+        record.canary = run
+        record.metrics["canary_intervals"] = 0
+        record.trace.emit(at(start), "M33", "ship", "release.deployed",
+                          f"Release {fix.version} (fix) deployed straight to 100 % with no canary analysis.",
+                          release=fix.version)
+        return run
+
+    if regression_precheck:
+        red = _regression_precheck(record, fix, at(start))
+        if red:
+            run = CanaryRun(fix.version, baseline.version, start, "aborted", red, start, [], [(start, 0.0)])
+            record.canary = run
+            record.metrics["canary_intervals"] = 0
+            record.trace.emit(at(start), "M33", "ship", "canary.verdict",
+                              f"Canary of {fix.version} aborted before any traffic: {red}; {baseline.version} keeps "
+                              f"100 %.", release=fix.version, weight=0, verdict="aborted", reason=red)
+            return run
+
+    def set_weight(minute: int, pct: float) -> None:
+        if pct <= 0:
+            ops.deploy(minute, baseline, 1.0)       # abort: all traffic back to the baseline
+        else:
+            ops.deploy(minute, fix, pct / 100)
+        resimulate(record)
+
+    def samples(s: int, e: int):
+        return (interval_samples(record.minutes, baseline.version, s, e),
+                interval_samples(record.minutes, fix.version, s, e))
+
+    def on_interval(iv: Interval) -> None:
+        j = iv.judgment
+        parts = ", ".join(f"{m.name} {m.classification}" for m in j.metrics)
+        hold = f" (held, window {iv.end - iv.start} min)" if iv.hold else ""
+        record.trace.emit(at(iv.end), "M33", "ship", "canary.interval",
+                          f"Canary {fix.version} at {iv.weight:g} %{hold}: score {j.score:.0f}, {j.verdict} "
+                          f"({parts}).", release=fix.version, weight=iv.weight, score=round(j.score, 2),
+                          verdict=j.verdict)
+
+    record.trace.emit(at(start), "M33", "ship", "canary.started",
+                      f"Canary of {fix.version} starts against {baseline.version}: steps "
+                      f"{', '.join(f'{w:g}' for w in config.steps)} %, {config.interval_min} min analysis each.",
+                      release=fix.version, baseline=baseline.version)
+    run = run_canary(fix.version, baseline.version, start, sc.shift.minutes, config, set_weight, samples, on_interval,
+                     judge_fn)
+    record.canary = run
+    record.metrics["canary_intervals"] = len(run.intervals)
+    weight = run.weights[-1][1] if run.weights else 0.0
+    last = run.intervals[-1].judgment if run.intervals else None
+    tail = {"promoted": f"{fix.version} takes 100 %", "aborted": f"{baseline.version} takes 100 % again",
+            "paused": f"{fix.version} stays at {weight:g} % until a human decides"}[run.verdict]
+    record.trace.emit(at(run.end), "M33", "ship", "canary.verdict",
+                      f"Canary of {fix.version} {run.verdict}: {run.reason}; {tail}.", release=fix.version,
+                      weight=weight, score=round(last.score, 2) if last else None, verdict=run.verdict,
+                      reason=run.reason)
+    if run.verdict == "promoted":
+        record.trace.emit(at(run.end), "M33", "ship", "release.deployed",
+                          f"Release {fix.version} (fix) promoted to 100 % after {len(run.intervals)} passing "
+                          f"analyses: " + ", ".join(f"{k} {v}" for k, v in fix.config().items()) + ".",
+                          release=fix.version)
+    return run
+
+
+def _regression_precheck(record: ShiftRecord, fix, when) -> str | None:
+    """Run the learn phase's regression case against the canary release; the reason to abort, or None."""
+    name = record.regression_name
+    text = record.artifacts.get(f"regressions/{name}") if name else None
+    if text is None:
+        return None
+    cases = _as_caseset([Case.model_validate(c) for c in yaml.safe_load(text)["cases"]])
+    result = run_eval(cases, fix)
+    record.canary_regression = result
+    failed = result.failed_ids
+    record.trace.emit(when, "M26", "ship", "eval.regression_run",
+                      f"Regression eval {name} against the canary {fix.version}: "
+                      + ("green." if result.passed else f"red ({', '.join(failed)})."),
+                      case=name, release=fix.version, passed=result.passed)
+    return None if result.passed else f"regression eval {name} is red on {fix.version} ({', '.join(failed)})"
+
+
+# --- the gate's check for this phase (M26) -----------------------------------------------------------------------
+
+@register("canary_promoted_on_pass")
+def check_canary_promoted_on_pass(record: ShiftRecord) -> CheckResult:
+    run: CanaryRun | None = getattr(record, "canary", None)
+    want = "every analysis run, promoted only on pass"
+    if run is None:
+        return CheckResult("canary_promoted_on_pass", False, None, want, "no canary ran")
+    if run.verdict == "skipped":
+        budget = getattr(record, "budget", None)
+        extra = (f"; the error-budget policy requires the canary ({budget.spent_pct:.1f} % spent, line "
+                 f"{budget.line_pct:g} %)" if budget is not None and budget.restricted else "")
+        return CheckResult("canary_promoted_on_pass", False, "skipped", want,
+                           f"the fix went straight to 100 % with no canary analysis{extra}")
+    n = len(run.intervals)
+    if run.verdict != "promoted":
+        return CheckResult("canary_promoted_on_pass", False, run.verdict, want,
+                           f"canary {run.verdict} after {n} analyses: {run.reason}; the fix did not ship")
+    ok = run.promoted_on_pass
+    return CheckResult("canary_promoted_on_pass", ok, "promoted", want,
+                       f"promoted after {n} analyses at {', '.join(f'{w:g}' for w, _ in _steps(run))} %, the last "
+                       f"scoring {run.intervals[-1].judgment.score:.0f}"
+                       + ("" if ok else " (but not every analysis passed: promoted without a pass)"))
+
+
+def _steps(run: CanaryRun) -> list[tuple[float, int]]:
+    seen: dict[float, int] = {}
+    for iv in run.intervals:
+        seen[iv.weight] = seen.get(iv.weight, 0) + 1
+    return list(seen.items())
+
+
+def run_shift_with_ship(scenario, seed: int | None = None, break_mode: str = "none", **ship_kwargs) -> ShiftRecord:
+    """The whole shift with this phase in it, phase by phase as ``shift.run_shift`` runs them (for tests and the
+    notebook; ``ship_kwargs`` go to ``ship``)."""
+    from . import detect, learn, mitigate, shift, triage
+
+    scenario.check_break_mode(break_mode)
+    record = shift.serve(scenario, scenario.seed if seed is None else seed, break_mode)
+    record.choices = scenario.on_call(break_mode)
+    detect.detect(record)
+    triage.triage(record)
+    mitigate.mitigate(record, resimulate=shift.simulate)
+    learn.learn(record)
+    ship(record, resimulate=shift.simulate, **ship_kwargs)
+    shift.observe(record)
+    shift.gate(record)
+    return record

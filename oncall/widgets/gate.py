@@ -1,0 +1,43 @@
+"""The gate's widget (M26): break the release on purpose and watch the gate catch it."""
+from __future__ import annotations
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from ..plots.gate import scorecard_chart
+from ..scenario import load_scenario
+from ..shift import run_shift, scorecard
+
+
+class BreakRelease:
+    """A break-mode picker; each change re-runs the shift and redraws the scorecard in place.
+
+    ``.card`` is the last scorecard drawn, so a check cell can drive the widget and assert what changed.
+    """
+
+    def __init__(self, scenario: str = "bad-deploy", seed: int = 7):
+        self.scenario = load_scenario(scenario)
+        self.seed = seed
+        self.mode = W.Dropdown(options=["none", *self.scenario.break_modes], value="none", description="break")
+        self.out = W.Output()
+        self.card = None
+        self.mode.observe(self._redraw, names="value")
+        self.ui = W.VBox([self.mode, self.out])
+        self._redraw()
+
+    def red_checks(self) -> list[str]:
+        return [c["name"] for c in self.card["checks"] if not c["passed"]]
+
+    def _redraw(self, _change=None) -> None:
+        self.card = scorecard(run_shift(self.scenario, self.seed, self.mode.value))
+        with self.out:
+            self.out.clear_output(wait=True)
+            scorecard_chart(self.card)
+            plt.show()
+            want = self.scenario.break_modes[self.mode.value].must_fail if self.mode.value != "none" else []
+            print(f"red: {', '.join(self.red_checks()) or 'none'}; the scenario expects: {', '.join(want) or 'none'}")
+
+    def show(self):
+        display(self.ui)
+        return self

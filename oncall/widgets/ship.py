@@ -1,0 +1,47 @@
+"""The ship notebook's widget: break the fix and watch the canary abort (redraws in place; ``.record`` keeps the
+last shift it drew)."""
+from __future__ import annotations
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from .. import ship as shipping
+from ..plots import ship as ship_plots
+from ..release_ops.canary import load_config
+from ..scenario import load_scenario
+
+MODES = ("none", "errors", "latency", "quality")
+
+
+class BreakTheFix:
+    """Pick how the fix is broken (residual errors, latency, quality) and a seed; the shift re-runs and the
+    canary's scores redraw."""
+
+    def __init__(self, scenario: str = "bad-deploy", seed: int = 7):
+        self.scenario = load_scenario(scenario)
+        self.config = load_config(shipping.JUDGE_CONFIG)
+        self.mode = W.Dropdown(options=MODES, value="none", description="break")
+        self.seed = W.IntSlider(value=seed, min=1, max=40, description="seed")
+        self.precheck = W.Checkbox(value=True, description="regression eval first")
+        self.out = W.Output()
+        self.record = None
+        for w in (self.mode, self.seed, self.precheck):
+            w.observe(self._redraw, names="value")
+        self.ui = W.VBox([W.HBox([self.mode, self.seed, self.precheck]), self.out])
+        self._redraw()
+
+    def _redraw(self, _change=None) -> None:
+        self.record = shipping.run_shift_with_ship(self.scenario, self.seed.value, self.mode.value,
+                                                   regression_precheck=self.precheck.value)
+        run = self.record.canary
+        with self.out:
+            self.out.clear_output(wait=True)
+            if run.intervals:
+                ship_plots.canary_scores(run, self.config)
+                plt.show()
+            print(f"break {self.mode.value}, seed {self.seed.value}: canary {run.verdict}: {run.reason}")
+
+    def show(self):
+        display(self.ui)
+        return self

@@ -1,0 +1,143 @@
+"""Faults in the operating tools themselves: each traced, each answered by the runbook, and the gate still telling
+the truth (the time to mitigate grows; the checks that should stay green stay green; a broken release is still
+caught).
+
+Scenario options: ``faults.rollback_failures`` (the rollback fails once: retried; twice: escalated, the fallback
+redeploys) and ``faults.pager_unacknowledged`` (the primary never answers: the page escalates to the secondary).
+Trace wording for the rollback faults at seed 7 is in tests/test_mitigate.py; not repeated here.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from oncall.incident_response import paging
+from oncall.shift import run_shift, scorecard
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = (3, 7, 11)
+FAULTS = ("none", "rollback-fails-once", "rollback-fails-twice", "pager-unacknowledged", "pager-and-rollback-twice")
+ROLLBACK_FAILURES = {"rollback-fails-once": 1, "rollback-fails-twice": 2, "pager-and-rollback-twice": 2}
+PAGER = {"pager-unacknowledged", "pager-and-rollback-twice"}
+
+
+def with_faults(scenario, rollback_failures: int = 0, pager_unacknowledged: bool = False):
+    faults = scenario.faults.model_copy(update={"rollback_failures": rollback_failures,
+                                                "pager_unacknowledged": pager_unacknowledged})
+    return scenario.model_copy(update={"faults": faults})
+
+
+_RUNS: dict = {}
+
+
+def shift_under(scenario, fault: str, seed: int, mode: str = "none"):
+    key = (fault, seed, mode)
+    if key not in _RUNS:
+        _RUNS[key] = run_shift(with_faults(scenario, ROLLBACK_FAILURES.get(fault, 0), fault in PAGER), seed, mode)
+    return _RUNS[key]
+
+
+def _checks(record) -> dict:
+    return {c.name: c for c in record.checks}
+
+
+# --- each fault is traced and answered --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("fault", FAULTS[1:])
+def test_each_fault_is_traced_and_answered_by_the_runbook(scenario, fault, seed):
+    record = shift_under(scenario, fault, seed)
+    incident = record.incidents[record.paged_incident]
+    events = record.trace.events
+    attempts = [e for e in events if e.kind == "runbook.step" and e.refs.get("step") == "roll-back"]
+    escalations = [e for e in events if e.kind == "page.escalated"]
+    failures = ROLLBACK_FAILURES.get(fault, 0)
+    assert len(attempts) == min(failures + 1, 2)
+    assert all("failed" in e.message for e in attempts[:failures])
+    assert [e.phase for e in escalations] == (["detect"] if fault in PAGER else []) + (["mitigate"] if failures >= 2 else [])
+    assert all(e.refs["incident"] == incident.id for e in escalations)
+    rolled = record.trace.of_kind("release.rolled_back")
+    assert len(rolled) == 1 and rolled[0].refs["incident"] == incident.id
+    assert ("redeployed" in rolled[0].message) is (failures >= 2)
+    if fault in PAGER:
+        schedule = paging.load_policy().schedule
+        ack = record.trace.of_kind("incident.acknowledged")[0]
+        assert schedule.secondary.name in ack.message and escalations[0].t < ack.t
+    for state in ("acknowledged", "mitigated", "resolved"):
+        assert incident.time_of(state) is not None, state
+
+
+# --- the gate still tells the truth --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_time_to_mitigate_grows_with_each_fault_and_detection_does_not_move(scenario, seed):
+    m = {fault: shift_under(scenario, fault, seed).metrics for fault in FAULTS}
+    ttm = {fault: m[fault]["time_to_mitigate_min"] for fault in FAULTS}
+    assert ttm["none"] < ttm["rollback-fails-once"] < ttm["rollback-fails-twice"]
+    assert ttm["none"] < ttm["pager-unacknowledged"] < ttm["pager-and-rollback-twice"]
+    schedule = paging.load_policy().schedule
+    # the secondary acknowledges escalate_after_min later than the primary would have: the rest shifts with it
+    assert m["pager-unacknowledged"]["time_to_acknowledge_min"] == schedule.escalate_after_min + schedule.ack_delay_min
+    assert ttm["pager-unacknowledged"] - ttm["none"] == pytest.approx(
+        schedule.escalate_after_min + schedule.ack_delay_min - m["none"]["time_to_acknowledge_min"], abs=1)
+    assert len({m[fault]["time_to_detect_min"] for fault in FAULTS}) == 1      # a tool fault does not move the page
+    spent = [m[fault]["budget_consumed_pct"] for fault in ("none", "rollback-fails-once", "rollback-fails-twice")]
+    assert spent == sorted(spent)                                               # a slower mitigation costs budget
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("fault", FAULTS[1:])
+def test_the_checks_that_should_stay_green_stay_green(scenario, fault, seed):
+    record = shift_under(scenario, fault, seed)
+    baseline = _checks(shift_under(scenario, "none", seed))
+    checks = _checks(record)
+    card = scorecard(record)
+    assert card["passed"] == all(c.passed for c in record.checks)
+    for name, check in checks.items():
+        assert check.passed == baseline[name].passed, (name, check.detail)
+    assert checks["sli_recovered"].passed and checks["budget_within_limit"].passed
+    assert checks["budget_within_limit"].value > baseline["budget_within_limit"].value
+
+
+def test_an_escalated_rollback_still_follows_the_runbook(scenario):
+    record = shift_under(scenario, "rollback-fails-twice", 7)
+    check = _checks(record)["runbook_followed"]
+    assert check.passed, check.detail
+
+
+@pytest.mark.parametrize("mode", ["errors", "latency", "quality", "skip-canary", "no-mitigation"])
+@pytest.mark.parametrize("fault", ["rollback-fails-once", "pager-unacknowledged"])
+def test_a_broken_release_is_still_caught_under_a_fault(scenario, fault, mode):
+    """The fault does not hide a bad fix, nor invent a failure: exactly the mode's named checks turn red."""
+    record = shift_under(scenario, fault, 7, mode)
+    red = sorted(c.name for c in record.checks if not c.passed)
+    assert red == sorted(scenario.break_modes[mode].must_fail)
+
+
+def test_faults_are_deterministic(scenario):
+    faulty = with_faults(scenario, 2, pager_unacknowledged=True)
+    assert run_shift(faulty, 5).trace.to_jsonl() == run_shift(faulty, 5).trace.to_jsonl()
+
+
+# --- through the command line ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("failures", [1, 2])
+def test_the_gate_command_under_a_rollback_fault(scenario, tmp_path, failures):
+    doc = yaml.safe_load((ROOT / "data" / "scenarios" / "bad-deploy.yaml").read_text(encoding="utf-8"))
+    doc["faults"] = {"rollback_failures": failures}
+    path = tmp_path / "faulty.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "oncall", "gate", "--json", "--scenario", str(path), "--seed", "7"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    card = json.loads(result.stdout)
+    assert result.returncode == (0 if card["passed"] else 1), result.stderr
+    fault = "rollback-fails-twice" if failures == 2 else "rollback-fails-once"
+    assert card["passed"], [c for c in card["checks"] if not c["passed"]]
+    in_process = shift_under(scenario, fault, 7).metrics["time_to_mitigate_min"]
+    assert card["metrics"]["time_to_mitigate_min"] == in_process
+    assert in_process > shift_under(scenario, "none", 7).metrics["time_to_mitigate_min"]

@@ -1,0 +1,72 @@
+"""The ship phase: the fix canaried back in under the error-budget policy; the gate check canary_promoted_on_pass."""
+import pytest
+
+from oncall.ship import budget_standing, load_policy, run_shift_with_ship
+
+
+@pytest.fixture(scope="module")
+def shipped(scenario):
+    return {mode: run_shift_with_ship(scenario, break_mode=mode)
+            for mode in ("none", "errors", "latency", "quality", "skip-canary")}
+
+
+def _check(record):
+    return next(c for c in record.checks if c.name == "canary_promoted_on_pass")
+
+
+def test_honest_fix_is_promoted_after_every_interval_passes(shipped):
+    r = shipped["none"]
+    run = r.canary
+    assert run.verdict == "promoted" and run.promoted_on_pass and _check(r).passed
+    assert [w for _, w in run.weights] == [5, 25, 50, 100]
+    intervals = r.trace.of_kind("canary.interval")
+    assert len(intervals) == len(run.intervals) and all(e.module == "M33" and e.phase == "ship" for e in intervals)
+    assert {"release", "weight", "score"} <= set(intervals[0].refs)
+    verdict = r.trace.of_kind("canary.verdict")[-1]
+    assert verdict.refs["verdict"] == "promoted" and verdict.refs["release"] == r.scenario.releases.fix.version
+    assert r.plan.serving_at(len(r.service) - 1) == {r.scenario.releases.fix.version: 1.0}
+
+
+@pytest.mark.parametrize("mode", ["errors", "latency", "quality"])
+def test_broken_fix_is_aborted_and_traffic_returns_to_baseline(shipped, mode):
+    r = shipped[mode]
+    assert r.canary.verdict == "aborted" and not _check(r).passed
+    good = r.scenario.releases.last_good.version
+    assert r.plan.serving_at(len(r.service) - 1).get(good) == 1.0
+    assert r.trace.of_kind("canary.verdict")[-1].refs["weight"] == 0
+
+
+def test_errors_mode_aborts_on_the_regression_eval_before_any_traffic(shipped):
+    r = shipped["errors"]
+    assert r.canary.intervals == [] and "regression eval" in r.canary.reason
+    fix = r.scenario.fix_release("errors").version
+    assert r.minutes[r.minutes.release == fix].requests.sum() == 0
+
+
+def test_skip_canary_goes_straight_to_100_and_fails_the_check(shipped):
+    r = shipped["skip-canary"]
+    assert r.canary.verdict == "skipped" and not r.trace.of_kind("canary.interval")
+    assert not _check(r).passed and "no canary analysis" in _check(r).detail
+
+
+def test_only_the_modes_checks_turn_red(shipped):
+    for mode, r in shipped.items():
+        red = {c.name for c in r.checks if not c.passed}
+        want = set(r.scenario.break_modes[mode].must_fail) if mode != "none" else set()
+        assert "canary_promoted_on_pass" not in red - want, mode
+        assert ("canary_promoted_on_pass" in red) == ("canary_promoted_on_pass" in want), mode
+
+
+def test_no_false_abort_on_seeds_1_to_20(scenario):
+    verdicts = {seed: run_shift_with_ship(scenario, seed).canary.verdict for seed in range(1, 21)}
+    assert set(verdicts.values()) == {"promoted"}, verdicts
+
+
+def test_budget_standing_at_the_canary(shipped):
+    r = shipped["none"]
+    b = r.budget
+    assert 0 <= b.remaining_pct <= 100 and abs(b.spent_pct + b.remaining_pct - 100) < 0.02
+    assert r.metrics["budget_remaining_pct_at_canary"] == b.remaining_pct
+    policy = load_policy()
+    assert budget_standing(r, 0, policy).spent_pct <= b.spent_pct      # spending only grows during the shift
+    assert r.trace.of_kind("budget.policy")
