@@ -42,3 +42,16 @@ def display(path: Path) -> str:
         return str(Path(path).resolve().relative_to(DATA_DIR.parent))
     except ValueError:
         return str(path)
+
+
+def read_yaml(path: Path, where: str):
+    """Safe-load a YAML file; any problem reading or parsing it is one BadInput line naming ``where``."""
+    import yaml
+
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise BadInput(where, None, f"not valid YAML ({first})") from None
+    except OSError as exc:
+        raise BadInput(where, None, f"cannot read it ({exc.strerror or exc})") from None

@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import BadInput
-from .paths import DATA_DIR, display, resolve
+from .paths import DATA_DIR, display, read_yaml, resolve
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")   # a name inside data/: no separator, no dots
 BREAK_MODES = ("none", "errors", "latency", "quality", "skip-canary", "no-mitigation")
@@ -217,13 +217,7 @@ def load_scenario(name_or_path: str | Path, catalog=None) -> Scenario:
     """Load and validate a scenario by NAME (inside data/scenarios/) or PATH; BadInput on any problem."""
     path = resolve(str(name_or_path), "scenarios", "--scenario")
     where = display(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise BadInput(where, None, f"not valid YAML ({first})") from None
-    except OSError as exc:
-        raise BadInput(where, None, f"cannot read it ({exc.strerror or exc})") from None
+    doc = read_yaml(path, where)
     if not isinstance(doc, dict):
         raise BadInput(where, None, f"expected a mapping of scenario fields, got {type(doc).__name__}")
     try:

@@ -39,7 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import BadInput
-from ..paths import DATA_DIR, display, is_path
+from ..paths import DATA_DIR, display, is_path, read_yaml
 from .graders import GRADER_TYPES, REQUIRED_VALUE, Grader, GraderResult
 
 EVALS_DIR = DATA_DIR / "evals"
@@ -162,13 +162,7 @@ def _validation_message(exc: ValidationError, doc) -> tuple[str, str]:
 
 def _load_file(path: Path, catalog) -> tuple[list[Case], Suite]:
     where = display(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise BadInput(where, None, f"not valid YAML ({first})") from None
-    except OSError as exc:
-        raise BadInput(where, None, f"cannot read it ({exc.strerror or exc})") from None
+    doc = read_yaml(path, where)
     if not isinstance(doc, dict):
         raise BadInput(where, None, f"expected one case (a mapping with id) or a suite (a mapping with cases:), "
                                     f"got {type(doc).__name__}")
