@@ -8,7 +8,7 @@ ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: drill test test-fast test-browser console lab notebooks bench lock clean help
+.PHONY: drill test test-fast test-browser console lab notebooks book bench lock clean help
 help:
 	@echo "make drill      run the whole on-call shift and print its story (ARGS='--seed 3 --break errors')"
 	@echo "make test       run the unit tests and every notebook under nbval"
@@ -16,6 +16,7 @@ help:
 	@echo "make console    serve the on-call console (notebooks/console.ipynb) as a Voila app on 127.0.0.1"
 	@echo "make test-browser  JupyterLab and the console in a real browser (needs /usr/bin/chromium)"
 	@echo "make notebooks  re-execute the notebooks so their stored outputs are what the code prints today"
+	@echo "make book       build the course website (book/_build/html/) from the notebooks' stored outputs"
 	@echo "make bench      measure the speed figures into benchmarks/results.json"
 	@echo "make lock       re-pin requirements.lock from pyproject.toml (needs the package registry)"
 
@@ -43,6 +44,18 @@ test-browser: $(STAMP)
 
 console: $(STAMP)
 	$(VENV)/bin/voila notebooks/console.ipynb --Voila.ip=127.0.0.1 --no-browser
+
+# The course as a website: Jupyter Book 1.x over the notebooks, never executing them (book/_config.yml). The book's
+# source folder is the repository root, so the notebooks stay in notebooks/; book/_toc.yml lists the pages. Warnings
+# are tolerated; an error fails the build (and CI), including the docutils ERROR/SEVERE messages Sphinx only logs.
+# The log is book/_build/build.log; open book/_build/html/index.html.
+book: $(STAMP)
+	rm -rf book/_build && mkdir -p book/_build
+	@status=0; $(VENV)/bin/jupyter-book build . --config book/_config.yml --toc book/_toc.yml --path-output book \
+	  > book/_build/build.log 2>&1 || status=$$?; cat book/_build/build.log; \
+	if [ $$status -ne 0 ]; then echo "make book: jupyter-book failed (exit $$status)" >&2; exit 1; fi; \
+	if grep -E '(ERROR|SEVERE|CRITICAL):' book/_build/build.log >&2; then echo "make book: errors above" >&2; exit 1; fi; \
+	test -f book/_build/html/notebooks/00_tour.html
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

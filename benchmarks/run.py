@@ -50,10 +50,12 @@ class Sizes:
     rounds_fast: int = 7
     rounds_big: int = 3  # the 1M-alert parse (about 30 s a round, both sides)
     rounds_corr: int = 5
+    notebooks: int = 0  # 0: every notebook in notebooks/ (the whole suite, one round: it takes minutes)
 
     @classmethod
     def quick(cls) -> "Sizes":
-        return cls(alerts=4_000, alerts_small=400, burn_days=2, rounds_fast=2, rounds_big=2, rounds_corr=2)
+        return cls(alerts=4_000, alerts_small=400, burn_days=2, rounds_fast=2, rounds_big=2, rounds_corr=2,
+                   notebooks=1)
 
 
 @dataclass
@@ -492,10 +494,36 @@ def fig_memory(sizes: Sizes) -> Figure:
 
 TARGETS = {"drill_vs_imports": 1.5, "correlate_1m_vs_pandas": 3.0, "correlate_growth_10x": 15.0,
            "parse_vs_json_loads": 2.0, "burn_90d_vs_rolling": 3.0, "widget_update_ms": 400.0,
-           "correlate_1m_peak_rss": None}
+           "correlate_1m_peak_rss": None, "nbval_suite_vs_imports": 2.0}
 UNITS = {"drill_vs_imports": "x import time", "correlate_1m_vs_pandas": "x sort+groupby",
          "correlate_growth_10x": "x time at 1/10 the alerts", "parse_vs_json_loads": "x json.loads per line",
-         "burn_90d_vs_rolling": "x rolling(60).sum()", "widget_update_ms": "ms", "correlate_1m_peak_rss": "MB"}
+         "burn_90d_vs_rolling": "x rolling(60).sum()", "widget_update_ms": "ms", "correlate_1m_peak_rss": "MB",
+         "nbval_suite_vs_imports": "x import-only notebooks"}
+def fig_nbval_suite(sizes: Sizes) -> Figure:
+    """The notebook suite under nbval / the same runner over as many notebooks that only import
+    oncall, pandas, matplotlib.pyplot and ipywidgets (kernel starts, pytest and plugin start-up, imports)."""
+    import nbformat
+
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if sizes.notebooks:
+        notebooks = notebooks[: sizes.notebooks]
+    tmp = tempfile.TemporaryDirectory(prefix="oncall-bench-nb-")
+    _TMP.append(tmp)
+    for i in range(len(notebooks)):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            "import oncall, pandas, matplotlib.pyplot, ipywidgets")])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, str(Path(tmp.name) / f"imports_{i:02d}.ipynb"))
+    flags = ["--nbval", "--nbval-current-env", "-q", "-p", "no:cacheprovider"]
+    sanitize = ["--nbval-sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg")]
+    base = [sys.executable, "-m", "pytest", *flags, tmp.name]
+    suite = [sys.executable, "-m", "pytest", *flags, *sanitize, *map(str, notebooks)]
+    return ratio_figure("nbval_suite_vs_imports", TARGETS["nbval_suite_vs_imports"],
+                        UNITS["nbval_suite_vs_imports"], f"pytest --nbval over {len(notebooks)} import-only notebooks",
+                        f"pytest --nbval over {len(notebooks)} course notebooks",
+                        lambda: _run(base), lambda: _run(suite), rounds=1, warmup=False)
+
+
 FIGURES: dict[str, Callable[[Sizes], Figure]] = {
     "drill_vs_imports": fig_drill_vs_imports,
     "correlate_1m_vs_pandas": fig_correlate_vs_pandas,
@@ -504,6 +532,7 @@ FIGURES: dict[str, Callable[[Sizes], Figure]] = {
     "burn_90d_vs_rolling": fig_burn,
     "widget_update_ms": fig_widget_update,
     "correlate_1m_peak_rss": fig_memory,
+    "nbval_suite_vs_imports": fig_nbval_suite,
 }
 
 
