@@ -179,10 +179,8 @@ def _lines(path: str | Path) -> tuple[str, list[str]]:
     return where, text.splitlines()
 
 
-def parse_tickets(lines: list[str], where: str = "<tickets>") -> list[Ticket]:
-    """JSON Lines -> tickets, sorted by creation time (then id). Blank lines are skipped; a bad line raises
-    BadInput naming the file, the line and the field."""
-    tickets, seen = [], {}
+def _json_lines(lines: list[str], where: str):
+    """(line number, "FILE: line N", object) for each non-blank line; BadInput for a line that is not one object."""
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -195,6 +193,14 @@ def parse_tickets(lines: list[str], where: str = "<tickets>") -> list[Ticket]:
             raise BadInput(at, None, "not a JSON object we can read (nested too deeply)") from None
         if not isinstance(row, dict):
             raise BadInput(at, None, "expected one JSON object per line")
+        yield n, at, row
+
+
+def parse_tickets(lines: list[str], where: str = "<tickets>") -> list[Ticket]:
+    """JSON Lines -> tickets, sorted by creation time (then id). Blank lines are skipped; a bad line raises
+    BadInput naming the file, the line and the field."""
+    tickets, seen = [], {}
+    for n, at, row in _json_lines(lines, where):
         for name in ("id", "created_at", "text"):
             if name not in row:
                 raise BadInput(at, name, "missing (every ticket needs id, created_at and text)")
@@ -224,16 +230,9 @@ def load_truth(path: str | Path) -> dict[str, dict]:
     """Ground truth, kept apart from the queue: ``id`` -> {category, about_outage, duplicate_of}."""
     where, lines = _lines(path)
     truth = {}
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        at = f"{where}: line {n}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BadInput(at, None, f"not a JSON object ({exc.msg})") from None
+    for _n, at, row in _json_lines(lines, where):
         for name in ("id", "category", "about_outage", "duplicate_of"):
-            if not isinstance(row, dict) or name not in row:
+            if name not in row:
                 raise BadInput(at, name, "missing")
         if row["category"] not in CATEGORIES:
             raise BadInput(at, "category", f"expected one of {', '.join(CATEGORIES)}, got {row['category']!r}")
