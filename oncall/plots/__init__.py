@@ -76,6 +76,17 @@ def service_overview(service: pd.DataFrame, deploys: pd.DataFrame | None = None,
     return fig
 
 
+def data_uri(fig, dpi: int = 80) -> str:
+    """The figure as an embeddable PNG data URI (deterministic bytes: no software or date metadata); closes it."""
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
 def close(fig) -> None:
     plt.close(fig)
 
