@@ -10,12 +10,11 @@ rollback makes alerts resolve); everything before the change stays as it was, so
 """
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pandas as pd
 
 from .checks import CheckResult, register
-from .incident_response import alerting, burn, paging
+from .incident_response import alerting, paging
 from .record import Incident, ShiftRecord
 from .service import simulate as sim
 from .support_desk import correlate as corr
