@@ -19,6 +19,8 @@ CHECK_PHASE = {
     "regression_case_red_green": "learn",
     "canary_promoted_on_pass": "ship",
     "same_incident": "gate",
+    "index_fresh": "mitigate",
+    "no_rollback": "mitigate",
 }
 
 

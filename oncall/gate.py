@@ -12,6 +12,9 @@ from datetime import timedelta
 from .checks import CheckResult, register
 from .record import ShiftRecord
 
+M33_ACTIONS = ("release.rolled_back", "index.rebuilt", "provider.failed_over")
+
+
 @register("same_incident")
 def check_same_incident(record: ShiftRecord) -> CheckResult:
     """The incident each module acted on for the outage: M31 paged and ran the runbook for it; M32 correlated
@@ -25,16 +28,19 @@ def check_same_incident(record: ShiftRecord) -> CheckResult:
     m31 = {e.refs["incident"] for e in events if e.kind in ("page.sent", "runbook.step") and "incident" in e.refs}
     m32: set[str] = set()
     if record.correlation is not None:
-        bad_cause = f"release:{record.scenario.releases.bad.version}"
+        bad_cause = record.scenario.cause_label
         assignment = record.correlation.assignment[record.alerts["true_cause"] == bad_cause]
         m32 |= {a for a in assignment if str(a).startswith("INC-")}
-    truth = load_truth(truth_path(record)) if truth_path(record).is_file() else {}
+    has_tickets = truth_path(record).is_file()
+    truth = load_truth(truth_path(record)) if has_tickets else {}
     outage_links = {e.refs["incident"] for e in events if e.kind == "ticket.linked"
                     and truth.get(e.refs.get("ticket"), {}).get("about_outage")}
     m32_tickets = outage_links
-    m33 = {e.refs["incident"] for e in events if e.kind == "release.rolled_back" and "incident" in e.refs}
+    # Release and data operations act by rolling back, rebuilding the index or failing over the provider.
+    m33 = {e.refs["incident"] for e in events if e.kind in M33_ACTIONS and "incident" in e.refs}
     acted = {"M31": m31, "M32": m32 | m32_tickets, "M33": m33}
-    missing = [m for m, ids in acted.items() if not ids] + ([] if m32_tickets else ["M32 tickets"])
+    missing = ([m for m, ids in acted.items() if not ids]
+               + ([] if m32_tickets or not has_tickets else ["M32 tickets"]))
     ids = set().union(*acted.values())
     passed = not missing and len(ids) == 1
     detail = "; ".join(f"{m}: {', '.join(sorted(i)) or 'nothing'}" for m, i in acted.items())
@@ -57,7 +63,10 @@ def handoff_note(record: ShiftRecord) -> str:
         mitigated, resolved = inc.time_of("mitigated"), inc.time_of("resolved")
         lines.append(f"- {inc.id} ({inc.severity}): {sc.title.lower()}; paged at {record.page.at:%H:%M}, "
                      + (f"mitigated at {mitigated:%H:%M}, resolved at {resolved:%H:%M}." if resolved else
-                        "NOT mitigated: the bad release may still be serving."))
+                        "NOT mitigated: " + {"deploy": "the bad release may still be serving.",
+                                             "stale-index": "kb-live still serves the stale index.",
+                                             "provider-outage": "traffic still goes to the failing provider."}[
+                            sc.cause.kind]))
         if record.artifacts.get("postmortem.md"):
             lines.append(f"- Postmortem written (postmortem.md); regression case {record.regression_name or 'none'}.")
         if inc.tickets:
@@ -82,14 +91,15 @@ def handoff_note(record: ShiftRecord) -> str:
     if verdicts and verdicts[-1].refs.get("verdict") != "promoted":
         watch.append(f"- The fix did not ship: {verdicts[-1].message}")
     if "time_to_mitigate_min" in m:
-        watch.append(f"- The availability SLI recovered; keep an eye on the burn tiers: the 6 h page tier's "
+        slo = record.page.slo if record.page else "availability"
+        watch.append(f"- The {slo} SLI recovered; keep an eye on the burn tiers: the 6 h page tier's "
                      "short window (30 min) is what resets last.")
     failed = [c for c in record.checks if not c.passed]
     watch += [f"- Gate check {c.name} is red: {c.detail}" for c in failed] or ["- The gate is green."]
     lines += watch
     lines += ["", "## Error budget", ""]
     spent = m.get("budget_consumed_pct")
-    lines.append(f"- This incident spent {spent:.2f} % of the 30-day availability budget (limit {sc.budget_limit_pct:g} %)."
+    lines.append(f"- This incident spent {spent:.2f} % of the 30-day {record.page.slo} budget (limit {sc.budget_limit_pct:g} %)."
                  if spent is not None else "- The budget spent by the incident was not measured.")
     if "budget_remaining_pct_at_canary" in m:
         lines.append(f"- {m['budget_remaining_pct_at_canary']:.1f} % of the budget was left when the fix went out.")

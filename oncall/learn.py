@@ -53,13 +53,123 @@ def regression_suite(record: ShiftRecord) -> tuple[str, dict]:
     return f"{inc}-tool-contract.yaml", doc
 
 
+def latency_suite(record: ShiftRecord) -> tuple[str, dict]:
+    """A latency page: every kind of question answered within the golden set's per-answer latency budget."""
+    inc = record.paged_incident
+    questions = ["How long does standard shipping take?", "Where is my order A1002?", "Please refund order A1001"]
+    cases = [{"id": f"{inc.lower()}-latency-{i + 1}", "version": 1, "question": q,
+              "tags": ["regression", inc, "latency"],
+              "graders": [{"type": "latency_ms", "budget": LATENCY_BUDGET_MS}, {"type": "no_error"}]}
+             for i, q in enumerate(questions)]
+    doc = {"suite": f"regression-{inc}",
+           "description": (f"From the postmortem of {inc}: knowledge, lookup and refund answers each within "
+                           f"{LATENCY_BUDGET_MS} ms (the golden set's budget). Red on a release whose model is slower."),
+           "pass_rate_threshold": 1.0, "cases": cases}
+    return f"{inc}-latency-budget.yaml", doc
+
+
+def knowledge_suite(record: ShiftRecord, tag: str, why: str) -> tuple[str, dict]:
+    """Knowledge answers must state each help article's current fact (one case per article)."""
+    from .service.knowledge import load_kb
+
+    inc = record.paged_incident
+    docs = [d for d in load_kb() if tag != "freshness" or d.previous_fact is not None]
+    cases = []
+    for d in docs:
+        case = {"id": f"{inc.lower()}-{tag}-{d.slug}", "version": 1, "question": KB_QUESTIONS[d.slug],
+                "tags": ["regression", inc, tag], "graders": [{"type": "contains", "value": d.fact}]}
+        if d.previous_fact:
+            case["graders"].append({"type": "contains", "value": d.previous_fact, "negate": True})
+        cases.append(case)
+    doc = {"suite": f"regression-{inc}", "description": f"From the postmortem of {inc}: {why}",
+           "pass_rate_threshold": 1.0, "cases": cases}
+    return f"{inc}-{tag}.yaml", doc
+
+
+def failover_suite(record: ShiftRecord) -> tuple[str, dict]:
+    """With the primary model provider down, the assistant still answers (the client fails over)."""
+    inc = record.paged_incident
+    questions = [("How long does standard shipping take?", "Standard shipping takes 3 to 5 business days."),
+                 ("Where is order A1002?", "Order A1002 is shipped.")]
+    cases = [{"id": f"{inc.lower()}-provider-down-{i + 1}", "version": 1, "question": q,
+              "context": {"provider_down": True}, "tags": ["regression", inc, "failover"],
+              "graders": [{"type": "no_error"}, {"type": "contains", "value": want}]}
+             for i, (q, want) in enumerate(questions)]
+    doc = {"suite": f"regression-{inc}",
+           "description": (f"From the postmortem of {inc}: with the primary model provider failing, the assistant "
+                           f"still answers (it fails over to the secondary provider by itself)."),
+           "pass_rate_threshold": 1.0, "cases": cases}
+    return f"{inc}-provider-failover.yaml", doc
+
+
+LATENCY_BUDGET_MS = 2500
+KB_QUESTIONS = {"refund-policy": "How many days do I have to return an item for a refund?",
+                "warranty": "How long is the warranty on electronics?",
+                "shipping-times": "How long does standard shipping take?",
+                "password-reset": "I forgot my password, how do I reset it?",
+                "payment-methods": "Which payment methods do you accept?"}
+
+
+def regression_plan(record: ShiftRecord):
+    """(file name, suite, roles) for the incident: roles maps a role to (release, answer_fn or None, must pass).
+    Red where the incident's cause is at work, green on what mitigated it and on the fix."""
+    from functools import partial
+
+    sc = record.scenario
+    fix = sc.fix_release(record.break_mode)
+    kind = sc.cause.kind
+    if kind == "deploy":
+        slo = record.page.slo if record.page else "availability"
+        if slo == "latency":
+            name, suite = latency_suite(record)
+        elif slo == "quality":
+            name, suite = knowledge_suite(record, "grounded", "every knowledge answer states its help article's "
+                                                              "current fact. Red on a prompt that drops the "
+                                                              "retrieved passages.")
+        elif broken_tools(record):
+            name, suite = regression_suite(record)
+        else:
+            return None
+        roles = {"bad": (sc.releases.bad, None, False), "last_good": (sc.releases.last_good, None, True),
+                 "fix": (fix, None, True)}
+    elif kind == "stale-index":
+        name, suite = knowledge_suite(record, "freshness", "an index serving traffic states the current fact of "
+                                                           "every help article changed since its previous build. Red "
+                                                           "on the index the failed nightly build left serving.")
+        stale_built = pd_last_build(record)
+        rebuilt = record.index_built_at          # None (a fresh index) when the on-call never reindexed
+        roles = {"stale index": (sc.releases.last_good, partial(_with_index, stale_built), False),
+                 "rebuilt index": (sc.releases.last_good, partial(_with_index, rebuilt), True),
+                 "fix": (fix, partial(_with_index, rebuilt), True)}
+    else:
+        name, suite = failover_suite(record)
+        roles = {"last_good": (sc.releases.last_good, None, False), "fix": (fix, None, True)}
+    return name, suite, roles
+
+
+def _with_index(built_at, question, release, index_built=None, **kw):
+    from .service.agent import answer
+
+    return answer(question, release, index_built=built_at, **kw)
+
+
+def pd_last_build(record: ShiftRecord):
+    """When the index serving at the page was built (the last successful nightly build)."""
+    import pandas as pd
+
+    from .service import simulate as sim
+
+    return sim.last_index_build(record.scenario, pd.Timestamp(record.page.at)).to_pydatetime()
+
+
 def learn(record: ShiftRecord) -> None:
     sc = record.scenario
     record.phases_run.append("learn")
     if record.paged_incident is None:
         return
     inc = record.incidents[record.paged_incident]
-    name, suite = regression_suite(record) if broken_tools(record) else (None, None)
+    plan = regression_plan(record)
+    name, suite, roles = plan if plan else (None, None, {})
     resolved = inc.time_of("resolved")
     written_at = (resolved + timedelta(minutes=30)) if resolved else sc.shift.end - timedelta(minutes=2)
     record.regression_name = name
@@ -70,9 +180,9 @@ def learn(record: ShiftRecord) -> None:
         return
     record.artifacts[f"regressions/{name}"] = yaml.safe_dump(suite, sort_keys=False, allow_unicode=True)
     cases = _as_caseset([Case.model_validate(c) for c in suite["cases"]])
-    roles = {"bad": sc.releases.bad, "last_good": sc.releases.last_good, "fix": sc.fix_release(record.break_mode)}
-    record.regression_results = {role: run_eval(cases, rel) for role, rel in roles.items()}
-    verdicts = ", ".join(f"{'green' if r.passed else 'red'} on {role} {roles[role].version}"
+    record.regression_results = {role: run_eval(cases, rel, answer_fn=fn) for role, (rel, fn, _) in roles.items()}
+    record.regression_want = {role: want for role, (_, _, want) in roles.items()}
+    verdicts = ", ".join(f"{'green' if r.passed else 'red'} on {role} {roles[role][0].version}"
                          for role, r in record.regression_results.items())
     record.trace.emit(written_at + timedelta(minutes=1), "M26", "learn", "eval.regression_added",
                       f"Regression eval {name} added from the postmortem's prevent item: {verdicts}.",
@@ -108,9 +218,10 @@ def check_regression(record: ShiftRecord) -> CheckResult:
     if not results:
         return CheckResult("regression_case_red_green", False, None, "red on bad, green on last good and fix",
                            "no regression case was made")
-    want = {"bad": False, "last_good": True, "fix": True}
+    want = record.regression_want
     got = {role: r.passed for role, r in results.items()}
     passed = got == want
     detail = ", ".join(f"{role} {'green' if ok else 'red'}" for role, ok in got.items())
-    return CheckResult("regression_case_red_green", passed, detail, "bad red, last_good green, fix green",
-                       detail + ("" if passed else " (expected red only on the bad release)"))
+    expected = ", ".join(f"{role} {'green' if ok else 'red'}" for role, ok in want.items())
+    return CheckResult("regression_case_red_green", passed, detail, expected,
+                       detail + ("" if passed else f" (expected {expected})"))

@@ -41,15 +41,17 @@ def mitigate(record: ShiftRecord, resimulate) -> None:
     runbook = load_runbook(sc.runbook)
     choices = record.choices
     record.ops = ops = ReleaseOps(record.plan, rollback_failures=sc.faults.rollback_failures)
-    deploy_min = sim.minute_of(sc, sc.releases.bad.deployed_at)
+    deploy_min = sim.minute_of(sc, sc.onset_at)
     page = record.page
-    since_deploy = (page.at - sc.releases.bad.deployed_at).total_seconds() / 60
+    last_deploy = max(e.t for e in record.trace.events if e.kind == "release.deployed" and e.t <= page.at)
+    since_deploy = (page.at - last_deploy).total_seconds() / 60
     matched = runbook.matches("ErrorBudgetBurn", page.slo, since_deploy)
     t = incident.time_of("acknowledged") + timedelta(minutes=choices.delay_min)
     log = incident.actions
     log.append({"step": "select", "t": t, "ok": matched, "runbook": runbook.id})
     _emit(record, t, incident.id, runbook, "select",
-          f"Runbook {runbook.id} selected: {page.slo} burn page {since_deploy:.0f} min after a deploy"
+          f"Runbook {runbook.id} selected: {page.slo} burn page, the last deploy "
+          + (f"{since_deploy:.0f} min" if since_deploy < 120 else f"{since_deploy / 60:.0f} h") + " before it"
           + ("" if matched else " (its signature does not match this incident)") + ".")
     effect_at: datetime | None = None
     for step in runbook.steps:
@@ -95,6 +97,25 @@ def _diagnose(record: ShiftRecord, step: Step, minute: int, deploy_min: int) -> 
             bad = (rows.graded - rows.correct).sum() if column == "wrong" else rows[column].sum()
             parts.append(f"{version} {100 * bad / max(rows[total].sum(), 1):.2f} % {column}")
         return "; ".join(parts)
+    if step.check == "index_age":
+        service = record.service.iloc[:minute]
+        age = float(service["index_age_h"].iloc[-1]) if len(service) else 0.0
+        last = service.iloc[-60:]
+        stale = int(last["stale_answers"].sum())
+        graded = int(last["graded"].sum())
+        built = _at(record, minute) - timedelta(hours=age)
+        return (f"kb-live was built {age:.1f} h ago ({built:%Y-%m-%d %H:%M} UTC; the nightly build is due at "
+                f"{record.scenario.index.nightly_build_utc} UTC); in the last hour {stale} of {graded} graded answers "
+                f"({100 * stale / max(graded, 1):.1f} %) quoted a superseded help-article fact; errors "
+                f"{100 * last['errors'].sum() / max(last['requests'].sum(), 1):.2f} %")
+    if step.check == "provider_health":
+        last = record.service.iloc[max(minute - 30, 0):minute]
+        req = max(int(last["requests"].sum()), 1)
+        by_cause = {c: int(last[f"errors_{c}"].sum()) for c in ("provider", "tool", "timeout")}
+        worst = max(by_cause, key=by_cause.get)
+        return (f"last 30 min: errors by cause " + ", ".join(f"{c} {100 * n / req:.2f} %" for c, n in by_cause.items())
+                + f"; the {worst} errors dominate"
+                + ("; the primary model provider's status page says 'investigating'" if worst == "provider" else ""))
     if step.check == "config_diff":
         now = record.plan.releases[ops.serving(minute)]
         good = ops.last_known_good(minute)
@@ -113,9 +134,41 @@ def _perform(record: ShiftRecord, action: str, ops: ReleaseOps, minute: int) -> 
         return ops.redeploy(minute, good)
     if action == "flag_off":
         return ops.set_flag(minute, "refund_tool", False)
+    if action == "failover":
+        return ops.set_flag(minute, "failover", True)
+    if action == "reindex":
+        return _reindex(record, ops, minute)
     if action == "restart":
         return OpResult(True, "every pod restarted with the same release and config")
     return OpResult(True, "waited; nothing changed")
+
+
+REINDEX_TAKES_MIN = 15   # what a reindex's build needs of the act step's time (it starts that long before the swap)
+
+
+def _reindex(record: ShiftRecord, ops: ReleaseOps, minute: int) -> OpResult:
+    """Build a versioned index, validate it against the golden set's knowledge cases, swap the alias."""
+    from .evals.harness import load_cases, run_eval
+    from .service.agent import answer
+
+    kb_cases = [c for c in load_cases("golden").cases if "kb" in c.tags]
+    serving = record.plan.releases[ops.serving(minute)]
+
+    def validate(built_at, broken: bool):
+        if broken:   # a build that lost documents: retrieval finds nothing, every knowledge case fails
+            return False, f"0 of {len(kb_cases)} knowledge eval cases pass: the build has no documents"
+        result = run_eval(kb_cases, serving, answer_fn=lambda q, rel, **kw: answer(q, rel, index_built=built_at))
+        passed = sum(r.passed for r in result.cases)
+        return result.passed, f"{passed} of {len(kb_cases)} knowledge eval cases pass"
+
+    left = record.scenario.faults.bad_index_builds - sum(1 for _, op, ok in ops.attempts if op.startswith("reindex")
+                                                         and not ok)
+    result, version = ops.reindex(minute, max(minute - REINDEX_TAKES_MIN, 0), record.scenario.shift.start, validate,
+                                  bad_builds_left=left)
+    record.index_version = version
+    if result.ok:
+        record.index_built_at = _at(record, minute)
+    return result
 
 
 def _act(record, runbook: Runbook, step: Step, choice: str, ops: ReleaseOps, t: datetime, incident: str):
@@ -154,12 +207,14 @@ def _effect_words(record: ShiftRecord, incident) -> str:
     action = next((a.get("action") for a in reversed(incident.actions) if a.get("ok") and a.get("action")), None)
     return {"rollback": f"the rollback to {good}", "redeploy": f"the redeploy of {good} from its build artifact",
             "flag_off": "the refund_tool kill switch", "restart": "the restart",
+            "reindex": f"the swap of the kb-live alias to the rebuilt index {getattr(record, 'index_version', '')}",
+            "failover": f"the failover to the {record.catalog.failover.provider} provider",
             "wait": "waiting"}.get(action, "the action")
 
 
 def _traced_effect(record: ShiftRecord, action: str, t: datetime, incident: str) -> None:
     sc = record.scenario
-    if action in ("rollback", "redeploy"):
+    if action in ("rollback", "redeploy") and sc.releases.bad is not None:
         good = sc.releases.last_good
         record.trace.emit(t, "M33", "mitigate", "release.rolled_back",
                           f"Release {sc.releases.bad.version} taken out; {good.version} (last known good) serves 100 % "
@@ -169,6 +224,18 @@ def _traced_effect(record: ShiftRecord, action: str, t: datetime, incident: str)
         record.trace.emit(t, "M33", "mitigate", "flag.changed",
                           f"Kill switch refund_tool turned off: {record.catalog.flags['refund_tool'].off_means}.",
                           incident=incident, flag="refund_tool")
+    elif action == "reindex":
+        version = record.index_version
+        record.trace.emit(t, "M33", "mitigate", "index.rebuilt",
+                          f"Index {version} built from the current help articles, validated against the golden set's "
+                          f"knowledge cases, and the kb-live alias swapped to it atomically; no release was rolled "
+                          f"back.", incident=incident, index=version, alias="kb-live")
+    elif action == "failover":
+        fo = record.catalog.failover
+        record.trace.emit(t, "M33", "mitigate", "provider.failed_over",
+                          f"Model traffic failed over to the {fo.provider} provider (about "
+                          f"{100 * (fo.latency_factor - 1):.0f} % slower); no release was rolled back.",
+                          incident=incident, provider=fo.provider)
 
 
 def _first_run(ok: np.ndarray, from_minute: int, hold_min: float) -> int | None:
@@ -271,7 +338,7 @@ def measure_budget(record: ShiftRecord) -> None:
     sc = record.scenario
     resolved = incident.time_of("resolved")
     end = _minute(record, resolved) if resolved else len(record.service)
-    deploy_min = sim.minute_of(sc, sc.releases.bad.deployed_at)
+    deploy_min = sim.minute_of(sc, sc.onset_at)
     record.metrics["budget_consumed_pct"] = round(budget_consumed_pct(record, record.page.slo, deploy_min, end), 3)
 
 
@@ -282,9 +349,9 @@ def _measure(record: ShiftRecord, incident, deploy_min: int) -> None:
     ack = incident.time_of("acknowledged")
     record.metrics["time_to_acknowledge_min"] = round((ack - record.page.at).total_seconds() / 60, 2)
     if mitigated:
-        record.metrics["time_to_mitigate_min"] = round((mitigated - sc.releases.bad.deployed_at).total_seconds() / 60, 2)
+        record.metrics["time_to_mitigate_min"] = round((mitigated - sc.onset_at).total_seconds() / 60, 2)
     if resolved:
-        record.metrics["time_to_resolve_min"] = round((resolved - sc.releases.bad.deployed_at).total_seconds() / 60, 2)
+        record.metrics["time_to_resolve_min"] = round((resolved - sc.onset_at).total_seconds() / 60, 2)
 
 
 # --- the gate's checks for this phase (M26) --------------------------------------------------------------
@@ -337,3 +404,32 @@ def check_budget(record: ShiftRecord) -> CheckResult:
         return CheckResult("budget_within_limit", False, None, limit, "no budget was measured")
     return CheckResult("budget_within_limit", spent <= limit, spent, limit,
                        f"the incident spent {spent:.2f} % of the 30-day error budget (limit {limit:g} %)")
+
+
+@register("index_fresh")
+def check_index_fresh(record: ShiftRecord) -> CheckResult:
+    """The stale-index check, written before its fix: at the end of the shift kb-live is younger than the
+    freshness SLO's limit, because a rebuilt index that passed its validation was swapped in."""
+    freshness = record.slos.get("freshness")
+    limit = freshness.max_age_h if freshness is not None and freshness.max_age_h else sim.MAX_INDEX_AGE_H
+    age = round(float(record.service["index_age_h"].iloc[-1]), 2)
+    rebuilt = [e for e in record.trace.events if e.kind == "index.rebuilt"]
+    passed = age <= limit and bool(rebuilt)
+    detail = (f"kb-live is {age:.1f} h old at the end of the shift (limit {limit:g} h); "
+              + (f"rebuilt as {rebuilt[-1].refs.get('index')} at {rebuilt[-1].t:%H:%M}" if rebuilt else
+                 "no index was rebuilt"))
+    return CheckResult("index_fresh", passed, age, limit, detail)
+
+
+@register("no_rollback")
+def check_no_rollback(record: ShiftRecord) -> CheckResult:
+    """For an incident no release caused, the runbook mitigates without rolling a release back (a rollback
+    would not help, and would throw away whatever the last release fixed), and the incident was mitigated."""
+    rollbacks = [e for e in record.trace.events if e.kind == "release.rolled_back"]
+    incident = record.incidents.get(record.paged_incident) if record.paged_incident else None
+    mitigated = incident is not None and incident.time_of("mitigated") is not None
+    tried = [a for a in (incident.actions if incident else []) if a.get("action") in ("rollback", "redeploy")]
+    passed = mitigated and not rollbacks and not tried
+    detail = (f"{len(tried)} rollback/redeploy attempt(s) in the runbook, {len(rollbacks)} release(s) rolled back; "
+              f"the incident was {'mitigated' if mitigated else 'not mitigated'}")
+    return CheckResult("no_rollback", bool(passed), len(tried), 0, detail)

@@ -74,8 +74,12 @@ class ShiftRecord:
     canary: object = None                                   # release_ops.canary run of the fix (ship)
     budget: object = None                                   # where the error budget stood at the canary (ship)
     canary_regression: object = None                        # the regression eval against the canary (ship)
+    index_version: str | None = None                        # the versioned index a reindex swapped in (mitigate)
+    index_built_at: datetime | None = None                  # ... and when it was built
+    regression_want: dict = field(default_factory=lambda: {"bad": False, "last_good": True, "fix": True})
     artifacts: dict[str, str] = field(default_factory=dict)  # file name -> text, written by --out
 
     @property
     def bad_deploy_at(self) -> datetime:
-        return self.scenario.releases.bad.deployed_at
+        """When the incident's cause started (the bad deploy, the failed index build, the provider outage)."""
+        return self.scenario.onset_at

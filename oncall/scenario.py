@@ -24,8 +24,10 @@ SEVERITIES = ("SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5")
 CHECK_NAMES = (
     "page_fired", "storm_collapsed", "ticket_linked", "runbook_followed", "sli_recovered",
     "budget_within_limit", "postmortem_complete", "regression_case_red_green", "canary_promoted_on_pass",
-    "same_incident",
+    "same_incident", "index_fresh", "no_rollback",
 )
+# What starts a scenario's incident; each kind has its own ground-truth label (``Scenario.cause_label``).
+CAUSE_KINDS = ("deploy", "stale-index", "provider-outage")
 
 
 class _Strict(BaseModel):
@@ -86,19 +88,36 @@ class Release(_Strict):
     prompt: str
     tool_schema: str
     index: str = "kb-live"
+    # manual: a provider outage waits for the on-call's failover; auto: the client fails over by itself
+    provider_failover: Literal["manual", "auto"] = "manual"
 
     def with_overrides(self, overrides: dict) -> "Release":
         return self.model_copy(update=overrides)
 
     def config(self) -> dict:
         """The release's config, as the trace and the postmortem show it."""
-        return {"model": self.model, "prompt": self.prompt, "tool_schema": self.tool_schema, "index": self.index}
+        config = {"model": self.model, "prompt": self.prompt, "tool_schema": self.tool_schema, "index": self.index}
+        if self.provider_failover != "manual":
+            config["provider_failover"] = self.provider_failover
+        return config
 
 
 class Releases(_Strict):
     last_good: Release
-    bad: Release
+    bad: Release | None = None      # the release that causes the incident (cause kind ``deploy`` only)
     fix: Release
+
+
+class Cause(_Strict):
+    """What starts the incident. ``deploy``: the bad release ships (``releases.bad.deployed_at``).
+    ``stale-index``: the nightly index build fails silently from ``index.build_fails_from`` on.
+    ``provider-outage``: the model provider fails ``error_ratio`` of calls from ``starts_at`` to ``ends_at``."""
+
+    kind: Literal["deploy", "stale-index", "provider-outage"] = "deploy"
+    provider: str = "primary"
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    error_ratio: float = Field(default=0.0, ge=0, le=1)
 
 
 class FixOverrides(_Strict):
@@ -106,13 +125,14 @@ class FixOverrides(_Strict):
     prompt: str | None = None
     tool_schema: str | None = None
     index: str | None = None
+    provider_failover: Literal["manual", "auto"] | None = None
 
 
 class OnCallChoices(_Strict):
     """What the on-call chooses to do. A break mode may change these; so may a learner's widget."""
 
     mitigate: bool = True                                   # carry out the runbook's action at all
-    action: Literal["runbook", "rollback", "restart", "wait", "flag_off"] = "runbook"
+    action: Literal["runbook", "rollback", "restart", "wait", "flag_off", "reindex", "failover"] = "runbook"
     delay_min: float = Field(default=0, ge=0, le=600)       # extra minutes before the runbook starts
     skip_canary: bool = False
 
@@ -122,6 +142,7 @@ class Faults(_Strict):
 
     rollback_failures: int = Field(default=0, ge=0, le=5)   # rollback attempts that fail (old config pruned)
     pager_unacknowledged: bool = False                      # the primary never acknowledges: the page escalates
+    bad_index_builds: int = Field(default=0, ge=0, le=5)    # reindex builds that come out broken (fail validation)
 
 
 class BreakMode(_Strict):
@@ -129,6 +150,13 @@ class BreakMode(_Strict):
     fix_overrides: FixOverrides = FixOverrides()
     on_call: OnCallChoices = OnCallChoices()
     must_fail: list[str] = Field(min_length=1)
+    # Checks that may also turn red on some seeds (a known limitation, named so it cannot hide): the red set must
+    # hold every must_fail check and nothing outside must_fail + may_fail.
+    may_fail: list[str] = []
+
+    def explains(self, red: set[str]) -> bool:
+        """Does this mode account for exactly the red checks ``red``?"""
+        return set(self.must_fail) <= red <= set(self.must_fail) | set(self.may_fail)
 
 
 class Scenario(_Strict):
@@ -140,11 +168,15 @@ class Scenario(_Strict):
     traffic: Traffic
     index: Index
     releases: Releases
+    cause: Cause = Cause()
     canary_at: datetime
     slos: list[str] = Field(min_length=1)
     runbook: str
     expected_severity: Literal["SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5"]
     budget_limit_pct: float = Field(gt=0, le=100)
+    # storm_collapsed's bar. The night's ~8-10 background incidents reach the on-call whatever the outage, so a
+    # small outage storm (a few hundred notifications) cannot reach the big storm's 98 %.
+    noise_reduction_min_pct: float = Field(default=98.0, gt=0, lt=100)
     checks: list[str] = Field(min_length=1)
     break_modes: dict[str, BreakMode] = {}
     faults: Faults = Faults()
@@ -152,16 +184,34 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _story_holds(self):
         start, end = self.shift.start, self.shift.end
-        deploy = self.releases.bad.deployed_at
-        if deploy is None:
-            raise ValueError("releases.bad.deployed_at: expected the time the bad release ships")
-        if not start <= deploy < end:
-            raise ValueError(f"releases.bad.deployed_at: expected a time inside the shift ({_iso(start)} to {_iso(end)})")
+        kind = self.cause.kind
+        if kind == "deploy":
+            if self.releases.bad is None:
+                raise ValueError("releases.bad: expected the release that causes the incident (cause kind deploy)")
+            if self.releases.bad.deployed_at is None:
+                raise ValueError("releases.bad.deployed_at: expected the time the bad release ships")
+            if not start <= self.releases.bad.deployed_at < end:
+                raise ValueError(f"releases.bad.deployed_at: expected a time inside the shift ({_iso(start)} to {_iso(end)})")
+        elif kind == "stale-index":
+            if self.index.build_fails_from is None:
+                raise ValueError("index.build_fails_from: expected the time the nightly build starts failing "
+                                 "(cause kind stale-index)")
+            if not start <= self.onset_at < end:
+                raise ValueError(f"index.build_fails_from: expected the first failing nightly build inside the shift "
+                                 f"({_iso(start)} to {_iso(end)})")
+        else:
+            if self.cause.starts_at is None or not start <= self.cause.starts_at < end:
+                raise ValueError(f"cause.starts_at: expected a time inside the shift ({_iso(start)} to {_iso(end)})")
+            if self.cause.ends_at is not None and self.cause.ends_at <= self.cause.starts_at:
+                raise ValueError("cause.ends_at: expected a time after cause.starts_at")
+            if self.cause.error_ratio <= 0:
+                raise ValueError("cause.error_ratio: expected the share of calls the provider fails, above 0")
+        deploy = self.onset_at
         good = self.releases.last_good.deployed_at
         if good is None or good >= deploy:
-            raise ValueError("releases.last_good.deployed_at: expected a time before the bad deploy")
+            raise ValueError("releases.last_good.deployed_at: expected a time before the incident starts")
         if not deploy < self.canary_at < end:
-            raise ValueError(f"canary_at: expected a time after the bad deploy and before the shift ends ({_iso(end)})")
+            raise ValueError(f"canary_at: expected a time after the incident starts and before the shift ends ({_iso(end)})")
         for field, when, floor in (("min_rpm_at_deploy", deploy, self.traffic.min_rpm_at_deploy),
                                    ("min_rpm_at_canary", self.canary_at, self.traffic.min_rpm_at_canary)):
             rpm = self.traffic.rpm_at(when)
@@ -173,10 +223,38 @@ class Scenario(_Strict):
         for mode, spec in self.break_modes.items():
             if mode not in BREAK_MODES or mode == "none":
                 raise ValueError(f"break_modes.{mode}: expected one of {', '.join(BREAK_MODES[1:])}")
-            stray = [c for c in spec.must_fail if c not in self.checks]
-            if stray:
-                raise ValueError(f"break_modes.{mode}.must_fail: {stray[0]!r} is not one of this scenario's checks")
+            for field in ("must_fail", "may_fail"):
+                stray = [c for c in getattr(spec, field) if c not in self.checks]
+                if stray:
+                    raise ValueError(f"break_modes.{mode}.{field}: {stray[0]!r} is not one of this scenario's checks")
         return self
+
+    @property
+    def onset_at(self) -> datetime:
+        """When the incident's cause starts: the bad deploy, the first failed nightly build, the provider outage."""
+        if self.cause.kind == "deploy":
+            return self.releases.bad.deployed_at
+        if self.cause.kind == "stale-index":
+            return self.first_failed_build
+        return self.cause.starts_at
+
+    @property
+    def first_failed_build(self) -> datetime:
+        """The first nightly build at or after ``index.build_fails_from``."""
+        hh, mm = (int(x) for x in self.index.nightly_build_utc.split(":"))
+        fails = self.index.build_fails_from.astimezone(timezone.utc)
+        at = fails.replace(hour=hh, minute=mm, second=0, microsecond=0)
+        return at if at >= fails else at + timedelta(days=1)
+
+    @property
+    def cause_label(self) -> str:
+        """The ground-truth cause the storm's and the burn alerts' ``true_cause`` carry (the correlator never
+        reads it): ``release:V``, ``index:stale`` or ``provider:NAME``."""
+        if self.cause.kind == "deploy":
+            return f"release:{self.releases.bad.version}"
+        if self.cause.kind == "stale-index":
+            return "index:stale"
+        return f"provider:{self.cause.provider}"
 
     def fix_release(self, mode: str = "none") -> Release:
         """The fix as it ships under a break mode (the mode changes only its config)."""
@@ -229,7 +307,8 @@ def load_scenario(name_or_path: str | Path, catalog=None) -> Scenario:
 
     catalog = catalog or load_catalog()
     for role in ("last_good", "bad", "fix"):
-        _check_release(getattr(scenario.releases, role), catalog, where, f"releases.{role}")
+        if getattr(scenario.releases, role) is not None:
+            _check_release(getattr(scenario.releases, role), catalog, where, f"releases.{role}")
     for mode, spec in scenario.break_modes.items():
         release = scenario.releases.fix.with_overrides(spec.fix_overrides.model_dump(exclude_none=True))
         _check_release(release, catalog, where, f"break_modes.{mode}.fix_overrides")

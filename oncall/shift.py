@@ -54,19 +54,39 @@ def run_shift(scenario: Scenario, seed: int | None = None, break_mode: str = "no
 # --- serve: the service and the bad deploy (M27, M33) ----------------------------------------------------
 
 def serve(scenario: Scenario, seed: int, break_mode: str) -> ShiftRecord:
-    """The last good release serves from before the shift; the bad one replaces it at its deploy time."""
+    """The last good release serves from before the shift; then the incident's cause starts: the bad release
+    replaces it at its deploy time, the nightly index build fails silently, or the model provider fails."""
     good, bad = scenario.releases.last_good, scenario.releases.bad
-    plan = sim.ServingPlan(releases={good.version: good, bad.version: bad},
-                           changes=[(sim.minute_of(scenario, good.deployed_at), {good.version: 1.0}),
-                                    (sim.minute_of(scenario, bad.deployed_at), {bad.version: 1.0})])
+    releases = {good.version: good}
+    changes = [(sim.minute_of(scenario, good.deployed_at), {good.version: 1.0})]
+    if scenario.cause.kind == "deploy":
+        releases[bad.version] = bad
+        changes.append((sim.minute_of(scenario, bad.deployed_at), {bad.version: 1.0}))
+    plan = sim.ServingPlan(releases=releases, changes=changes)
     record = ShiftRecord(scenario=scenario, seed=seed, break_mode=break_mode, catalog=load_catalog(),
                          slos={name: load_slo(name) for name in scenario.slos},
                          releases=dict(plan.releases), plan=plan)
-    for role, release in (("last good", good), ("bad", bad)):
+    roles = [("last good", good)] + ([("bad", bad)] if scenario.cause.kind == "deploy" else [])
+    for role, release in roles:
         record.trace.emit(release.deployed_at, "M33", "detect", "release.deployed",
                           f"Release {release.version} ({role}) deployed to 100 %: "
                           + ", ".join(f"{k} {v}" for k, v in release.config().items()) + ".",
                           release=release.version)
+    if scenario.cause.kind == "stale-index":
+        # What really happened, for the trace: the build job exits 0 and nothing alerts on it.
+        at = scenario.first_failed_build
+        while at < scenario.shift.end:
+            record.trace.emit(at, "M33", "detect", "index.build_failed",
+                              f"Nightly index build of kb-live failed silently (the job exited 0 with an empty "
+                              f"document set; the alias kept pointing at the build of "
+                              f"{scenario.index.last_build:%Y-%m-%d %H:%M} UTC).", index="kb-live")
+            at += timedelta(days=1)
+    elif scenario.cause.kind == "provider-outage":
+        cause = scenario.cause
+        record.trace.emit(cause.starts_at, "M27", "detect", "provider.degraded",
+                          f"Model provider {cause.provider} starts failing {100 * cause.error_ratio:.0f} % of calls "
+                          f"(its status page says 'investigating')"
+                          + (f" until {cause.ends_at:%H:%M} UTC." if cause.ends_at else "."), provider=cause.provider)
     simulate(record)
     return record
 
@@ -75,10 +95,13 @@ def simulate(record: ShiftRecord) -> None:
     """(Re)simulate the shift under the record's serving plan; minutes before a plan change never change."""
     latency = record.slos.get("latency")
     threshold = latency.threshold_ms if latency is not None and latency.threshold_ms else 4000
-    record.minutes = sim.simulate(record.scenario, record.plan, record.seed, threshold, record.catalog)
+    freshness = record.slos.get("freshness")
+    max_age = freshness.max_age_h if freshness is not None and freshness.max_age_h else sim.MAX_INDEX_AGE_H
+    record.minutes = sim.simulate(record.scenario, record.plan, record.seed, threshold, record.catalog, max_age)
     record.service = sim.totals(record.minutes)
     if record.history is None:
-        record.history = sim.simulate_history(record.scenario, record.seed, threshold, record.catalog)
+        record.history = sim.simulate_history(record.scenario, record.seed, threshold, record.catalog,
+                                              max_index_age_h=max_age)
 
 
 # --- the phases: each issue of the course fills one in, in place -----------------------------------------

@@ -161,3 +161,92 @@ def test_shipped_config_is_valid():
     assert cfg.metrics["error_ratio"].critical and cfg.metrics["quality"].critical
     assert cfg.metrics["error_ratio"].counts == ("errors", "requests")
     assert judge(pd.DataFrame({"x": [1.0] * 12}), pd.DataFrame({"x": [1.0] * 12})).verdict == "pass"
+
+
+# --- multiple comparisons: Holm across an analysis' metrics, Bonferroni across the rollout's steps ----------------
+
+def test_holm_adjust_and_levels_match_a_hand_computation():
+    from oncall.release_ops.canary import holm_adjust, holm_levels
+    p = [0.01, 0.04, 0.03, 0.005]
+    # sorted 0.005 x4 = 0.02, 0.01 x3 = 0.03, 0.03 x2 = 0.06, 0.04 x1 -> kept at the running max 0.06
+    assert holm_adjust(p) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    # 0.005 < 0.05/4 and 0.01 < 0.05/3 are rejected; 0.03 >= 0.05/2 stops the step-down: 0.04 cannot be rejected
+    levels = holm_levels(p, 0.05)
+    assert levels == pytest.approx([0.05 / 3, 0.025, 0.025, 0.0125])
+    assert [a < b for a, b in zip(p, levels)] == [a < 0.05 for a in holm_adjust(p)] == [True, False, False, True]
+    assert holm_levels([0.03], 0.05) == [0.05]            # one metric: no correction
+
+
+COUNTS_CONFIG = {"metrics": {
+    "error_ratio": {"direction": "increase", "critical": True, "counts": {"numerator": "errors", "denominator": "requests"}},
+    "slow_ratio": {"direction": "increase", "counts": {"numerator": "slow", "denominator": "requests"}},
+    "quality": {"direction": "decrease", "critical": True, "min_total": 30,
+                "counts": {"numerator": "correct", "denominator": "graded"}}}}
+
+
+def _count_frames(canary_errors):
+    """10 minutes a side: baseline 20 errors in 5,000 requests; canary ``canary_errors`` in 500; slow, quality and
+    tokens per request unchanged."""
+    tokens = np.random.default_rng(5).normal(900, 30, 10)
+    base = pd.DataFrame({"requests": 500, "errors": 2, "slow": [1, 0] * 5, "graded": 40, "correct": 39,
+                         "tokens_per_request": tokens})
+    errs = [1] * canary_errors + [0] * (10 - canary_errors) if canary_errors <= 10 else [canary_errors // 10] * 10
+    can = pd.DataFrame({"requests": 50, "errors": errs, "slow": [0] * 10, "graded": 4, "correct": [4, 4, 4, 4, 3] * 2,
+                        "tokens_per_request": tokens[::-1]})
+    return base, can
+
+
+def test_one_borderline_p_value_among_several_metrics_no_longer_fails():
+    base, can = _count_frames(7)                          # 7/500 vs 20/5000: Fisher p 0.0087
+    kayenta = judge(base, can, config_from_dict({**COUNTS_CONFIG, "correction": "none"}))
+    assert kayenta.verdict == "fail" and kayenta.metric("error_ratio").classification == "high"
+    holm = judge(base, can, config_from_dict({**COUNTS_CONFIG, "correction": "holm"}))
+    err = holm.metric("error_ratio")
+    assert err.p_value == pytest.approx(0.0087, abs=1e-4)
+    assert err.p_adjusted == pytest.approx(4 * err.p_value)          # smallest of 4 tested metrics
+    assert holm.verdict == "pass" and err.classification == "pass" and "Holm" in err.reason
+    doc = holm.to_dict()["metrics"][0]
+    assert {"name", "classification", "critical", "p_adjusted"} <= set(doc)
+
+
+def test_a_single_strong_regression_still_fails_at_once_with_both_corrections():
+    from oncall.release_ops.canary import analysis_config_for
+    base, can = _count_frames(40)                         # 40/500 vs 20/5000: p ~ 1e-24
+    cfg = analysis_config_for(config_from_dict({**COUNTS_CONFIG, "correction": "holm"}))
+    assert cfg.confidence == pytest.approx(1 - 0.02 / 3)
+    j = judge(base, can, cfg)
+    assert j.verdict == "fail" and j.score == 0 and j.metric("error_ratio").classification == "high"
+    assert j.metric("error_ratio").p_adjusted < 1e-20
+    # and through the rollout: aborted at the first step
+    run = run_canary("fix", "good", 0, 600, cfg, lambda m, w: None, lambda s, e: (base, can))
+    assert run.verdict == "aborted" and len(run.intervals) == 1
+
+
+def test_the_corrected_rank_test_uses_a_wider_interval():
+    rng = np.random.default_rng(6)
+    b = pd.DataFrame({"latency_ms": rng.normal(100, 5, 30), "cost": rng.normal(1, 0.1, 30)})
+    c = pd.DataFrame({"latency_ms": rng.normal(104, 5, 30), "cost": rng.normal(1, 0.1, 30)})
+    plain = judge(b, c, JudgeConfig(correction="none")).metric("latency_ms")
+    holm = judge(b, c, JudgeConfig(correction="holm")).metric("latency_ms")
+    assert plain.p_value == holm.p_value and holm.p_adjusted >= plain.p_value
+    assert holm.ci_low <= plain.ci_low and holm.ci_high >= plain.ci_high
+    assert "98 % CI" in plain.reason and "99 % CI" in holm.reason       # the smaller p of 2: tested at 1 %
+
+
+def test_the_rollout_judges_each_analysis_at_its_share_of_the_budget():
+    seen = []
+
+    def spy(b, c, config):
+        seen.append(config.confidence)
+        return judge(b, c, config)
+
+    for rollout, want in (("bonferroni", 1 - 0.02 / 3), ("none", 0.98)):
+        seen.clear()
+        cfg = config_from_dict({"steps": [5, 25, 50], "rollout_correction": rollout})
+        run = run_canary("fix", "good", 0, 600, cfg, lambda m, w: None, lambda s, e: _frames(0), judge_fn=spy)
+        assert run.verdict == "promoted" and seen == pytest.approx([want] * 3)
+    with pytest.raises(Exception) as err:
+        config_from_dict({"correction": "bonferroni"})
+    assert err.value.field == "correction"
+    shipped = config_from_dict(__import__("yaml").safe_load((CANARY / "judge.yaml").read_text()))
+    assert (shipped.correction, shipped.rollout_correction) == ("holm", "bonferroni")

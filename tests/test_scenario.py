@@ -43,7 +43,7 @@ def test_listed(scenario):
     (_edit(lambda d: d["releases"]["bad"].update(model="gpt-nonexistent")), "releases.bad.model", "unknown model"),
     (_edit(lambda d: d.update(checks=["page_fired", "vibes"])), "checks", "unknown check"),
     (_edit(lambda d: d["break_modes"].update(chaos={"description": "x", "must_fail": ["page_fired"]})), "break_modes.chaos", "expected one of"),
-    (_edit(lambda d: d.update(canary_at="2026-11-27T01:00:00Z")), "canary_at", "after the bad deploy"),
+    (_edit(lambda d: d.update(canary_at="2026-11-27T01:00:00Z")), "canary_at", "after the incident starts"),
     (_edit(lambda d: d["shift"].pop("start")), "shift.start", "missing"),
     (_edit(lambda d: d["traffic"].update(trough_rpm=5, peak_rpm=10)), "traffic.min_rpm_at_deploy", "below"),
     (_edit(lambda d: d.update(slos=["availability", "happiness"])), "slos[1]", "no SLO named"),

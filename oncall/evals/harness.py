@@ -58,6 +58,7 @@ class Context(_Strict):
     """What the assistant runs with besides the question; a case never names a release."""
 
     index_built: datetime | None = None     # when the retrieval index was built (None: fresh)
+    provider_down: bool = False             # the primary model provider is failing
 
     @field_validator("index_built")
     @classmethod
@@ -362,7 +363,8 @@ def run_case(case: Case, release, answer_fn: Callable | None = None, catalog=Non
     catalog = catalog or load_catalog()
     epochs: list[list[GraderResult]] = []
     for _ in range(case.epochs):
-        answer = answer_fn(case.question, release, index_built=case.context.index_built)
+        extra = {"provider_down": True} if case.context.provider_down else {}
+        answer = answer_fn(case.question, release, index_built=case.context.index_built, **extra)
         epochs.append([g.grade(answer, catalog) for g in case.graders])
     scores = [sum(r.passed for r in results) / len(results) for results in epochs]
     score = _reduce(case, scores)

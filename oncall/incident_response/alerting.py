@@ -120,6 +120,38 @@ def formula_minutes(slo: SLO, tier: burn.Tier, error_ratio: float) -> float | No
     return minutes if minutes <= tier.long_window_min else None
 
 
+def formula_minutes_with_traffic(slo: SLO, tier: burn.Tier, error_ratio: float, service: pd.DataFrame,
+                                 start_minute: int, history: pd.DataFrame | None = None,
+                                 baseline_ratio: float = 0.0) -> float | None:
+    """The workbook's formula, with the night's real traffic instead of a constant one: the first whole minute
+    m (counted from ``start_minute``) at which ``error_ratio`` x (requests since the start) / (requests in the
+    long window ending at m) reaches the tier's threshold x the budget. At constant traffic this is
+    ``formula_minutes``; over a 6 h window at night, falling traffic dilutes the burn and it takes longer.
+    ``baseline_ratio``: the bad ratio before the start (the part of the window before it is not clean: graded
+    answers are 2.5 % wrong on a good night, half the quality budget). Computed from request totals and two
+    ratios, never from the per-window bad counts the burn engine sums."""
+    if error_ratio <= 0:
+        return None
+    _bad, total = slo.bad_and_total(service)
+    offset = 0
+    if history is not None:
+        _hb, htotal = slo.bad_and_total(history)
+        total = np.concatenate([np.asarray(htotal, dtype=float), np.asarray(total, dtype=float)])
+        offset = len(htotal)
+    total = np.asarray(total, dtype=float)
+    cum = np.concatenate([[0.0], np.cumsum(total)])
+    window = tier.long_window_min
+    need = slo.budget_ratio * tier.threshold(slo.period_min)
+    start = offset + start_minute
+    for m in range(start, min(start + window, len(total))):
+        since = cum[m + 1] - cum[start]
+        in_window = cum[m + 1] - cum[max(m + 1 - window, 0)]
+        bad = error_ratio * since + baseline_ratio * max(in_window - since, 0.0)
+        if in_window > 0 and bad / in_window >= need * (1 - 1e-9):
+            return float(m - start + 1)
+    return None
+
+
 def realized_error_ratio(service: pd.DataFrame, slo: SLO, start_minute: int, end_minute: int) -> float:
     """Bad / total over minutes [start_minute, end_minute): the error ratio the simulation actually produced."""
     bad, total = slo.bad_and_total(service.iloc[start_minute:end_minute])

@@ -27,6 +27,7 @@ class SeverityRule(_Strict):
     meaning: str
     alert: str = Field(pattern=r"^(page|ticket|none)$")
     impact_pct_at_least: float = Field(ge=0, le=100)
+    slos: list[str] | None = None    # only for pages on these SLOs (None: any SLO)
 
 
 class Person(_Strict):
@@ -47,10 +48,12 @@ class PagingPolicy(_Strict):
     major: list[str]
     schedule: Schedule
 
-    def severity_for(self, alert: str, impact_pct: float) -> tuple[str, str]:
+    def severity_for(self, alert: str, impact_pct: float, slo: str | None = None) -> tuple[str, str]:
         """(severity, the reason that decided it) for an alert tier severity and an impact in percent."""
         rank = {"page": 2, "ticket": 1, "none": 0}
         for rule in self.severities:
+            if rule.slos is not None and slo is not None and slo not in rule.slos:
+                continue
             if rank[alert] >= rank[rule.alert] and impact_pct >= rule.impact_pct_at_least:
                 reason = (f"a {alert} alert with {impact_pct:.1f} % of events bad (at least "
                           f"{rule.impact_pct_at_least:g} % makes {rule.severity}: {rule.meaning})")

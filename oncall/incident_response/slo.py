@@ -31,6 +31,7 @@ class SLO:
     good: str | None = None
     bad: str | None = None
     threshold_ms: int | None = None
+    max_age_h: float | None = None
     source: str = ""
 
     @property
@@ -109,6 +110,13 @@ def load_slo(name_or_path: str | Path) -> SLO:
         threshold_ms = int(threshold) if threshold is not None else None
     except (TypeError, ValueError, OverflowError):
         raise BadInput(where, "metadata.annotations.oncall/threshold_ms", f"expected an integer, got {threshold!r}") from None
+    age = annotations.get("oncall/max_age_h")
+    try:
+        max_age_h = float(age) if age is not None else None
+        if max_age_h is not None and not 0 < max_age_h < 1e6:
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise BadInput(where, "metadata.annotations.oncall/max_age_h", f"expected a number of hours, got {age!r}") from None
     return SLO(
         name=str(name),
         display_name=str((doc.get("metadata") or {}).get("displayName") or name),
@@ -118,5 +126,6 @@ def load_slo(name_or_path: str | Path) -> SLO:
         good=columns.get("good"),
         bad=columns.get("bad"),
         threshold_ms=threshold_ms,
+        max_age_h=max_age_h,
         source=where,
     )

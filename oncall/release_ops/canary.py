@@ -20,6 +20,13 @@ Where Kayenta's users were hurt, it does better:
 * a variance increase (Kayenta #780): latency metrics also get a Brown-Forsythe test (Levene's test around the
   median, robust to skew) at the same confidence; a significantly wider canary (spread ratio at or above
   ``allowed_dispersion_increase``) is High even when its median did not move.
+* multiple comparisons: Kayenta runs every metric of every analysis at 98 %, so a healthy canary with 4 metrics
+  over 3+ analyses is aborted far more often than 2 % of the time (7 % of seeds in benchmarks/canary_false_red.py).
+  Here 1 - confidence is the false-abort budget of the whole canary: ``rollout_correction: bonferroni`` splits it
+  evenly over the planned steps (``analysis_config_for``) and ``correction: holm`` shares each analysis' share
+  among its metrics (Holm-Bonferroni step-down on the per-metric p-values; ``p_adjusted`` in the JSON). One
+  metric's strong regression still fails at once; a borderline p-value among several metrics no longer does.
+  ``none`` for both gives back Kayenta's per-test level.
 
 The rollout (``run_canary``) follows Argo Rollouts' canary steps: set weight, pause one analysis interval, analyse.
 Limits use Argo's strict semantics: the canary aborts when failed intervals > ``failure_limit`` (0 by default, so
@@ -70,6 +77,9 @@ class JudgeConfig:
     pass_score: float = 95
     marginal_score: float = 75
     nodata_share: float = 0.5             # >= 50 % of metrics with no data -> no verdict (Kayenta: score 0)
+    correction: str = "holm"              # across the metrics of one analysis: holm (family-wise) or none (Kayenta)
+    rollout_correction: str = "bonferroni"  # across the rollout's planned steps: bonferroni (1 - confidence split
+                                            # evenly over the steps) or none (each analysis at 1 - confidence)
     metrics: dict = field(default_factory=dict)   # name -> MetricSpec; other columns get name-based defaults
     ignore: tuple = ()                    # columns that are neither metrics nor counts (e.g. minute)
     # the rollout
@@ -108,7 +118,8 @@ class ConfigError(ValueError):
 _SPEC_KEYS = {"direction", "critical", "allowed_increase", "allowed_decrease", "counts", "dispersion",
               "allowed_dispersion_increase", "min_samples", "min_total"}
 _TOP_KEYS = {"confidence", "tolerance", "pass_score", "marginal_score", "nodata_share", "metrics", "steps",
-             "interval_min", "failure_limit", "inconclusive_limit", "ignore"}
+             "interval_min", "failure_limit", "inconclusive_limit", "ignore", "correction", "rollout_correction"}
+CORRECTIONS = {"correction": ("holm", "none"), "rollout_correction": ("bonferroni", "none")}
 
 
 def config_from_dict(doc: dict | None) -> JudgeConfig:
@@ -138,6 +149,11 @@ def config_from_dict(doc: dict | None) -> JudgeConfig:
                 or list(steps) != sorted(set(steps))):
             raise ConfigError("steps", "expected increasing weights in % strictly between 0 and 100, like [5, 25, 50]")
         top["steps"] = tuple(steps)
+    for key, allowed in CORRECTIONS.items():
+        if key in doc:
+            if doc[key] not in allowed:
+                raise ConfigError(key, f"expected one of {', '.join(allowed)} (got {doc[key]!r})")
+            top[key] = doc[key]
     if "ignore" in doc:
         if not isinstance(doc["ignore"], list):
             raise ConfigError("ignore", "expected a list of column names")
@@ -177,8 +193,9 @@ def _number(value, field: str) -> float:
 
 def load_config(path: str | Path) -> JudgeConfig:
     import yaml
+    from oncall import yamlsafe
 
-    return config_from_dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    return config_from_dict(yamlsafe.safe_load(Path(path).read_text(encoding="utf-8")))
 
 
 # --- the per-metric statistics -----------------------------------------------------------------------------------
@@ -237,6 +254,7 @@ class MetricResult:
     n_canary: int
     reason: str
     rank_classification: str | None = None  # counts only: what the rank test alone would say (Kayenta)
+    p_adjusted: float | None = None       # Holm-adjusted p-value across the analysis' metrics (correction: holm)
 
     def to_dict(self) -> dict:
         def r(v):
@@ -246,7 +264,8 @@ class MetricResult:
                 "test": self.test, "baseline": r(self.baseline), "canary": r(self.canary), "shift": r(self.shift),
                 "ci": None if self.ci_low is None else [r(self.ci_low), r(self.ci_high)],
                 "p_value": r(self.p_value), "effect_size": r(self.effect_size), "n_baseline": self.n_baseline,
-                "n_canary": self.n_canary, "rank_classification": self.rank_classification, "reason": self.reason}
+                "n_canary": self.n_canary, "rank_classification": self.rank_classification,
+                "p_adjusted": r(self.p_adjusted), "reason": self.reason}
 
 
 def _mean_ratio(c: float, b: float) -> float:
@@ -263,8 +282,11 @@ def _call(direction: str, up: bool, down: bool, effect: float, spec: MetricSpec)
     return "pass"
 
 
-def classify_rank(spec: MetricSpec, baseline, canary, config: JudgeConfig = JudgeConfig()) -> MetricResult:
-    """Kayenta's MannWhitneyClassifier on two samples (NaNs removed, its default nanStrategy)."""
+def classify_rank(spec: MetricSpec, baseline, canary, config: JudgeConfig = JudgeConfig(),
+                  alpha: float | None = None) -> MetricResult:
+    """Kayenta's MannWhitneyClassifier on two samples (NaNs removed, its default nanStrategy). ``alpha`` (default
+    1 - confidence) is the significance level of this metric's test; the interval is at 1 - alpha."""
+    alpha = 1 - config.confidence if alpha is None else alpha
     b = np.asarray(baseline, float)
     c = np.asarray(canary, float)
     b, c = b[~np.isnan(b)], c[~np.isnan(c)]
@@ -287,19 +309,19 @@ def classify_rank(spec: MetricSpec, baseline, canary, config: JudgeConfig = Judg
         lo = hi = shift
         p = 0.0
     else:
-        lo, hi = mann_whitney_interval(c, b, config.confidence)
+        lo, hi = mann_whitney_interval(c, b, 1 - alpha)
         p = float(stats.mannwhitneyu(c, b, alternative="two-sided", method="asymptotic").pvalue)
     band = config.tolerance * abs(shift)
     # The interval's bounds are clamped to [min(x) - max(y), max(x) - min(y)] (R's root bracket), so at tiny n
     # it can exclude 0 where the test itself is not significant: we also require the p-value.
-    significant = p < 1 - config.confidence
+    significant = p < alpha
     up, down = significant and lo > band, significant and hi < -band
     cls = _call(spec.direction, up, down, effect, spec)
     test = "mann-whitney"
-    reason = (f"shift {shift:.4g} ({100 * config.confidence:g} % CI {lo:.4g} to {hi:.4g}, band +-{band:.4g}), "
+    reason = (f"shift {shift:.4g} ({100 * (1 - alpha):.4g} % CI {lo:.4g} to {hi:.4g}, band +-{band:.4g}), "
               f"mean ratio {effect:.3g}")
     if cls == "pass" and spec.dispersion and nb >= 3 and nc >= 3 and (np.ptp(b) > 0 or np.ptp(c) > 0):
-        cls, extra = _dispersion(b, c, spec, config)
+        cls, extra = _dispersion(b, c, spec, alpha)
         if cls == "high":
             test, reason = "brown-forsythe", extra + "; " + reason
     if cls == "pass" and (nb < spec.min_samples or nc < spec.min_samples):
@@ -308,22 +330,23 @@ def classify_rank(spec: MetricSpec, baseline, canary, config: JudgeConfig = Judg
     return MetricResult(spec.name, cls, spec.critical, test, mb, mc, shift, lo, hi, p, effect, nb, nc, reason)
 
 
-def _dispersion(b: np.ndarray, c: np.ndarray, spec: MetricSpec, config: JudgeConfig) -> tuple[str, str]:
+def _dispersion(b: np.ndarray, c: np.ndarray, spec: MetricSpec, alpha: float) -> tuple[str, str]:
     """Brown-Forsythe: is the canary significantly more spread out (variance increase, Kayenta #780)?"""
     p = float(stats.levene(c, b, center="median").pvalue)
     spread_b = float(np.median(np.abs(b - np.median(b))))
     spread_c = float(np.median(np.abs(c - np.median(c))))
     ratio = spread_c / spread_b if spread_b > 0 else float("inf")
-    if p < 1 - config.confidence and ratio >= spec.allowed_dispersion_increase:
+    if p < alpha and ratio >= spec.allowed_dispersion_increase:
         return "high", f"variance increase: spread (MAD) x{ratio:.2f}, Brown-Forsythe p {p:.2g}"
     return "pass", ""
 
 
 def classify_counts(spec: MetricSpec, bad_b: int, total_b: int, bad_c: int, total_c: int,
-                    config: JudgeConfig = JudgeConfig()) -> MetricResult:
+                    config: JudgeConfig = JudgeConfig(), alpha: float | None = None) -> MetricResult:
     """A ratio metric judged on summed counts: Fisher's exact test (two-sided, at the judge's confidence) on the
     2x2 table, with the ratio of pooled ratios as the effect size. Exact at any count, so sparse errors against a
     clean baseline (Kayenta #426) are caught; with too small a denominator and no significant change: nodata."""
+    alpha = 1 - config.confidence if alpha is None else alpha
     bad_b, total_b, bad_c, total_c = int(bad_b), int(total_b), int(bad_c), int(total_c)
     if total_b == 0 or total_c == 0:
         return MetricResult(spec.name, "nodata", spec.critical, "none", float("nan"), float("nan"), None, None, None,
@@ -332,7 +355,7 @@ def classify_counts(spec: MetricSpec, bad_b: int, total_b: int, bad_c: int, tota
     rb, rc = bad_b / total_b, bad_c / total_c
     p = float(stats.fisher_exact([[bad_c, total_c - bad_c], [bad_b, total_b - bad_b]]).pvalue)
     effect = _mean_ratio(rc, rb)
-    significant = p < 1 - config.confidence
+    significant = p < alpha
     cls = _call(spec.direction, significant and rc > rb, significant and rc < rb, effect, spec)
     reason = (f"{bad_c}/{total_c} canary vs {bad_b}/{total_b} baseline ({100 * rc:.3g} % vs {100 * rb:.3g} %), "
               f"Fisher exact p {p:.2g}")
@@ -375,22 +398,64 @@ def metric_names(columns, config: JudgeConfig) -> list[str]:
 
 
 def judge(baseline: pd.DataFrame, canary: pd.DataFrame, config: JudgeConfig = JudgeConfig()) -> Judgment:
-    """Judge every metric of ``canary`` against ``baseline`` (one column per metric, one row per sample)."""
-    results = []
-    for name in metric_names(canary.columns, config):
-        spec = config.spec_for(name, canary.columns)
-        if spec.counts:
-            num, den = spec.counts
-            result = classify_counts(spec, baseline[num].sum(), baseline[den].sum(), canary[num].sum(),
-                                     canary[den].sum(), config)
-            if name in canary.columns:
-                rank = classify_rank(replace(spec, counts=None), baseline[name], canary[name], config)
-                result = replace(result, rank_classification=rank.classification)
-        else:
-            result = classify_rank(spec, baseline[name], canary[name], config)
-        results.append(result)
+    """Judge every metric of ``canary`` against ``baseline`` (one column per metric, one row per sample).
+
+    With ``correction: holm`` the metrics of this one analysis are one family: each metric's test runs at the
+    Holm-Bonferroni level of its p-value (``holm_levels``), so the chance that a canary no worse than the baseline
+    gets ANY metric called High/Low stays at most 1 - confidence, instead of growing with the number of metrics."""
+    names = metric_names(canary.columns, config)
+    results = [_judge_metric(name, baseline, canary, config, None) for name in names]
+    if config.correction == "holm":
+        tested = [i for i, r in enumerate(results) if r.p_value is not None]
+        p_values = [results[i].p_value for i in tested]
+        alpha = 1 - config.confidence
+        for i, level, adjusted in zip(tested, holm_levels(p_values, alpha), holm_adjust(p_values)):
+            r = results[i] if level >= alpha else _judge_metric(names[i], baseline, canary, config, level)
+            results[i] = replace(r, p_adjusted=adjusted, reason=r.reason + (
+                f"; Holm-adjusted p {adjusted:.2g} over {len(tested)} metrics (tested at {level:.2g})"
+                if len(tested) > 1 else ""))
     score, verdict, reason = score_metrics(results, config)
     return Judgment(score, verdict, tuple(results), reason)
+
+
+def _judge_metric(name: str, baseline: pd.DataFrame, canary: pd.DataFrame, config: JudgeConfig,
+                  alpha: float | None) -> MetricResult:
+    spec = config.spec_for(name, canary.columns)
+    if spec.counts:
+        num, den = spec.counts
+        result = classify_counts(spec, baseline[num].sum(), baseline[den].sum(), canary[num].sum(),
+                                 canary[den].sum(), config, alpha)
+        if name in canary.columns:
+            rank = classify_rank(replace(spec, counts=None), baseline[name], canary[name], config, alpha)
+            result = replace(result, rank_classification=rank.classification)
+        return result
+    return classify_rank(spec, baseline[name], canary[name], config, alpha)
+
+
+def holm_adjust(p_values) -> list[float]:
+    """Holm-Bonferroni adjusted p-values, in the input order: sorted ascending, the i-th smallest of m (1-based)
+    becomes max over j <= i of min(1, (m - j + 1) p_(j)). Reject where adjusted p < alpha."""
+    p = [float(v) for v in p_values]
+    m, out, running = len(p), [0.0] * len(p), 0.0
+    for rank, i in enumerate(sorted(range(m), key=lambda k: p[k])):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        out[i] = running
+    return out
+
+
+def holm_levels(p_values, alpha: float) -> list[float]:
+    """The level each p-value is tested at under Holm-Bonferroni's step-down, in the input order (p < level
+    rejects; the same decisions as holm_adjust(p) < alpha). Sorted ascending, the i-th smallest of m is tested at
+    alpha / (m - i + 1) while every smaller p-value was rejected; from the first one that is not, every larger
+    p-value keeps that failed level, which it cannot beat. With one metric this is plain alpha."""
+    p = [float(v) for v in p_values]
+    m, out, failed = len(p), [0.0] * len(p), None
+    for rank, i in enumerate(sorted(range(m), key=lambda k: p[k])):
+        level = alpha / (m - rank) if failed is None else failed
+        if failed is None and not p[i] < level:
+            failed = level
+        out[i] = level
+    return out
 
 
 def score_metrics(results: list[MetricResult], config: JudgeConfig = JudgeConfig()) -> tuple[float, str, str]:
@@ -501,6 +566,17 @@ class CanaryRun:
                 and all(i.judgment.verdict != "fail" for i in self.intervals))
 
 
+def analysis_config_for(config: JudgeConfig) -> JudgeConfig:
+    """The config each analysis of a rollout is judged with. ``rollout_correction: bonferroni`` makes
+    1 - confidence the false-abort budget of the WHOLE canary: each of the planned steps' analyses gets an equal
+    share, (1 - confidence) / len(steps) (Bonferroni, valid whatever the correlation between the analyses), and
+    within one analysis Holm shares it among the metrics. A held step's re-analyses (a longer window holding the
+    previous one) reuse the step's share. The command-line judge runs one analysis and uses 1 - confidence."""
+    if config.rollout_correction != "bonferroni" or len(config.steps) < 2:
+        return config
+    return replace(config, confidence=1 - (1 - config.confidence) / len(config.steps))
+
+
 def run_canary(release: str, baseline_release: str, start: int, last_minute: int, config: JudgeConfig,
                set_weight: Callable[[int, float], None],
                samples: Callable[[int, int], tuple[pd.DataFrame, pd.DataFrame]],
@@ -512,6 +588,7 @@ def run_canary(release: str, baseline_release: str, start: int, last_minute: int
     ``samples(start, end)`` returns (baseline, canary) per-minute samples; ``judge_fn(baseline, canary, config)``
     replaces the judge (e.g. ``naive_judgment``, to measure against it)."""
     judge_fn = judge_fn or judge
+    analysis_config = analysis_config_for(config)
     run = CanaryRun(release, baseline_release, start)
     m = start
 
@@ -532,7 +609,7 @@ def run_canary(release: str, baseline_release: str, start: int, last_minute: int
                 return finish("paused", f"the shift ended before the analysis at {weight:g} % could finish", None)
             b, c = samples(window, m + config.interval_min)
             m += config.interval_min
-            judgment = judge_fn(b, c, config)
+            judgment = judge_fn(b, c, analysis_config)
             interval = Interval(weight, window, m, judgment, hold, b, c)
             run.intervals.append(interval)
             if on_interval:
@@ -597,9 +674,10 @@ def canary_judge_command(baseline: str | Path, canary: str | Path, config: str |
         if not cpath.is_file():
             raise BadInput(str(config), None, "no such file")
         import yaml
+        from oncall import yamlsafe
 
         try:
-            cfg = config_from_dict(yaml.safe_load(cpath.read_text(encoding="utf-8")))
+            cfg = config_from_dict(yamlsafe.safe_load(cpath.read_text(encoding="utf-8")))
         except yaml.YAMLError as exc:
             raise BadInput(str(config), None, f"not valid YAML ({str(exc).splitlines()[0]})") from None
         except ConfigError as exc:

@@ -78,6 +78,25 @@ class ReleaseOps:
         release store)."""
         return self.deploy(minute, release)
 
+    def reindex(self, minute: int, started_minute: int, start, validate, bad_builds_left: int = 0) -> tuple[OpResult, str]:
+        """Rebuild the retrieval index as a new, versioned index (built from ``started_minute``, ready at
+        ``minute``), validate it with ``validate(built_at) -> (ok, detail)``, and only then swap the ``kb-live``
+        alias to it in one step (atomic: every request from ``minute`` on reads the new version; the old version
+        stays, so swapping back is one step too). Never rolls a release back. Returns (result, version)."""
+        from datetime import timedelta
+
+        built_at = start + timedelta(minutes=started_minute)
+        version = f"kb-{built_at:%Y%m%d-%H%M}"
+        ok, detail = validate(built_at, broken=bad_builds_left > 0)
+        if not ok:
+            self.attempts.append((minute, f"reindex {version}", False))
+            return OpResult(False, f"built {version}, but its validation failed ({detail}); the alias stays on the "
+                                   f"old index"), version
+        self.plan.index_builds.append(minute)     # requests read the new version from the swap on
+        self.plan.index_builds.sort()
+        self.attempts.append((minute, f"reindex {version}", True))
+        return OpResult(True, f"built {version}, validated ({detail}), alias kb-live swapped to it"), version
+
     def set_flag(self, minute: int, flag: str, on: bool) -> OpResult:
         self.plan.flags.append((minute, flag, on))
         self.plan.flags.sort(key=lambda f: f[0])

@@ -61,15 +61,27 @@ def _call_tool(tool: str, arguments: dict, catalog: Catalog) -> dict:
     return {"found": True, **order}
 
 
+NO_CONTEXT_TEXT = "I'm not sure about that; our policies vary, please check the help center."
+
+
 def answer(question: str, release: Release, index_built: datetime | None = None,
-           catalog: Catalog | None = None) -> Answer:
-    """Answer ``question`` as ``release`` would, with the index built at ``index_built`` (None: fresh)."""
+           catalog: Catalog | None = None, provider_down: bool = False, failed_over: bool = False) -> Answer:
+    """Answer ``question`` as ``release`` would, with the index built at ``index_built`` (None: fresh).
+
+    ``provider_down``: the primary model provider is failing; the answer is a provider error unless traffic has
+    failed over (``failed_over``, or a release whose client fails over by itself)."""
     catalog = catalog or load_catalog()
     model = catalog.models[release.model]
     intent = classify(question)
+    secondary = provider_down and (failed_over or release.provider_failover == "auto")
+    latency = model.latency_median_ms * (catalog.failover.latency_factor if secondary else 1.0)
     base = dict(question=question, intent=intent, release=release.version,
-                latency_ms=int(round(model.latency_median_ms)), tokens=int(round(model.tokens_per_request)))
+                latency_ms=int(round(latency)), tokens=int(round(model.tokens_per_request)))
+    if provider_down and not secondary:
+        return Answer(text=FAILURE_TEXT, error="provider", **base)
     if intent == "kb_question":
+        if not catalog.prompts[release.prompt].uses_retrieval:
+            return Answer(text=NO_CONTEXT_TEXT, **base)
         doc = retrieve(question)
         if doc is None:
             return Answer(text="I could not find that in our help articles; a human agent will follow up.", **base)

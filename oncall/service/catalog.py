@@ -31,6 +31,7 @@ class Model(_Strict):
 
 class Prompt(_Strict):
     quality_delta: float = Field(ge=-1, le=1)
+    uses_retrieval: bool = True     # False: the retrieved passages are left out of the context
 
 
 class ToolApi(_Strict):
@@ -44,6 +45,14 @@ class Flag(_Strict):
     off_means: str
 
 
+class Failover(_Strict):
+    """The secondary model provider traffic fails over to (the ``failover`` flag)."""
+
+    provider: str
+    latency_factor: float = Field(ge=1)
+    error_ratio: float = Field(ge=0, le=1)
+
+
 class Catalog(_Strict):
     service: str
     intent_mix: dict[str, float]
@@ -55,6 +64,7 @@ class Catalog(_Strict):
     prompts: dict[str, Prompt]
     tool_schemas: dict[str, dict[str, list[str]]]
     flags: dict[str, Flag] = {}
+    failover: Failover = Failover(provider="secondary", latency_factor=1.2, error_ratio=0.0004)
 
     def tool_accepts(self, schema: str, tool: str) -> bool:
         """Whether the order API accepts the arguments this tool schema sends for ``tool``."""

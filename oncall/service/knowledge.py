@@ -65,15 +65,20 @@ def load_kb() -> tuple[Document, ...]:
     return tuple(docs)
 
 
-def stale_doc_share(index_built: np.ndarray) -> np.ndarray:
-    """Share of knowledge questions (by traffic) whose document changed after the index was built.
+def stale_doc_share(index_built: np.ndarray, now: np.ndarray | None = None) -> np.ndarray:
+    """Share of knowledge questions (by traffic) whose document changed after the index was built (and, when
+    ``now`` is given, at or before ``now``: before its update the previous fact was still the right answer).
 
-    ``index_built`` holds int64 nanosecond UTC timestamps, one per minute.
+    ``index_built`` and ``now`` hold int64 nanosecond UTC timestamps, one per minute.
     """
     share = np.zeros(len(index_built))
     for doc in load_kb():
         if doc.previous_fact is not None:
-            share += doc.traffic_share * (index_built < pd.Timestamp(doc.updated_at).value)
+            updated = pd.Timestamp(doc.updated_at).value
+            stale = index_built < updated
+            if now is not None:
+                stale &= now >= updated
+            share += doc.traffic_share * stale
     return share
 
 

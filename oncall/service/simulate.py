@@ -23,7 +23,8 @@ from .catalog import Catalog, load_catalog
 from .knowledge import stale_doc_share
 
 COUNT_COLUMNS = ("requests", "errors", "errors_tool", "errors_provider", "errors_timeout", "slow", "graded",
-                 "correct", "tokens")
+                 "correct", "stale_answers", "stale_index", "tokens")
+MAX_INDEX_AGE_H = 25.0   # the freshness SLO's default: the nightly build, plus an hour's grace
 
 
 def rng_for(seed: int, stream: str) -> np.random.Generator:
@@ -41,6 +42,7 @@ class ServingPlan:
     releases: dict[str, Release]
     changes: list[tuple[int, dict[str, float]]] = field(default_factory=list)
     flags: list[tuple[int, str, bool]] = field(default_factory=list)   # (minute, flag, on) in time order
+    index_builds: list[int] = field(default_factory=list)              # minutes of extra, successful index builds
 
     def weights(self, minutes: int) -> pd.DataFrame:
         """A minutes x releases frame of traffic weights."""
@@ -78,8 +80,8 @@ def minute_of(scenario: Scenario, when: datetime) -> int:
     return int((when - scenario.shift.start) // timedelta(minutes=1))
 
 
-def index_age_hours(scenario: Scenario, times: pd.DatetimeIndex) -> np.ndarray:
-    """Hours since the last successful nightly index build, at each minute."""
+def index_age_hours(scenario: Scenario, times: pd.DatetimeIndex, extra_builds=()) -> np.ndarray:
+    """Hours since the last successful index build (nightly, or an extra one such as a reindex), at each minute."""
     hh, mm = (int(x) for x in scenario.index.nightly_build_utc.split(":"))
     times = times.as_unit("ns")
     first = pd.Timestamp(scenario.index.last_build)
@@ -90,6 +92,8 @@ def index_age_hours(scenario: Scenario, times: pd.DatetimeIndex) -> np.ndarray:
         builds = builds[builds < pd.Timestamp(fails_from)]
     if len(builds) == 0:
         builds = pd.DatetimeIndex([first]).as_unit("ns")
+    if len(extra_builds):
+        builds = builds.append(pd.DatetimeIndex(list(extra_builds)).as_unit("ns")).sort_values()
     pos = np.searchsorted(builds.asi8, times.asi8, side="right") - 1
     last = builds.asi8[np.clip(pos, 0, None)]
     return (times.asi8 - last) / 3.6e12
@@ -101,7 +105,7 @@ def last_index_build(scenario: Scenario, when: pd.Timestamp) -> pd.Timestamp:
 
 
 def simulate(scenario: Scenario, plan: ServingPlan, seed: int, latency_threshold_ms: float = 4000,
-             catalog: Catalog | None = None) -> pd.DataFrame:
+             catalog: Catalog | None = None, max_index_age_h: float = MAX_INDEX_AGE_H) -> pd.DataFrame:
     """Simulate the shift under ``plan``; returns a long frame, one row per (minute, serving release).
 
     Columns: ``t`` (UTC minute), ``release``, the integer COUNT_COLUMNS and ``index_age_h``. Releases with no
@@ -113,7 +117,8 @@ def simulate(scenario: Scenario, plan: ServingPlan, seed: int, latency_threshold
     expected_rpm = np.array([scenario.traffic.rpm_at(t) for t in times.to_pydatetime()])
     requests = rng_for(seed, "traffic").poisson(expected_rpm)
     weights = plan.weights(n_min)
-    age_h = index_age_hours(scenario, times)
+    extra = [scenario.shift.start + timedelta(minutes=m) for m in plan.index_builds]
+    age_h = index_age_hours(scenario, times, extra)
     remaining = requests.copy()
     remaining_weight = np.ones(n_min)
     frames = []
@@ -129,6 +134,7 @@ def simulate(scenario: Scenario, plan: ServingPlan, seed: int, latency_threshold
         remaining_weight = remaining_weight - w
         counts = _outcomes(plan.releases[version], n, times, age_h, scenario, seed, latency_threshold_ms, catalog,
                            plan)
+        counts["stale_index"] = np.where(age_h > max_index_age_h, n, 0)
         frames.append(pd.DataFrame({"t": times, "release": version, **counts, "index_age_h": age_h}))
     return pd.concat(frames, ignore_index=True)
 
@@ -153,28 +159,59 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
     p_refund = 1.0 if not catalog.tool_accepts(release.tool_schema, "issue_refund") else catalog.tool_api.error_ratio
     errors_tool = (rng("errors_lookup").binomial(tool_calls_lookup, p_lookup)
                    + rng("errors_refund").binomial(tool_calls_refund, p_refund))
-    errors_provider = rng("errors_provider").binomial(n - errors_tool, model.error_ratio)
+    # The model provider: its own background errors, or (during a provider outage) the outage's error ratio,
+    # unless traffic has failed over to the secondary provider (a little slower, its own error ratio).
+    outage = provider_outage(scenario, times)
+    failed_over = plan.flag_on("failover", len(n), False)
+    if release.provider_failover == "auto":
+        failed_over = failed_over | outage
+    p_provider = np.where(failed_over, catalog.failover.error_ratio,
+                          np.where(outage, scenario.cause.error_ratio, model.error_ratio))
+    errors_provider = rng("errors_provider").binomial(n - errors_tool, p_provider)
     answered = n - errors_tool - errors_provider
-    errors_timeout = rng("errors_timeout").binomial(answered, model.share_slower_than(catalog.timeout_ms))
+    factor = np.where(failed_over, catalog.failover.latency_factor, 1.0)
+    p_timeout = np.where(failed_over, model.share_slower_than(catalog.timeout_ms / catalog.failover.latency_factor),
+                         model.share_slower_than(catalog.timeout_ms))
+    errors_timeout = rng("errors_timeout").binomial(answered, p_timeout)
     answered = answered - errors_timeout
-    slow = rng("slow").binomial(answered, model.share_slower_than(latency_threshold_ms))
+    p_slow = np.where(factor != 1.0, model.share_slower_than(latency_threshold_ms / catalog.failover.latency_factor),
+                      model.share_slower_than(latency_threshold_ms))
+    slow = rng("slow").binomial(answered, p_slow)
     graded = rng("graded").binomial(answered, catalog.graded_ratio)
     # Answers go wrong on knowledge questions whose document changed after the index was built.
-    built = times.as_unit("ns").asi8 - np.round(age_h * 3.6e12).astype(np.int64)
-    stale = catalog.intent_mix["kb_question"] * stale_doc_share(built)
-    p_correct = np.clip(model.quality + catalog.prompts[release.prompt].quality_delta, 0, 1) * (1 - stale)
-    correct = rng("correct").binomial(graded, p_correct)
+    now = times.as_unit("ns").asi8
+    built = now - np.round(age_h * 3.6e12).astype(np.int64)
+    stale = catalog.intent_mix["kb_question"] * stale_doc_share(built, now)
+    # A graded answer that quotes a document's superseded fact is stale (and wrong); the rest are right with
+    # the model's and prompt's quality.
+    stale_answers = rng("stale_answers").binomial(graded, stale)
+    p_correct = np.clip(model.quality + catalog.prompts[release.prompt].quality_delta, 0, 1)
+    correct = rng("correct").binomial(graded - stale_answers, p_correct)
     tokens = rng("tokens").poisson(n * model.tokens_per_request)
     errors = errors_tool + errors_provider + errors_timeout
     return {"requests": n, "errors": errors, "errors_tool": errors_tool, "errors_provider": errors_provider,
-            "errors_timeout": errors_timeout, "slow": slow, "graded": graded, "correct": correct, "tokens": tokens}
+            "errors_timeout": errors_timeout, "slow": slow, "graded": graded, "correct": correct,
+            "stale_answers": stale_answers, "tokens": tokens}
+
+
+def provider_outage(scenario: Scenario, times: pd.DatetimeIndex) -> np.ndarray:
+    """Per minute: is the scenario's model provider failing (cause kind provider-outage)?"""
+    cause = scenario.cause
+    if cause.kind != "provider-outage" or cause.starts_at is None:
+        return np.zeros(len(times), dtype=bool)
+    t = times.as_unit("ns").asi8
+    on = t >= pd.Timestamp(cause.starts_at).value
+    if cause.ends_at is not None:
+        on &= t < pd.Timestamp(cause.ends_at).value
+    return on
 
 
 HISTORY_DAYS = 3  # the longest alert window (the workbook's 3-day ticket tier) must start full
 
 
 def simulate_history(scenario: Scenario, seed: int, latency_threshold_ms: float = 4000,
-                     catalog: Catalog | None = None, days: int = HISTORY_DAYS) -> pd.DataFrame:
+                     catalog: Catalog | None = None, days: int = HISTORY_DAYS,
+                     max_index_age_h: float = MAX_INDEX_AGE_H) -> pd.DataFrame:
     """The days before the shift, served by the last good release: the history every alert window reads.
 
     Its own random streams (the seed is offset), so it never shifts a draw of the shift itself.
@@ -185,7 +222,7 @@ def simulate_history(scenario: Scenario, seed: int, latency_threshold_ms: float 
     before = scenario.model_copy(update={"shift": Shift.model_construct(start=start, length_h=24 * days)})
     good = scenario.releases.last_good
     plan = ServingPlan(releases={good.version: good}, changes=[(0, {good.version: 1.0})])
-    return totals(simulate(before, plan, seed + 1_000_003, latency_threshold_ms, catalog))
+    return totals(simulate(before, plan, seed + 1_000_003, latency_threshold_ms, catalog, max_index_age_h))
 
 
 def totals(long: pd.DataFrame) -> pd.DataFrame:

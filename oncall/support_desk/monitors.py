@@ -441,8 +441,9 @@ def _count(rng: np.random.Generator, spec: Instances) -> int:
 
 
 def _cause_at(when: pd.Timestamp, scenario, plan) -> str:
-    """The release serving when an alert fired: the newest one other than the last good release that took
-    traffic at or before then (from the serving plan if given, else the scenario's bad deploy)."""
+    """The ground truth for a rule alert firing at ``when``: the newest release other than the last good one
+    taking traffic then (from the serving plan if given, else the scenario's bad deploy), or, for a stale index
+    or a provider outage, the scenario's cause from its onset on."""
     good = scenario.releases.last_good.version
     if plan is not None and getattr(plan, "changes", None):
         minute = int((when - pd.Timestamp(scenario.shift.start)) // pd.Timedelta(minutes=1))
@@ -453,9 +454,12 @@ def _cause_at(when: pd.Timestamp, scenario, plan) -> str:
             for version, weight in split.items():
                 if weight > 0 and version != good:
                     newest = version
-        if newest is not None:
+        if newest is not None and (scenario.cause.kind == "deploy" or newest != good):
             return f"release:{newest}"
-        return "background:false-positive"
+        if scenario.cause.kind == "deploy":
+            return "background:false-positive"
+    if scenario.cause.kind != "deploy":
+        return scenario.cause_label if when >= pd.Timestamp(scenario.onset_at) else "background:false-positive"
     bad = scenario.releases.bad
     return f"release:{bad.version}" if when >= pd.Timestamp(bad.deployed_at) else "background:false-positive"
 

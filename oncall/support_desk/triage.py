@@ -50,7 +50,10 @@ DUP_WINDOW_H = 24
 # an error either, so only phrases that mean "it broke" count.
 FAILURE_WORDS = (r"errors?", r"errored", r"errors out", r"broken", r"down", r"fail(s|ed|ing|ure)?",
                  r"not working", r"doesn'?t work", r"won'?t (process|work|load)", r"went wrong", r"crash\w*",
-                 r"5\d\d", r"outage", r"unavailable")
+                 r"5\d\d", r"outage", r"unavailable",
+                 # an AI service also fails by answering wrongly: stale or made-up facts
+                 r"outdated", r"out of date", r"old (policy|information|info|answer)", r"wrong (answer|info\w*)",
+                 r"incorrect (answer|info\w*)")
 BUG_WORDS = (r"wrong", r"incorrect", r"slow", r"stopped", r"keeps asking", r"hidden", r"doesn'?t \w+",
              r"cut off", r"missing", r"glitch", r"broken", r"errors?")
 BILLING_WORDS = (r"charged?", r"invoices?", r"billing", r"subscription", r"plan", r"card", r"payments?", r"vat",
