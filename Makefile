@@ -31,7 +31,7 @@ drill: $(STAMP)
 	@$(VENV)/bin/oncall drill $(ARGS); status=$$?; [ $$status -le 1 ]
 
 test: $(STAMP)
-	$(PY) -m pytest $(NBVAL) tests notebooks
+	ONCALL_PROGRESS=0 $(PY) -m pytest $(NBVAL) tests notebooks
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests
@@ -43,7 +43,7 @@ test-browser: $(STAMP)
 	ONCALL_BROWSER_TESTS=1 $(PY) -m pytest tests/browser
 
 console: $(STAMP)
-	$(VENV)/bin/voila notebooks/console.ipynb --Voila.ip=127.0.0.1 --no-browser
+	ONCALL_PROGRESS=1 $(VENV)/bin/voila notebooks/console.ipynb --Voila.ip=127.0.0.1 --no-browser
 
 # The course as a website: Jupyter Book 1.x over the notebooks, never executing them (book/_config.yml). The book's
 # source folder is the repository root, so the notebooks stay in notebooks/; book/_toc.yml lists the pages. Warnings
@@ -61,10 +61,10 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter-lab --ip=127.0.0.1 --no-browser $(ROOT_FLAG) --notebook-dir=notebooks
+	ONCALL_PROGRESS=1 $(VENV)/bin/jupyter-lab --ip=127.0.0.1 --no-browser $(ROOT_FLAG) --notebook-dir=notebooks
 
 notebooks: $(STAMP)
-	cd notebooks && ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	cd notebooks && ONCALL_PROGRESS=0 ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.timeout=300 *.ipynb
 
 lock:

@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     cj = sub.add_parser("canary-judge", help="judge a canary against a baseline (CSV metric exports)")
     cj.add_argument("--baseline", required=True, help="baseline CSV: one column per metric, one row per sample")
     cj.add_argument("--canary", required=True, help="canary CSV with the same columns")
-    cj.add_argument("--config", default=None, help="judge config YAML (default: data/canary/judge.yaml)")
+    cj.add_argument("--config", default=None, help="judge config YAML (default: Kayenta's defaults, every column a "
+                                                   "metric; data/canary/judge.yaml is the simulated service's)")
     cj.add_argument("--json", action="store_true")
 
     ev = sub.add_parser("eval", help="run eval cases against a release of the simulated agent, or promote a case")

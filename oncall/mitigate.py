@@ -11,6 +11,7 @@ import math
 from datetime import datetime, timedelta
 
 import numpy as np
+import pandas as pd
 
 from .checks import CheckResult, register
 from .incident_response.runbooks import Runbook, Step, load_runbook
@@ -103,7 +104,7 @@ def _diagnose(record: ShiftRecord, step: Step, minute: int, deploy_min: int) -> 
         last = service.iloc[-60:]
         stale = int(last["stale_answers"].sum())
         graded = int(last["graded"].sum())
-        built = _at(record, minute) - timedelta(hours=age)
+        built = sim.last_index_build(record.scenario, pd.Timestamp(_at(record, minute - 1)))
         return (f"kb-live was built {age:.1f} h ago ({built:%Y-%m-%d %H:%M} UTC; the nightly build is due at "
                 f"{record.scenario.index.nightly_build_utc} UTC); in the last hour {stale} of {graded} graded answers "
                 f"({100 * stale / max(graded, 1):.1f} %) quoted a superseded help-article fact; errors "

@@ -47,9 +47,10 @@ def display(path: Path) -> str:
 def read_yaml(path: Path, where: str):
     """Safe-load a YAML file; any problem reading or parsing it is one BadInput line naming ``where``."""
     import yaml
+    from oncall import yamlsafe
 
     try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return yamlsafe.safe_load(Path(path).read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise BadInput(where, None, f"not valid YAML ({first})") from None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from oncall import yamlsafe
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import BadInput
@@ -143,6 +144,8 @@ class Faults(_Strict):
     rollback_failures: int = Field(default=0, ge=0, le=5)   # rollback attempts that fail (old config pruned)
     pager_unacknowledged: bool = False                      # the primary never acknowledges: the page escalates
     bad_index_builds: int = Field(default=0, ge=0, le=5)    # reindex builds that come out broken (fail validation)
+    canary_metrics_missing_min: float = Field(default=0, ge=0, le=1440)  # the canary's metrics are lost for this
+    #                                                       long after it starts (the metrics pipeline drops them)
 
 
 class BreakMode(_Strict):
@@ -357,7 +360,7 @@ def list_scenarios() -> list[tuple[str, str]]:
     rows = []
     for path in sorted((DATA_DIR / "scenarios").glob("*.yaml")):
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            doc = yamlsafe.safe_load(path.read_text(encoding="utf-8"))
             title = doc.get("title", "") if isinstance(doc, dict) else ""
         except yaml.YAMLError:
             title = "(not valid YAML)"

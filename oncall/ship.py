@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import yaml
+from oncall import yamlsafe
 
 from .checks import CheckResult, register
 from .errors import BadInput
@@ -70,7 +71,7 @@ def load_policy(path: str | Path = POLICY) -> BudgetPolicy:
     path = Path(path)
     where = display(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yamlsafe.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise BadInput(where, None, f"cannot read the policy ({type(exc).__name__})") from None
     if not isinstance(doc, dict):
@@ -170,9 +171,14 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
             ops.deploy(minute, fix, pct / 100)
         resimulate(record)
 
+    lost_until = start + sc.faults.canary_metrics_missing_min   # fault: the canary's metrics go missing
+
     def samples(s: int, e: int):
-        return (interval_samples(record.minutes, baseline.version, s, e),
-                interval_samples(record.minutes, fix.version, s, e))
+        base = interval_samples(record.minutes, baseline.version, s, e)
+        canary = interval_samples(record.minutes, fix.version, s, e)
+        if s < lost_until:   # minutes whose canary samples never reached the judge
+            canary = canary[canary["minute"] >= lost_until].reset_index(drop=True)
+        return base, canary
 
     def on_interval(iv: Interval) -> None:
         j = iv.judgment
@@ -183,6 +189,12 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
                           f"({parts}).", release=fix.version, weight=iv.weight, score=round(j.score, 2),
                           verdict=j.verdict)
 
+    if sc.faults.canary_metrics_missing_min:
+        record.trace.emit(at(start), "M33", "ship", "canary.metrics_missing",
+                          f"The canary's metrics stop reaching the judge for {sc.faults.canary_metrics_missing_min:g} "
+                          f"min (the metrics pipeline drops them): no data is no verdict, so the rollout holds its "
+                          f"weight instead of guessing, and pauses for a human if the data never come.",
+                          release=fix.version)
     record.trace.emit(at(start), "M33", "ship", "canary.started",
                       f"Canary of {fix.version} starts against {baseline.version}: steps "
                       f"{', '.join(f'{w:g}' for w in config.steps)} %, {config.interval_min} min analysis each.",
@@ -213,7 +225,7 @@ def _regression_precheck(record: ShiftRecord, fix, when) -> str | None:
     text = record.artifacts.get(f"regressions/{name}") if name else None
     if text is None:
         return None
-    cases = _as_caseset([Case.model_validate(c) for c in yaml.safe_load(text)["cases"]])
+    cases = _as_caseset([Case.model_validate(c) for c in yamlsafe.safe_load(text)["cases"]])
     result = run_eval(cases, fix)
     record.canary_regression = result
     failed = result.failed_ids

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from oncall.incident_response import paging
+from oncall.scenario import load_scenario
 from oncall.shift import run_shift, scorecard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,3 +142,76 @@ def test_the_gate_command_under_a_rollback_fault(scenario, tmp_path, failures):
     in_process = shift_under(scenario, fault, 7).metrics["time_to_mitigate_min"]
     assert card["metrics"]["time_to_mitigate_min"] == in_process
     assert in_process > shift_under(scenario, "none", 7).metrics["time_to_mitigate_min"]
+
+
+def test_a_reindex_build_that_fails_validation_is_never_swapped_in_and_is_retried():
+    """Fault bad_index_builds (stale-index): a broken build fails its eval validation, the alias stays on the old
+    index, the runbook retries; with two broken builds it escalates to its fallback reindex. Never a rollback."""
+    from oncall.scenario import Faults
+
+    scenario = load_scenario("stale-index")
+    runs = {n: run_shift(scenario.model_copy(update={"faults": Faults(bad_index_builds=n)}), 4) for n in (0, 1, 2)}
+    mitigate = {n: r.metrics["time_to_mitigate_min"] for n, r in runs.items()}
+    assert mitigate[0] < mitigate[1] < mitigate[2], mitigate
+    for n, record in runs.items():
+        steps = [e.message for e in record.trace.events if e.kind == "runbook.step"]
+        assert sum("validation failed" in m for m in steps) == n, steps
+        swaps = [e for e in record.trace.events if e.kind == "index.rebuilt"]
+        assert len(swaps) == 1 and not any(e.kind == "release.rolled_back" for e in record.trace.events)
+        checks = {c.name: c.passed for c in record.checks}
+        assert checks["index_fresh"] and checks["no_rollback"] and checks["runbook_followed"], (n, checks)
+    assert any(e.kind == "page.escalated" for e in runs[2].trace.events)
+    assert not any(e.kind == "page.escalated" and "failed after its retries" in e.message
+                   for e in runs[1].trace.events)
+
+
+def test_canary_metrics_going_missing_hold_the_rollout_and_never_promote_blind():
+    """Fault canary_metrics_missing_min: the canary's samples never reach the judge for a while. No data is no
+    verdict: the rollout holds its weight (traced), promotes once data come back, and pauses for a human when they
+    never do; the gate then says the fix did not ship."""
+    from oncall.scenario import Faults
+
+    scenario = load_scenario("bad-deploy")
+    runs = {n: run_shift(scenario.model_copy(update={"faults": Faults(canary_metrics_missing_min=n)}), 7)
+            for n in (0, 25, 600)}
+    assert len(runs[25].canary.intervals) > len(runs[0].canary.intervals)
+    assert runs[25].canary.verdict == "promoted" and scorecard(runs[25])["passed"]
+    assert runs[600].canary.verdict == "paused"
+    assert [c.name for c in runs[600].checks if not c.passed] == ["canary_promoted_on_pass"]
+    for n in (25, 600):
+        assert any(e.kind == "canary.metrics_missing" for e in runs[n].trace.events)
+        first = runs[n].canary.intervals[0].judgment
+        assert first.verdict == "inconclusive" and all(m.classification == "nodata" for m in first.metrics)
+
+
+ALL_FAULTS = {  # every fault a scenario's tools can have, all at once (a rollback fault only where one is used)
+    "bad-deploy": {"rollback_failures": 1, "pager_unacknowledged": True, "canary_metrics_missing_min": 20},
+    "latency-regression": {"rollback_failures": 1, "pager_unacknowledged": True, "canary_metrics_missing_min": 20},
+    "quality-regression": {"rollback_failures": 1, "pager_unacknowledged": True, "canary_metrics_missing_min": 20},
+    "provider-outage": {"pager_unacknowledged": True, "canary_metrics_missing_min": 20},
+    "stale-index": {"bad_index_builds": 1, "pager_unacknowledged": True, "canary_metrics_missing_min": 20},
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALL_FAULTS))
+def test_all_faults_together_in_every_scenario_and_the_gate_still_tells_the_truth(name):
+    """Each fault is answered (retry, escalation, hold) and traced; the incident is still mitigated the runbook's
+    way; and the gate's one verdict that may change, canary_promoted_on_pass, is red exactly when the fix did not
+    ship (the canary paused for lack of data), never green on a fix that did not go out."""
+    from oncall.scenario import Faults
+
+    scenario = load_scenario(name)
+    faulty = scenario.model_copy(update={"faults": Faults(**ALL_FAULTS[name])})
+    for seed in (1, 2):
+        record = run_shift(faulty, seed)
+        kinds = [e.kind for e in record.trace.events]
+        steps = " ".join(e.message for e in record.trace.events if e.kind == "runbook.step")
+        assert "page.escalated" in kinds and "canary.metrics_missing" in kinds
+        if ALL_FAULTS[name].get("rollback_failures"):
+            assert "failed" in steps and "release.rolled_back" in kinds
+        if ALL_FAULTS[name].get("bad_index_builds"):
+            assert "validation failed" in steps and "index.rebuilt" in kinds
+        red = {c.name for c in record.checks if not c.passed}
+        shipped = record.canary.verdict == "promoted"
+        assert red == (set() if shipped else {"canary_promoted_on_pass"}), (seed, red, record.canary.verdict)
+        assert record.incidents[record.paged_incident].time_of("mitigated") is not None

@@ -30,6 +30,17 @@ def test_the_whole_shift_and_every_command_run_without_a_socket(no_network, tmp_
 
 
 def test_yaml_is_only_safe_loaded():
-    unsafe = re.compile(r"yaml\.(load|unsafe_load|full_load|load_all)\(")
-    offenders = [str(p) for p in (ROOT / "oncall").rglob("*.py") if unsafe.search(p.read_text(encoding="utf-8"))]
+    """Every YAML read goes through oncall/yamlsafe.py: PyYAML's SafeLoader, strict about duplicate keys."""
+    import yaml
+
+    from oncall.yamlsafe import StrictSafeLoader
+
+    unsafe = re.compile(r"yaml\.(load|unsafe_load|full_load|load_all|safe_load)\(")
+    offenders = [str(p) for p in (ROOT / "oncall").rglob("*.py")
+                 if p.name != "yamlsafe.py" and unsafe.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+    text = (ROOT / "oncall" / "yamlsafe.py").read_text(encoding="utf-8")
+    assert unsafe.findall(text) == ["load"] and "Loader=StrictSafeLoader" in text
+    assert issubclass(StrictSafeLoader, yaml.SafeLoader)
+    with pytest.raises(yaml.YAMLError):
+        __import__("oncall.yamlsafe").yamlsafe.safe_load("!!python/object/apply:os.system ['true']")

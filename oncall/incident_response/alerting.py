@@ -53,13 +53,16 @@ def evaluate_slos(service: pd.DataFrame, slos: dict[str, SLO], tiers=None,
     return out
 
 
-def _labels(service_name: str, slo: str, tier: burn.Tier) -> dict:
-    return {"alertname": "ErrorBudgetBurn", "service": service_name, "slo": slo, "severity": tier.severity,
-            "tier": tier.name, "long_window": f"{tier.long_window_min}m", "short_window": f"{tier.short_window_min}m"}
+def _labels(service_name: str, slo: str, tier: burn.Tier, component: str = "") -> dict:
+    labels = {"alertname": "ErrorBudgetBurn", "service": service_name, "slo": slo, "severity": tier.severity,
+              "tier": tier.name, "long_window": f"{tier.long_window_min}m", "short_window": f"{tier.short_window_min}m"}
+    if component:   # an SLO that watches one component (freshness: the index) says so in its alerts
+        labels["component"] = component
+    return labels
 
 
 def burn_alerts(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], service_name: str,
-                runbook_url: str, true_cause=None) -> pd.DataFrame:
+                runbook_url: str, true_cause=None, components: dict[str, str] | None = None) -> pd.DataFrame:
     """One firing row when a tier starts firing and one resolved row when it stops, per episode, as alert rows.
 
     ``true_cause(minute) -> str`` labels each episode with its ground truth (never read by the correlator).
@@ -70,13 +73,14 @@ def burn_alerts(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], 
         for tier in ev.tiers:
             fires = ev.frame[f"{tier.name}.fires"].to_numpy()
             edges = np.flatnonzero(np.diff(np.concatenate([[0], fires.astype(np.int8), [0]])))
-            labels = _labels(service_name, slo, tier)
+            component = (components or {}).get(slo, "")
+            labels = _labels(service_name, slo, tier, component)
             fp = fingerprint(labels)
             for start, stop in zip(edges[::2], edges[1::2]):
                 started = ends[start]
                 summary = (f"{slo} is burning its error budget at {ev.frame[f'{tier.name}.long_burn'].iat[start]:.1f}x "
                            f"over {tier.long_window_min} min (threshold {ev.thresholds[tier.name]:g}x)")
-                base = dict(fingerprint=fp, alertname="ErrorBudgetBurn", service=service_name, component="",
+                base = dict(fingerprint=fp, alertname="ErrorBudgetBurn", service=service_name, component=component,
                             severity=tier.severity, starts_at=started, labels=labels,
                             annotations={"summary": summary, "runbook_url": runbook_url},
                             generator_url="", group_key="", payload=0,
@@ -92,7 +96,7 @@ def burn_alerts(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], 
 
 
 def first_page(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], service_name: str,
-               after_minute: int = 0) -> Page | None:
+               after_minute: int = 0, components: dict[str, str] | None = None) -> Page | None:
     """The first evaluation step (at or after ``after_minute``) at which any page tier of any SLO fires."""
     best: Page | None = None
     for slo, ev in evaluations.items():
@@ -107,7 +111,7 @@ def first_page(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], s
         best = Page(slo=slo, tier=tier.name, minute=m, at=(service.index[m] + timedelta(minutes=1)).to_pydatetime(),
                     long_burn=float(ev.frame[f"{tier.name}.long_burn"].iat[m]), short_burn=short_burn,
                     impact_pct=100 * short_burn * ev.budget_ratio,
-                    fingerprint=fingerprint(_labels(service_name, slo, tier)))
+                    fingerprint=fingerprint(_labels(service_name, slo, tier, (components or {}).get(slo, ""))))
     return best
 
 

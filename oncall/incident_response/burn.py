@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from oncall import yamlsafe
 from pandas.api.internals import create_dataframe_from_blocks
 
 from ..errors import BadInput
@@ -107,7 +108,7 @@ def load_tiers(path: str | Path | None = None) -> list[Tier]:
 
 def _read_yaml(file: Path, where: str):
     try:
-        return yaml.safe_load(file.read_text(encoding="utf-8"))
+        return yamlsafe.safe_load(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise BadInput(where, None, f"not valid YAML ({str(exc).splitlines()[0]})") from None
     except UnicodeDecodeError:

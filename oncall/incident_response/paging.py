@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import yaml
+from oncall import yamlsafe
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import BadInput
@@ -66,7 +67,7 @@ def load_policy(path: str | None = None) -> PagingPolicy:
     file = DATA_DIR / "paging.yaml" if path is None else path
     where = display(file)
     try:
-        return PagingPolicy.model_validate(yaml.safe_load(open(file, encoding="utf-8")))
+        return PagingPolicy.model_validate(yamlsafe.safe_load(open(file, encoding="utf-8")))
     except (OSError, yaml.YAMLError) as exc:
         raise BadInput(where, None, f"cannot read the paging policy ({str(exc).splitlines()[0]})") from None
     except ValidationError as exc:

@@ -121,8 +121,8 @@ def _cause_text(record) -> dict:
                         f"silently, and kb-live kept serving the build of {built:%Y-%m-%d %H:%M} UTC. Answers about "
                         f"help articles changed since then went wrong while the error rate stayed flat."),
             "users": "every user asking about a help article changed since the last good build",
-            "root": (f"The nightly build job exited 0 after indexing an empty document set (its source export "
-                     f"timed out), so the alias was never swapped and nothing alerted. Articles changed since the "
+            "root": (f"The nightly build job exited 0 after indexing an empty document set, so the alias was never "
+                     f"swapped and nothing alerted. Articles changed since the "
                      f"last good build: {docs}. No check compared the index's age with the build schedule."),
             "trigger": f"The failed nightly build at {_hm(onset)} UTC (trace #{{seq}}); no release changed.",
             "wrong": [f"the build failed at {_hm(onset)} UTC and nothing noticed it until the index was 25 h old",

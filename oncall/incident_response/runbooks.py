@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from oncall import yamlsafe
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import BadInput
@@ -115,7 +116,7 @@ def parse_runbook(text: str, where: str) -> Runbook:
     if len(parts) != 3 or parts[0].strip():
         raise BadInput(where, None, "expected YAML front matter between --- lines at the top")
     try:
-        meta = yaml.safe_load(parts[1])
+        meta = yamlsafe.safe_load(parts[1])
     except (yaml.YAMLError, RecursionError) as exc:
         raise BadInput(where, "front matter", f"not valid YAML ({(str(exc) or type(exc).__name__).splitlines()[0]})") from None
     if not isinstance(meta, dict):

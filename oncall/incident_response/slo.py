@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from oncall import yamlsafe
 
 from ..errors import BadInput
 from ..paths import resolve
@@ -32,6 +33,7 @@ class SLO:
     bad: str | None = None
     threshold_ms: int | None = None
     max_age_h: float | None = None
+    component: str = ""          # the component the SLO watches, if one (annotation oncall/component)
     source: str = ""
 
     @property
@@ -77,7 +79,7 @@ def load_slo(name_or_path: str | Path) -> SLO:
     path = resolve(str(name_or_path), "slos", "--slo")
     where = str(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yamlsafe.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         raise BadInput(where, None, f"not valid YAML ({(str(exc) or type(exc).__name__).splitlines()[0]})") from None
     if not isinstance(doc, dict):
@@ -127,5 +129,6 @@ def load_slo(name_or_path: str | Path) -> SLO:
         bad=columns.get("bad"),
         threshold_ms=threshold_ms,
         max_age_h=max_age_h,
+        component=str(annotations.get("oncall/component", "") or ""),
         source=where,
     )

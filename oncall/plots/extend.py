@@ -13,12 +13,14 @@ def freshness_chart(record, max_age_h: float = 25.0):
     top.axhline(max_age_h, color="#D55E00", ls="--", lw=1, label=f"freshness limit {max_age_h:g} h")
     marks = {"index.build_failed": ("#999999", "build failed"), "page.sent": ("#D55E00", "page"),
              "index.rebuilt": ("#009E73", "reindex + alias swap")}
+    heights = {"index.build_failed": 0.55, "page.sent": 0.4, "index.rebuilt": 0.25}
     for e in record.trace.events:
         if e.kind in marks:
             colour, label = marks[e.kind]
             for ax in (top, bottom):
                 ax.axvline(e.t, color=colour, ls=":", lw=1.2)
-            top.text(e.t, top.get_ylim()[1] * 0.97, f" {label}", color=colour, fontsize=8, va="top")
+            top.text(e.t, top.get_ylim()[1] * heights[e.kind], f" {label} {e.t:%H:%M}", color=colour, fontsize=8,
+                     va="center", backgroundcolor="white")
     top.set_ylabel("hours")
     top.legend(loc="lower left", fontsize=8)
     top.set_title(f"{record.scenario.name}: the index ages silently; freshness pages, a reindex fixes it")

@@ -44,11 +44,12 @@ def sli_bad_pct(service: pd.DataFrame, slos: dict, window_min: int = SLI_WINDOW_
 def key_events(record) -> pd.DataFrame:
     """The trace events worth a marker: the bad deploy, the first page, the acknowledgement, the rollback (or flag,
     or escalation) and the page's SLI recovering."""
-    bad = record.scenario.releases.bad.version
+    bad = record.scenario.releases.bad.version if record.scenario.releases.bad is not None else None
     slo = record.page.slo if record.page is not None else None
     frame = record.trace.to_frame()
     keep = ((frame.kind == "release.deployed") & frame.refs.map(lambda r: r.get("release") == bad)) \
-        | frame.kind.isin(["incident.acknowledged", "release.rolled_back", *EXTRA_MARKERS]) \
+        | frame.kind.isin(["incident.acknowledged", "release.rolled_back", "index.build_failed",
+                           "provider.degraded", "index.rebuilt", "provider.failed_over", *EXTRA_MARKERS]) \
         | ((frame.kind == "sli.recovered") & frame.refs.map(lambda r: r.get("slo") == slo))
     first_page = frame[frame.kind == "page.sent"].head(1)
     out = pd.concat([frame[keep], first_page]).sort_values("seq")
@@ -75,7 +76,7 @@ def budget_curve(record, slo_name: str | None = None) -> pd.Series:
     """
     sc = record.scenario
     slo_name = slo_name or (record.page.slo if record.page is not None else "availability")
-    start = sim.minute_of(sc, sc.releases.bad.deployed_at)
+    start = sim.minute_of(sc, sc.onset_at)
     ends = range(start, len(record.service) + 1)
     spent = [budget_consumed_pct(record, slo_name, start, end) for end in ends]
     index = pd.DatetimeIndex([sc.shift.start + timedelta(minutes=m) for m in ends])
@@ -95,13 +96,17 @@ def _action_word(record) -> str:
     kinds = {e.kind: e for e in record.trace.events if e.refs.get("incident") == record.paged_incident}
     if "release.rolled_back" in kinds:
         return "rollback" if "(rollback" in kinds["release.rolled_back"].message else "redeploy"
+    if "index.rebuilt" in kinds:
+        return "reindex"
+    if "provider.failed_over" in kinds:
+        return "failover"
     return "kill switch" if "flag.changed" in kinds else "action"
 
 
 def recovery_title(record) -> str:
     """What the SLI plot shows, in numbers from the record's counts."""
     sc, service = record.scenario, record.service
-    deploy = sc.releases.bad.deployed_at
+    deploy = sc.onset_at
     before = error_pct(service, deploy - timedelta(minutes=60), deploy)
     mitigated = mitigated_at(record)
     if mitigated is None:
@@ -127,7 +132,7 @@ def budget_title(with_record, without_record, with_curve=None, without_curve=Non
 
 def _default_span(record):
     sc = record.scenario
-    deploy = sc.releases.bad.deployed_at
+    deploy = sc.onset_at
     ends = [e.t for e in record.trace.events if e.kind in ("sli.recovered", "incident.resolved")
             and e.t >= deploy]
     end = max(ends) + timedelta(minutes=45) if ends else sc.shift.end
@@ -254,8 +259,8 @@ def outcome_title(record, choice_label: str) -> str:
     spent, _ = spent_by_resolution(record)
     if mitigated is None:
         return f"{choice_label}: never mitigated; {spent:.1f} % of the error budget spent by {sc.shift.end:%H:%M}"
-    minutes = (mitigated - sc.releases.bad.deployed_at).total_seconds() / 60
-    return (f"{choice_label}: mitigated {minutes:.0f} min after the deploy "
+    minutes = (mitigated - sc.onset_at).total_seconds() / 60
+    return (f"{choice_label}: mitigated {minutes:.0f} min after the {'deploy' if sc.releases.bad else 'cause began'} "
             f"(by the {_action_word(record)}); {spent:.1f} % of the error budget spent")
 
 

@@ -5,6 +5,7 @@ import math
 from functools import lru_cache
 
 import yaml
+from oncall import yamlsafe
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import BadInput
@@ -77,7 +78,7 @@ def load_catalog(path: str | None = None) -> Catalog:
     file = DATA_DIR / "service.yaml" if path is None else path
     where = display(file)
     try:
-        doc = yaml.safe_load(open(file, encoding="utf-8"))
+        doc = yamlsafe.safe_load(open(file, encoding="utf-8"))
         catalog = Catalog.model_validate(doc)
     except (OSError, yaml.YAMLError) as exc:
         raise BadInput(where, None, f"cannot read the service catalog ({str(exc).splitlines()[0]})") from None

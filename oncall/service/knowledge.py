@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import yaml
+from oncall import yamlsafe
 
 from ..errors import BadInput
 from ..paths import DATA_DIR, display
@@ -52,7 +52,7 @@ def load_kb() -> tuple[Document, ...]:
         parts = text.split("---", 2)
         if len(parts) != 3 or parts[0].strip():
             raise BadInput(display(path), None, "expected YAML front matter between --- lines")
-        meta = yaml.safe_load(parts[1]) or {}
+        meta = yamlsafe.safe_load(parts[1]) or {}
         try:
             docs.append(Document(slug=path.stem, title=str(meta["title"]), traffic_share=float(meta["traffic_share"]),
                                  updated_at=pd.Timestamp(meta["updated_at"]).to_pydatetime(), fact=str(meta["fact"]),

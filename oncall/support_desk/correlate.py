@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from oncall import yamlsafe
 
 from ..errors import BadInput
 from ..paths import DATA_DIR
@@ -214,7 +215,7 @@ def load_alerting_config(path: str | Path | None = None) -> AlertingConfig:
 
 def _read_yaml(path) -> dict:
     try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return yamlsafe.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except OSError as e:
         raise BadInput(str(path), None, f"cannot read ({e.strerror})") from None
     except yaml.YAMLError as e:

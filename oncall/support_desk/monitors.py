@@ -36,6 +36,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 import yaml
+from oncall import yamlsafe
 
 from ..errors import BadInput
 from ..paths import DATA_DIR
@@ -381,7 +382,7 @@ def load_storm(path: str | Path | None = None) -> Storm:
     """Read and validate ``data/alerting/storm.yaml`` (or ``path``); BadInput names the file and the field."""
     where = str(path) if path is not None else "data/alerting/storm.yaml"
     try:
-        doc = yaml.safe_load(Path(path or STORM_PATH).read_text(encoding="utf-8"))
+        doc = yamlsafe.safe_load(Path(path or STORM_PATH).read_text(encoding="utf-8"))
     except OSError as e:
         raise BadInput(where, None, f"cannot read ({e.strerror})") from None
     except yaml.YAMLError as e:

@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from oncall import yamlsafe
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
@@ -294,7 +295,7 @@ def load_service_words(path: str | None = None) -> ServiceWords:
     file = Path(path) if path else DATA_DIR / "tickets" / "services.yaml"
     where = display(file)
     try:
-        doc = yaml.safe_load(file.read_text(encoding="utf-8"))
+        doc = yamlsafe.safe_load(file.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise BadInput(where, None, f"cannot read it ({str(exc).splitlines()[0]})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
@@ -445,7 +446,8 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
                 cos = float(sims[k, j]) if sims is not None else 0.0
                 if not feature and cos < MIN_SIMILARITY:
                     continue
-                key = (bool(feature), round(cos, 12), inc.severity in HIGH_SEVERITIES, -inc.opened_at.timestamp())
+                key = (bool(feature), inc.severity is not None, round(cos, 12), inc.severity in HIGH_SEVERITIES,
+                       -inc.opened_at.timestamp())
                 if best is None or key > best[0]:
                     best = (key, inc, cos, feature)
             if best is not None:

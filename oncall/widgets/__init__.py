@@ -9,20 +9,59 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 from IPython.display import display
 
+import html
+import math
+
 from .. import plots
+from ..errors import BadInput
 from ..scenario import list_scenarios, load_scenario
 from ..shift import run_shift
 from ..story import story_lines
 
 
+def number(value, field: str, lo: float, hi: float, integer: bool = False) -> float:
+    """A widget's numeric argument, checked: BadInput ("widget", field, expected range) when it is out of range
+    or not a number (a slider would silently clamp it, showing a value nobody asked for)."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+        and lo <= value <= hi and (not integer or float(value).is_integer())
+    if not ok:
+        kind = "a whole number" if integer else "a number"
+        raise BadInput("widget", field, f"expected {kind} from {lo:g} to {hi:g}, got {value!r}")
+    return value
+
+
+def failed(widget, exc: BadInput) -> None:
+    """Turn a widget whose arguments were bad into one visible line (the same line the command line prints),
+    instead of a traceback: ``.error`` holds it, ``.ui`` shows it."""
+    widget.error = f"oncall: {exc.line()}"
+    widget.record = widget.card = None
+    widget.ui = W.HTML(f'<pre style="color:#b00020;white-space:pre-wrap">{html.escape(widget.error)}</pre>')
+
+
+def guarded(init):
+    """Decorator for a widget's ``__init__``: bad input becomes ``failed(self, exc)``."""
+    def wrapper(self, *args, **kwargs):
+        self.error = None
+        try:
+            init(self, *args, **kwargs)
+        except BadInput as exc:
+            failed(self, exc)
+    wrapper.__doc__, wrapper.__name__ = init.__doc__, init.__name__
+    return wrapper
+
+
 class ScenarioPicker:
     """Pick a scenario and a seed; the shift re-runs and the timeline and the story redraw in place."""
 
+    @guarded
     def __init__(self, scenario: str = "bad-deploy", seed: int | None = None):
         names = [name for name, _ in list_scenarios()]
         first = load_scenario(scenario)
+        if scenario not in names:
+            raise BadInput("widget", "scenario", f"expected one of {', '.join(names)}, got {scenario!r}")
+        seed = first.seed if seed is None else number(seed, "seed", 0, 50, integer=True)
         self.scenario = W.Dropdown(options=names, value=scenario, description="scenario")
-        self.seed = W.IntSlider(value=first.seed if seed is None else seed, min=0, max=50, description="seed")
+        self.seed = W.IntSlider(value=seed, min=0, max=50, description="seed")
         self.out = W.Output()
         self.record = None
         self.scenario.observe(self._redraw, names="value")

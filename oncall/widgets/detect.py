@@ -30,10 +30,12 @@ from ..detect import SERVICE
 from ..incident_response import alerting
 from ..incident_response.slo import load_slo
 from ..plots import detect as plots
-from ..scenario import load_scenario
+from ..errors import BadInput
+from ..scenario import Cause, load_scenario
 from ..service import simulate as sim
 from ..service.catalog import load_catalog
 from ..support_desk import monitors
+from . import guarded, number
 
 BURN_TIERS = ("page-1h", "page-6h")  # the widget draws the page tiers: the ones that wake someone up
 FIGURE_DPI = 72  # a widget redraws on every slider move: fewer pixels to render and encode
@@ -102,10 +104,14 @@ class BadReleaseInjector:
     """Sliders for a bad release (error ratio, extra latency, quality drop, deploy time); the storm and the burn
     chart of the page tiers re-simulate and redraw in place."""
 
+    @guarded
     def __init__(self, scenario: str = "bad-deploy", seed: int | None = None, error_ratio: float = 0.05,
                  extra_latency_ms: float = 0.0, quality_drop: float = 0.0, deploy_at: str | None = None):
         self.scenario = load_scenario(scenario)
-        self.seed = self.scenario.seed if seed is None else seed
+        self.seed = self.scenario.seed if seed is None else number(seed, "seed", 0, 10_000, integer=True)
+        number(error_ratio, "error_ratio", 0.0, 0.5)
+        number(extra_latency_ms, "extra_latency_ms", 0, 6000)
+        number(quality_drop, "quality_drop", 0.0, 0.5)
         self.catalog = load_catalog()
         self.slos = {name: load_slo(name) for name in self.scenario.slos}
         latency = self.slos.get("latency")
@@ -116,9 +122,16 @@ class BadReleaseInjector:
         # Deploy times every 10 minutes, leaving at least an hour of the shift to watch.
         times = pd.date_range(shift.start, shift.end - timedelta(hours=1), freq="10min")
         options = [(f"{t:%H:%M}", t.to_pydatetime()) for t in times]
-        default = pd.Timestamp(deploy_at if deploy_at else self.scenario.releases.bad.deployed_at)
+        try:
+            default = pd.Timestamp(deploy_at if deploy_at else self.scenario.onset_at)
+        except (ValueError, TypeError):
+            raise BadInput("widget", "deploy_at", f"expected a UTC time like 2026-11-27T01:30Z, got {deploy_at!r}") from None
         if default.tzinfo is None:
             default = default.tz_localize("UTC")
+        if not times[0] <= default <= times[-1]:
+            raise BadInput("widget", "deploy_at", f"expected a time from {times[0]:%Y-%m-%d %H:%M} to "
+                                                  f"{times[-1]:%H:%M} UTC (an hour of the shift left to watch), "
+                                                  f"got {default:%Y-%m-%d %H:%M}")
         value = min((t for _, t in options), key=lambda t: abs(pd.Timestamp(t) - default))
         style = {"description_width": "initial"}
         self.error_ratio = W.FloatSlider(value=error_ratio, min=0.0, max=0.5, step=0.005, readout_format=".1%",
@@ -153,8 +166,9 @@ class BadReleaseInjector:
         deploy_min = sim.minute_of(self.scenario, inj.deploy_at)
         self.page = alerting.first_page(self.service, self.evaluations, SERVICE, after_minute=deploy_min)
         releases = self.scenario.releases
-        moved = self.scenario.model_copy(update={"releases": releases.model_copy(
-            update={"bad": releases.bad.model_copy(update={"deployed_at": inj.deploy_at})})})
+        bad = releases.bad or releases.last_good.model_copy(update={"version": "injected"})
+        moved = self.scenario.model_copy(update={"cause": Cause(), "releases": releases.model_copy(
+            update={"bad": bad.model_copy(update={"deployed_at": inj.deploy_at})})})
         self.alerts = monitors.generate_alerts(self.service, moved, self.seed)
 
     def events(self) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from IPython.display import display
 from ..plots.gate import scorecard_chart
 from ..scenario import load_scenario
 from ..shift import run_shift, scorecard
+from . import guarded, number
 
 
 class BreakRelease:
@@ -16,9 +17,10 @@ class BreakRelease:
     ``.card`` is the last scorecard drawn, so a check cell can drive the widget and assert what changed.
     """
 
+    @guarded
     def __init__(self, scenario: str = "bad-deploy", seed: int = 7):
         self.scenario = load_scenario(scenario)
-        self.seed = seed
+        self.seed = number(seed, "seed", 0, 10_000, integer=True)
         self.mode = W.Dropdown(options=["none", *self.scenario.break_modes], value="none", description="break")
         self.out = W.Output()
         self.card = None

@@ -12,23 +12,33 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from ..plots import mitigate as plots
+from ..incident_response.runbooks import load_runbook
 from ..scenario import OnCallChoices, load_scenario
 from ..shift import run_shift
+from . import guarded, number
 
 # What the on-call may do instead of (or as) the runbook's action; values are OnCallChoices.action.
 ACTIONS = (("roll back (the runbook's action)", "runbook"), ("restart the pods", "restart"),
            ("wait and watch", "wait"), ("turn the refund_tool flag off", "flag_off"))
 SHORT = {"runbook": "roll back", "restart": "restart", "wait": "wait", "flag_off": "flag off"}
+# How the runbook's own action reads, when a scenario's runbook does something else than roll back.
+RUNBOOK_WORDS = {"rollback": "roll back", "reindex": "reindex", "failover": "fail over", "restart": "restart",
+                 "flag_off": "flag off", "redeploy": "redeploy", "wait": "wait"}
 
 
 class MitigationPicker:
     """Pick the mitigation and how many minutes after the acknowledgement it starts; the shift re-runs and the
     error ratio and the budget spent (against no mitigation at all) redraw in place."""
 
+    @guarded
     def __init__(self, scenario: str = "bad-deploy", seed: int | None = None, max_delay_min: int = 120):
         self.scenario = load_scenario(scenario)
-        self.seed = self.scenario.seed if seed is None else seed
-        self.action = W.Dropdown(options=ACTIONS, value="runbook", description="mitigation",
+        self.seed = self.scenario.seed if seed is None else number(seed, "seed", 0, 10_000, integer=True)
+        number(max_delay_min, "max_delay_min", 5, 600, integer=True)
+        act = RUNBOOK_WORDS[load_runbook(self.scenario.runbook).action_step.action]
+        self.short = {**SHORT, "runbook": act}
+        options = [(f"{act} (the runbook's action)", "runbook"), *ACTIONS[1:]]
+        self.action = W.Dropdown(options=options, value="runbook", description="mitigation",
                                  style={"description_width": "initial"})
         self.delay = W.IntSlider(value=0, min=0, max=max_delay_min, step=5, description="start after (min)",
                                  style={"description_width": "initial"}, continuous_update=False)
@@ -36,7 +46,7 @@ class MitigationPicker:
         self.record = None
         # Without any mitigation the shift never changes with the choices: run it once.
         self.without = run_shift(self.scenario, self.seed, choices=OnCallChoices(mitigate=False))
-        deploy = self.scenario.releases.bad.deployed_at
+        deploy = self.scenario.onset_at
         # Fixed axes, so that two choices compare by eye: the latest choice still resolves inside this span.
         self.span = (deploy - timedelta(minutes=30),
                      min(deploy + timedelta(minutes=max_delay_min + 120), self.scenario.shift.end))
@@ -51,7 +61,7 @@ class MitigationPicker:
 
     def label(self) -> str:
         when = "at once" if self.delay.value == 0 else f"{self.delay.value} min after the ack"
-        return f"{SHORT[self.action.value]} {when}"
+        return f"{self.short[self.action.value]} {when}"
 
     def _redraw(self, _change=None) -> None:
         self.record = run_shift(self.scenario, self.seed, choices=self.choices)
@@ -68,7 +78,7 @@ class MitigationPicker:
                   + (f"; runbook followed: {followed.detail}" if followed else ""))
             for e in self.record.trace.events:
                 if e.kind in ("runbook.step", "page.escalated", "release.rolled_back", "flag.changed",
-                              "incident.mitigated", "incident.resolved") and e.t >= self.scenario.releases.bad.deployed_at:
+                              "incident.mitigated", "incident.resolved") and e.t >= self.scenario.onset_at:
                     print(f"  {e.t:%H:%M}  {e.kind:<20} {e.message[:110]}")
 
     def show(self):

@@ -10,6 +10,7 @@ from .. import ship as shipping
 from ..plots import ship as ship_plots
 from ..release_ops.canary import load_config
 from ..scenario import load_scenario
+from . import guarded, number
 
 MODES = ("none", "errors", "latency", "quality")
 
@@ -18,10 +19,13 @@ class BreakTheFix:
     """Pick how the fix is broken (residual errors, latency, quality) and a seed; the shift re-runs and the
     canary's scores redraw."""
 
+    @guarded
     def __init__(self, scenario: str = "bad-deploy", seed: int = 7):
         self.scenario = load_scenario(scenario)
+        number(seed, "seed", 1, 40, integer=True)
         self.config = load_config(shipping.JUDGE_CONFIG)
-        self.mode = W.Dropdown(options=MODES, value="none", description="break")
+        self.mode = W.Dropdown(options=[m for m in MODES if m == "none" or m in self.scenario.break_modes],
+                               value="none", description="break")
         self.seed = W.IntSlider(value=seed, min=1, max=40, description="seed")
         self.precheck = W.Checkbox(value=True, description="regression eval first")
         self.out = W.Output()
