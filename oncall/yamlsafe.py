@@ -10,7 +10,12 @@ from __future__ import annotations
 import yaml
 
 
-class StrictSafeLoader(yaml.SafeLoader):
+# libyaml's C parser when PyYAML was built with it (about ten times faster), else the pure-Python one; both are
+# the safe loader (no Python objects), and the mapping constructor below is the same for both.
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StrictSafeLoader(_BASE):
     """SafeLoader that refuses a mapping with the same key twice."""
 
 
@@ -26,7 +31,7 @@ def _mapping(loader: StrictSafeLoader, node: yaml.MappingNode, deep: bool = Fals
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (line {key_node.start_mark.line + 1})", key_node.start_mark)
         seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
 
 
 StrictSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)

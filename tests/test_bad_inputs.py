@@ -6,7 +6,7 @@ earlier run's folder and checks that the folder is byte-identical afterwards and
 folder) appeared beside it. SLO files and runbooks are read only from ``data/`` (a scenario names them), so
 those cases run in a copy of the package and its data with the broken file added there.
 
-CSV metric exports (``oncall canary-judge``) are left to the canary work.
+CSV metric exports are judged by ``oncall canary-judge`` against a good baseline export.
 """
 from __future__ import annotations
 
@@ -166,6 +166,21 @@ def cases_case(id_, content, *words):
     return Case(id_, build)
 
 
+GOOD_CSV = "error_ratio,latency_ms,requests,errors\n0.01,100,10,1\n0.02,120,10,0\n"
+
+
+def csv_case(id_, content, *words, config=None):
+    def build(ctx):
+        base = ctx.write("baseline.csv", GOOD_CSV)
+        path = ctx.write("canary.csv", content)
+        args = ["canary-judge", "--baseline", base, "--canary", path]
+        if config is not None:
+            cfg = ctx.write("judge.yaml", config)
+            return args + ["--config", cfg], [str(cfg), *words]
+        return args, [str(path), *words]
+    return Case(id_, build)
+
+
 def args_case(id_, args, *words, drill=False):
     return Case(id_, lambda ctx: (list(args), list(words)), drill=drill)
 
@@ -301,6 +316,17 @@ CASES = [
     Case("triage-incidents-and-scenario", lambda ctx: (["triage", ctx.write("t.jsonl", json.dumps(TICKET) + "\n"),
                                                         "--incidents", ctx.write("i.json", "[]"), "--scenario",
                                                         "bad-deploy"], ["--scenario", "--incidents"])),
+    # --- CSV metric exports (oncall canary-judge) ------------------------------------------------------------
+    csv_case("csv-empty-file", "", "not a readable CSV"),
+    csv_case("csv-header-only", "error_ratio,latency_ms,requests,errors\n", "no rows"),
+    csv_case("csv-text-in-a-metric", GOOD_CSV.replace("120", "slow"), "latency_ms", "expected numbers", "line 3"),
+    csv_case("csv-infinite-value", GOOD_CSV.replace("120", "inf"), "latency_ms", "finite", "line 3"),
+    csv_case("csv-negative-count", GOOD_CSV.replace("10,1", "10,-1"), "errors", "whole count", "line 2"),
+    csv_case("csv-fractional-count", GOOD_CSV.replace("10,0", "9.5,0"), "requests", "whole count", "line 3"),
+    csv_case("csv-columns-differ", "error_ratio\n0.01\n", "same columns"),
+    csv_case("csv-config-confidence-above-one", GOOD_CSV, "confidence", config="confidence: 2\n"),
+    csv_case("csv-config-duplicate-key", GOOD_CSV, "duplicate key 'confidence'",
+             config="confidence: 0.98\nconfidence: 0.9\n"),
 ]
 
 

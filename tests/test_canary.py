@@ -250,3 +250,18 @@ def test_the_rollout_judges_each_analysis_at_its_share_of_the_budget():
     assert err.value.field == "correction"
     shipped = config_from_dict(__import__("yaml").safe_load((CANARY / "judge.yaml").read_text()))
     assert (shipped.correction, shipped.rollout_correction) == ("holm", "bonferroni")
+
+
+def test_midranks_match_scipy_rankdata_with_ties():
+    """The interval's root finding ranks in plain numpy; it must rank exactly as scipy.stats.rankdata does."""
+    import numpy as np
+    from scipy import stats
+
+    from oncall.release_ops.canary import _midranks
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 7, 40):
+        for values in (rng.normal(size=n), rng.integers(0, 4, size=n).astype(float), np.zeros(n)):
+            ranks, ties = _midranks(values)
+            assert np.array_equal(ranks, stats.rankdata(values))
+            assert sorted(ties) == sorted(np.unique(values, return_counts=True)[1])

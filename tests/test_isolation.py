@@ -41,6 +41,7 @@ def test_yaml_is_only_safe_loaded():
     assert offenders == []
     text = (ROOT / "oncall" / "yamlsafe.py").read_text(encoding="utf-8")
     assert unsafe.findall(text) == ["load"] and "Loader=StrictSafeLoader" in text
-    assert issubclass(StrictSafeLoader, yaml.SafeLoader)
+    assert issubclass(StrictSafeLoader, yaml.constructor.SafeConstructor)
+    assert not issubclass(StrictSafeLoader, (yaml.constructor.FullConstructor, yaml.constructor.UnsafeConstructor))
     with pytest.raises(yaml.YAMLError):
         __import__("oncall.yamlsafe").yamlsafe.safe_load("!!python/object/apply:os.system ['true']")

@@ -206,12 +206,26 @@ def hodges_lehmann(canary, baseline) -> float:
     return float(np.median(np.subtract.outer(c, b)))
 
 
+def _midranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ranks, tie group sizes): the same midranks as ``scipy.stats.rankdata(values)`` (ties share the mean of
+    their ordinal ranks), in plain numpy: the interval's root finding ranks thousands of times per canary."""
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    new_value = np.empty(len(values), dtype=bool)
+    new_value[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new_value[1:])
+    starts = np.flatnonzero(new_value)
+    counts = np.diff(np.append(starts, len(values)))
+    ranks = np.empty(len(values))
+    ranks[order] = np.repeat(starts + (counts + 1) / 2.0, counts)
+    return ranks, counts
+
+
 def _wdiff(d: float, x: np.ndarray, y: np.ndarray, zq: float) -> float:
     """R's wilcox.test (exact=FALSE, correct=TRUE) standardised rank sum of x - d against y, minus zq."""
     nx, ny = len(x), len(y)
-    ranks = stats.rankdata(np.concatenate([x - d, y]))
+    ranks, ties = _midranks(np.concatenate([x - d, y]))
     dz = ranks[:nx].sum() - nx * (nx + 1) / 2 - nx * ny / 2
-    _, ties = np.unique(ranks, return_counts=True)
     sigma = math.sqrt((nx * ny / 12) * ((nx + ny + 1) - (ties ** 3 - ties).sum() / ((nx + ny) * (nx + ny - 1))))
     if sigma == 0:
         return -zq
@@ -656,6 +670,14 @@ def read_export(path: str | Path) -> pd.DataFrame:
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0]) + 2   # 1-based, after the header line
             raise BadInput(where, column, f"expected numbers, got {frame[column][bad].iloc[0]!r} on line {row}")
+        infinite = np.isinf(values.to_numpy(dtype=float))
+        if infinite.any():
+            row = int(np.flatnonzero(infinite)[0]) + 2
+            raise BadInput(where, column, f"expected finite numbers, got {float(values.iloc[row - 2]):g} on line {row}")
+        if column in COUNT_COLUMNS and ((values < 0) | (values % 1 != 0)).any():
+            row = int(np.flatnonzero(((values < 0) | (values % 1 != 0)).to_numpy())[0]) + 2
+            raise BadInput(where, column, f"expected a whole count of events (0 or more), got "
+                                          f"{float(values.iloc[row - 2]):g} on line {row}")
         frame[column] = values
     return frame
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -209,8 +210,22 @@ def alerting_config_from_dict(doc: dict, where: str = "<config>") -> AlertingCon
 
 
 def load_alerting_config(path: str | Path | None = None) -> AlertingConfig:
-    """Read ``data/alerting/alertmanager.yaml`` (or ``path``)."""
-    return alerting_config_from_dict(_read_yaml(path or DATA_DIR / "alerting" / "alertmanager.yaml"), str(path or "data/alerting/alertmanager.yaml"))
+    """Read ``data/alerting/alertmanager.yaml`` (or ``path``); cached per file version (immutable result)."""
+    file = Path(path or DATA_DIR / "alerting" / "alertmanager.yaml")
+    return _cached(alerting_config_from_dict, file, str(path or "data/alerting/alertmanager.yaml"))
+
+
+def _cached(build, file: Path, where: str):
+    try:
+        st = file.stat()
+    except OSError as e:
+        raise BadInput(str(file), None, f"cannot read ({e.strerror})") from None
+    return _build_cached(build, str(file), where, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=16)
+def _build_cached(build, file: str, where: str, _mtime_ns: int, _size: int):
+    return build(_read_yaml(file), where)
 
 
 def _read_yaml(path) -> dict:
@@ -278,7 +293,7 @@ def topology_from_dict(doc: dict, where: str = "<topology>") -> Topology:
 
 def load_topology(path: str | Path | None = None) -> Topology:
     """Read ``data/topology.yaml`` (or ``path``)."""
-    return topology_from_dict(_read_yaml(path or DATA_DIR / "topology.yaml"), str(path or "data/topology.yaml"))
+    return _cached(topology_from_dict, Path(path or DATA_DIR / "topology.yaml"), str(path or "data/topology.yaml"))
 
 
 # ---------------------------------------------------------------- results

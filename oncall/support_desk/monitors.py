@@ -28,6 +28,7 @@ Pure: numpy, pandas and yaml only (plus the standard library).
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -379,10 +380,23 @@ def storm_from_dict(doc, where: str = "<storm>") -> Storm:
 
 
 def load_storm(path: str | Path | None = None) -> Storm:
-    """Read and validate ``data/alerting/storm.yaml`` (or ``path``); BadInput names the file and the field."""
+    """Read and validate ``data/alerting/storm.yaml`` (or ``path``); BadInput names the file and the field.
+
+    The result is immutable and cached per file version (path, modification time, size): every shift reads the
+    storm twice, and a multi-seed sweep hundreds of times."""
     where = str(path) if path is not None else "data/alerting/storm.yaml"
+    file = Path(path or STORM_PATH)
     try:
-        doc = yamlsafe.safe_load(Path(path or STORM_PATH).read_text(encoding="utf-8"))
+        st = file.stat()
+    except OSError as e:
+        raise BadInput(where, None, f"cannot read ({e.strerror})") from None
+    return _load_storm(str(file), where, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=8)
+def _load_storm(file: str, where: str, _mtime_ns: int, _size: int) -> Storm:
+    try:
+        doc = yamlsafe.safe_load(Path(file).read_text(encoding="utf-8"))
     except OSError as e:
         raise BadInput(where, None, f"cannot read ({e.strerror})") from None
     except yaml.YAMLError as e:
