@@ -114,7 +114,7 @@ def _diagnose(record: ShiftRecord, step: Step, minute: int, deploy_min: int) -> 
         req = max(int(last["requests"].sum()), 1)
         by_cause = {c: int(last[f"errors_{c}"].sum()) for c in ("provider", "tool", "timeout")}
         worst = max(by_cause, key=by_cause.get)
-        return (f"last 30 min: errors by cause " + ", ".join(f"{c} {100 * n / req:.2f} %" for c, n in by_cause.items())
+        return ("last 30 min: errors by cause " + ", ".join(f"{c} {100 * n / req:.2f} %" for c, n in by_cause.items())
                 + f"; the {worst} errors dominate"
                 + ("; the primary model provider's status page says 'investigating'" if worst == "provider" else ""))
     if step.check == "config_diff":

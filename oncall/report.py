@@ -23,7 +23,6 @@ def _markdown(text: str) -> str:
 def _figures(record) -> list[tuple[str, str]]:
     from .plots import service_overview, shift_timeline
     from .plots.detect import burn_chart
-    from .plots.gate import scorecard_chart
 
     trace, sc = record.trace.to_frame(), record.scenario
     markers = trace[trace.kind.isin(["release.deployed", "release.rolled_back", "page.sent"])]

@@ -1,6 +1,5 @@
 """The command line: exit statuses, one-line errors, atomic --out, byte-identical traces, a light core."""
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path

@@ -2,7 +2,6 @@
 bad case files, the command's verdict and exit status, and promotion (into temporary folders only)."""
 import itertools
 import json
-from datetime import datetime, timezone
 
 import pytest
 

@@ -1,7 +1,6 @@
 """The gate over the whole shift: green on seeds 1..20, the same incident across modules, the handoff."""
 import pytest
 
-from oncall.checks import CheckResult
 from oncall.gate import check_same_incident, handoff_note
 from oncall.shift import run_shift, scorecard
 

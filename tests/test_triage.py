@@ -1,6 +1,6 @@
 """Ticket triage and linking (M32): rules with their reasons, priority, duplicates, bad files, determinism."""
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 

@@ -107,7 +107,7 @@ def _other_items(record, regression_id, escalated) -> list[ActionItem]:
 
 def _cause_text(record) -> dict:
     """The sentences that differ by the incident's cause, for a stale index or a provider outage."""
-    sc, m = record.scenario, record.metrics
+    sc = record.scenario
     onset = sc.onset_at
     if sc.cause.kind == "stale-index":
         from ..service.knowledge import load_kb
@@ -147,6 +147,26 @@ def _cause_text(record) -> dict:
     }
 
 
+def _detection_and_resolution(record, inc, seq: dict, after: str, mitigated_after: str, tail: str) -> list[str]:
+    """The Detection and Resolution sections: the page against its burn tier, the storm it came out of, and the
+    runbook's steps with the incident's lifecycle times."""
+    sc, m, page = record.scenario, record.metrics, record.page
+    mitigated, resolved = inc.time_of("mitigated"), inc.time_of("resolved")
+    steps = [a for a in inc.actions if a["step"] not in ("select",)]
+    return ["## Detection", "",
+            f"The {page.tier} burn-rate tier on the {page.slo} SLO fired at {_hm(page.at)}, "
+            f"{m.get('time_to_detect_min', 0):.0f} min after {after}, at {page.long_burn:.1f}x over its long "
+            f"window and {page.short_burn:.1f}x over its short window (trace #{seq.get('page.sent', '?')}). "
+            f"The correlator had collapsed {m['alerts_total']} alert notifications into {m['incidents_opened']} "
+            f"incidents ({m['noise_reduction_pct']:.1f} % noise reduction), and the page joined {inc.id}.", "",
+            "## Resolution", "",
+            f"The on-call followed runbook {sc.runbook}: " +
+            "; ".join(f"{a['step']} at {_hm(a['t'])} ({'ok' if a['ok'] else 'failed'})" for a in steps) + ". "
+            + (f"Mitigated at {_hm(mitigated)} ({m.get('time_to_mitigate_min', 0):.0f} min after {mitigated_after}); "
+               f"resolved at {_hm(resolved)}.{tail}" if mitigated and resolved else "The incident was not mitigated."),
+            ""]
+
+
 def write_postmortem(record, regression_id: str | None = None) -> str:
     """The postmortem of the paged incident, as Markdown."""
     if record.scenario.cause.kind != "deploy":
@@ -179,7 +199,7 @@ def _write_other(record, regression_id: str | None) -> str:
     lines += ["## Summary", "", text["summary"] + f" The {page.slo} SLO paged {inc.severity} at {_hm(page.at)}"
               + (f"; the on-call {text['done']} following runbook {sc.runbook}, mitigated at {_hm(mitigated)} and "
                  f"resolved at {_hm(resolved)}." if mitigated and resolved else
-                 f"; it was not mitigated during the shift."), ""]
+                 "; it was not mitigated during the shift."), ""]
     lines += ["## Impact", "", "| measure | value |", "|---|---|",
               f"| duration (cause to mitigation) | {f'{duration:.0f} min' if duration is not None else 'not mitigated in the shift'} |",
               f"| requests failed | {failed:,} of {served:,} ({100 * failed / max(served, 1):.1f} %) |",
@@ -191,19 +211,8 @@ def _write_other(record, regression_id: str | None) -> str:
               "| support tickets linked | not measured: the triage phase did not run |", ""]
     lines += ["## Root cause", "", text["root"], ""]
     lines += ["## Trigger", "", text["trigger"].format(seq=cause_seq), ""]
-    lines += ["## Detection", "",
-              f"The {page.tier} burn-rate tier on the {page.slo} SLO fired at {_hm(page.at)}, "
-              f"{m.get('time_to_detect_min', 0):.0f} min after {text['kind_words']}, at {page.long_burn:.1f}x over its "
-              f"long window and {page.short_burn:.1f}x over its short window (trace #{seq.get('page.sent', '?')}). "
-              f"The correlator had collapsed {m['alerts_total']} alert notifications into {m['incidents_opened']} "
-              f"incidents ({m['noise_reduction_pct']:.1f} % noise reduction), and the page joined {inc.id}.", ""]
-    steps = [a for a in inc.actions if a["step"] not in ("select",)]
-    lines += ["## Resolution", "",
-              f"The on-call followed runbook {sc.runbook}: " +
-              "; ".join(f"{a['step']} at {_hm(a['t'])} ({'ok' if a['ok'] else 'failed'})" for a in steps) + ". "
-              + (f"Mitigated at {_hm(mitigated)} ({m.get('time_to_mitigate_min', 0):.0f} min after the cause "
-                 f"started); resolved at {_hm(resolved)}. No release was rolled back." if mitigated and resolved
-                 else "The incident was not mitigated."), ""]
+    lines += _detection_and_resolution(record, inc, seq, text["kind_words"], "the cause started",
+                                       " No release was rolled back.")
     items = action_items(record, regression_id)
     lines += ["## Action items", "", "| item | type | owner | tracking |", "|---|---|---|---|"]
     lines += [f"| {a.item} | {a.type} | {a.owner} | {a.tracking} |" for a in items] + [""]
@@ -309,18 +318,7 @@ def _write_deploy(record, regression_id: str | None = None) -> str:
               f"The deploy of {bad.version} at {_hm(bad.deployed_at)} UTC (trace #{seq['release.deployed']}), which "
               f"changed " + ", ".join(f"{k} {good.config()[k]} -> {v}" for k, v in bad.config().items()
                                       if good.config()[k] != v) + f" against {good.version}.", ""]
-    lines += ["## Detection", "",
-              f"The {page.tier} burn-rate tier on the {page.slo} SLO fired at {_hm(page.at)}, "
-              f"{m.get('time_to_detect_min', 0):.0f} min after the deploy, at {page.long_burn:.1f}x over its long "
-              f"window and {page.short_burn:.1f}x over its short window (trace #{seq.get('page.sent', '?')}). "
-              f"The correlator had collapsed {m['alerts_total']} alert notifications into {m['incidents_opened']} "
-              f"incidents ({m['noise_reduction_pct']:.1f} % noise reduction), and the page joined {inc.id}.", ""]
-    steps = [a for a in inc.actions if a["step"] not in ("select",)]
-    lines += ["## Resolution", "",
-              f"The on-call followed runbook {sc.runbook}: " +
-              "; ".join(f"{a['step']} at {_hm(a['t'])} ({'ok' if a['ok'] else 'failed'})" for a in steps) + ". "
-              + (f"Mitigated at {_hm(mitigated)} ({m.get('time_to_mitigate_min', 0):.0f} min after the deploy); "
-                 f"resolved at {_hm(resolved)}." if mitigated and resolved else "The incident was not mitigated."), ""]
+    lines += _detection_and_resolution(record, inc, seq, "the deploy", "the deploy", "")
     items = action_items(record, regression_id)
     lines += ["## Action items", "", "| item | type | owner | tracking |", "|---|---|---|---|"]
     lines += [f"| {a.item} | {a.type} | {a.owner} | {a.tracking} |" for a in items]

@@ -192,7 +192,6 @@ def _number(value, field: str) -> float:
 
 
 def load_config(path: str | Path) -> JudgeConfig:
-    import yaml
     from oncall import yamlsafe
 
     return config_from_dict(yamlsafe.safe_load(Path(path).read_text(encoding="utf-8")))
