@@ -268,9 +268,9 @@ def _steps(run: CanaryRun) -> list[tuple[float, int]]:
     return list(seen.items())
 
 
-def run_shift_with_ship(scenario, seed: int | None = None, break_mode: str = "none", **ship_kwargs) -> ShiftRecord:
-    """The whole shift with this phase in it, phase by phase as ``shift.run_shift`` runs them (for tests and the
-    notebook; ``ship_kwargs`` go to ``ship``)."""
+def shift_before_ship(scenario, seed: int | None = None, break_mode: str = "none") -> ShiftRecord:
+    """The shift through the learn phase (serve, detect, triage, mitigate, learn), as ``shift.run_shift`` runs
+    it: the night the ship phase starts from."""
     from . import detect, learn, mitigate, shift, triage
 
     scenario.check_break_mode(break_mode)
@@ -280,7 +280,24 @@ def run_shift_with_ship(scenario, seed: int | None = None, break_mode: str = "no
     triage.triage(record)
     mitigate.mitigate(record, resimulate=shift.simulate)
     learn.learn(record)
+    return record
+
+
+def ship_from(before: ShiftRecord, **ship_kwargs) -> ShiftRecord:
+    """A copy of ``before`` (from ``shift_before_ship``) carried through ship, observe and gate; ``before`` stays as
+    it was, so several judges can be compared on the same night without simulating it again."""
+    import pickle
+
+    from . import shift
+
+    record = pickle.loads(pickle.dumps(before))
     ship(record, resimulate=shift.simulate, **ship_kwargs)
     shift.observe(record)
     shift.gate(record)
     return record
+
+
+def run_shift_with_ship(scenario, seed: int | None = None, break_mode: str = "none", **ship_kwargs) -> ShiftRecord:
+    """The whole shift with this phase in it, phase by phase as ``shift.run_shift`` runs them (for tests and the
+    notebook; ``ship_kwargs`` go to ``ship``)."""
+    return ship_from(shift_before_ship(scenario, seed, break_mode), **ship_kwargs)

@@ -70,3 +70,20 @@ def test_budget_standing_at_the_canary(shipped):
     policy = load_policy()
     assert budget_standing(r, 0, policy).spent_pct <= b.spent_pct      # spending only grows during the shift
     assert r.trace.of_kind("budget.policy")
+
+
+def test_ship_from_a_night_leaves_it_untouched_and_matches_the_whole_shift():
+    """shift_before_ship + ship_from is run_shift phase by phase: the same trace byte for byte, and the night it
+    starts from can be shipped again (another judge) without being changed by the first."""
+    from oncall.release_ops.canary import naive_judgment
+    from oncall.scenario import load_scenario
+    from oncall.ship import ship_from, shift_before_ship
+    from oncall.shift import run_shift
+
+    scenario = load_scenario("bad-deploy")
+    night = shift_before_ship(scenario, 5, "quality")
+    before = night.trace.to_jsonl()
+    first = ship_from(night)
+    assert first.trace.to_jsonl() == run_shift(scenario, 5, "quality").trace.to_jsonl()
+    naive = ship_from(night, regression_precheck=False, judge_fn=naive_judgment)
+    assert night.trace.to_jsonl() == before and naive.canary is not first.canary
