@@ -10,7 +10,7 @@ rollback makes alerts resolve); everything before the change stays as it was, so
 """
 from __future__ import annotations
 
-
+import numpy as np
 import pandas as pd
 
 from .checks import CheckResult, register
@@ -62,8 +62,6 @@ def true_cause_at(record: ShiftRecord):
 def impact_start_minute(record: ShiftRecord, slo_name: str) -> int:
     """The first minute at or after the cause's onset in which the SLO saw a bad event: where the burn that
     pages starts (the deploy minute for a bad deploy; for a stale index, the hour the age crossed the limit)."""
-    import numpy as np
-
     sc = record.scenario
     onset = max(sim.minute_of(sc, sc.onset_at), 0)
     bad, _total = record.slos[slo_name].bad_and_total(record.service)

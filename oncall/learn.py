@@ -14,7 +14,7 @@ from datetime import timedelta
 import yaml
 
 from .checks import CheckResult, register
-from .evals.harness import Case, _as_caseset, run_eval
+from .evals.harness import Case, _as_caseset, load_cases, run_eval
 from .incident_response.postmortem import (SECTIONS, api_tools, broken_tools, missing_sections, placeholders,
                                            write_postmortem)
 from .paths import DATA_DIR
@@ -56,27 +56,30 @@ def regression_suite(record: ShiftRecord) -> tuple[str, dict]:
 def latency_suite(record: ShiftRecord) -> tuple[str, dict]:
     """A latency page: every kind of question answered within the golden set's per-answer latency budget."""
     inc = record.paged_incident
+    budget = _golden_latency_budget_ms()
     questions = ["How long does standard shipping take?", "Where is my order A1002?", "Please refund order A1001"]
     cases = [{"id": f"{inc.lower()}-latency-{i + 1}", "version": 1, "question": q,
               "tags": ["regression", inc, "latency"],
-              "graders": [{"type": "latency_ms", "budget": LATENCY_BUDGET_MS}, {"type": "no_error"}]}
+              "graders": [{"type": "latency_ms", "budget": budget}, {"type": "no_error"}]}
              for i, q in enumerate(questions)]
     doc = {"suite": f"regression-{inc}",
            "description": (f"From the postmortem of {inc}: knowledge, lookup and refund answers each within "
-                           f"{LATENCY_BUDGET_MS} ms (the golden set's budget). Red on a release whose model is slower."),
+                           f"{budget} ms (the golden set's budget). Red on a release whose model is slower."),
            "pass_rate_threshold": 1.0, "cases": cases}
     return f"{inc}-latency-budget.yaml", doc
 
 
 def knowledge_suite(record: ShiftRecord, tag: str, why: str) -> tuple[str, dict]:
-    """Knowledge answers must state each help article's current fact (one case per article)."""
+    """Knowledge answers must state each help article's current fact: one case per article the golden set asks
+    about, with the golden set's question."""
     from .service.knowledge import load_kb
 
     inc = record.paged_incident
-    docs = [d for d in load_kb() if tag != "freshness" or d.previous_fact is not None]
+    questions = _golden_kb_questions()
+    docs = [d for d in load_kb() if d.slug in questions and (tag != "freshness" or d.previous_fact is not None)]
     cases = []
     for d in docs:
-        case = {"id": f"{inc.lower()}-{tag}-{d.slug}", "version": 1, "question": KB_QUESTIONS[d.slug],
+        case = {"id": f"{inc.lower()}-{tag}-{d.slug}", "version": 1, "question": questions[d.slug],
                 "tags": ["regression", inc, tag], "graders": [{"type": "contains", "value": d.fact}]}
         if d.previous_fact:
             case["graders"].append({"type": "contains", "value": d.previous_fact, "negate": True})
@@ -102,12 +105,21 @@ def failover_suite(record: ShiftRecord) -> tuple[str, dict]:
     return f"{inc}-provider-failover.yaml", doc
 
 
-LATENCY_BUDGET_MS = 2500
-KB_QUESTIONS = {"refund-policy": "How many days do I have to return an item for a refund?",
-                "warranty": "How long is the warranty on electronics?",
-                "shipping-times": "How long does standard shipping take?",
-                "password-reset": "I forgot my password, how do I reset it?",
-                "payment-methods": "Which payment methods do you accept?"}
+def _golden_latency_budget_ms() -> int:
+    """The golden set's per-answer latency budget (its latency_ms grader)."""
+    return next(int(g.budget) for c in load_cases("golden").cases for g in c.graders if g.type == "latency_ms")
+
+
+def _golden_kb_questions() -> dict[str, str]:
+    """Help article slug -> the golden set's first question that retrieval answers from that article."""
+    from .service.knowledge import retrieve
+
+    questions: dict[str, str] = {}
+    for case in load_cases("golden").cases:
+        doc = retrieve(case.question) if "kb" in case.tags else None
+        if doc is not None:
+            questions.setdefault(doc.slug, case.question)
+    return questions
 
 
 def regression_plan(record: ShiftRecord):
@@ -136,7 +148,7 @@ def regression_plan(record: ShiftRecord):
         name, suite = knowledge_suite(record, "freshness", "an index serving traffic states the current fact of "
                                                            "every help article changed since its previous build. Red "
                                                            "on the index the failed nightly build left serving.")
-        stale_built = pd_last_build(record)
+        stale_built = _index_built_at_page(record)
         rebuilt = record.index_built_at          # None (a fresh index) when the on-call never reindexed
         roles = {"stale index": (sc.releases.last_good, partial(_with_index, stale_built), False),
                  "rebuilt index": (sc.releases.last_good, partial(_with_index, rebuilt), True),
@@ -153,7 +165,7 @@ def _with_index(built_at, question, release, index_built=None, **kw):
     return answer(question, release, index_built=built_at, **kw)
 
 
-def pd_last_build(record: ShiftRecord):
+def _index_built_at_page(record: ShiftRecord):
     """When the index serving at the page was built (the last successful nightly build)."""
     import pandas as pd
 

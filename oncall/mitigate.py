@@ -208,7 +208,7 @@ def _effect_words(record: ShiftRecord, incident) -> str:
     action = next((a.get("action") for a in reversed(incident.actions) if a.get("ok") and a.get("action")), None)
     return {"rollback": f"the rollback to {good}", "redeploy": f"the redeploy of {good} from its build artifact",
             "flag_off": "the refund_tool kill switch", "restart": "the restart",
-            "reindex": f"the swap of the kb-live alias to the rebuilt index {getattr(record, 'index_version', '')}",
+            "reindex": f"the swap of the kb-live alias to the rebuilt index {record.index_version}",
             "failover": f"the failover to the {record.catalog.failover.provider} provider",
             "wait": "waiting"}.get(action, "the action")
 
@@ -331,16 +331,16 @@ def budget_consumed_pct(record: ShiftRecord, slo_name: str, start_minute: int, e
 
 def measure_budget(record: ShiftRecord) -> None:
     """The error budget the incident spent, from the shift's final counts (after every later change, such as a
-    fix shipped by the canary when nobody mitigated): bad events above the baseline from the bad deploy until
-    the incident was resolved, or until the end of the shift."""
+    fix shipped by the canary when nobody mitigated): bad events above the baseline from the cause's onset (the
+    bad deploy, the failed build, the provider outage) until the incident was resolved, or the end of the shift."""
     incident = record.incidents.get(record.paged_incident) if record.paged_incident else None
     if incident is None or record.page is None:
         return
     sc = record.scenario
     resolved = incident.time_of("resolved")
     end = _minute(record, resolved) if resolved else len(record.service)
-    deploy_min = sim.minute_of(sc, sc.onset_at)
-    record.metrics["budget_consumed_pct"] = round(budget_consumed_pct(record, record.page.slo, deploy_min, end), 3)
+    onset_min = sim.minute_of(sc, sc.onset_at)
+    record.metrics["budget_consumed_pct"] = round(budget_consumed_pct(record, record.page.slo, onset_min, end), 3)
 
 
 def _measure(record: ShiftRecord, incident, deploy_min: int) -> None:
@@ -411,8 +411,7 @@ def check_budget(record: ShiftRecord) -> CheckResult:
 def check_index_fresh(record: ShiftRecord) -> CheckResult:
     """The stale-index check, written before its fix: at the end of the shift kb-live is younger than the
     freshness SLO's limit, because a rebuilt index that passed its validation was swapped in."""
-    freshness = record.slos.get("freshness")
-    limit = freshness.max_age_h if freshness is not None and freshness.max_age_h else sim.MAX_INDEX_AGE_H
+    limit = record.max_index_age_h
     age = round(float(record.service["index_age_h"].iloc[-1]), 2)
     rebuilt = [e for e in record.trace.events if e.kind == "index.rebuilt"]
     passed = age <= limit and bool(rebuilt)

@@ -1,8 +1,13 @@
 """Where the course's data lives, and how a NAME or a PATH on the command line resolves (DESIGN.md)."""
 from __future__ import annotations
 
+import os
+from functools import lru_cache, wraps
 from pathlib import Path
 
+import yaml
+
+from . import yamlsafe
 from .errors import BadInput
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -46,9 +51,6 @@ def display(path: Path) -> str:
 
 def read_yaml(path: Path, where: str):
     """Safe-load a YAML file; any problem reading or parsing it is one BadInput line naming ``where``."""
-    import yaml
-    from oncall import yamlsafe
-
     try:
         return yamlsafe.safe_load(Path(path).read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
@@ -56,3 +58,20 @@ def read_yaml(path: Path, where: str):
         raise BadInput(where, None, f"not valid YAML ({first})") from None
     except OSError as exc:
         raise BadInput(where, None, f"cannot read it ({exc.strerror or exc})") from None
+
+
+def cached_per_file_version(load):
+    """Decorator for ``load(file, *args)`` whose result is immutable: cached per file version (path, modification
+    time, size), so a config read by every shift is parsed once per edit. A file that cannot be stat'ed goes to
+    ``load`` uncached, which reports the problem in its own words."""
+    cached = lru_cache(maxsize=16)(lambda file, _mtime_ns, _size, *args: load(file, *args))
+
+    @wraps(load)
+    def wrapper(file, *args):
+        try:
+            st = os.stat(file)
+        except OSError:
+            return load(file, *args)
+        return cached(str(file), st.st_mtime_ns, st.st_size, *args)
+
+    return wrapper

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from oncall import yamlsafe
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from . import yamlsafe
 from .errors import BadInput
 from .paths import DATA_DIR, display, read_yaml, resolve
 
@@ -27,8 +27,6 @@ CHECK_NAMES = (
     "budget_within_limit", "postmortem_complete", "regression_case_red_green", "canary_promoted_on_pass",
     "same_incident", "index_fresh", "no_rollback",
 )
-# What starts a scenario's incident; each kind has its own ground-truth label (``Scenario.cause_label``).
-CAUSE_KINDS = ("deploy", "stale-index", "provider-outage")
 
 
 class _Strict(BaseModel):

@@ -95,8 +95,7 @@ def simulate(record: ShiftRecord) -> None:
     """(Re)simulate the shift under the record's serving plan; minutes before a plan change never change."""
     latency = record.slos.get("latency")
     threshold = latency.threshold_ms if latency is not None and latency.threshold_ms else 4000
-    freshness = record.slos.get("freshness")
-    max_age = freshness.max_age_h if freshness is not None and freshness.max_age_h else sim.MAX_INDEX_AGE_H
+    max_age = record.max_index_age_h
     record.minutes = sim.simulate(record.scenario, record.plan, record.seed, threshold, record.catalog, max_age)
     record.service = sim.totals(record.minutes)
     if record.history is None:

@@ -17,8 +17,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import yaml
-from oncall import yamlsafe
 
+from . import yamlsafe
 from .checks import CheckResult, register
 from .errors import BadInput
 from .evals.harness import Case, _as_caseset, run_eval

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from oncall import yamlsafe
 from pandas.api.internals import create_dataframe_from_blocks
 
+from .. import yamlsafe
 from ..errors import BadInput
 from ..paths import DATA_DIR, display, resolve
 from .slo import SLO, parse_duration_min

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import yaml
-from oncall import yamlsafe
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .. import yamlsafe
 from ..errors import BadInput
 from ..paths import DATA_DIR, display
 

@@ -167,6 +167,34 @@ def _detection_and_resolution(record, inc, seq: dict, after: str, mitigated_afte
             ""]
 
 
+def _header(sc, inc) -> list[str]:
+    resolved = inc.time_of("resolved")
+    return [f"# Postmortem: {inc.id}, {sc.title.lower()}", "",
+            f"Status: {'resolved' if resolved else inc.state}. Severity: {inc.severity}. "
+            f"Incident commander: {inc.commander or 'none (not a major incident)'}. Blameless: it names causes, "
+            "not people.", ""]
+
+
+def _closing(record, inc, regression_id, well: list[str], wrong: list[str], lucky: list[str], in_timeline) -> list[str]:
+    """Action items, Lessons learned (a failed runbook step is always among what went wrong) and the Timeline of
+    the trace events ``in_timeline(event)`` keeps."""
+    items = action_items(record, regression_id)
+    wrong = list(wrong)
+    if any(not a["ok"] for a in inc.actions):
+        wrong.append("a runbook step failed: " + "; ".join(f"{a['step']} ({a.get('evidence', 'timed out')})"
+                                                        for a in inc.actions if not a["ok"]))
+    lines = ["## Action items", "", "| item | type | owner | tracking |", "|---|---|---|---|"]
+    lines += [f"| {a.item} | {a.type} | {a.owner} | {a.tracking} |" for a in items] + [""]
+    lines += ["## Lessons learned", "", "**What went well**", ""] + [f"- {w}" for w in well]
+    lines += ["", "**What went wrong**", ""] + [f"- {w}" for w in wrong]
+    lines += ["", "**Where we got lucky**", ""] + [f"- {w}" for w in lucky] + [""]
+    lines += ["## Timeline", "", "All times UTC; # is the event's seq in trace.jsonl.", "",
+              "| # | time | module | event | what happened |", "|---|---|---|---|---|"]
+    lines += [f"| {e.seq} | {e.t:%H:%M} | {e.module} | {e.kind} | {e.message.replace('|', '/')} |"
+              for e in record.trace.events if e.kind in TIMELINE_KINDS and in_timeline(e)]
+    return lines
+
+
 def write_postmortem(record, regression_id: str | None = None) -> str:
     """The postmortem of the paged incident, as Markdown."""
     if record.scenario.cause.kind != "deploy":
@@ -192,10 +220,7 @@ def _write_other(record, regression_id: str | None) -> str:
     cause_kind = "index.build_failed" if sc.cause.kind == "stale-index" else "provider.degraded"
     cause_seq = next((e.seq for e in events if e.kind == cause_kind), "?")
     duration = (mitigated - onset).total_seconds() / 60 if mitigated else None
-    lines = [f"# Postmortem: {inc.id}, {sc.title.lower()}", "",
-             f"Status: {'resolved' if resolved else inc.state}. Severity: {inc.severity}. "
-             f"Incident commander: {inc.commander or 'none (not a major incident)'}. Blameless: it names causes, "
-             "not people.", ""]
+    lines = _header(sc, inc)
     lines += ["## Summary", "", text["summary"] + f" The {page.slo} SLO paged {inc.severity} at {_hm(page.at)}"
               + (f"; the on-call {text['done']} following runbook {sc.runbook}, mitigated at {_hm(mitigated)} and "
                  f"resolved at {_hm(resolved)}." if mitigated and resolved else
@@ -213,27 +238,14 @@ def _write_other(record, regression_id: str | None) -> str:
     lines += ["## Trigger", "", text["trigger"].format(seq=cause_seq), ""]
     lines += _detection_and_resolution(record, inc, seq, text["kind_words"], "the cause started",
                                        " No release was rolled back.")
-    items = action_items(record, regression_id)
-    lines += ["## Action items", "", "| item | type | owner | tracking |", "|---|---|---|---|"]
-    lines += [f"| {a.item} | {a.type} | {a.owner} | {a.tracking} |" for a in items] + [""]
     well = [f"the {page.slo} SLO paged {m.get('time_to_detect_min', 0):.0f} min after {text['kind_words']}",
             f"{m['alerts_total']} alert notifications reached the on-call as {m['incidents_opened']} incidents"]
     if mitigated:
         well.append(f"the runbook mitigated {(mitigated - page.at).total_seconds() / 60:.0f} min after the page, "
                     "without a rollback that could not have helped")
-    wrong_items = list(text["wrong"])
-    if any(not a["ok"] for a in inc.actions):
-        wrong_items.append("a runbook step failed: " + "; ".join(f"{a['step']} ({a.get('evidence', 'timed out')})"
-                                                                for a in inc.actions if not a["ok"]))
-    lines += ["## Lessons learned", "", "**What went well**", ""] + [f"- {w}" for w in well]
-    lines += ["", "**What went wrong**", ""] + [f"- {w}" for w in wrong_items]
-    lines += ["", "**Where we got lucky**", ""] + [f"- {w}" for w in text["lucky"]] + [""]
-    lines += ["## Timeline", "", "All times UTC; # is the event's seq in trace.jsonl.", "",
-              "| # | time | module | event | what happened |", "|---|---|---|---|---|"]
-    for e in events:
-        about_incident = e.refs.get("incident") in (inc.id, None)
-        if e.kind in TIMELINE_KINDS and about_incident and e.t >= onset and e.kind != "release.deployed":
-            lines.append(f"| {e.seq} | {e.t:%H:%M} | {e.module} | {e.kind} | {e.message.replace('|', '/')} |")
+    lines += _closing(record, inc, regression_id, well, text["wrong"], text["lucky"],
+                      lambda e: e.refs.get("incident") in (inc.id, None) and e.t >= onset
+                      and e.kind != "release.deployed")
     return "\n".join(lines) + "\n"
 
 
@@ -259,10 +271,7 @@ def _write_deploy(record, regression_id: str | None = None) -> str:
     api = record.catalog.tool_api
     duration = (mitigated - bad.deployed_at).total_seconds() / 60 if mitigated else None
     tickets = len(inc.tickets)
-    lines = [f"# Postmortem: {inc.id}, {sc.title.lower()}", "",
-             f"Status: {'resolved' if resolved else inc.state}. Severity: {inc.severity}. "
-             f"Incident commander: {inc.commander or 'none (not a major incident)'}. Blameless: it names causes, "
-             "not people.", ""]
+    lines = _header(sc, inc)
     changed = ", ".join(f"{k} {good.config()[k]} -> {v}" for k, v in bad.config().items() if good.config()[k] != v)
     slow, graded = int(window["slow"].sum()), int(window["graded"].sum())
     wrong_answers = int((window["graded"] - window["correct"]).sum())
@@ -319,31 +328,18 @@ def _write_deploy(record, regression_id: str | None = None) -> str:
               f"changed " + ", ".join(f"{k} {good.config()[k]} -> {v}" for k, v in bad.config().items()
                                       if good.config()[k] != v) + f" against {good.version}.", ""]
     lines += _detection_and_resolution(record, inc, seq, "the deploy", "the deploy", "")
-    items = action_items(record, regression_id)
-    lines += ["## Action items", "", "| item | type | owner | tracking |", "|---|---|---|---|"]
-    lines += [f"| {a.item} | {a.type} | {a.owner} | {a.tracking} |" for a in items]
-    lines += [""]
     well = [f"the page came {m.get('time_to_detect_min', 0):.0f} min after the deploy, as the burn-rate formula predicts",
             f"{m['alerts_total']} alert notifications reached the on-call as {m['incidents_opened']} incidents"]
     if mitigated:
         well.append(f"the runbook's rollback stopped the {'errors' if tools else 'burn'} "
                     f"{(mitigated - page.at).total_seconds() / 60:.0f} min after the page")
     wrong = [f"release {bad.version} took 100 % of traffic at once, with no canary", harm]
-    if any(not a["ok"] for a in inc.actions):
-        wrong.append("a runbook step failed: " + "; ".join(f"{a['step']} ({a.get('evidence', 'timed out')})"
-                                                        for a in inc.actions if not a["ok"]))
     rpm_at_deploy = int(window["requests"].iloc[:10].mean()) if len(window) else 0
     lucky = [f"the deploy landed at {_hm(bad.deployed_at)} UTC, near the daily trough: about {rpm_at_deploy} "
              f"requests a minute against a peak of {sc.traffic.peak_rpm:.0f}"]
-    lines += ["## Lessons learned", "", "**What went well**", ""] + [f"- {w}" for w in well]
-    lines += ["", "**What went wrong**", ""] + [f"- {w}" for w in wrong]
-    lines += ["", "**Where we got lucky**", ""] + [f"- {w}" for w in lucky] + [""]
-    lines += ["## Timeline", "", "All times UTC; # is the event's seq in trace.jsonl.", "",
-              "| # | time | module | event | what happened |", "|---|---|---|---|---|"]
-    for e in events:
-        about_incident = e.refs.get("incident") in (inc.id, None) or e.kind == "release.deployed"
-        if e.kind in TIMELINE_KINDS and about_incident and e.t >= bad.deployed_at:
-            lines.append(f"| {e.seq} | {e.t:%H:%M} | {e.module} | {e.kind} | {e.message.replace('|', '/')} |")
+    lines += _closing(record, inc, regression_id, well, wrong, lucky,
+                      lambda e: (e.refs.get("incident") in (inc.id, None) or e.kind == "release.deployed")
+                      and e.t >= bad.deployed_at)
     return "\n".join(lines) + "\n"
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from oncall import yamlsafe
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .. import yamlsafe
 from ..errors import BadInput
 from ..paths import DATA_DIR, display
 

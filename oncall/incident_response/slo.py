@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from oncall import yamlsafe
 
+from .. import yamlsafe
 from ..errors import BadInput
 from ..paths import resolve
 

@@ -44,7 +44,10 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy import optimize, stats
+
+from .. import yamlsafe
 
 DIRECTIONS = ("increase", "decrease", "either")
 CLASSIFICATIONS = ("pass", "high", "low", "nodata")
@@ -192,8 +195,6 @@ def _number(value, field: str) -> float:
 
 
 def load_config(path: str | Path) -> JudgeConfig:
-    from oncall import yamlsafe
-
     return config_from_dict(yamlsafe.safe_load(Path(path).read_text(encoding="utf-8")))
 
 
@@ -694,9 +695,6 @@ def canary_judge_command(baseline: str | Path, canary: str | Path, config: str |
         cpath = Path(config)
         if not cpath.is_file():
             raise BadInput(str(config), None, "no such file")
-        import yaml
-        from oncall import yamlsafe
-
         try:
             cfg = config_from_dict(yamlsafe.safe_load(cpath.read_text(encoding="utf-8")))
         except yaml.YAMLError as exc:

@@ -7,6 +7,7 @@ restores a release that already served this traffic.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from ..scenario import Release
 from ..service.simulate import ServingPlan
@@ -83,8 +84,6 @@ class ReleaseOps:
         ``minute``), validate it with ``validate(built_at) -> (ok, detail)``, and only then swap the ``kb-live``
         alias to it in one step (atomic: every request from ``minute`` on reads the new version; the old version
         stays, so swapping back is one step too). Never rolls a release back. Returns (result, version)."""
-        from datetime import timedelta
-
         built_at = start + timedelta(minutes=started_minute)
         version = f"kb-{built_at:%Y%m%d-%H%M}"
         ok, detail = validate(built_at, broken=bad_builds_left > 0)

@@ -5,9 +5,9 @@ import math
 from functools import lru_cache
 
 import yaml
-from oncall import yamlsafe
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .. import yamlsafe
 from ..errors import BadInput
 from ..paths import DATA_DIR, display
 

@@ -14,8 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from oncall import yamlsafe
 
+from .. import yamlsafe
 from ..errors import BadInput
 from ..paths import DATA_DIR, display
 

@@ -169,14 +169,17 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
                           np.where(outage, scenario.cause.error_ratio, model.error_ratio))
     errors_provider = rng("errors_provider").binomial(n - errors_tool, p_provider)
     answered = n - errors_tool - errors_provider
-    factor = np.where(failed_over, catalog.failover.latency_factor, 1.0)
-    p_timeout = np.where(failed_over, model.share_slower_than(catalog.timeout_ms / catalog.failover.latency_factor),
-                         model.share_slower_than(catalog.timeout_ms))
-    errors_timeout = rng("errors_timeout").binomial(answered, p_timeout)
+    # On the secondary every request is latency_factor slower: the share over a threshold is the primary's share
+    # over threshold / latency_factor.
+    factor = catalog.failover.latency_factor
+
+    def share_over(threshold_ms: float) -> np.ndarray:
+        return np.where(failed_over, model.share_slower_than(threshold_ms / factor),
+                        model.share_slower_than(threshold_ms))
+
+    errors_timeout = rng("errors_timeout").binomial(answered, share_over(catalog.timeout_ms))
     answered = answered - errors_timeout
-    p_slow = np.where(factor != 1.0, model.share_slower_than(latency_threshold_ms / catalog.failover.latency_factor),
-                      model.share_slower_than(latency_threshold_ms))
-    slow = rng("slow").binomial(answered, p_slow)
+    slow = rng("slow").binomial(answered, share_over(latency_threshold_ms))
     graded = rng("graded").binomial(answered, catalog.graded_ratio)
     # Answers go wrong on knowledge questions whose document changed after the index was built.
     now = times.as_unit("ns").asi8
@@ -197,7 +200,7 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
 def provider_outage(scenario: Scenario, times: pd.DatetimeIndex) -> np.ndarray:
     """Per minute: is the scenario's model provider failing (cause kind provider-outage)?"""
     cause = scenario.cause
-    if cause.kind != "provider-outage" or cause.starts_at is None:
+    if cause.kind != "provider-outage":
         return np.zeros(len(times), dtype=bool)
     t = times.as_unit("ns").asi8
     on = t >= pd.Timestamp(cause.starts_at).value

@@ -29,17 +29,16 @@ from __future__ import annotations
 import json
 import math
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
-from oncall import yamlsafe
 
+from .. import yamlsafe
 from ..errors import BadInput
-from ..paths import DATA_DIR
+from ..paths import DATA_DIR, cached_per_file_version
 
 REASONS = ("duplicate", "inhibited", "silenced", "resolved", "noise")
 _NONE, _DUP, _INH, _SIL, _RES, _NOISE = range(6)  # instance reason codes; _NONE = kept
@@ -211,20 +210,12 @@ def alerting_config_from_dict(doc: dict, where: str = "<config>") -> AlertingCon
 
 def load_alerting_config(path: str | Path | None = None) -> AlertingConfig:
     """Read ``data/alerting/alertmanager.yaml`` (or ``path``); cached per file version (immutable result)."""
-    file = Path(path or DATA_DIR / "alerting" / "alertmanager.yaml")
-    return _cached(alerting_config_from_dict, file, str(path or "data/alerting/alertmanager.yaml"))
+    return _built(str(path or DATA_DIR / "alerting" / "alertmanager.yaml"), alerting_config_from_dict,
+                  str(path or "data/alerting/alertmanager.yaml"))
 
 
-def _cached(build, file: Path, where: str):
-    try:
-        st = file.stat()
-    except OSError as e:
-        raise BadInput(str(file), None, f"cannot read ({e.strerror})") from None
-    return _build_cached(build, str(file), where, st.st_mtime_ns, st.st_size)
-
-
-@lru_cache(maxsize=16)
-def _build_cached(build, file: str, where: str, _mtime_ns: int, _size: int):
+@cached_per_file_version
+def _built(file: str, build, where: str):
     return build(_read_yaml(file), where)
 
 
@@ -292,8 +283,8 @@ def topology_from_dict(doc: dict, where: str = "<topology>") -> Topology:
 
 
 def load_topology(path: str | Path | None = None) -> Topology:
-    """Read ``data/topology.yaml`` (or ``path``)."""
-    return _cached(topology_from_dict, Path(path or DATA_DIR / "topology.yaml"), str(path or "data/topology.yaml"))
+    """Read ``data/topology.yaml`` (or ``path``); cached per file version (immutable result)."""
+    return _built(str(path or DATA_DIR / "topology.yaml"), topology_from_dict, str(path or "data/topology.yaml"))
 
 
 # ---------------------------------------------------------------- results

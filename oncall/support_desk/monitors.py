@@ -28,7 +28,6 @@ Pure: numpy, pandas and yaml only (plus the standard library).
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,10 +36,10 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 import yaml
-from oncall import yamlsafe
 
+from .. import yamlsafe
 from ..errors import BadInput
-from ..paths import DATA_DIR
+from ..paths import DATA_DIR, cached_per_file_version
 from ..service.simulate import COUNT_COLUMNS, rng_for
 from .alerts import FRAME_COLUMNS, fingerprint, to_payloads
 
@@ -385,16 +384,11 @@ def load_storm(path: str | Path | None = None) -> Storm:
     The result is immutable and cached per file version (path, modification time, size): every shift reads the
     storm twice, and a multi-seed sweep hundreds of times."""
     where = str(path) if path is not None else "data/alerting/storm.yaml"
-    file = Path(path or STORM_PATH)
-    try:
-        st = file.stat()
-    except OSError as e:
-        raise BadInput(where, None, f"cannot read ({e.strerror})") from None
-    return _load_storm(str(file), where, st.st_mtime_ns, st.st_size)
+    return _load_storm(str(path or STORM_PATH), where)
 
 
-@lru_cache(maxsize=8)
-def _load_storm(file: str, where: str, _mtime_ns: int, _size: int) -> Storm:
+@cached_per_file_version
+def _load_storm(file: str, where: str) -> Storm:
     try:
         doc = yamlsafe.safe_load(Path(file).read_text(encoding="utf-8"))
     except OSError as e:
@@ -469,7 +463,7 @@ def _cause_at(when: pd.Timestamp, scenario, plan) -> str:
             for version, weight in split.items():
                 if weight > 0 and version != good:
                     newest = version
-        if newest is not None and (scenario.cause.kind == "deploy" or newest != good):
+        if newest is not None:
             return f"release:{newest}"
         if scenario.cause.kind == "deploy":
             return "background:false-positive"

@@ -30,10 +30,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from oncall import yamlsafe
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
+from .. import yamlsafe
 from ..errors import BadInput
 from ..paths import DATA_DIR, display
 

@@ -5,12 +5,13 @@ drew in ``.record``, so a check cell can drive it from Python and assert the dat
 """
 from __future__ import annotations
 
+import html
+import math
+from functools import wraps
+
 import ipywidgets as W
 import matplotlib.pyplot as plt
 from IPython.display import display
-
-import html
-import math
 
 from .. import plots
 from ..errors import BadInput
@@ -40,13 +41,14 @@ def failed(widget, exc: BadInput) -> None:
 
 def guarded(init):
     """Decorator for a widget's ``__init__``: bad input becomes ``failed(self, exc)``."""
+    @wraps(init)
     def wrapper(self, *args, **kwargs):
         self.error = None
         try:
             init(self, *args, **kwargs)
         except BadInput as exc:
             failed(self, exc)
-    wrapper.__doc__, wrapper.__name__ = init.__doc__, init.__name__
+
     return wrapper
 
 

@@ -11,8 +11,8 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-from ..plots import mitigate as plots
 from ..incident_response.runbooks import load_runbook
+from ..plots import mitigate as plots
 from ..scenario import OnCallChoices, load_scenario
 from ..shift import run_shift
 from . import guarded, number
