@@ -31,23 +31,37 @@ from .service.catalog import load_catalog
 from .service.slis import transitions
 
 
+UNTIL = ("detect", "triage", "mitigate", "learn", "ship", "gate")
+
+
 def run_shift(scenario: Scenario, seed: int | None = None, break_mode: str = "none",
-              choices: OnCallChoices | None = None) -> ShiftRecord:
+              choices: OnCallChoices | None = None, until: str = "gate") -> ShiftRecord:
     """Run one whole shift of ``scenario``; the same (scenario, seed, break_mode, choices) gives the same record.
 
     ``choices`` overrides what the on-call does (a notebook widget's "roll back / restart / wait / flag off");
-    by default they come from the break mode.
+    by default they come from the break mode. ``until`` stops after that phase (a sweep over seeds that only
+    needs, say, the time to mitigate runs no further); every phase before it runs exactly as in a whole shift.
+    The record then has no gate verdict, and the storm's figures (alerts, incidents, noise reduction) as detect
+    counted them: a whole shift's observe counts them again over the final night.
     """
+    if until not in UNTIL:
+        raise ValueError(f"until: expected one of {', '.join(UNTIL)}, got {until!r}")
     scenario.check_break_mode(break_mode)
     record = serve(scenario, scenario.seed if seed is None else seed, break_mode)
     record.choices = choices or scenario.on_call(break_mode)
+    last = UNTIL.index(until)
     detection.detect(record)
-    ticket_triage.triage(record)
-    mitigation.mitigate(record, resimulate=simulate)
-    learning.learn(record)
-    shipping.ship(record, resimulate=simulate)
-    observe(record)
-    gate(record)
+    if last >= 1:
+        ticket_triage.triage(record)
+    if last >= 2:
+        mitigation.mitigate(record, resimulate=simulate)
+    if last >= 3:
+        learning.learn(record)
+    if last >= 4:
+        shipping.ship(record, resimulate=simulate)
+    if last >= 5:
+        observe(record)
+        gate(record)
     return record
 
 

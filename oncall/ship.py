@@ -271,29 +271,24 @@ def _steps(run: CanaryRun) -> list[tuple[float, int]]:
 def shift_before_ship(scenario, seed: int | None = None, break_mode: str = "none") -> ShiftRecord:
     """The shift through the learn phase (serve, detect, triage, mitigate, learn), as ``shift.run_shift`` runs
     it: the night the ship phase starts from."""
-    from . import detect, learn, mitigate, shift, triage
+    from . import shift
 
-    scenario.check_break_mode(break_mode)
-    record = shift.serve(scenario, scenario.seed if seed is None else seed, break_mode)
-    record.choices = scenario.on_call(break_mode)
-    detect.detect(record)
-    triage.triage(record)
-    mitigate.mitigate(record, resimulate=shift.simulate)
-    learn.learn(record)
-    return record
+    return shift.run_shift(scenario, seed, break_mode, until="learn")
 
 
-def ship_from(before: ShiftRecord, **ship_kwargs) -> ShiftRecord:
+def ship_from(before: ShiftRecord, finish: bool = True, **ship_kwargs) -> ShiftRecord:
     """A copy of ``before`` (from ``shift_before_ship``) carried through ship, observe and gate; ``before`` stays as
-    it was, so several judges can be compared on the same night without simulating it again."""
+    it was, so several judges can be compared on the same night without simulating it again. ``finish=False``
+    stops after ship (the canary's verdict and its trace), for sweeps that need nothing observe or the gate adds."""
     import pickle
 
     from . import shift
 
     record = pickle.loads(pickle.dumps(before))
     ship(record, resimulate=shift.simulate, **ship_kwargs)
-    shift.observe(record)
-    shift.gate(record)
+    if finish:
+        shift.observe(record)
+        shift.gate(record)
     return record
 
 

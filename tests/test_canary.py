@@ -265,3 +265,42 @@ def test_midranks_match_scipy_rankdata_with_ties():
             ranks, ties = _midranks(values)
             assert np.array_equal(ranks, stats.rankdata(values))
             assert sorted(ties) == sorted(np.unique(values, return_counts=True)[1])
+
+
+def test_the_interval_bounds_are_where_the_statistic_crosses_as_root_finding_finds_them():
+    """Each bound is the pairwise difference where the standardised rank sum crosses the quantile: what R's
+    root finding (here scipy's brentq, the way R's uniroot does it) converges to, found exactly."""
+    from scipy import optimize
+
+    from oncall.release_ops.canary import _wdiff
+
+    def by_root_finding(x, y, confidence):
+        lo_d, hi_d = x.min() - y.max(), x.max() - y.min()
+        z = stats.norm.ppf(1 - (1 - confidence) / 2)
+
+        def root(zq):
+            if _wdiff(lo_d, x, y, zq) <= 0:
+                return lo_d
+            if _wdiff(hi_d, x, y, zq) >= 0:
+                return hi_d
+            return optimize.brentq(_wdiff, lo_d, hi_d, args=(x, y, zq), xtol=1e-12)
+        return root(z), root(-z)
+
+    rng = np.random.default_rng(11)
+    checked = 0
+    for trial in range(400):
+        nx, ny = rng.integers(2, 30, size=2)
+        if trial % 2:   # continuous samples
+            x, y = rng.normal(0, 1, nx), rng.normal(rng.normal(0, 0.7), 1, ny)
+        else:           # counts: many ties, and pairwise differences of exactly 0
+            x, y = rng.poisson(3, nx).astype(float), rng.poisson(rng.uniform(2, 5), ny).astype(float)
+        if np.ptp(x) == 0 and np.ptp(y) == 0:
+            continue
+        confidence = (0.98, 0.995, 0.95)[trial % 3]
+        got, want = mann_whitney_interval(x, y, confidence), by_root_finding(x, y, confidence)
+        steps = np.unique(np.subtract.outer(x, y))
+        for g, w in zip(got, want):
+            assert abs(g - w) < 1e-9, (trial, got, want)
+            assert g in steps     # exactly a pairwise difference: where the statistic steps
+        checked += 1
+    assert checked > 350

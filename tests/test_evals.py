@@ -427,3 +427,21 @@ def test_cases_load_and_grade_without_jsonschema(monkeypatch, scenario):
     assert run_eval(golden, scenario.releases.bad).failed_ids == REFUND_CASES
     with pytest.raises(ValueError):
         G.subset_check_schema({"type": "object", "anyOf": []})
+
+
+def test_jsonschema_is_imported_without_the_iri_format_grammar():
+    """jsonschema is used for json_schema graders, but the optional rfc3987-syntax grammar (most of a second at
+    every start) is left out; once the graders are imported, rfc3987_syntax can still be imported by anyone."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    code = ("import sys, oncall.evals.graders as g\n"
+            "print(g._jsonschema is not None, 'rfc3987_syntax' in sys.modules)\n"
+            "import importlib.util\n"
+            "if importlib.util.find_spec('rfc3987_syntax'):\n"
+            "    import rfc3987_syntax; print(rfc3987_syntax.is_valid_syntax('iri', 'https://example.org/a'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[:2] == ["True", "False"]
+    if importlib.util.find_spec("rfc3987_syntax"):
+        assert out[2] == "True"

@@ -207,3 +207,16 @@ def test_run_triage_on_an_unseen_queue(tmp_path):
     assert doc["incidents"] == [{"id": "INC-9", "tickets": 3}]
     with pytest.raises(BadInput):
         tr.run_triage(queue, incidents_path=incidents, scenario="bad-deploy")
+
+
+def test_cosine_of_the_tfidf_rows_is_sklearns_cosine_similarity():
+    """The linker's similarities are dot products of TfidfVectorizer's L2-normalised rows: what sklearn's
+    cosine_similarity gives, without importing sklearn.metrics at the start of every command."""
+    import numpy as np
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    texts = [json.loads(line)["text"] for line in QUEUE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    vectors = tr._Vectors(texts, [OUTAGE.summary, OTHER.summary])
+    tickets, incidents = vectors.matrix[: vectors.n], vectors.matrix[vectors.n:]
+    assert np.allclose(vectors.ticket_to_incident(), cosine_similarity(tickets, incidents), rtol=0, atol=1e-12)
+    assert np.allclose(vectors.ticket_to_ticket(), cosine_similarity(tickets), rtol=0, atol=1e-12)

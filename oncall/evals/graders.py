@@ -12,15 +12,37 @@ the small subset validator below (the keywords in ``SUBSET_KEYWORDS``).
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-try:  # a declared dependency would make this always true; the fallback keeps `oncall eval` working without it
-    import jsonschema as _jsonschema
-except ImportError:  # pragma: no cover - exercised only where jsonschema is missing
-    _jsonschema = None
+
+
+def _import_jsonschema():
+    """jsonschema, or None where it is not installed (the built-in subset validator then keeps `oncall eval`
+    working).
+
+    jsonschema imports the optional rfc3987-syntax package, when it is installed (Jupyter installs it), only to
+    check the "iri" and "iri-reference" formats; importing it builds a grammar that takes most of a second, at the
+    start of every command and notebook. No oncall schema checks formats, so it is left out here, as if it were not
+    installed; a later ``import rfc3987_syntax`` still works.
+    """
+    skip = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
+    if skip:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes that one import raise ImportError
+    try:
+        import jsonschema
+    except ImportError:  # pragma: no cover - exercised only where jsonschema is missing
+        return None
+    finally:
+        if skip:
+            del sys.modules["rfc3987_syntax"]
+    return jsonschema
+
+
+_jsonschema = _import_jsonschema()
 
 GRADER_TYPES = ("exact", "contains", "regex", "tool_call", "json_schema", "no_error", "latency_ms", "cost")
 

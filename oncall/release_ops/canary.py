@@ -45,7 +45,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import yaml
-from scipy import optimize, stats
+from scipy import stats
 
 from .. import yamlsafe
 
@@ -235,18 +235,35 @@ def _wdiff(d: float, x: np.ndarray, y: np.ndarray, zq: float) -> float:
 def mann_whitney_interval(canary, baseline, confidence: float = 0.98) -> tuple[float, float]:
     """The confidence interval of the location shift canary - baseline, as R's wilcox.test(conf.int=TRUE,
     exact=FALSE) and Kayenta's MannWhitney.scala compute it: normal approximation with continuity and tie
-    correction, each bound found by root-finding between min(x) - max(y) and max(x) - min(y)."""
+    correction; each bound is the shift d where the standardised rank sum of canary - d against the baseline
+    crosses the normal quantile, looked for between min(x) - max(y) and max(x) - min(y).
+
+    That statistic only changes where canary - d ties a baseline value, at a pairwise difference x_i - y_j, and is
+    constant between two of them. So instead of R's numerical root finding, each bound is the pairwise difference
+    where it crosses, found exactly: the statistic is evaluated once on every gap between the sorted differences
+    (where only the ties within each sample count), and at the two ends as R evaluates them."""
     x, y = np.asarray(canary, float), np.asarray(baseline, float)
+    nx, ny = len(x), len(y)
     lo_d, hi_d = x.min() - y.max(), x.max() - y.min()
     z = stats.norm.ppf(1 - (1 - confidence) / 2)
+    steps, pairs = np.unique(np.subtract.outer(x, y), return_counts=True)   # sorted pairwise differences
+    # On the gap just above steps[k], (x_i - d) > y_j for the pairs whose difference is above it: no tie between
+    # the samples, so only the ties within x and within y enter the variance.
+    above = nx * ny - np.cumsum(pairs)[:-1]
+    dz = above - nx * ny / 2
+    ties = np.concatenate([np.unique(x, return_counts=True)[1], np.unique(y, return_counts=True)[1]])
+    sigma = math.sqrt((nx * ny / 12) * ((nx + ny + 1) - (ties ** 3 - ties).sum() / ((nx + ny) * (nx + ny - 1))))
+    gaps = (dz - np.sign(dz) * 0.5) / sigma if sigma > 0 else None
 
     def root(zq: float) -> float:
-        f_lo, f_hi = _wdiff(lo_d, x, y, zq), _wdiff(hi_d, x, y, zq)
-        if f_lo <= 0:
+        if _wdiff(lo_d, x, y, zq) <= 0:
             return float(lo_d)
-        if f_hi >= 0:
+        if _wdiff(hi_d, x, y, zq) >= 0:
             return float(hi_d)
-        return float(optimize.brentq(_wdiff, lo_d, hi_d, args=(x, y, zq), xtol=1e-10))
+        if gaps is None:   # no variance anywhere: the statistic is -zq on every gap
+            return float(lo_d) if zq > 0 else float(hi_d)
+        below = np.flatnonzero(gaps - zq < 0)   # the statistic falls with d, so these are the gaps above the root
+        return float(steps[below[0]]) if len(below) else float(hi_d)
 
     return root(z), root(-z)
 

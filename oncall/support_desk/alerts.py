@@ -30,6 +30,7 @@ Pure: json, numpy and pandas only.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -65,10 +66,16 @@ def fingerprint(labels: dict) -> str:
     ``{"a": "bc"}`` and ``{"ab": "c"}`` differ); the empty set is the FNV offset basis. Rendered with
     ``%016x`` as Alertmanager's ``Fingerprint.String()`` does.
     """
+    return _fingerprint(tuple(sorted((str(name), str(value)) for name, value in labels.items())))
+
+
+@lru_cache(maxsize=65536)
+def _fingerprint(items: tuple[tuple[str, str], ...]) -> str:
+    """The fingerprint of sorted (name, value) pairs; a storm repeats its label sets, so each is hashed once."""
     h = _FNV_OFFSET64
-    for name in sorted(labels):
-        h = _fnv1a_add(h, str(name).encode("utf-8") + b"\xff")
-        h = _fnv1a_add(h, str(labels[name]).encode("utf-8") + b"\xff")
+    for name, value in items:
+        h = _fnv1a_add(h, name.encode("utf-8") + b"\xff")
+        h = _fnv1a_add(h, value.encode("utf-8") + b"\xff")
     return f"{h:016x}"
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -584,9 +585,14 @@ def _incident_alerts(storm: Storm, start: pd.Timestamp, end: pd.Timestamp, seed:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _generator_url(expr: str) -> str:
+    return _GENERATOR + quote(expr, safe="")
+
+
 def _alert(labels: dict, summary: str, runbook: str, expr: str, start, end, cause: str) -> dict:
     return {"labels": labels, "annotations": {"summary": summary, "runbook_url": f"data/runbooks/{runbook}.md"},
-            "generator_url": _GENERATOR + quote(expr, safe=""), "start": pd.Timestamp(start),
+            "generator_url": _generator_url(expr), "start": pd.Timestamp(start),
             "end": None if end is None else pd.Timestamp(end), "cause": cause}
 
 
@@ -688,7 +694,8 @@ def _frame(alerts: list[dict], rows: list[tuple], storm: Storm) -> pd.DataFrame:
         frame = empty_frame()
         frame["true_cause"] = pd.Series([], dtype=object)
         return frame
-    rows.sort(key=lambda r: (r[0], r[1], alerts[r[2]]["start"].value, _sort_labels(alerts[r[2]]["labels"]), r[3]))
+    order = {k: (alerts[k]["start"].value, _sort_labels(alerts[k]["labels"])) for k in {r[2] for r in rows}}
+    rows.sort(key=lambda r: (r[0], r[1], *order[r[2]], r[3]))
     tick = np.array([r[0] for r in rows], dtype=np.int64)
     keys = np.array([r[1] for r in rows], dtype=object)
     new = np.ones(len(rows), dtype=bool)

@@ -31,7 +31,6 @@ from pathlib import Path
 
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
 
 from .. import yamlsafe
 from ..errors import BadInput
@@ -399,6 +398,12 @@ def _team(category: str, linked: IncidentInfo | None, mentioned: dict) -> tuple[
     return team, f"routed to {team}: {category} tickets go there"
 
 
+def _cosine(a, b):
+    """Cosine similarity of the rows of a and b: TfidfVectorizer's rows are already L2-normalised (norm="l2"),
+    so it is their dot product (what sklearn's cosine_similarity computes after normalising them again)."""
+    return (a @ b.T).toarray()
+
+
 class _Vectors:
     """TF-IDF over the queue's tickets and the incidents' descriptions, fitted once per triage run."""
 
@@ -414,10 +419,10 @@ class _Vectors:
     def ticket_to_incident(self):
         if self.matrix is None or self.matrix.shape[0] == self.n:
             return None
-        return cosine_similarity(self.matrix[: self.n], self.matrix[self.n:])
+        return _cosine(self.matrix[: self.n], self.matrix[self.n:])
 
     def ticket_to_ticket(self):
-        return None if self.matrix is None else cosine_similarity(self.matrix[: self.n])
+        return None if self.matrix is None else _cosine(self.matrix[: self.n], self.matrix[: self.n])
 
 
 def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
