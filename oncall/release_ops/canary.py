@@ -551,16 +551,17 @@ def interval_samples(minutes: pd.DataFrame, version: str, start: int, end: int) 
     """Per-minute metric samples of one release over shift minutes [start, end), from the simulator's long
     frame: error_ratio, slow_ratio, quality, tokens_per_request (NaN in a minute without their denominator),
     plus the counts they come from."""
-    rows = minutes[minutes["release"] == version].iloc[start:end]
-    counts = rows[list(SIM_COUNTS)].astype(np.int64).reset_index(drop=True)
-    req = counts["requests"].where(counts["requests"] > 0)
-    graded = counts["graded"].where(counts["graded"] > 0)
-    out = pd.DataFrame({"minute": np.arange(start, start + len(rows)),
-                        "error_ratio": counts["errors"] / req,
-                        "slow_ratio": counts["slow"] / req,
-                        "quality": counts["correct"] / graded,
-                        "tokens_per_request": counts["tokens"] / req})
-    return pd.concat([out, counts], axis=1)
+    mine = minutes["release"].to_numpy() == version
+    block = minutes.loc[mine, list(SIM_COUNTS)].to_numpy(dtype=np.int64)[start:end]
+    counts = dict(zip(SIM_COUNTS, block.T))
+    req = np.where(counts["requests"] > 0, counts["requests"], np.nan)
+    graded = np.where(counts["graded"] > 0, counts["graded"], np.nan)
+    return pd.DataFrame({"minute": np.arange(start, start + len(block)),
+                         "error_ratio": counts["errors"] / req,
+                         "slow_ratio": counts["slow"] / req,
+                         "quality": counts["correct"] / graded,
+                         "tokens_per_request": counts["tokens"] / req,
+                         **counts})
 
 
 # --- the rollout -------------------------------------------------------------------------------------------------

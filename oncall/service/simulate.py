@@ -114,7 +114,7 @@ def simulate(scenario: Scenario, plan: ServingPlan, seed: int, latency_threshold
     catalog = catalog or load_catalog()
     times = minute_index(scenario)
     n_min = len(times)
-    expected_rpm = np.array([scenario.traffic.rpm_at(t) for t in times.to_pydatetime()])
+    expected_rpm = _expected_rpm(scenario.traffic, scenario.shift.start, n_min)
     requests = rng_for(seed, "traffic").poisson(expected_rpm)
     weights = plan.weights(n_min)
     extra = [scenario.shift.start + timedelta(minutes=m) for m in plan.index_builds]
@@ -137,6 +137,21 @@ def simulate(scenario: Scenario, plan: ServingPlan, seed: int, latency_threshold
         counts["stale_index"] = np.where(age_h > max_index_age_h, n, 0)
         frames.append(pd.DataFrame({"t": times, "release": version, **counts, "index_age_h": age_h}))
     return pd.concat(frames, ignore_index=True)
+
+
+def _expected_rpm(traffic, start: datetime, minutes: int) -> np.ndarray:
+    """The traffic model's expected requests per minute, minute by minute (the same for every re-simulation)."""
+    key = (traffic.peak_rpm, traffic.trough_rpm, traffic.peak_hour_utc, start, minutes)
+    if key not in _RPM_CACHE:
+        if len(_RPM_CACHE) >= 64:
+            _RPM_CACHE.clear()
+        times = pd.date_range(start, periods=minutes, freq="min").to_pydatetime()
+        _RPM_CACHE[key] = np.array([traffic.rpm_at(t) for t in times])
+        _RPM_CACHE[key].flags.writeable = False
+    return _RPM_CACHE[key]
+
+
+_RPM_CACHE: dict[tuple, np.ndarray] = {}
 
 
 def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: np.ndarray, scenario: Scenario,

@@ -714,8 +714,8 @@ def _frame(alerts: list[dict], rows: list[tuple], storm: Storm) -> pd.DataFrame:
         "severity": [alerts[k]["labels"].get("severity", "") for k in idx],
         "status": status,
         "starts_at": pd.to_datetime(np.array([alerts[k]["start"].value for k in idx], dtype=np.int64), utc=True),
-        "ends_at": pd.to_datetime(np.array([np.datetime64("NaT") if v is None else np.datetime64(v, "ns") for v in ends],
-                                           dtype="datetime64[ns]"), utc=True),
+        "ends_at": pd.to_datetime(np.array([_NAT if v is None else v for v in ends], dtype=np.int64)
+                                  .view("datetime64[ns]"), utc=True),
         "received_at": pd.to_datetime(tick, utc=True),
         "labels": [dict(alerts[k]["labels"]) for k in idx],
         "annotations": [dict(alerts[k]["annotations"]) for k in idx],
@@ -727,6 +727,9 @@ def _frame(alerts: list[dict], rows: list[tuple], storm: Storm) -> pd.DataFrame:
     for c in ("starts_at", "ends_at", "received_at"):
         frame[c] = frame[c].astype(_TS)
     return frame[list(FRAME_COLUMNS) + ["true_cause"]]
+
+
+_NAT = np.datetime64("NaT").view(np.int64)
 
 
 def _sort_labels(labels: dict) -> str:
