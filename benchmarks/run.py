@@ -494,11 +494,12 @@ def fig_memory(sizes: Sizes) -> Figure:
 
 TARGETS = {"drill_vs_imports": 1.5, "correlate_1m_vs_pandas": 3.0, "correlate_growth_10x": 15.0,
            "parse_vs_json_loads": 2.0, "burn_90d_vs_rolling": 3.0, "widget_update_ms": 400.0,
-           "correlate_1m_peak_rss": None, "nbval_suite_vs_imports": 2.0}
+           "correlate_1m_peak_rss": None, "nbval_suite_vs_imports": 2.0,
+           "nbval_imports_floor": None}
 UNITS = {"drill_vs_imports": "x import time", "correlate_1m_vs_pandas": "x sort+groupby",
          "correlate_growth_10x": "x time at 1/10 the alerts", "parse_vs_json_loads": "x json.loads per line",
          "burn_90d_vs_rolling": "x rolling(60).sum()", "widget_update_ms": "ms", "correlate_1m_peak_rss": "MB",
-         "nbval_suite_vs_imports": "x import-only notebooks"}
+         "nbval_suite_vs_imports": "x import-only notebooks", "nbval_imports_floor": "x import-only notebooks"}
 def fig_nbval_suite(sizes: Sizes) -> Figure:
     """The notebook suite under nbval / the same runner over as many notebooks that only import
     oncall, pandas, matplotlib.pyplot and ipywidgets (kernel starts, pytest and plugin start-up, imports)."""
@@ -524,6 +525,50 @@ def fig_nbval_suite(sizes: Sizes) -> Figure:
                         lambda: _run(base), lambda: _run(suite), rounds=1, warmup=False)
 
 
+def notebook_imports(path: Path) -> str:
+    """Every import statement of a notebook's code cells, each once, in order (ast, so multi-line imports too)."""
+    import ast
+
+    import nbformat
+
+    lines: list[str] = []
+    for cell in nbformat.read(str(path), as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("%", "!")))
+        lines += [ast.unparse(n) for n in ast.walk(ast.parse(source)) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    return "\n".join(dict.fromkeys(lines))
+
+
+def fig_nbval_imports_floor(sizes: Sizes) -> Figure:
+    """Reported, no target: the same runner over notebooks that run only the course notebooks' own import
+    statements (each notebook's, nothing else) / the import-only notebooks of nbval_suite_vs_imports. What the
+    course's imports alone cost before a notebook computes or draws anything."""
+    import nbformat
+
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if sizes.notebooks:
+        notebooks = notebooks[: sizes.notebooks]
+    tmp = tempfile.TemporaryDirectory(prefix="oncall-bench-nb-")
+    _TMP.append(tmp)
+    base_dir, floor_dir = Path(tmp.name) / "base", Path(tmp.name) / "floor"
+    base_dir.mkdir()
+    floor_dir.mkdir()
+    for i, path in enumerate(notebooks):
+        for folder, source in ((base_dir, "import oncall, pandas, matplotlib.pyplot, ipywidgets"),
+                               (floor_dir, notebook_imports(path))):
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+            nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+            nbformat.write(nb, str(folder / f"nb_{i:02d}.ipynb"))
+    flags = ["--nbval", "--nbval-current-env", "-q", "-p", "no:cacheprovider"]
+    base = [sys.executable, "-m", "pytest", *flags, str(base_dir)]
+    floor = [sys.executable, "-m", "pytest", *flags, str(floor_dir)]
+    return ratio_figure("nbval_imports_floor", None, UNITS["nbval_imports_floor"],
+                        f"pytest --nbval over {len(notebooks)} import-only notebooks",
+                        f"pytest --nbval over {len(notebooks)} notebooks of the course notebooks' import statements",
+                        lambda: _run(base), lambda: _run(floor), rounds=1, warmup=False)
+
+
 FIGURES: dict[str, Callable[[Sizes], Figure]] = {
     "drill_vs_imports": fig_drill_vs_imports,
     "correlate_1m_vs_pandas": fig_correlate_vs_pandas,
@@ -533,6 +578,7 @@ FIGURES: dict[str, Callable[[Sizes], Figure]] = {
     "widget_update_ms": fig_widget_update,
     "correlate_1m_peak_rss": fig_memory,
     "nbval_suite_vs_imports": fig_nbval_suite,
+    "nbval_imports_floor": fig_nbval_imports_floor,
 }
 
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -341,7 +342,7 @@ def classify_rank(spec: MetricSpec, baseline, canary, config: JudgeConfig = Judg
         p = 0.0
     else:
         lo, hi = mann_whitney_interval(c, b, 1 - alpha)
-        p = float(stats.mannwhitneyu(c, b, alternative="two-sided", method="asymptotic").pvalue)
+        p = _p_value("mannwhitneyu", c, b)
     band = config.tolerance * abs(shift)
     # The interval's bounds are clamped to [min(x) - max(y), max(x) - min(y)] (R's root bracket), so at tiny n
     # it can exclude 0 where the test itself is not significant: we also require the p-value.
@@ -363,7 +364,7 @@ def classify_rank(spec: MetricSpec, baseline, canary, config: JudgeConfig = Judg
 
 def _dispersion(b: np.ndarray, c: np.ndarray, spec: MetricSpec, alpha: float) -> tuple[str, str]:
     """Brown-Forsythe: is the canary significantly more spread out (variance increase, Kayenta #780)?"""
-    p = float(stats.levene(c, b, center="median").pvalue)
+    p = _p_value("levene", c, b)
     spread_b = float(np.median(np.abs(b - np.median(b))))
     spread_c = float(np.median(np.abs(c - np.median(c))))
     ratio = spread_c / spread_b if spread_b > 0 else float("inf")
@@ -384,7 +385,7 @@ def classify_counts(spec: MetricSpec, bad_b: int, total_b: int, bad_c: int, tota
                             None, None, total_b, total_c, "no events on " + ("the baseline" if total_b == 0
                                                                              else "the canary"))
     rb, rc = bad_b / total_b, bad_c / total_c
-    p = float(stats.fisher_exact([[bad_c, total_c - bad_c], [bad_b, total_b - bad_b]]).pvalue)
+    p = _fisher_p(bad_c, total_c - bad_c, bad_b, total_b - bad_b)
     effect = _mean_ratio(rc, rb)
     significant = p < alpha
     cls = _call(spec.direction, significant and rc > rb, significant and rc < rb, effect, spec)
@@ -395,6 +396,30 @@ def classify_counts(spec: MetricSpec, bad_b: int, total_b: int, bad_c: int, tota
                                  f"significant change: " + reason)
     return MetricResult(spec.name, cls, spec.critical, "fisher-exact", rb, rc, rc - rb, None, None, p, effect,
                         total_b, total_c, reason)
+
+
+_P_CACHE: dict[tuple, float] = {}
+
+
+def _p_value(test: str, c: np.ndarray, b: np.ndarray) -> float:
+    """scipy's two-sided p-value of ``test`` (mannwhitneyu, asymptotic; levene, Brown-Forsythe's median centre) for
+    canary c against baseline b. Holm re-judges a metric at a stricter level with the same samples, so each pair
+    of samples is tested once (a small cache keyed by the samples' bytes)."""
+    key = (test, c.tobytes(), b.tobytes())
+    if key not in _P_CACHE:
+        if len(_P_CACHE) >= 512:
+            _P_CACHE.clear()
+        if test == "mannwhitneyu":
+            _P_CACHE[key] = float(stats.mannwhitneyu(c, b, alternative="two-sided", method="asymptotic").pvalue)
+        else:
+            _P_CACHE[key] = float(stats.levene(c, b, center="median").pvalue)
+    return _P_CACHE[key]
+
+
+@lru_cache(maxsize=512)
+def _fisher_p(bad_c: int, good_c: int, bad_b: int, good_b: int) -> float:
+    """scipy's two-sided Fisher exact p-value of the 2x2 table [[bad_c, good_c], [bad_b, good_b]]."""
+    return float(stats.fisher_exact([[bad_c, good_c], [bad_b, good_b]]).pvalue)
 
 
 def _mean(a: np.ndarray) -> float:

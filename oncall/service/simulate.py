@@ -46,14 +46,16 @@ class ServingPlan:
 
     def weights(self, minutes: int) -> pd.DataFrame:
         """A minutes x releases frame of traffic weights."""
-        out = pd.DataFrame(0.0, index=range(minutes), columns=list(self.releases))
+        versions = list(self.releases)
+        column = {version: i for i, version in enumerate(versions)}
+        out = np.zeros((minutes, len(versions)))
         for minute, split in self.changes:
             if minute >= minutes:
                 break
-            out.iloc[max(minute, 0):] = 0.0
+            out[max(minute, 0):] = 0.0
             for version, weight in split.items():
-                out.loc[max(minute, 0):, version] = weight
-        return out
+                out[max(minute, 0):, column[version]] = weight
+        return pd.DataFrame(out, index=range(minutes), columns=versions)
 
     def flag_on(self, flag: str, minutes: int, default: bool = True) -> np.ndarray:
         """Per minute: is ``flag`` on?"""
@@ -245,6 +247,18 @@ def simulate_history(scenario: Scenario, seed: int, latency_threshold_ms: float 
 
 def totals(long: pd.DataFrame) -> pd.DataFrame:
     """The service as a whole: counts summed over releases per minute (index ``t``); index age kept."""
+    n_rel = long["release"].nunique()
+    times = long["t"].to_numpy()
+    if n_rel and len(long) % n_rel == 0:
+        blocks = times.reshape(n_rel, -1)
+        if (blocks == blocks[0]).all() and (blocks[0][1:] > blocks[0][:-1]).all():
+            # simulate's layout: one block of the same minutes per release, in time order; sum the blocks
+            n_min = blocks.shape[1]
+            counts = long[list(COUNT_COLUMNS)].to_numpy().reshape(n_rel, n_min, len(COUNT_COLUMNS)).sum(axis=0)
+            summed = pd.DataFrame(counts, index=pd.DatetimeIndex(long["t"].iloc[:n_min], name="t"),
+                                  columns=list(COUNT_COLUMNS))
+            summed["index_age_h"] = long["index_age_h"].to_numpy()[:n_min]
+            return summed
     summed = long.groupby("t", sort=True)[list(COUNT_COLUMNS)].sum()
     summed["index_age_h"] = long.groupby("t", sort=True)["index_age_h"].first()
     return summed
