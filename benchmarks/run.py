@@ -473,8 +473,6 @@ print(len(frame), len(out["incidents"]))
 
 def fig_memory(sizes: Sizes) -> Figure:
     """Peak resident set of a child that parses a JSONL storm, correlates it and builds the JSON object."""
-    import resource
-
     path, n_bytes = storm_file(sizes.alerts)
     # A fresh parent runs the worker and reads ITS RUSAGE_CHILDREN, so no earlier child of ours (the drill,
     # the imports) can be the maximum it reports. ru_maxrss is in kB on Linux.
