@@ -29,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -610,16 +611,23 @@ def incidents_from_record(record) -> list[IncidentInfo]:
     and a description from the alerts' annotations and the page."""
     rows = {r.id: r for r in record.correlation.incidents.itertuples(index=False)} if record.correlation else {}
     assignment = record.correlation.assignment if record.correlation is not None else None
+    # Each incident's alert summaries: its alerts in frame order, the first of each alert name.
+    by_incident: dict[str, list[str]] = {}
+    if assignment is not None and record.alerts is not None:
+        seen = set()
+        for inc_id, name, notes in zip(np.asarray(assignment), record.alerts["alertname"],
+                                              record.alerts["annotations"]):
+            if (inc_id, name) in seen:
+                continue
+            seen.add((inc_id, name))
+            s = (notes or {}).get("summary", "")
+            found = by_incident.setdefault(inc_id, [])
+            if s and s not in found:
+                found.append(s)
     out = []
     for inc in record.incidents.values():
         row = rows.get(inc.id)
-        summaries: list[str] = []
-        if assignment is not None and record.alerts is not None:
-            mine = record.alerts[assignment == inc.id].drop_duplicates("alertname")
-            for a in mine.itertuples():
-                s = (a.annotations or {}).get("summary", "")
-                if s and s not in summaries:
-                    summaries.append(s)
+        summaries = list(by_incident.get(inc.id, []))
         if record.page is not None and inc.id == record.paged_incident:
             summaries.append(f"paged {inc.severity}: {record.page.slo} error budget burning, "
                              f"{record.page.impact_pct:.0f} % of requests failing")
