@@ -524,17 +524,19 @@ def fig_nbval_suite(sizes: Sizes) -> Figure:
 
 
 def notebook_imports(path: Path) -> str:
-    """Every import statement of a notebook's code cells, each once, in order (ast, so multi-line imports too)."""
+    """The import statements a notebook runs at the top level of its code cells, each once, in order (cells are
+    read as IPython reads them, so magics and ``obj?`` parse; imports inside functions are not run, so not kept)."""
     import ast
 
     import nbformat
+    from IPython.core.inputtransformer2 import TransformerManager
 
+    python = TransformerManager()
     lines: list[str] = []
     for cell in nbformat.read(str(path), as_version=4).cells:
-        if cell.cell_type != "code":
-            continue
-        source = "\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("%", "!")))
-        lines += [ast.unparse(n) for n in ast.walk(ast.parse(source)) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        if cell.cell_type == "code":
+            tree = ast.parse(python.transform_cell(cell.source))
+            lines += [ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     return "\n".join(dict.fromkeys(lines))
 
 

@@ -304,3 +304,33 @@ def test_the_interval_bounds_are_where_the_statistic_crosses_as_root_finding_fin
             assert g in steps     # exactly a pairwise difference: where the statistic steps
         checked += 1
     assert checked > 350
+
+
+def test_a_bound_the_test_itself_rejects_is_excluded_so_a_zero_shift_can_still_be_high():
+    """Mostly-zero counts: the Hodges-Lehmann shift is 0 (so the band is 0) and the lower bound is the step at 0.
+    The rank test at 0 rejects (p < alpha), so 0 is not in the interval and the metric is High, as the p-value
+    says; the bound prints as 0 and says it is excluded."""
+    from oncall.release_ops.canary import interval_bounds
+
+    canary = [0, 2, 2, 2, 0, 0, 0, 0, 1, 2, 1, 0, 0, 0, 1, 1, 2, 1, 0, 2, 1, 0, 0, 0, 0, 0]
+    baseline = [0] * 7 + [2] + [0] * 13 + [1, 0, 2] + [0] * 10 + [1, 2] + [0] * 4
+    lo, lo_in, hi, hi_in = interval_bounds(canary, baseline, 0.98)
+    assert (lo, lo_in) == (0.0, False) and hi == 1.0
+    result = classify_rank(MetricSpec("slow_ratio", "either"), baseline, canary, alpha=0.02)
+    assert result.p_value < 0.02 and result.shift == 0
+    assert result.classification == "high" and "CI 0 (excluded) to 1" in result.reason
+    # Swapped, it is Low, excluded at the other end.
+    swapped = classify_rank(MetricSpec("slow_ratio", "either"), canary, baseline, alpha=0.02)
+    assert swapped.classification == "low" and "to 0 (excluded)" in swapped.reason
+
+
+def test_large_samples_fall_back_to_root_finding_with_the_same_bounds():
+    from oncall.release_ops.canary import interval_bounds
+
+    rng = np.random.default_rng(3)
+    for x, y in ((rng.normal(0.3, 1, 60), rng.normal(0, 1, 50)),
+                 (rng.poisson(3, 60).astype(float), rng.poisson(2, 50).astype(float))):
+        exact = interval_bounds(x, y, 0.98)
+        rooted = interval_bounds(x, y, 0.98, exact_max_pairs=100)
+        assert abs(exact[0] - rooted[0]) < 1e-9 and abs(exact[2] - rooted[2]) < 1e-9
+        assert rooted[1] is True and rooted[3] is True

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from pathlib import Path
+
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -67,8 +69,8 @@ def load_policy(path: str | None = None) -> PagingPolicy:
     file = DATA_DIR / "paging.yaml" if path is None else path
     where = display(file)
     try:
-        return PagingPolicy.model_validate(yamlsafe.safe_load(open(file, encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
+        return PagingPolicy.model_validate(yamlsafe.safe_load(Path(file).read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise BadInput(where, None, f"cannot read the paging policy ({str(exc).splitlines()[0]})") from None
     except ValidationError as exc:
         err = exc.errors()[0]

@@ -233,40 +233,73 @@ def _wdiff(d: float, x: np.ndarray, y: np.ndarray, zq: float) -> float:
     return (dz - np.sign(dz) * 0.5) / sigma - zq
 
 
+EXACT_MAX_PAIRS = 1_000_000   # above this many pairwise differences, the interval's bounds are root-found
+
+
 def mann_whitney_interval(canary, baseline, confidence: float = 0.98) -> tuple[float, float]:
     """The confidence interval of the location shift canary - baseline, as R's wilcox.test(conf.int=TRUE,
     exact=FALSE) and Kayenta's MannWhitney.scala compute it: normal approximation with continuity and tie
     correction; each bound is the shift d where the standardised rank sum of canary - d against the baseline
-    crosses the normal quantile, looked for between min(x) - max(y) and max(x) - min(y).
+    crosses the normal quantile, looked for between min(x) - max(y) and max(x) - min(y)."""
+    lo, _, hi, _ = interval_bounds(canary, baseline, confidence)
+    return lo, hi
 
-    That statistic only changes where canary - d ties a baseline value, at a pairwise difference x_i - y_j, and is
-    constant between two of them. So instead of R's numerical root finding, each bound is the pairwise difference
-    where it crosses, found exactly: the statistic is evaluated once on every gap between the sorted differences
-    (where only the ties within each sample count), and at the two ends as R evaluates them."""
+
+def interval_bounds(canary, baseline, confidence: float = 0.98,
+                    exact_max_pairs: int = EXACT_MAX_PAIRS) -> tuple[float, bool, float, bool]:
+    """(low, low_included, high, high_included): ``mann_whitney_interval`` and whether each bound itself lies in
+    the interval.
+
+    The statistic only changes where canary - d ties a baseline value, at a pairwise difference x_i - y_j, and is
+    constant between two of them. So each bound is the pairwise difference where it crosses, found exactly (R finds
+    it by numerical root finding, to a tolerance): the statistic is evaluated once on every gap between the sorted
+    differences, where only the ties within each sample count, and at the two ends as R evaluates them. At the
+    crossing itself the samples tie, and the test there decides whether the bound belongs to the interval: with a
+    Hodges-Lehmann shift of exactly 0 and a bound at 0, that is the difference between High and Pass. Beyond
+    ``exact_max_pairs`` differences (a large command-line export) the bounds are root-found as R does, and taken
+    as included."""
     x, y = np.asarray(canary, float), np.asarray(baseline, float)
     nx, ny = len(x), len(y)
-    lo_d, hi_d = x.min() - y.max(), x.max() - y.min()
+    lo_d, hi_d = float(x.min() - y.max()), float(x.max() - y.min())
     z = stats.norm.ppf(1 - (1 - confidence) / 2)
+    if nx * ny > exact_max_pairs:
+        from scipy import optimize
+
+        def found(zq: float) -> float:
+            if _wdiff(lo_d, x, y, zq) <= 0:
+                return lo_d
+            if _wdiff(hi_d, x, y, zq) >= 0:
+                return hi_d
+            return float(optimize.brentq(_wdiff, lo_d, hi_d, args=(x, y, zq), xtol=1e-10))
+
+        return found(z), True, found(-z), True
     steps, pairs = np.unique(np.subtract.outer(x, y), return_counts=True)   # sorted pairwise differences
-    # On the gap just above steps[k], (x_i - d) > y_j for the pairs whose difference is above it: no tie between
-    # the samples, so only the ties within x and within y enter the variance.
+    # On the gap just above steps[k], (x_i - d) > y_j for the pairs whose difference is above it. No value of one
+    # sample ties one of the other there, so only the ties within x and within y enter the variance (which is
+    # then never 0).
     above = nx * ny - np.cumsum(pairs)[:-1]
     dz = above - nx * ny / 2
     ties = np.concatenate([np.unique(x, return_counts=True)[1], np.unique(y, return_counts=True)[1]])
     sigma = math.sqrt((nx * ny / 12) * ((nx + ny + 1) - (ties ** 3 - ties).sum() / ((nx + ny) * (nx + ny - 1))))
-    gaps = (dz - np.sign(dz) * 0.5) / sigma if sigma > 0 else None
+    gaps = (dz - np.sign(dz) * 0.5) / sigma
 
-    def root(zq: float) -> float:
+    def root(zq: float) -> tuple[float, bool]:
+        # The interval is where the statistic lies between -z and z: below zq (lower bound, zq = z) or above zq
+        # (upper bound, zq = -z); _wdiff is the statistic minus zq, and it falls as d grows.
+        def inside(d: float) -> bool:
+            f = _wdiff(d, x, y, zq)
+            return f <= 0 if zq > 0 else f >= 0
+
         if _wdiff(lo_d, x, y, zq) <= 0:
-            return float(lo_d)
+            return lo_d, True
         if _wdiff(hi_d, x, y, zq) >= 0:
-            return float(hi_d)
-        if gaps is None:   # no variance anywhere: the statistic is -zq on every gap
-            return float(lo_d) if zq > 0 else float(hi_d)
-        below = np.flatnonzero(gaps - zq < 0)   # the statistic falls with d, so these are the gaps above the root
-        return float(steps[below[0]]) if len(below) else float(hi_d)
+            return hi_d, True
+        below = np.flatnonzero(gaps - zq < 0)   # the gaps above the crossing
+        step = float(steps[below[0]]) if len(below) else hi_d
+        return step, bool(inside(step))
 
-    return root(z), root(-z)
+    (lo, lo_in), (hi, hi_in) = root(z), root(-z)
+    return lo, lo_in, hi, hi_in
 
 
 @dataclass(frozen=True)
@@ -339,18 +372,24 @@ def classify_rank(spec: MetricSpec, baseline, canary, config: JudgeConfig = Judg
     if np.ptp(b) == 0 and np.ptp(c) == 0:
         # Both constant and different: the shift is certain (Kayenta adds 1e-5 noise to get the same answer).
         lo = hi = shift
+        lo_in = hi_in = True
         p = 0.0
     else:
-        lo, hi = mann_whitney_interval(c, b, 1 - alpha)
+        lo, lo_in, hi, hi_in = interval_bounds(c, b, 1 - alpha)
         p = _p_value("mannwhitneyu", c, b)
     band = config.tolerance * abs(shift)
     # The interval's bounds are clamped to [min(x) - max(y), max(x) - min(y)] (R's root bracket), so at tiny n
     # it can exclude 0 where the test itself is not significant: we also require the p-value.
     significant = p < alpha
-    up, down = significant and lo > band, significant and hi < -band
+    # A bound that is not itself in the interval excludes the band's edge too (all the interval lies beyond it).
+    up = significant and (lo > band or (lo == band and not lo_in))
+    down = significant and (hi < -band or (hi == -band and not hi_in))
     cls = _call(spec.direction, up, down, effect, spec)
     test = "mann-whitney"
-    reason = (f"shift {shift:.4g} ({100 * (1 - alpha):.4g} % CI {lo:.4g} to {hi:.4g}, band +-{band:.4g}), "
+    # Say so where an excluded bound decides the call: it sits exactly on the band's edge (a shift of 0, a bound of 0).
+    ends = [f"{v:.4g}" + (" (excluded)" if not included and v == edge else "")
+            for v, included, edge in ((lo, lo_in, band), (hi, hi_in, -band))]
+    reason = (f"shift {shift:.4g} ({100 * (1 - alpha):.4g} % CI {ends[0]} to {ends[1]}, band +-{band:.4g}), "
               f"mean ratio {effect:.3g}")
     if cls == "pass" and spec.dispersion and nb >= 3 and nc >= 3 and (np.ptp(b) > 0 or np.ptp(c) > 0):
         cls, extra = _dispersion(b, c, spec, alpha)
@@ -406,14 +445,16 @@ def _p_value(test: str, c: np.ndarray, b: np.ndarray) -> float:
     canary c against baseline b. Holm re-judges a metric at a stricter level with the same samples, so each pair
     of samples is tested once (a small cache keyed by the samples' bytes)."""
     key = (test, c.tobytes(), b.tobytes())
-    if key not in _P_CACHE:
+    p = _P_CACHE.get(key)
+    if p is None:
+        if test == "mannwhitneyu":
+            p = float(stats.mannwhitneyu(c, b, alternative="two-sided", method="asymptotic").pvalue)
+        else:
+            p = float(stats.levene(c, b, center="median").pvalue)
         if len(_P_CACHE) >= 512:
             _P_CACHE.clear()
-        if test == "mannwhitneyu":
-            _P_CACHE[key] = float(stats.mannwhitneyu(c, b, alternative="two-sided", method="asymptotic").pvalue)
-        else:
-            _P_CACHE[key] = float(stats.levene(c, b, center="median").pvalue)
-    return _P_CACHE[key]
+        _P_CACHE[key] = p
+    return p
 
 
 @lru_cache(maxsize=512)

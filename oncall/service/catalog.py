@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -78,9 +79,9 @@ def load_catalog(path: str | None = None) -> Catalog:
     file = DATA_DIR / "service.yaml" if path is None else path
     where = display(file)
     try:
-        doc = yamlsafe.safe_load(open(file, encoding="utf-8"))
+        doc = yamlsafe.safe_load(Path(file).read_text(encoding="utf-8"))
         catalog = Catalog.model_validate(doc)
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise BadInput(where, None, f"cannot read the service catalog ({str(exc).splitlines()[0]})") from None
     except ValidationError as exc:
         err = exc.errors()[0]

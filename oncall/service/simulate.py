@@ -143,7 +143,7 @@ def simulate(scenario: Scenario, plan: ServingPlan, seed: int, latency_threshold
 
 def _expected_rpm(traffic, start: datetime, minutes: int) -> np.ndarray:
     """The traffic model's expected requests per minute, minute by minute (the same for every re-simulation)."""
-    key = (traffic.peak_rpm, traffic.trough_rpm, traffic.peak_hour_utc, start, minutes)
+    key = (traffic, start, minutes)   # the model is frozen: equal fields, equal key
     if key not in _RPM_CACHE:
         if len(_RPM_CACHE) >= 64:
             _RPM_CACHE.clear()
@@ -248,8 +248,10 @@ def simulate_history(scenario: Scenario, seed: int, latency_threshold_ms: float 
 def totals(long: pd.DataFrame) -> pd.DataFrame:
     """The service as a whole: counts summed over releases per minute (index ``t``); index age kept."""
     n_rel = long["release"].nunique()
-    times = long["t"].to_numpy()
-    if n_rel and len(long) % n_rel == 0:
+    fast = (n_rel and len(long) % n_rel == 0 and pd.api.types.is_datetime64_any_dtype(long["t"])
+            and all(long[c].dtype == np.int64 for c in COUNT_COLUMNS) and not long["index_age_h"].isna().any())
+    if fast:
+        times = long["t"].to_numpy(dtype="datetime64[ns]")
         blocks = times.reshape(n_rel, -1)
         if (blocks == blocks[0]).all() and (blocks[0][1:] > blocks[0][:-1]).all():
             # simulate's layout: one block of the same minutes per release, in time order; sum the blocks

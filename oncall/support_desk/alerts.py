@@ -66,7 +66,7 @@ def fingerprint(labels: dict) -> str:
     ``{"a": "bc"}`` and ``{"ab": "c"}`` differ); the empty set is the FNV offset basis. Rendered with
     ``%016x`` as Alertmanager's ``Fingerprint.String()`` does.
     """
-    return _fingerprint(tuple(sorted((str(name), str(value)) for name, value in labels.items())))
+    return _fingerprint(tuple((str(name), str(labels[name])) for name in sorted(labels)))
 
 
 @lru_cache(maxsize=65536)

@@ -616,7 +616,7 @@ def incidents_from_record(record) -> list[IncidentInfo]:
     if assignment is not None and record.alerts is not None:
         seen = set()
         for inc_id, name, notes in zip(np.asarray(assignment), record.alerts["alertname"],
-                                              record.alerts["annotations"]):
+                                        record.alerts["annotations"], strict=True):
             if (inc_id, name) in seen:
                 continue
             seen.add((inc_id, name))
