@@ -48,9 +48,7 @@ def _bad_move(m) -> bool:
     if m.baseline is None or m.canary is None or any(isinstance(v, float) and math.isnan(v)
                                                      for v in (m.baseline, m.canary)):
         return False
-    direction = getattr(m, "direction", None)
-    if direction is None:
-        direction = {"error_ratio": "increase", "slow_ratio": "increase", "quality": "decrease"}.get(m.name, "either")
+    direction = {"error_ratio": "increase", "slow_ratio": "increase", "quality": "decrease"}.get(m.name, "either")
     if direction == "increase":
         return m.canary > m.baseline
     if direction == "decrease":
@@ -98,15 +96,10 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     seeds = SEEDS[:args.seeds]
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    from oncall.release_ops.canary import load_config
+    from oncall.release_ops.canary import analysis_config_for, load_config
     from oncall.ship import JUDGE_CONFIG
 
-    config = load_config(JUDGE_CONFIG)
-    try:                                   # the level one analysis of the rollout is judged at
-        from oncall.release_ops.canary import analysis_config_for
-        config = analysis_config_for(config)
-    except ImportError:                    # before the multiple-comparison correction: 1 - confidence
-        pass
+    config = analysis_config_for(load_config(JUDGE_CONFIG))   # the level one analysis of the rollout is judged at
     alpha = 1 - config.confidence
     scenario = load_scenario("bad-deploy")
     t0 = time.time()

@@ -498,25 +498,35 @@ UNITS = {"drill_vs_imports": "x import time", "correlate_1m_vs_pandas": "x sort+
          "correlate_growth_10x": "x time at 1/10 the alerts", "parse_vs_json_loads": "x json.loads per line",
          "burn_90d_vs_rolling": "x rolling(60).sum()", "widget_update_ms": "ms", "correlate_1m_peak_rss": "MB",
          "nbval_suite_vs_imports": "x import-only notebooks", "nbval_imports_floor": "x import-only notebooks"}
+IMPORT_ONLY = "import oncall, pandas, matplotlib.pyplot, ipywidgets"
+NBVAL = ["--nbval", "--nbval-current-env", "-q", "-p", "no:cacheprovider"]
+
+
+def course_notebooks(sizes: Sizes) -> list[Path]:
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    return notebooks[: sizes.notebooks] if sizes.notebooks else notebooks
+
+
+def one_cell_notebooks(sources: list[str]) -> Path:
+    """A temporary folder of notebooks, one per source, each a single code cell."""
+    import nbformat
+
+    tmp = tempfile.TemporaryDirectory(prefix="oncall-bench-nb-")
+    _TMP.append(tmp)
+    for i, source in enumerate(sources):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, str(Path(tmp.name) / f"nb_{i:02d}.ipynb"))
+    return Path(tmp.name)
+
+
 def fig_nbval_suite(sizes: Sizes) -> Figure:
     """The notebook suite under nbval / the same runner over as many notebooks that only import
     oncall, pandas, matplotlib.pyplot and ipywidgets (kernel starts, pytest and plugin start-up, imports)."""
-    import nbformat
-
-    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    if sizes.notebooks:
-        notebooks = notebooks[: sizes.notebooks]
-    tmp = tempfile.TemporaryDirectory(prefix="oncall-bench-nb-")
-    _TMP.append(tmp)
-    for i in range(len(notebooks)):
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-            "import oncall, pandas, matplotlib.pyplot, ipywidgets")])
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, str(Path(tmp.name) / f"imports_{i:02d}.ipynb"))
-    flags = ["--nbval", "--nbval-current-env", "-q", "-p", "no:cacheprovider"]
+    notebooks = course_notebooks(sizes)
+    base = [sys.executable, "-m", "pytest", *NBVAL, str(one_cell_notebooks([IMPORT_ONLY] * len(notebooks)))]
     sanitize = ["--nbval-sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg")]
-    base = [sys.executable, "-m", "pytest", *flags, tmp.name]
-    suite = [sys.executable, "-m", "pytest", *flags, *sanitize, *map(str, notebooks)]
+    suite = [sys.executable, "-m", "pytest", *NBVAL, *sanitize, *map(str, notebooks)]
     return ratio_figure("nbval_suite_vs_imports", TARGETS["nbval_suite_vs_imports"],
                         UNITS["nbval_suite_vs_imports"], f"pytest --nbval over {len(notebooks)} import-only notebooks",
                         f"pytest --nbval over {len(notebooks)} course notebooks",
@@ -544,25 +554,9 @@ def fig_nbval_imports_floor(sizes: Sizes) -> Figure:
     """Reported, no target: the same runner over notebooks that run only the course notebooks' own import
     statements (each notebook's, nothing else) / the import-only notebooks of nbval_suite_vs_imports. What the
     course's imports alone cost before a notebook computes or draws anything."""
-    import nbformat
-
-    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    if sizes.notebooks:
-        notebooks = notebooks[: sizes.notebooks]
-    tmp = tempfile.TemporaryDirectory(prefix="oncall-bench-nb-")
-    _TMP.append(tmp)
-    base_dir, floor_dir = Path(tmp.name) / "base", Path(tmp.name) / "floor"
-    base_dir.mkdir()
-    floor_dir.mkdir()
-    for i, path in enumerate(notebooks):
-        for folder, source in ((base_dir, "import oncall, pandas, matplotlib.pyplot, ipywidgets"),
-                               (floor_dir, notebook_imports(path))):
-            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
-            nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-            nbformat.write(nb, str(folder / f"nb_{i:02d}.ipynb"))
-    flags = ["--nbval", "--nbval-current-env", "-q", "-p", "no:cacheprovider"]
-    base = [sys.executable, "-m", "pytest", *flags, str(base_dir)]
-    floor = [sys.executable, "-m", "pytest", *flags, str(floor_dir)]
+    notebooks = course_notebooks(sizes)
+    base = [sys.executable, "-m", "pytest", *NBVAL, str(one_cell_notebooks([IMPORT_ONLY] * len(notebooks)))]
+    floor = [sys.executable, "-m", "pytest", *NBVAL, str(one_cell_notebooks([notebook_imports(p) for p in notebooks]))]
     return ratio_figure("nbval_imports_floor", None, UNITS["nbval_imports_floor"],
                         f"pytest --nbval over {len(notebooks)} import-only notebooks",
                         f"pytest --nbval over {len(notebooks)} notebooks of the course notebooks' import statements",

@@ -45,6 +45,9 @@ def true_cause_at(record: ShiftRecord):
     sc = record.scenario
     label, onset = sc.cause_label, sim.minute_of(sc, sc.onset_at)
     plan = record.plan
+    if sc.cause.kind == "provider-outage":
+        ends = sim.minute_of(sc, sc.cause.ends_at) if sc.cause.ends_at else len(record.service)
+        failed_over = plan.flag_on("failover", len(record.service), False)
 
     def cause(minute: int) -> str:
         if sc.cause.kind == "deploy":
@@ -52,8 +55,7 @@ def true_cause_at(record: ShiftRecord):
         elif sc.cause.kind == "stale-index":
             active = minute >= onset and not any(onset <= b <= minute for b in plan.index_builds)
         else:
-            ends = sim.minute_of(sc, sc.cause.ends_at) if sc.cause.ends_at else len(record.service)
-            active = onset <= minute < ends and not plan.flag_on("failover", minute + 1, False)[minute]
+            active = onset <= minute < ends and not failed_over[minute]
         return label if active else "background"
 
     return cause
@@ -69,17 +71,12 @@ def impact_start_minute(record: ShiftRecord, slo_name: str) -> int:
     return onset + int(hits[0]) if hits.size else onset
 
 
-def slo_components(record: ShiftRecord) -> dict[str, str]:
-    """SLO name -> the component it watches (freshness: the index), for its burn alerts' labels."""
-    return {name: slo.component for name, slo in record.slos.items() if slo.component}
-
-
 def correlate_shift(record: ShiftRecord) -> None:
     """Storm + burn alerts -> Alertmanager's pipeline -> incidents, over the record's current counts."""
     record.evaluations = alerting.evaluate_slos(record.service, record.slos, history=record.history)
     storm = monitors.generate_alerts(record.service, record.scenario, record.seed, plan=record.plan)
     burn_rows = alerting.burn_alerts(record.service, record.evaluations, SERVICE, runbook_url(record),
-                                     true_cause_at(record), components=slo_components(record))
+                                     true_cause_at(record))
     alerts = pd.concat([storm, burn_rows], ignore_index=True)
     alerts = alerts.sort_values("received_at", kind="stable").reset_index(drop=True)
     record.alerts = alerts
@@ -128,8 +125,7 @@ def detect(record: ShiftRecord) -> None:
     record.phases_run.append("detect")
     correlate_shift(record)
     onset_min = sim.minute_of(sc, sc.onset_at)
-    record.page = page = alerting.first_page(record.service, record.evaluations, SERVICE, after_minute=onset_min,
-                                             components=slo_components(record))
+    record.page = page = alerting.first_page(record.service, record.evaluations, SERVICE, after_minute=onset_min)
     if page is None:
         return
     incident = next((record.incidents[i] for i, fps in _incident_fingerprints(record) if page.fingerprint in fps), None)

@@ -31,11 +31,11 @@ def check_same_incident(record: ShiftRecord) -> CheckResult:
         bad_cause = record.scenario.cause_label
         assignment = record.correlation.assignment[record.alerts["true_cause"] == bad_cause]
         m32 |= {a for a in assignment if str(a).startswith("INC-")}
-    has_tickets = truth_path(record).is_file()
-    truth = load_truth(truth_path(record)) if has_tickets else {}
-    outage_links = {e.refs["incident"] for e in events if e.kind == "ticket.linked"
-                    and truth.get(e.refs.get("ticket"), {}).get("about_outage")}
-    m32_tickets = outage_links
+    truth_file = truth_path(record)
+    has_tickets = truth_file.is_file()
+    truth = load_truth(truth_file) if has_tickets else {}
+    m32_tickets = {e.refs["incident"] for e in events if e.kind == "ticket.linked"
+                   and truth.get(e.refs.get("ticket"), {}).get("about_outage")}
     # Release and data operations act by rolling back, rebuilding the index or failing over the provider.
     m33 = {e.refs["incident"] for e in events if e.kind in M33_ACTIONS and "incident" in e.refs}
     acted = {"M31": m31, "M32": m32 | m32_tickets, "M33": m33}

@@ -14,7 +14,7 @@ from datetime import timedelta
 import yaml
 
 from .checks import CheckResult, register
-from .evals.harness import Case, _as_caseset, load_cases, run_eval
+from .evals.harness import Case, _as_caseset, golden_cases, run_eval
 from .incident_response.postmortem import (SECTIONS, api_tools, broken_tools, missing_sections, placeholders,
                                            write_postmortem)
 from .paths import DATA_DIR
@@ -27,6 +27,12 @@ _QUESTIONS = {"issue_refund": ("Please refund order {order_id}", lambda o: o["re
 def _order_for(tool: str) -> dict:
     with open(DATA_DIR / "orders.csv", newline="", encoding="utf-8") as fh:
         return next(o for o in csv.DictReader(fh) if _QUESTIONS[tool][1](o))
+
+
+def _suite_doc(inc: str, why: str, cases: list[dict]) -> dict:
+    """A regression suite document: every case must pass (threshold 1.0), described by the postmortem's reason."""
+    return {"suite": f"regression-{inc}", "description": f"From the postmortem of {inc}: {why}",
+            "pass_rate_threshold": 1.0, "cases": cases}
 
 
 def regression_suite(record: ShiftRecord) -> tuple[str, dict]:
@@ -45,12 +51,9 @@ def regression_suite(record: ShiftRecord) -> tuple[str, dict]:
             "tags": ["regression", inc, "tool-contract"],
             "graders": [{"type": "tool_call", "tool": tool, "arguments": arguments}, {"type": "no_error"}],
         })
-    doc = {"suite": f"regression-{inc}",
-           "description": (f"From the postmortem of {inc}: every tool call the assistant makes must be accepted by "
-                           f"the order API ({', '.join(api_tools(record))}). Red on a release whose tool schema the "
-                           f"API rejects."),
-           "pass_rate_threshold": 1.0, "cases": cases}
-    return f"{inc}-tool-contract.yaml", doc
+    return f"{inc}-tool-contract.yaml", _suite_doc(
+        inc, f"every tool call the assistant makes must be accepted by the order API ({', '.join(api_tools(record))}). "
+             f"Red on a release whose tool schema the API rejects.", cases)
 
 
 def latency_suite(record: ShiftRecord) -> tuple[str, dict]:
@@ -62,11 +65,9 @@ def latency_suite(record: ShiftRecord) -> tuple[str, dict]:
               "tags": ["regression", inc, "latency"],
               "graders": [{"type": "latency_ms", "budget": budget}, {"type": "no_error"}]}
              for i, q in enumerate(questions)]
-    doc = {"suite": f"regression-{inc}",
-           "description": (f"From the postmortem of {inc}: knowledge, lookup and refund answers each within "
-                           f"{budget} ms (the golden set's budget). Red on a release whose model is slower."),
-           "pass_rate_threshold": 1.0, "cases": cases}
-    return f"{inc}-latency-budget.yaml", doc
+    return f"{inc}-latency-budget.yaml", _suite_doc(
+        inc, f"knowledge, lookup and refund answers each within {budget} ms (the golden set's budget). Red on a "
+             f"release whose model is slower.", cases)
 
 
 def knowledge_suite(record: ShiftRecord, tag: str, why: str) -> tuple[str, dict]:
@@ -84,9 +85,7 @@ def knowledge_suite(record: ShiftRecord, tag: str, why: str) -> tuple[str, dict]
         if d.previous_fact:
             case["graders"].append({"type": "contains", "value": d.previous_fact, "negate": True})
         cases.append(case)
-    doc = {"suite": f"regression-{inc}", "description": f"From the postmortem of {inc}: {why}",
-           "pass_rate_threshold": 1.0, "cases": cases}
-    return f"{inc}-{tag}.yaml", doc
+    return f"{inc}-{tag}.yaml", _suite_doc(inc, why, cases)
 
 
 def failover_suite(record: ShiftRecord) -> tuple[str, dict]:
@@ -98,16 +97,14 @@ def failover_suite(record: ShiftRecord) -> tuple[str, dict]:
               "context": {"provider_down": True}, "tags": ["regression", inc, "failover"],
               "graders": [{"type": "no_error"}, {"type": "contains", "value": want}]}
              for i, (q, want) in enumerate(questions)]
-    doc = {"suite": f"regression-{inc}",
-           "description": (f"From the postmortem of {inc}: with the primary model provider failing, the assistant "
-                           f"still answers (it fails over to the secondary provider by itself)."),
-           "pass_rate_threshold": 1.0, "cases": cases}
-    return f"{inc}-provider-failover.yaml", doc
+    return f"{inc}-provider-failover.yaml", _suite_doc(
+        inc, "with the primary model provider failing, the assistant still answers (it fails over to the secondary "
+             "provider by itself).", cases)
 
 
 def _golden_latency_budget_ms() -> int:
     """The golden set's per-answer latency budget (its latency_ms grader)."""
-    return next(int(g.budget) for c in load_cases("golden").cases for g in c.graders if g.type == "latency_ms")
+    return next(int(g.budget) for c in golden_cases().cases for g in c.graders if g.type == "latency_ms")
 
 
 def _golden_kb_questions() -> dict[str, str]:
@@ -115,7 +112,7 @@ def _golden_kb_questions() -> dict[str, str]:
     from .service.knowledge import retrieve
 
     questions: dict[str, str] = {}
-    for case in load_cases("golden").cases:
+    for case in golden_cases().cases:
         doc = retrieve(case.question) if "kb" in case.tags else None
         if doc is not None:
             questions.setdefault(doc.slug, case.question)
@@ -126,6 +123,8 @@ def regression_plan(record: ShiftRecord):
     """(file name, suite, roles) for the incident: roles maps a role to (release, answer_fn or None, must pass).
     Red where the incident's cause is at work, green on what mitigated it and on the fix."""
     from functools import partial
+
+    from .service.agent import answer_with_index
 
     sc = record.scenario
     fix = sc.fix_release(record.break_mode)
@@ -150,19 +149,13 @@ def regression_plan(record: ShiftRecord):
                                                            "on the index the failed nightly build left serving.")
         stale_built = _index_built_at_page(record)
         rebuilt = record.index_built_at          # None (a fresh index) when the on-call never reindexed
-        roles = {"stale index": (sc.releases.last_good, partial(_with_index, stale_built), False),
-                 "rebuilt index": (sc.releases.last_good, partial(_with_index, rebuilt), True),
-                 "fix": (fix, partial(_with_index, rebuilt), True)}
+        roles = {"stale index": (sc.releases.last_good, partial(answer_with_index, stale_built), False),
+                 "rebuilt index": (sc.releases.last_good, partial(answer_with_index, rebuilt), True),
+                 "fix": (fix, partial(answer_with_index, rebuilt), True)}
     else:
         name, suite = failover_suite(record)
         roles = {"last_good": (sc.releases.last_good, None, False), "fix": (fix, None, True)}
     return name, suite, roles
-
-
-def _with_index(built_at, question, release, index_built=None, **kw):
-    from .service.agent import answer
-
-    return answer(question, release, index_built=built_at, **kw)
 
 
 def _index_built_at_page(record: ShiftRecord):

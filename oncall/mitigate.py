@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -41,8 +42,9 @@ def mitigate(record: ShiftRecord, resimulate) -> None:
         return
     runbook = load_runbook(sc.runbook)
     choices = record.choices
-    record.ops = ops = ReleaseOps(record.plan, rollback_failures=sc.faults.rollback_failures)
-    deploy_min = sim.minute_of(sc, sc.onset_at)
+    record.ops = ops = ReleaseOps(record.plan, rollback_failures=sc.faults.rollback_failures,
+                                  bad_index_builds=sc.faults.bad_index_builds)
+    onset_min = sim.minute_of(sc, sc.onset_at)
     page = record.page
     last_deploy = max(e.t for e in record.trace.events if e.kind == "release.deployed" and e.t <= page.at)
     since_deploy = (page.at - last_deploy).total_seconds() / 60
@@ -58,7 +60,7 @@ def mitigate(record: ShiftRecord, resimulate) -> None:
     for step in runbook.steps:
         if step.kind == "diagnose":
             t += timedelta(minutes=step.takes_min)
-            evidence = _diagnose(record, step, _minute(record, t), deploy_min)
+            evidence = _diagnose(record, step, _minute(record, t), onset_min)
             log.append({"step": step.id, "t": t, "ok": True, "evidence": evidence})
             _emit(record, t, incident.id, runbook, step.id, f"{step.id}: {evidence}")
         elif step.kind == "act":
@@ -71,14 +73,14 @@ def mitigate(record: ShiftRecord, resimulate) -> None:
             resimulate(record)
         else:
             effect_at = _verify(record, runbook, step, ops, t, effect_at, incident, resimulate)
-    _measure(record, incident, deploy_min)
+    _measure(record, incident, onset_min)
 
 
 def _emit(record: ShiftRecord, t: datetime, incident: str, runbook: Runbook, step: str, message: str) -> None:
     record.trace.emit(t, "M31", "mitigate", "runbook.step", message, incident=incident, runbook=runbook.id, step=step)
 
 
-def _diagnose(record: ShiftRecord, step: Step, minute: int, deploy_min: int) -> str:
+def _diagnose(record: ShiftRecord, step: Step, minute: int, onset_min: int) -> str:
     """The evidence a diagnosis step reads, from the release history and the per-release counts so far."""
     ops: ReleaseOps = record.ops
     if step.check == "recent_deploys":
@@ -149,23 +151,20 @@ REINDEX_TAKES_MIN = 15   # what a reindex's build needs of the act step's time (
 
 def _reindex(record: ShiftRecord, ops: ReleaseOps, minute: int) -> OpResult:
     """Build a versioned index, validate it against the golden set's knowledge cases, swap the alias."""
-    from .evals.harness import load_cases, run_eval
-    from .service.agent import answer
+    from .evals.harness import golden_cases, run_eval
+    from .service.agent import answer_with_index
 
-    kb_cases = [c for c in load_cases("golden").cases if "kb" in c.tags]
+    kb_cases = [c for c in golden_cases().cases if "kb" in c.tags]
     serving = record.plan.releases[ops.serving(minute)]
 
     def validate(built_at, broken: bool):
         if broken:   # a build that lost documents: retrieval finds nothing, every knowledge case fails
             return False, f"0 of {len(kb_cases)} knowledge eval cases pass: the build has no documents"
-        result = run_eval(kb_cases, serving, answer_fn=lambda q, rel, **kw: answer(q, rel, index_built=built_at))
+        result = run_eval(kb_cases, serving, answer_fn=partial(answer_with_index, built_at))
         passed = sum(r.passed for r in result.cases)
         return result.passed, f"{passed} of {len(kb_cases)} knowledge eval cases pass"
 
-    left = record.scenario.faults.bad_index_builds - sum(1 for _, op, ok in ops.attempts if op.startswith("reindex")
-                                                         and not ok)
-    result, version = ops.reindex(minute, max(minute - REINDEX_TAKES_MIN, 0), record.scenario.shift.start, validate,
-                                  bad_builds_left=left)
+    result, version = ops.reindex(minute, max(minute - REINDEX_TAKES_MIN, 0), record.scenario.shift.start, validate)
     record.index_version = version
     if result.ok:
         record.index_built_at = _at(record, minute)
@@ -343,7 +342,7 @@ def measure_budget(record: ShiftRecord) -> None:
     record.metrics["budget_consumed_pct"] = round(budget_consumed_pct(record, record.page.slo, onset_min, end), 3)
 
 
-def _measure(record: ShiftRecord, incident, deploy_min: int) -> None:
+def _measure(record: ShiftRecord, incident, onset_min: int) -> None:
     sc = record.scenario
     mitigated, resolved = incident.time_of("mitigated"), incident.time_of("resolved")
     measure_budget(record)

@@ -80,6 +80,11 @@ class ShiftRecord:
     artifacts: dict[str, str] = field(default_factory=dict)  # file name -> text, written by --out
 
     @property
+    def red_checks(self) -> set[str]:
+        """The names of the gate checks that failed (empty before the gate ran, and on a green shift)."""
+        return {c.name for c in self.checks if not c.passed}
+
+    @property
     def max_index_age_h(self) -> float:
         """The freshness SLO's limit on the index's age (its ``oncall/max_age_h``), or the simulator's default."""
         from .service.simulate import MAX_INDEX_AGE_H
@@ -87,7 +92,3 @@ class ShiftRecord:
         freshness = self.slos.get("freshness")
         return freshness.max_age_h if freshness is not None and freshness.max_age_h else MAX_INDEX_AGE_H
 
-    @property
-    def bad_deploy_at(self) -> datetime:
-        """When the incident's cause started (the bad deploy, the failed index build, the provider outage)."""
-        return self.scenario.onset_at

@@ -292,6 +292,18 @@ def ship_from(before: ShiftRecord, finish: bool = True, **ship_kwargs) -> ShiftR
     return record
 
 
+def canary_verdicts(scenario, seeds, break_mode: str, judges: dict, **ship_kwargs) -> dict[str, list[str]]:
+    """Judge name -> the canary's verdict on each seed, for ``judges`` (name -> ``judge_fn``, None for the judge of
+    data/canary/judge.yaml). Every judge sees the same night: simulated once per seed, each judge's canary shipped
+    from a copy of it, through the ship phase only."""
+    got: dict[str, list[str]] = {name: [] for name in judges}
+    for seed in seeds:
+        night = shift_before_ship(scenario, seed, break_mode)
+        for name, judge_fn in judges.items():
+            got[name].append(ship_from(night, finish=False, judge_fn=judge_fn, **ship_kwargs).canary.verdict)
+    return got
+
+
 def run_shift_with_ship(scenario, seed: int | None = None, break_mode: str = "none", **ship_kwargs) -> ShiftRecord:
     """The whole shift with this phase in it, phase by phase as ``shift.run_shift`` runs them (for tests and the
     notebook; ``ship_kwargs`` go to ``ship``)."""

@@ -116,7 +116,7 @@ def test_an_escalated_rollback_still_follows_the_runbook(scenario):
 def test_a_broken_release_is_still_caught_under_a_fault(scenario, fault, mode):
     """The fault does not hide a bad fix, nor invent a failure: exactly the mode's named checks turn red."""
     record = shift_under(scenario, fault, 7, mode)
-    red = {c.name for c in record.checks if not c.passed}
+    red = record.red_checks
     spec = scenario.break_modes[mode]
     assert spec.explains(red), (sorted(red), spec.must_fail, spec.may_fail)
 
@@ -212,7 +212,7 @@ def test_all_faults_together_in_every_scenario_and_the_gate_still_tells_the_trut
             assert "failed" in steps and "release.rolled_back" in kinds
         if ALL_FAULTS[name].get("bad_index_builds"):
             assert "validation failed" in steps and "index.rebuilt" in kinds
-        red = {c.name for c in record.checks if not c.passed}
+        red = record.red_checks
         shipped = record.canary.verdict == "promoted"
         assert red == (set() if shipped else {"canary_promoted_on_pass"}), (seed, red, record.canary.verdict)
         assert record.incidents[record.paged_incident].time_of("mitigated") is not None

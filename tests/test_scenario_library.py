@@ -12,7 +12,7 @@ LIBRARY = ("stale-index", "latency-regression", "quality-regression", "provider-
 
 
 def _red(record):
-    return {c.name for c in record.checks if not c.passed}
+    return record.red_checks
 
 
 def test_oncall_scenarios_lists_at_least_five():

@@ -51,7 +51,7 @@ def test_skip_canary_goes_straight_to_100_and_fails_the_check(shipped):
 
 def test_only_the_modes_checks_turn_red(shipped):
     for mode, r in shipped.items():
-        red = {c.name for c in r.checks if not c.passed}
+        red = r.red_checks
         want = set(r.scenario.break_modes[mode].must_fail) if mode != "none" else set()
         assert "canary_promoted_on_pass" not in red - want, mode
         assert ("canary_promoted_on_pass" in red) == ("canary_promoted_on_pass" in want), mode
@@ -87,3 +87,17 @@ def test_ship_from_a_night_leaves_it_untouched_and_matches_the_whole_shift():
     assert first.trace.to_jsonl() == run_shift(scenario, 5, "quality").trace.to_jsonl()
     naive = ship_from(night, regression_precheck=False, judge_fn=naive_judgment)
     assert night.trace.to_jsonl() == before and naive.canary is not first.canary
+
+
+def test_canary_verdicts_ship_every_judge_from_the_same_night():
+    from oncall.release_ops.canary import naive_judgment
+    from oncall.scenario import load_scenario
+    from oncall.ship import canary_verdicts, ship_from, shift_before_ship
+
+    scenario = load_scenario("bad-deploy")
+    got = canary_verdicts(scenario, [4, 5], "quality", {"judge": None, "naive": naive_judgment},
+                          regression_precheck=False)
+    for i, seed in enumerate((4, 5)):
+        night = shift_before_ship(scenario, seed, "quality")
+        assert got["judge"][i] == ship_from(night, regression_precheck=False).canary.verdict
+        assert got["naive"][i] == ship_from(night, regression_precheck=False, judge_fn=naive_judgment).canary.verdict

@@ -38,7 +38,7 @@ from typing import Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import BadInput
-from ..paths import DATA_DIR, display, is_path, read_yaml
+from ..paths import DATA_DIR, cached_per_file_version, display, is_path, read_yaml
 from .graders import GRADER_TYPES, REQUIRED_VALUE, Grader, GraderResult
 
 EVALS_DIR = DATA_DIR / "evals"
@@ -249,6 +249,16 @@ def load_cases(path_or_name: str | Path | None = None, catalog=None) -> CaseSet:
         cases += file_cases
         suites.append(suite)
     return CaseSet(tuple(cases), tuple(suites), source)
+
+
+def golden_cases() -> CaseSet:
+    """The golden set (data/evals/golden.yaml), parsed once per version of the file: every shift reads it."""
+    return _cases_in_file(_resolve_cases("golden"))
+
+
+@cached_per_file_version
+def _cases_in_file(path: Path) -> CaseSet:
+    return load_cases(Path(path))
 
 
 def _as_caseset(cases) -> CaseSet:

@@ -49,7 +49,7 @@ def evaluate_slos(service: pd.DataFrame, slos: dict[str, SLO], tiers=None,
         ev = burn.evaluate(bad, total, slo, tiers, step_min=1.0)
         trimmed = ev.frame.iloc[skip:].reset_index(drop=True)
         trimmed["t_min"] = trimmed["t_min"] - skip
-        out[name] = replace(ev, frame=trimmed)
+        out[name] = replace(ev, frame=trimmed, component=slo.component)
     return out
 
 
@@ -62,7 +62,7 @@ def _labels(service_name: str, slo: str, tier: burn.Tier, component: str = "") -
 
 
 def burn_alerts(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], service_name: str,
-                runbook_url: str, true_cause=None, components: dict[str, str] | None = None) -> pd.DataFrame:
+                runbook_url: str, true_cause=None) -> pd.DataFrame:
     """One firing row when a tier starts firing and one resolved row when it stops, per episode, as alert rows.
 
     ``true_cause(minute) -> str`` labels each episode with its ground truth (never read by the correlator).
@@ -73,7 +73,7 @@ def burn_alerts(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], 
         for tier in ev.tiers:
             fires = ev.frame[f"{tier.name}.fires"].to_numpy()
             edges = np.flatnonzero(np.diff(np.concatenate([[0], fires.astype(np.int8), [0]])))
-            component = (components or {}).get(slo, "")
+            component = ev.component
             labels = _labels(service_name, slo, tier, component)
             fp = fingerprint(labels)
             for start, stop in zip(edges[::2], edges[1::2]):
@@ -96,7 +96,7 @@ def burn_alerts(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], 
 
 
 def first_page(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], service_name: str,
-               after_minute: int = 0, components: dict[str, str] | None = None) -> Page | None:
+               after_minute: int = 0) -> Page | None:
     """The first evaluation step (at or after ``after_minute``) at which any page tier of any SLO fires."""
     best: Page | None = None
     for slo, ev in evaluations.items():
@@ -111,7 +111,7 @@ def first_page(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], s
         best = Page(slo=slo, tier=tier.name, minute=m, at=(service.index[m] + timedelta(minutes=1)).to_pydatetime(),
                     long_burn=float(ev.frame[f"{tier.name}.long_burn"].iat[m]), short_burn=short_burn,
                     impact_pct=100 * short_burn * ev.budget_ratio,
-                    fingerprint=fingerprint(_labels(service_name, slo, tier, (components or {}).get(slo, ""))))
+                    fingerprint=fingerprint(_labels(service_name, slo, tier, ev.component)))
     return best
 
 

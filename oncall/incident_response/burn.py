@@ -270,6 +270,7 @@ class Evaluation:
     ``NAME.long_burn``, ``NAME.short_burn`` (burn rates), ``NAME.fires`` (both at or above the threshold
     with enough traffic) and ``NAME.low_traffic`` (both at or above, but the short window held fewer than
     ``min_requests`` events: a warning instead). ``thresholds`` maps a tier's name to its (rescaled) burn rate.
+    ``component``: the component the SLO watches, if one (its burn alerts carry it as a label).
     """
 
     frame: pd.DataFrame
@@ -278,6 +279,7 @@ class Evaluation:
     step_min: float
     period_min: float
     budget_ratio: float
+    component: str = ""
 
     def tier_names(self, severity: str | None = None) -> list[str]:
         """The tiers of one severity (all with None), in file order."""

@@ -92,7 +92,8 @@ def _other_items(record, regression_id, escalated) -> list[ActionItem]:
                                 "its previous build with the current fact; the reindex runbook runs it before every "
                                 "alias swap", "prevent", "data operations", regression_id or f"{inc.id}-2"))
         items.append(ActionItem("Make the nightly index build fail loudly: exit non-zero on an empty or short "
-                                "document set, and alert when kb-live is older than 25 h (the freshness SLO now pages)",
+                                f"document set, and alert when kb-live is older than {record.max_index_age_h:g} h (the "
+                                "freshness SLO now pages)",
                                 "prevent", "data operations", f"{inc.id}-3"))
         items.append(ActionItem("Review every batch job whose failure only shows as stale data; give each a "
                                 "freshness SLO", "process", OWNERS["process"], f"{inc.id}-4"))
@@ -125,7 +126,8 @@ def _cause_text(record) -> dict:
                      f"swapped and nothing alerted. Articles changed since the "
                      f"last good build: {docs}. No check compared the index's age with the build schedule."),
             "trigger": f"The failed nightly build at {_hm(onset)} UTC (trace #{{seq}}); no release changed.",
-            "wrong": [f"the build failed at {_hm(onset)} UTC and nothing noticed it until the index was 25 h old",
+            "wrong": [f"the build failed at {_hm(onset)} UTC and nothing noticed it until the index was "
+                      f"{record.max_index_age_h:g} h old",
                       "error-rate and latency graphs stayed flat the whole time: only freshness and quality moved"],
             "lucky": ["the changed help article was caught by the freshness SLO before the quality SLO's slow burn "
                       "grew into days of wrong answers"],
@@ -325,8 +327,7 @@ def _write_deploy(record, regression_id: str | None = None) -> str:
     lines += ["## Root cause", "", root, ""]
     lines += ["## Trigger", "",
               f"The deploy of {bad.version} at {_hm(bad.deployed_at)} UTC (trace #{seq['release.deployed']}), which "
-              f"changed " + ", ".join(f"{k} {good.config()[k]} -> {v}" for k, v in bad.config().items()
-                                      if good.config()[k] != v) + f" against {good.version}.", ""]
+              f"changed {changed} against {good.version}.", ""]
     lines += _detection_and_resolution(record, inc, seq, "the deploy", "the deploy", "")
     well = [f"the page came {m.get('time_to_detect_min', 0):.0f} min after the deploy, as the burn-rate formula predicts",
             f"{m['alerts_total']} alert notifications reached the on-call as {m['incidents_opened']} incidents"]

@@ -4,9 +4,11 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 
-def freshness_chart(record, max_age_h: float = 25.0):
-    """Top: kb-live's age in hours against the freshness limit, with the failed build, the page and the reindex.
-    Bottom: the share of graded answers quoting a superseded fact, and the error ratio (flat) on the same axis."""
+def freshness_chart(record, max_age_h: float | None = None):
+    """Top: kb-live's age in hours against the freshness limit (default: the freshness SLO's), with the failed
+    build, the page and the reindex. Bottom: the share of graded answers quoting a superseded fact, and the error
+    ratio (flat) on the same axis."""
+    max_age_h = record.max_index_age_h if max_age_h is None else max_age_h
     svc = record.service
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 5.6), sharex=True)
     top.plot(svc.index, svc["index_age_h"], color="#0072B2", label="kb-live age (h)")

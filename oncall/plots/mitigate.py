@@ -12,6 +12,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..gate import M33_ACTIONS
 from ..mitigate import budget_consumed_pct
 from ..service import simulate as sim
 from ..service.slis import window_bad_ratio
@@ -48,8 +49,8 @@ def key_events(record) -> pd.DataFrame:
     slo = record.page.slo if record.page is not None else None
     frame = record.trace.to_frame()
     keep = ((frame.kind == "release.deployed") & frame.refs.map(lambda r: r.get("release") == bad)) \
-        | frame.kind.isin(["incident.acknowledged", "release.rolled_back", "index.build_failed",
-                           "provider.degraded", "index.rebuilt", "provider.failed_over", *EXTRA_MARKERS]) \
+        | frame.kind.isin(["incident.acknowledged", "index.build_failed", "provider.degraded", *M33_ACTIONS,
+                           *EXTRA_MARKERS]) \
         | ((frame.kind == "sli.recovered") & frame.refs.map(lambda r: r.get("slo") == slo))
     first_page = frame[frame.kind == "page.sent"].head(1)
     out = pd.concat([frame[keep], first_page]).sort_values("seq")

@@ -262,41 +262,32 @@ def interval_bounds(canary, baseline, confidence: float = 0.98,
     nx, ny = len(x), len(y)
     lo_d, hi_d = float(x.min() - y.max()), float(x.max() - y.min())
     z = stats.norm.ppf(1 - (1 - confidence) / 2)
-    if nx * ny > exact_max_pairs:
-        from scipy import optimize
-
-        def found(zq: float) -> float:
-            if _wdiff(lo_d, x, y, zq) <= 0:
-                return lo_d
-            if _wdiff(hi_d, x, y, zq) >= 0:
-                return hi_d
-            return float(optimize.brentq(_wdiff, lo_d, hi_d, args=(x, y, zq), xtol=1e-10))
-
-        return found(z), True, found(-z), True
-    steps, pairs = np.unique(np.subtract.outer(x, y), return_counts=True)   # sorted pairwise differences
-    # On the gap just above steps[k], (x_i - d) > y_j for the pairs whose difference is above it. No value of one
-    # sample ties one of the other there, so only the ties within x and within y enter the variance (which is
-    # then never 0).
-    above = nx * ny - np.cumsum(pairs)[:-1]
-    dz = above - nx * ny / 2
-    ties = np.concatenate([np.unique(x, return_counts=True)[1], np.unique(y, return_counts=True)[1]])
-    sigma = math.sqrt((nx * ny / 12) * ((nx + ny + 1) - (ties ** 3 - ties).sum() / ((nx + ny) * (nx + ny - 1))))
-    gaps = (dz - np.sign(dz) * 0.5) / sigma
+    gaps = None
+    if nx * ny <= exact_max_pairs:
+        steps, pairs = np.unique(np.subtract.outer(x, y), return_counts=True)   # sorted pairwise differences
+        # On the gap just above steps[k], (x_i - d) > y_j for the pairs whose difference is above it. No value of
+        # one sample ties one of the other there, so only the ties within x and within y enter the variance (which
+        # is then never 0).
+        dz = nx * ny - np.cumsum(pairs)[:-1] - nx * ny / 2
+        ties = np.concatenate([np.unique(x, return_counts=True)[1], np.unique(y, return_counts=True)[1]])
+        sigma = math.sqrt((nx * ny / 12) * ((nx + ny + 1) - (ties ** 3 - ties).sum() / ((nx + ny) * (nx + ny - 1))))
+        gaps = (dz - np.sign(dz) * 0.5) / sigma
 
     def root(zq: float) -> tuple[float, bool]:
         # The interval is where the statistic lies between -z and z: below zq (lower bound, zq = z) or above zq
         # (upper bound, zq = -z); _wdiff is the statistic minus zq, and it falls as d grows.
-        def inside(d: float) -> bool:
-            f = _wdiff(d, x, y, zq)
-            return f <= 0 if zq > 0 else f >= 0
-
         if _wdiff(lo_d, x, y, zq) <= 0:
             return lo_d, True
         if _wdiff(hi_d, x, y, zq) >= 0:
             return hi_d, True
+        if gaps is None:
+            from scipy import optimize
+
+            return float(optimize.brentq(_wdiff, lo_d, hi_d, args=(x, y, zq), xtol=1e-10)), True
         below = np.flatnonzero(gaps - zq < 0)   # the gaps above the crossing
         step = float(steps[below[0]]) if len(below) else hi_d
-        return step, bool(inside(step))
+        at_step = _wdiff(step, x, y, zq)
+        return step, bool(at_step <= 0 if zq > 0 else at_step >= 0)
 
     (lo, lo_in), (hi, hi_in) = root(z), root(-z)
     return lo, lo_in, hi, hi_in
@@ -437,24 +428,19 @@ def classify_counts(spec: MetricSpec, bad_b: int, total_b: int, bad_c: int, tota
                         total_b, total_c, reason)
 
 
-_P_CACHE: dict[tuple, float] = {}
-
-
 def _p_value(test: str, c: np.ndarray, b: np.ndarray) -> float:
     """scipy's two-sided p-value of ``test`` (mannwhitneyu, asymptotic; levene, Brown-Forsythe's median centre) for
-    canary c against baseline b. Holm re-judges a metric at a stricter level with the same samples, so each pair
-    of samples is tested once (a small cache keyed by the samples' bytes)."""
-    key = (test, c.tobytes(), b.tobytes())
-    p = _P_CACHE.get(key)
-    if p is None:
-        if test == "mannwhitneyu":
-            p = float(stats.mannwhitneyu(c, b, alternative="two-sided", method="asymptotic").pvalue)
-        else:
-            p = float(stats.levene(c, b, center="median").pvalue)
-        if len(_P_CACHE) >= 512:
-            _P_CACHE.clear()
-        _P_CACHE[key] = p
-    return p
+    canary c against baseline b (float arrays). Holm re-judges a metric at a stricter level with the same samples,
+    so each pair of samples is tested once."""
+    return _p_value_of(test, c.tobytes(), b.tobytes())
+
+
+@lru_cache(maxsize=512)
+def _p_value_of(test: str, c_bytes: bytes, b_bytes: bytes) -> float:
+    c, b = np.frombuffer(c_bytes), np.frombuffer(b_bytes)
+    if test == "mannwhitneyu":
+        return float(stats.mannwhitneyu(c, b, alternative="two-sided", method="asymptotic").pvalue)
+    return float(stats.levene(c, b, center="median").pvalue)
 
 
 @lru_cache(maxsize=512)

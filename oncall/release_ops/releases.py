@@ -21,10 +21,12 @@ class OpResult:
 
 @dataclass
 class ReleaseOps:
-    """The release tooling. ``rollback_failures`` makes that many rollback attempts fail (a fault scenario)."""
+    """The release tooling. Fault scenarios: ``rollback_failures`` makes that many rollback attempts fail, and
+    ``bad_index_builds`` that many index builds come out without documents (their validation fails)."""
 
     plan: ServingPlan
     rollback_failures: int = 0
+    bad_index_builds: int = 0
     attempts: list[tuple[int, str, bool]] = field(default_factory=list)   # (minute, operation, ok)
 
     def serving(self, minute: int) -> str | None:
@@ -79,15 +81,16 @@ class ReleaseOps:
         release store)."""
         return self.deploy(minute, release)
 
-    def reindex(self, minute: int, started_minute: int, start, validate, bad_builds_left: int = 0) -> tuple[OpResult, str]:
+    def reindex(self, minute: int, started_minute: int, start, validate) -> tuple[OpResult, str]:
         """Rebuild the retrieval index as a new, versioned index (built from ``started_minute``, ready at
         ``minute``), validate it with ``validate(built_at) -> (ok, detail)``, and only then swap the ``kb-live``
         alias to it in one step (atomic: every request from ``minute`` on reads the new version; the old version
         stays, so swapping back is one step too). Never rolls a release back. Returns (result, version)."""
         built_at = start + timedelta(minutes=started_minute)
         version = f"kb-{built_at:%Y%m%d-%H%M}"
-        ok, detail = validate(built_at, broken=bad_builds_left > 0)
+        ok, detail = validate(built_at, broken=self.bad_index_builds > 0)
         if not ok:
+            self.bad_index_builds = max(self.bad_index_builds - 1, 0)
             self.attempts.append((minute, f"reindex {version}", False))
             return OpResult(False, f"built {version}, but its validation failed ({detail}); the alias stays on the "
                                    f"old index"), version

@@ -64,16 +64,22 @@ def _call_tool(tool: str, arguments: dict, catalog: Catalog) -> dict:
 NO_CONTEXT_TEXT = "I'm not sure about that; our policies vary, please check the help center."
 
 
+def answer_with_index(built_at: datetime | None, question: str, release: Release, index_built=None, **kw) -> Answer:
+    """``answer`` with the index built at ``built_at``, whatever the eval case says (an eval run against a given
+    index: ``functools.partial(answer_with_index, built_at)`` is an ``answer_fn``)."""
+    return answer(question, release, index_built=built_at, **kw)
+
+
 def answer(question: str, release: Release, index_built: datetime | None = None,
-           catalog: Catalog | None = None, provider_down: bool = False, failed_over: bool = False) -> Answer:
+           catalog: Catalog | None = None, provider_down: bool = False) -> Answer:
     """Answer ``question`` as ``release`` would, with the index built at ``index_built`` (None: fresh).
 
-    ``provider_down``: the primary model provider is failing; the answer is a provider error unless traffic has
-    failed over (``failed_over``, or a release whose client fails over by itself)."""
+    ``provider_down``: the primary model provider is failing; the answer is a provider error unless the release's
+    client fails over to the secondary provider by itself."""
     catalog = catalog or load_catalog()
     model = catalog.models[release.model]
     intent = classify(question)
-    secondary = provider_down and (failed_over or release.provider_failover == "auto")
+    secondary = provider_down and release.provider_failover == "auto"
     latency = model.latency_median_ms * (catalog.failover.latency_factor if secondary else 1.0)
     base = dict(question=question, intent=intent, release=release.version,
                 latency_ms=int(round(latency)), tokens=int(round(model.tokens_per_request)))

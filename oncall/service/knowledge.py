@@ -65,9 +65,9 @@ def load_kb() -> tuple[Document, ...]:
     return tuple(docs)
 
 
-def stale_doc_share(index_built: np.ndarray, now: np.ndarray | None = None) -> np.ndarray:
-    """Share of knowledge questions (by traffic) whose document changed after the index was built (and, when
-    ``now`` is given, at or before ``now``: before its update the previous fact was still the right answer).
+def stale_doc_share(index_built: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """Share of knowledge questions (by traffic) whose document changed after the index was built and at or before
+    ``now`` (before its update the previous fact was still the right answer).
 
     ``index_built`` and ``now`` hold int64 nanosecond UTC timestamps, one per minute.
     """
@@ -75,9 +75,7 @@ def stale_doc_share(index_built: np.ndarray, now: np.ndarray | None = None) -> n
     for doc in load_kb():
         if doc.previous_fact is not None:
             updated = pd.Timestamp(doc.updated_at).value
-            stale = index_built < updated
-            if now is not None:
-                stale &= now >= updated
+            stale = (index_built < updated) & (now >= updated)
             share += doc.traffic_share * stale
     return share
 

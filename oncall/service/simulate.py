@@ -14,6 +14,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -141,19 +142,14 @@ def simulate(scenario: Scenario, plan: ServingPlan, seed: int, latency_threshold
     return pd.concat(frames, ignore_index=True)
 
 
+@lru_cache(maxsize=64)
 def _expected_rpm(traffic, start: datetime, minutes: int) -> np.ndarray:
-    """The traffic model's expected requests per minute, minute by minute (the same for every re-simulation)."""
-    key = (traffic, start, minutes)   # the model is frozen: equal fields, equal key
-    if key not in _RPM_CACHE:
-        if len(_RPM_CACHE) >= 64:
-            _RPM_CACHE.clear()
-        times = pd.date_range(start, periods=minutes, freq="min").to_pydatetime()
-        _RPM_CACHE[key] = np.array([traffic.rpm_at(t) for t in times])
-        _RPM_CACHE[key].flags.writeable = False
-    return _RPM_CACHE[key]
-
-
-_RPM_CACHE: dict[tuple, np.ndarray] = {}
+    """The traffic model's expected requests per minute, minute by minute (the same for every re-simulation; the
+    model is frozen, so equal fields are one cache entry). Read-only: it is shared."""
+    times = pd.date_range(start, periods=minutes, freq="min").to_pydatetime()
+    rpm = np.array([traffic.rpm_at(t) for t in times])
+    rpm.flags.writeable = False
+    return rpm
 
 
 def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: np.ndarray, scenario: Scenario,
@@ -246,21 +242,16 @@ def simulate_history(scenario: Scenario, seed: int, latency_threshold_ms: float 
 
 
 def totals(long: pd.DataFrame) -> pd.DataFrame:
-    """The service as a whole: counts summed over releases per minute (index ``t``); index age kept."""
+    """The service as a whole: counts summed over releases per minute (index ``t``); index age kept.
+
+    ``long`` is ``simulate``'s frame: one block of the same minutes, in time order, per release."""
     n_rel = long["release"].nunique()
-    fast = (n_rel and len(long) % n_rel == 0 and pd.api.types.is_datetime64_any_dtype(long["t"])
-            and all(long[c].dtype == np.int64 for c in COUNT_COLUMNS) and not long["index_age_h"].isna().any())
-    if fast:
-        times = long["t"].to_numpy(dtype="datetime64[ns]")
-        blocks = times.reshape(n_rel, -1)
-        if (blocks == blocks[0]).all() and (blocks[0][1:] > blocks[0][:-1]).all():
-            # simulate's layout: one block of the same minutes per release, in time order; sum the blocks
-            n_min = blocks.shape[1]
-            counts = long[list(COUNT_COLUMNS)].to_numpy().reshape(n_rel, n_min, len(COUNT_COLUMNS)).sum(axis=0)
-            summed = pd.DataFrame(counts, index=pd.DatetimeIndex(long["t"].iloc[:n_min], name="t"),
-                                  columns=list(COUNT_COLUMNS))
-            summed["index_age_h"] = long["index_age_h"].to_numpy()[:n_min]
-            return summed
-    summed = long.groupby("t", sort=True)[list(COUNT_COLUMNS)].sum()
-    summed["index_age_h"] = long.groupby("t", sort=True)["index_age_h"].first()
+    times = long["t"].to_numpy(dtype="datetime64[ns]").reshape(n_rel, -1)
+    if not (times == times[0]).all():
+        raise ValueError("totals: expected simulate's frame, one block of the same minutes per release")
+    n_min = times.shape[1]
+    counts = long[list(COUNT_COLUMNS)].to_numpy().reshape(n_rel, n_min, len(COUNT_COLUMNS)).sum(axis=0)
+    summed = pd.DataFrame(counts, index=pd.DatetimeIndex(long["t"].iloc[:n_min], name="t"),
+                          columns=list(COUNT_COLUMNS))
+    summed["index_age_h"] = long["index_age_h"].to_numpy()[:n_min]
     return summed

@@ -468,10 +468,7 @@ def _cause_at(when: pd.Timestamp, scenario, plan) -> str:
             return f"release:{newest}"
         if scenario.cause.kind == "deploy":
             return "background:false-positive"
-    if scenario.cause.kind != "deploy":
-        return scenario.cause_label if when >= pd.Timestamp(scenario.onset_at) else "background:false-positive"
-    bad = scenario.releases.bad
-    return f"release:{bad.version}" if when >= pd.Timestamp(bad.deployed_at) else "background:false-positive"
+    return scenario.cause_label if when >= pd.Timestamp(scenario.onset_at) else "background:false-positive"
 
 
 def _rule_alerts(service: pd.DataFrame, storm: Storm, scenario, seed: int, plan) -> list[dict]:
