@@ -321,10 +321,12 @@ def runtime_imports() -> list[str]:
     return [IMPORT_NAMES.get(n, n.replace("-", "_")) for n in names]
 
 
-def _run(cmd: list[str], ok=(0,)) -> None:
-    r = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def _run(cmd: list[str], ok=(0,), env: dict | None = None) -> None:
+    r = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       env=None if env is None else {**os.environ, **env})
     if r.returncode not in ok:
-        raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr.strip()[-400:]}")
+        tail = (r.stderr.strip() or r.stdout.strip())[-400:]
+        raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}: {tail}")
 
 
 def fig_drill_vs_imports(sizes: Sizes) -> Figure:
@@ -493,11 +495,12 @@ def fig_memory(sizes: Sizes) -> Figure:
 TARGETS = {"drill_vs_imports": 1.5, "correlate_1m_vs_pandas": 3.0, "correlate_growth_10x": 15.0,
            "parse_vs_json_loads": 2.0, "burn_90d_vs_rolling": 3.0, "widget_update_ms": 400.0,
            "correlate_1m_peak_rss": None, "nbval_suite_vs_imports": 2.0,
-           "nbval_imports_floor": None}
+           "nbval_imports_floor": None, "nbval_suite_replayed": None}
 UNITS = {"drill_vs_imports": "x import time", "correlate_1m_vs_pandas": "x sort+groupby",
          "correlate_growth_10x": "x time at 1/10 the alerts", "parse_vs_json_loads": "x json.loads per line",
          "burn_90d_vs_rolling": "x rolling(60).sum()", "widget_update_ms": "ms", "correlate_1m_peak_rss": "MB",
-         "nbval_suite_vs_imports": "x import-only notebooks", "nbval_imports_floor": "x import-only notebooks"}
+         "nbval_suite_vs_imports": "x import-only notebooks", "nbval_imports_floor": "x import-only notebooks",
+         "nbval_suite_replayed": "x import-only notebooks"}
 IMPORT_ONLY = "import oncall, pandas, matplotlib.pyplot, ipywidgets"
 NBVAL = ["--nbval", "--nbval-current-env", "-q", "-p", "no:cacheprovider"]
 
@@ -563,6 +566,63 @@ def fig_nbval_imports_floor(sizes: Sizes) -> Figure:
                         lambda: _run(base), lambda: _run(floor), rounds=1, warmup=False)
 
 
+# An IPython start-up file for fig_nbval_suite_replayed: every kernel serves the course's shift runs
+# (run_shift, ship_from) from a pickle store, keyed by their arguments. ONCALL_REPLAY=record runs and stores them;
+# replay loads them. A start-up file (not sitecustomize) so pandas is imported inside IPython, as in the suite.
+REPLAY_STARTUP = """\
+import hashlib, os, pickle
+from pathlib import Path
+import oncall.shift as _shift, oncall.ship as _ship
+_store, _mode = Path(os.environ["ONCALL_REPLAY_STORE"]), os.environ["ONCALL_REPLAY"]
+
+def _memo(parts, compute):
+    path = _store / hashlib.sha256(repr(parts).encode()).hexdigest()
+    if _mode == "replay":
+        return pickle.loads(path.read_bytes())
+    out = compute()
+    path.write_bytes(pickle.dumps(out))
+    return out
+
+_run_shift, _ship_from = _shift.run_shift, _ship.ship_from
+
+def _replayed_run_shift(scenario, seed=None, break_mode="none", choices=None, until="gate"):
+    return _memo(("run_shift", scenario.model_dump_json(), seed, break_mode, repr(choices), until),
+                 lambda: _run_shift(scenario, seed, break_mode, choices, until))
+
+def _replayed_ship_from(before, finish=True, **kw):
+    named = sorted((k, getattr(v, "__qualname__", repr(v))) for k, v in kw.items())
+    return _memo(("ship_from", before.scenario.model_dump_json(), before.seed, before.break_mode, finish, named),
+                 lambda: _ship_from(before, finish, **kw))
+
+_shift.run_shift, _ship.ship_from = _replayed_run_shift, _replayed_ship_from
+"""
+
+
+def fig_nbval_suite_replayed(sizes: Sizes) -> Figure:
+    """Reported, no target: the notebook suite with every shift run (``run_shift``, ``ship_from``: the seed tables,
+    the widgets' re-runs, the drill) loaded from a pickle the same suite stored in an untimed first pass / the
+    import-only notebooks. What the notebooks cost besides simulating shifts: imports, figures, widgets, nbval's
+    comparisons. The replayed suite must pass nbval too (a replay that printed something else would fail)."""
+    notebooks = course_notebooks(sizes)
+    tmp = tempfile.TemporaryDirectory(prefix="oncall-bench-replay-")
+    _TMP.append(tmp)
+    startup = Path(tmp.name) / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-replay.py").write_text(REPLAY_STARTUP, encoding="utf-8")
+    (Path(tmp.name) / "store").mkdir()
+    env = {"IPYTHONDIR": str(Path(tmp.name) / "ipython"), "ONCALL_REPLAY_STORE": str(Path(tmp.name) / "store")}
+    base = [sys.executable, "-m", "pytest", *NBVAL, str(one_cell_notebooks([IMPORT_ONLY] * len(notebooks)))]
+    sanitize = ["--nbval-sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg")]
+    suite = [sys.executable, "-m", "pytest", *NBVAL, *sanitize, *map(str, notebooks)]
+    _run(suite, env={**env, "ONCALL_REPLAY": "record"})
+    stored = len(list((Path(tmp.name) / "store").iterdir()))
+    return ratio_figure("nbval_suite_replayed", None, UNITS["nbval_suite_replayed"],
+                        f"pytest --nbval over {len(notebooks)} import-only notebooks",
+                        f"pytest --nbval over {len(notebooks)} course notebooks, shift runs loaded from a pickle",
+                        lambda: _run(base), lambda: _run(suite, env={**env, "ONCALL_REPLAY": "replay"}),
+                        rounds=1, warmup=False, shift_runs_stored=stored)
+
+
 FIGURES: dict[str, Callable[[Sizes], Figure]] = {
     "drill_vs_imports": fig_drill_vs_imports,
     "correlate_1m_vs_pandas": fig_correlate_vs_pandas,
@@ -573,6 +633,7 @@ FIGURES: dict[str, Callable[[Sizes], Figure]] = {
     "correlate_1m_peak_rss": fig_memory,
     "nbval_suite_vs_imports": fig_nbval_suite,
     "nbval_imports_floor": fig_nbval_imports_floor,
+    "nbval_suite_replayed": fig_nbval_suite_replayed,
 }
 
 

@@ -35,6 +35,8 @@ def test_quick_run_schema(capsys):
             assert r["passed"] is None
         else:
             assert isinstance(r["passed"], bool) and r["passed"] == (r["value"] <= r["target"])
+    # The replayed suite really served 00_tour's shift runs from its store (and passed nbval doing so).
+    assert results["nbval_suite_replayed"]["shift_runs_stored"] >= 1
     json.dumps(results)  # what results.json holds
     assert "figure" in bench.table(results)
 
