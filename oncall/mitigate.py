@@ -124,7 +124,7 @@ def _diagnose(record: ShiftRecord, step: Step, minute: int, onset_min: int) -> s
         good = ops.last_known_good(minute)
         if good is None:
             return "no earlier release to compare with"
-        diff = [f"{k} {good.config()[k]} -> {v}" for k, v in now.config().items() if good.config()[k] != v]
+        diff = [f"{k} {was} -> {v}" for k, was, v in now.changes_from(good)]
         return f"{now.version} vs last good {good.version}: " + (", ".join(diff) if diff else "no config change")
     return f"{step.check}: no reading in this scenario"
 

@@ -93,12 +93,19 @@ class Release(_Strict):
     def with_overrides(self, overrides: dict) -> "Release":
         return self.model_copy(update=overrides)
 
-    def config(self) -> dict:
-        """The release's config, as the trace and the postmortem show it."""
+    def config(self, every_field: bool = False) -> dict:
+        """The release's config, as the trace and the postmortem show it: ``provider_failover`` only when it is not
+        the default "manual", unless ``every_field``."""
         config = {"model": self.model, "prompt": self.prompt, "tool_schema": self.tool_schema, "index": self.index}
-        if self.provider_failover != "manual":
+        if every_field or self.provider_failover != "manual":
             config["provider_failover"] = self.provider_failover
         return config
+
+    def changes_from(self, other: "Release") -> list[tuple[str, str, str]]:
+        """(field, ``other``'s value, this release's value) for every config field that differs, in config order;
+        a failover switched between "manual" and "auto" counts as a change either way."""
+        mine, theirs = self.config(every_field=True), other.config(every_field=True)
+        return [(k, theirs[k], v) for k, v in mine.items() if theirs[k] != v]
 
 
 class Releases(_Strict):
@@ -263,6 +270,11 @@ class Scenario(_Strict):
             return self.releases.fix
         overrides = self.break_modes[mode].fix_overrides.model_dump(exclude_none=True)
         return self.releases.fix.with_overrides(overrides)
+
+    def with_faults(self, **faults) -> "Scenario":
+        """This scenario with some of its faults changed and the others kept, e.g. ``with_faults(rollback_failures=2)``;
+        the faults are validated as a scenario file's are (an unknown name or a bad value raises)."""
+        return self.model_copy(update={"faults": Faults.model_validate({**self.faults.model_dump(), **faults})})
 
     def on_call(self, mode: str = "none") -> OnCallChoices:
         return OnCallChoices() if mode == "none" else self.break_modes[mode].on_call

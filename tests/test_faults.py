@@ -28,9 +28,7 @@ PAGER = {"pager-unacknowledged", "pager-and-rollback-twice"}
 
 
 def with_faults(scenario, rollback_failures: int = 0, pager_unacknowledged: bool = False):
-    faults = scenario.faults.model_copy(update={"rollback_failures": rollback_failures,
-                                                "pager_unacknowledged": pager_unacknowledged})
-    return scenario.model_copy(update={"faults": faults})
+    return scenario.with_faults(rollback_failures=rollback_failures, pager_unacknowledged=pager_unacknowledged)
 
 
 _RUNS: dict = {}
@@ -148,10 +146,8 @@ def test_the_gate_command_under_a_rollback_fault(scenario, tmp_path, failures):
 def test_a_reindex_build_that_fails_validation_is_never_swapped_in_and_is_retried():
     """Fault bad_index_builds (stale-index): a broken build fails its eval validation, the alias stays on the old
     index, the runbook retries; with two broken builds it escalates to its fallback reindex. Never a rollback."""
-    from oncall.scenario import Faults
-
     scenario = load_scenario("stale-index")
-    runs = {n: run_shift(scenario.model_copy(update={"faults": Faults(bad_index_builds=n)}), 4) for n in (0, 1, 2)}
+    runs = {n: run_shift(scenario.with_faults(bad_index_builds=n), 4) for n in (0, 1, 2)}
     mitigate = {n: r.metrics["time_to_mitigate_min"] for n, r in runs.items()}
     assert mitigate[0] < mitigate[1] < mitigate[2], mitigate
     for n, record in runs.items():
@@ -170,10 +166,8 @@ def test_canary_metrics_going_missing_hold_the_rollout_and_never_promote_blind()
     """Fault canary_metrics_missing_min: the canary's samples never reach the judge for a while. No data is no
     verdict: the rollout holds its weight (traced), promotes once data come back, and pauses for a human when they
     never do; the gate then says the fix did not ship."""
-    from oncall.scenario import Faults
-
     scenario = load_scenario("bad-deploy")
-    runs = {n: run_shift(scenario.model_copy(update={"faults": Faults(canary_metrics_missing_min=n)}), 7)
+    runs = {n: run_shift(scenario.with_faults(canary_metrics_missing_min=n), 7)
             for n in (0, 25, 600)}
     assert len(runs[25].canary.intervals) > len(runs[0].canary.intervals)
     assert runs[25].canary.verdict == "promoted" and scorecard(runs[25])["passed"]
@@ -199,10 +193,8 @@ def test_all_faults_together_in_every_scenario_and_the_gate_still_tells_the_trut
     """Each fault is answered (retry, escalation, hold) and traced; the incident is still mitigated the runbook's
     way; and the gate's one verdict that may change, canary_promoted_on_pass, is red exactly when the fix did not
     ship (the canary paused for lack of data), never green on a fix that did not go out."""
-    from oncall.scenario import Faults
-
     scenario = load_scenario(name)
-    faulty = scenario.model_copy(update={"faults": Faults(**ALL_FAULTS[name])})
+    faulty = scenario.with_faults(**ALL_FAULTS[name])
     for seed in (1, 2):
         record = run_shift(faulty, seed)
         kinds = [e.kind for e in record.trace.events]

@@ -29,7 +29,7 @@ def test_mitigated_within_30_minutes(scenario, seed):
 
 
 def test_a_failing_rollback_is_retried(scenario):
-    once = scenario.model_copy(update={"faults": scenario.faults.model_copy(update={"rollback_failures": 1})})
+    once = scenario.with_faults(rollback_failures=1)
     record = run_shift(once, 7)
     steps = [e.message for e in record.trace.of_kind("runbook.step") if e.refs["step"] == "roll-back"]
     assert len(steps) == 2 and "failed" in steps[0] and "rolled back" in steps[1]
@@ -37,7 +37,7 @@ def test_a_failing_rollback_is_retried(scenario):
 
 
 def test_a_rollback_that_keeps_failing_escalates(scenario):
-    twice = scenario.model_copy(update={"faults": scenario.faults.model_copy(update={"rollback_failures": 2})})
+    twice = scenario.with_faults(rollback_failures=2)
     record = run_shift(twice, 7)
     escalated = record.trace.of_kind("page.escalated")
     assert len(escalated) == 1 and "failed after its retries" in escalated[0].message

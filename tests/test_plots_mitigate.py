@@ -99,7 +99,7 @@ def test_budget_spent_compares_with_and_without(shift, without):
 
 
 def test_a_twice_failing_rollback_is_marked_as_escalated(scenario):
-    twice = scenario.model_copy(update={"faults": scenario.faults.model_copy(update={"rollback_failures": 2})})
+    twice = scenario.with_faults(rollback_failures=2)
     record = run_shift(twice)
     assert "page.escalated" in set(plots.key_events(record).kind)
     fig = plots.sli_recovery(record, slos=["availability"])

@@ -73,3 +73,40 @@ def test_break_modes_change_only_the_fix(scenario):
     assert scenario.on_call("no-mitigation").mitigate is False
     with pytest.raises(BadInput, match="does not support"):
         scenario.check_break_mode("tornado")
+
+
+def test_a_failover_change_is_a_config_change_both_ways(scenario):
+    """The trace shows a manual failover by leaving it out; comparing two releases still sees it switch either way."""
+    good, bad = scenario.releases.last_good, scenario.releases.bad
+    assert "provider_failover" not in good.config() and good.config(every_field=True)["provider_failover"] == "manual"
+    auto = bad.model_copy(update={"provider_failover": "auto"})
+    assert auto.changes_from(good) == [*bad.changes_from(good), ("provider_failover", "manual", "auto")]
+    assert ("tool_schema", good.tool_schema, bad.tool_schema) in bad.changes_from(good)
+    assert good.changes_from(auto)[-1] == ("provider_failover", "auto", "manual")
+    assert good.changes_from(good) == []
+
+
+def test_a_bad_release_that_also_switches_failover_reaches_the_postmortem(scenario):
+    from oncall.shift import run_shift
+
+    bad = scenario.releases.bad.model_copy(update={"provider_failover": "auto"})
+    switched = scenario.model_copy(update={"releases": scenario.releases.model_copy(update={"bad": bad})})
+    record = run_shift(switched, seed=3)
+    postmortem = record.artifacts["postmortem.md"]
+    assert "tool_schema orders-v3 -> orders-v4, provider_failover manual -> auto against" in postmortem
+    assert "changes prompt, tool_schema, provider_failover before it takes 100 %" in postmortem
+    step = next(e for e in record.trace.of_kind("runbook.step") if "vs last good" in e.message)
+    assert step.message.endswith("provider_failover manual -> auto")
+
+
+def test_with_faults_keeps_the_others_and_validates(scenario):
+    import pydantic
+
+    once = scenario.with_faults(rollback_failures=1)
+    twice = once.with_faults(pager_unacknowledged=True)
+    assert (twice.faults.rollback_failures, twice.faults.pager_unacknowledged) == (1, True)
+    assert scenario.faults.rollback_failures == 0 and once.releases == scenario.releases
+    with pytest.raises(pydantic.ValidationError, match="rollback_failure"):
+        scenario.with_faults(rollback_failure=1)
+    with pytest.raises(pydantic.ValidationError):
+        scenario.with_faults(rollback_failures=-1)

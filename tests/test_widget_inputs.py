@@ -45,3 +45,19 @@ def test_widgets_work_on_scenarios_without_the_bad_deploy(name):
     assert mitigation.error is None and mitigation.record is not None
     gate = BreakRelease(scenario=name, seed=1)
     assert gate.error is None and gate.card["passed"]
+
+
+def test_the_checked_range_is_the_sliders_range():
+    """A constructor argument is accepted exactly where its slider can go: one range states both."""
+    from oncall.widgets.detect import RANGES
+
+    injector = BadReleaseInjector(seed=3, **{field: hi for field, (_, hi) in RANGES.items()})
+    assert injector.error is None
+    for field, slider in (("error_ratio", injector.error_ratio), ("extra_latency_ms", injector.extra_latency),
+                          ("quality_drop", injector.quality_drop)):
+        assert (slider.min, slider.max) == RANGES[field] and slider.value == RANGES[field][1]
+    for cls in (ScenarioPicker, BreakTheFix):
+        lo, hi = cls.SEEDS
+        top = cls(seed=hi)
+        assert top.error is None and (top.seed.min, top.seed.max, top.seed.value) == (lo, hi, hi)
+        assert "seed" in cls(seed=hi + 1).error

@@ -72,7 +72,7 @@ def action_items(record, regression_id: str | None) -> list[ActionItem]:
                 "quality": "every knowledge answer states its help article's current fact before a prompt "
                            "change ships"}.get(record.page.slo if record.page else "", "the incident's failure")
         items.append(ActionItem(f"Regression eval: {what}", "prevent", OWNERS["prevent"], regression_id))
-    diff = [k for k, v in sc.releases.bad.config().items() if sc.releases.last_good.config()[k] != v]
+    diff = [k for k, _, _ in sc.releases.bad.changes_from(sc.releases.last_good)]
     items.append(ActionItem(
         f"Canary every release that changes {', '.join(diff)} before it takes 100 % of traffic (this one went "
         "straight to 100 %)", "process", OWNERS["process"], f"{inc.id}-3"))
@@ -274,7 +274,7 @@ def _write_deploy(record, regression_id: str | None = None) -> str:
     duration = (mitigated - bad.deployed_at).total_seconds() / 60 if mitigated else None
     tickets = len(inc.tickets)
     lines = _header(sc, inc)
-    changed = ", ".join(f"{k} {good.config()[k]} -> {v}" for k, v in bad.config().items() if good.config()[k] != v)
+    changed = ", ".join(f"{k} {was} -> {v}" for k, was, v in bad.changes_from(good))
     slow, graded = int(window["slow"].sum()), int(window["graded"].sum())
     wrong_answers = int((window["graded"] - window["correct"]).sum())
     if tools:

@@ -55,15 +55,17 @@ def guarded(init):
 class ScenarioPicker:
     """Pick a scenario and a seed; the shift re-runs and the timeline and the story redraw in place."""
 
+    SEEDS = (0, 50)   # the seed slider's range, and the range the ``seed`` argument is checked against
+
     @guarded
     def __init__(self, scenario: str = "bad-deploy", seed: int | None = None):
         names = [name for name, _ in list_scenarios()]
         first = load_scenario(scenario)
         if scenario not in names:
             raise BadInput("widget", "scenario", f"expected one of {', '.join(names)}, got {scenario!r}")
-        seed = first.seed if seed is None else number(seed, "seed", 0, 50, integer=True)
+        seed = first.seed if seed is None else number(seed, "seed", *self.SEEDS, integer=True)
         self.scenario = W.Dropdown(options=names, value=scenario, description="scenario")
-        self.seed = W.IntSlider(value=seed, min=0, max=50, description="seed")
+        self.seed = W.IntSlider(value=seed, min=self.SEEDS[0], max=self.SEEDS[1], description="seed")
         self.out = W.Output()
         self.record = None
         self.scenario.observe(self._redraw, names="value")

@@ -100,6 +100,10 @@ def inject(baseline: pd.DataFrame, scenario, seed: int, injection: Injection, ca
     return out
 
 
+# Each slider's range: also the range its constructor argument is checked against (a slider would clamp silently).
+RANGES = {"error_ratio": (0.0, 0.5), "extra_latency_ms": (0, 6000), "quality_drop": (0.0, 0.5)}
+
+
 class BadReleaseInjector:
     """Sliders for a bad release (error ratio, extra latency, quality drop, deploy time); the storm and the burn
     chart of the page tiers re-simulate and redraw in place."""
@@ -109,9 +113,9 @@ class BadReleaseInjector:
                  extra_latency_ms: float = 0.0, quality_drop: float = 0.0, deploy_at: str | None = None):
         self.scenario = load_scenario(scenario)
         self.seed = self.scenario.seed if seed is None else number(seed, "seed", 0, 10_000, integer=True)
-        number(error_ratio, "error_ratio", 0.0, 0.5)
-        number(extra_latency_ms, "extra_latency_ms", 0, 6000)
-        number(quality_drop, "quality_drop", 0.0, 0.5)
+        for field, value in (("error_ratio", error_ratio), ("extra_latency_ms", extra_latency_ms),
+                             ("quality_drop", quality_drop)):
+            number(value, field, *RANGES[field])
         self.catalog = load_catalog()
         self.slos = {name: load_slo(name) for name in self.scenario.slos}
         latency = self.slos.get("latency")
@@ -134,12 +138,13 @@ class BadReleaseInjector:
                                                   f"got {default:%Y-%m-%d %H:%M}")
         value = min((t for _, t in options), key=lambda t: abs(pd.Timestamp(t) - default))
         style = {"description_width": "initial"}
-        self.error_ratio = W.FloatSlider(value=error_ratio, min=0.0, max=0.5, step=0.005, readout_format=".1%",
+        self.error_ratio = W.FloatSlider(value=error_ratio, min=RANGES["error_ratio"][0], max=RANGES["error_ratio"][1], step=0.005, readout_format=".1%",
                                          description="error ratio", style=style, continuous_update=False)
-        self.extra_latency = W.IntSlider(value=int(extra_latency_ms), min=0, max=6000, step=250,
+        self.extra_latency = W.IntSlider(value=int(extra_latency_ms), min=RANGES["extra_latency_ms"][0],
+                                         max=RANGES["extra_latency_ms"][1], step=250,
                                          description="extra median latency (ms)", style=style,
                                          continuous_update=False)
-        self.quality_drop = W.FloatSlider(value=quality_drop, min=0.0, max=0.5, step=0.01, readout_format=".0%",
+        self.quality_drop = W.FloatSlider(value=quality_drop, min=RANGES["quality_drop"][0], max=RANGES["quality_drop"][1], step=0.01, readout_format=".0%",
                                           description="quality drop", style=style, continuous_update=False)
         self.deploy_at = W.SelectionSlider(options=options, value=value, description="deploy at (UTC)",
                                            style=style, continuous_update=False)

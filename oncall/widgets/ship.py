@@ -19,14 +19,16 @@ class BreakTheFix:
     """Pick how the fix is broken (residual errors, latency, quality) and a seed; the shift re-runs and the
     canary's scores redraw."""
 
+    SEEDS = (1, 40)   # the seed slider's range, and the range the ``seed`` argument is checked against
+
     @guarded
     def __init__(self, scenario: str = "bad-deploy", seed: int = 7):
         self.scenario = load_scenario(scenario)
-        number(seed, "seed", 1, 40, integer=True)
+        number(seed, "seed", *self.SEEDS, integer=True)
         self.config = load_config(shipping.JUDGE_CONFIG)
         self.mode = W.Dropdown(options=[m for m in MODES if m == "none" or m in self.scenario.break_modes],
                                value="none", description="break")
-        self.seed = W.IntSlider(value=seed, min=1, max=40, description="seed")
+        self.seed = W.IntSlider(value=seed, min=self.SEEDS[0], max=self.SEEDS[1], description="seed")
         self.precheck = W.Checkbox(value=True, description="regression eval first")
         self.out = W.Output()
         self.record = None
