@@ -206,6 +206,25 @@ def test_topology_and_time_window_split_incidents():
     assert reasons(correlate(f, cfg(), topo)) == ["INC-0001", "INC-0001", "INC-0002", "INC-0003"]
 
 
+def test_a_firing_page_holds_its_incident_open_until_it_resolves():
+    """An outage left burning: the page fires once and keeps firing, and its part of the graph alerts again two
+    hours later. While the page fires it is one incident; the window counts again from the page's resolution."""
+    topo = load_topology()
+    page = ("ErrorBudgetBurn", 0, {"severity": "page", "component": ""})
+    later = ("ToolAPIErrors", 120, {"component": "tool-orders"})
+    burning = mk(page, ("AgentErrors", 1), later)
+    assert reasons(correlate(burning, cfg(), topo)) == ["INC-0001", "INC-0001", "INC-0001"]
+    # Without holding open (the Keep timeframe rule alone), the late alert opens a second incident.
+    assert reasons(correlate(burning, cfg(), topo, hold_open=())) == ["INC-0001", "INC-0001", "INC-0002"]
+    # A page resolved at minute 60: an alert 30 minutes later still joins, one 60 minutes later does not.
+    resolved = ("ErrorBudgetBurn", 60, {"severity": "page", "component": "", "status": "resolved", "start": 0})
+    assert reasons(correlate(mk(page, resolved, ("AgentErrors", 90)), cfg(), topo))[-1] == "INC-0001"
+    assert reasons(correlate(mk(page, resolved, ("AgentErrors", 121)), cfg(), topo))[-1] == "INC-0002"
+    # A warning that keeps firing holds nothing open.
+    warning = ("AgentLatencyHigh", 0, {"severity": "warning"})
+    assert reasons(correlate(mk(warning, later), cfg(), topo)) == ["INC-0001", "INC-0002"]
+
+
 # ---------------------------------------------------------------- accounting (property)
 
 @st.composite

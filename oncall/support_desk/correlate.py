@@ -16,7 +16,9 @@ The pipeline over the alert frame (``alerts.py``), every step vectorized (sort o
    Alertmanager would send.
 6. correlation: alerts whose components are connected in the dependency graph (``topology.yaml``) and whose gap
    to the previous alert of that part of the graph is at most ``window`` join one incident (Keep's timeframe
-   rule); informational alerts (``noise_severities``) and incidents smaller than ``min_alerts`` are noise.
+   rule); an alert of a ``hold_open`` severity (a page) holds its incident open until it resolves, so an outage
+   left burning for hours stays one incident; informational alerts (``noise_severities``) and incidents smaller
+   than ``min_alerts`` are noise.
 
 Check times: Alertmanager evaluates inhibition and silences when it flushes a group, so an alert instance is
 checked at its first arrival (``received_at``) plus ``group_wait``.
@@ -540,8 +542,9 @@ def _group_names(labels: _Labels, heads, group_by) -> tuple[np.ndarray, list]:
     return code, names
 
 
-def _cluster(labels: _Labels, heads, t, topology: Topology, window_ns: int) -> np.ndarray:
-    """Incident number per live instance: same part of the topology and gap <= window to the previous alert."""
+def _cluster(labels: _Labels, heads, t, topology: Topology, window_ns: int, held_until=None) -> np.ndarray:
+    """Incident number per live instance: same part of the topology and gap <= window to the previous alert (or,
+    with ``held_until``, to the latest time an earlier alert of that part held its incident open)."""
     (svc, svc_u), (comp, comp_u) = labels.codes("service", heads), labels.codes("component", heads)
     pair = _combine_codes([svc, comp], len(heads))
     n_pairs = int(pair.max()) + 1 if len(pair) else 0
@@ -549,8 +552,10 @@ def _cluster(labels: _Labels, heads, t, topology: Topology, window_ns: int) -> n
     names = [topology.cluster(str(svc_u[svc[i]]), str(comp_u[comp[i]])) for i in first]
     ccode = pd.factorize(np.asarray(names, dtype=object))[0][pair] if n_pairs else np.zeros(0, np.int64)
     o = np.lexsort((t, ccode))
+    reach = t[o] if held_until is None else \
+        pd.Series(np.maximum(held_until, t)[o]).groupby(ccode[o]).cummax().to_numpy()
     new = np.ones(len(o), dtype=bool)
-    new[1:] = (ccode[o[1:]] != ccode[o[:-1]]) | (t[o[1:]] - t[o[:-1]] > window_ns)
+    new[1:] = (ccode[o[1:]] != ccode[o[:-1]]) | (t[o[1:]] - reach[:-1] > window_ns)
     inc = np.empty(len(o), dtype=np.int64)
     inc[o] = np.cumsum(new) - 1
     return inc
@@ -560,12 +565,15 @@ def _cluster(labels: _Labels, heads, t, topology: Topology, window_ns: int) -> n
 
 def correlate(frame: pd.DataFrame, config: AlertingConfig | None = None, topology: Topology | None = None, *,
               window: str | float = "30m", flap_window: str | float = "30m", min_alerts: int = 1,
-              noise_severities: tuple[str, ...] = ("info", "none"), until=None) -> Correlation:
+              noise_severities: tuple[str, ...] = ("info", "none"), hold_open: tuple[str, ...] = ("page",),
+              until=None) -> Correlation:
     """Run the pipeline over the alert frame (see the module docstring).
 
     ``window``: the longest gap (duration, seconds if a number) between consecutive alerts of one incident.
     ``flap_window``: how close a re-fire with the same content must follow to count as a duplicate.
     ``min_alerts``: incidents with fewer distinct alert instances are dropped as noise (Keep's threshold).
+    ``hold_open``: severities whose alerts keep their incident open while they fire (the window counts from their
+    resolution, not their start): a page that keeps burning is one incident, however long it burns.
     ``until``: the end of the observation (UTC), for repeat notifications; default the last ``received_at``.
     The frame's ``true_cause`` column, if any, is never read.
     """
@@ -624,7 +632,9 @@ def correlate(frame: pd.DataFrame, config: AlertingConfig | None = None, topolog
     live = np.flatnonzero(reason == _NONE)
     inc_of = np.full(n_inst, -1, dtype=np.int64)
     if len(live):
-        inc = _cluster(labels, heads[live], t_in[heads[live]], topology, window_ns)
+        holds = np.isin(sev_u, list(hold_open))[sev_codes[live]] if len(sev_u) else np.zeros(len(live), bool)
+        held = np.where(holds, end[live], t_in[heads[live]]) if holds.any() else None
+        inc = _cluster(labels, heads[live], t_in[heads[live]], topology, window_ns, held)
         small = np.bincount(inc)[inc] < min_alerts
         reason[live[small]] = _NOISE
         inc_of[live[~small]] = inc[~small]
