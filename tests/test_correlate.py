@@ -306,3 +306,23 @@ def test_pairwise_precision_recall_and_noise_reduction():
 def test_topology_rejects_bad_files():
     with pytest.raises(BadInput, match="services"):
         topology_from_dict({"nodes": []}, "t.yaml")
+
+
+def test_a_flapping_page_holds_until_its_last_refire_resolves_and_holds_only_its_own_part():
+    topo = load_topology()
+    page = {"severity": "page", "component": ""}
+    flapping = mk(("ErrorBudgetBurn", 0, page), ("AgentErrors", 1),
+                  ("ErrorBudgetBurn", 2, {**page, "status": "resolved", "start": 0}),
+                  ("ErrorBudgetBurn", 4, page),            # re-fires with the same content (a duplicate), burns on
+                  ("ToolAPIErrors", 120, {"component": "tool-orders"}))
+    assert reasons(correlate(flapping, cfg(), topo)) == ["INC-0001", "INC-0001", "INC-0001", "duplicate", "INC-0001"]
+    # Another service's alerts are not held open by this page.
+    other = mk(("ErrorBudgetBurn", 0, page), ("BillingAPIErrors", 1, {"service": "billing-portal", "component": "api"}),
+               ("BillingWebErrors", 120, {"service": "billing-portal", "component": "web"}))
+    assert reasons(correlate(other, cfg(), topo)) == ["INC-0001", "INC-0002", "INC-0003"]
+    # A bare string names one severity (not its letters), and times before 1970 do not overflow.
+    assert reasons(correlate(flapping, cfg(), topo, hold_open="page")) == reasons(correlate(flapping, cfg(), topo))
+    early = mk(("ErrorBudgetBurn", 0, page), ("AgentErrors", 1))
+    for column in ("starts_at", "received_at"):
+        early[column] -= pd.Timedelta(days=365 * 60)
+    assert reasons(correlate(early, cfg(), topo)) == ["INC-0001", "INC-0001"]

@@ -16,9 +16,10 @@ The pipeline over the alert frame (``alerts.py``), every step vectorized (sort o
    Alertmanager would send.
 6. correlation: alerts whose components are connected in the dependency graph (``topology.yaml``) and whose gap
    to the previous alert of that part of the graph is at most ``window`` join one incident (Keep's timeframe
-   rule); an alert of a ``hold_open`` severity (a page) holds its incident open until it resolves, so an outage
-   left burning for hours stays one incident; informational alerts (``noise_severities``) and incidents smaller
-   than ``min_alerts`` are noise.
+   rule); a firing alert of a ``hold_open`` severity (a page) holds its incident open until ``window`` after it
+   resolves (after its last re-fire that dedup dropped, if it flaps), so an outage left burning for hours stays
+   one incident; a page that was inhibited, silenced or counted as noise holds nothing. Informational alerts
+   (``noise_severities``) and incidents smaller than ``min_alerts`` are noise.
 
 Check times: Alertmanager evaluates inhibition and silences when it flushes a group, so an alert instance is
 checked at its first arrival (``received_at``) plus ``group_wait``.
@@ -542,6 +543,18 @@ def _group_names(labels: _Labels, heads, group_by) -> tuple[np.ndarray, list]:
     return code, names
 
 
+def _chain_end(fp_of, start, end, dup) -> np.ndarray:
+    """Per alert instance: the end of the last instance in its chain of deduplicated re-fires (the instances of the
+    same fingerprint after it, up to the next one that was not a duplicate): how long a flapping alert really
+    fired."""
+    o = np.lexsort((start, fp_of))
+    chain = np.cumsum(~dup[o] | np.r_[True, fp_of[o][1:] != fp_of[o][:-1]])
+    last = pd.Series(end[o]).groupby(chain).transform("max").to_numpy()
+    out = np.empty_like(end)
+    out[o] = last
+    return out
+
+
 def _cluster(labels: _Labels, heads, t, topology: Topology, window_ns: int, held_until=None) -> np.ndarray:
     """Incident number per live instance: same part of the topology and gap <= window to the previous alert (or,
     with ``held_until``, to the latest time an earlier alert of that part held its incident open)."""
@@ -555,7 +568,7 @@ def _cluster(labels: _Labels, heads, t, topology: Topology, window_ns: int, held
     reach = t[o] if held_until is None else \
         pd.Series(np.maximum(held_until, t)[o]).groupby(ccode[o]).cummax().to_numpy()
     new = np.ones(len(o), dtype=bool)
-    new[1:] = (ccode[o[1:]] != ccode[o[:-1]]) | (t[o[1:]] - reach[:-1] > window_ns)
+    new[1:] = (ccode[o[1:]] != ccode[o[:-1]]) | (t[o[1:]] - window_ns > reach[:-1])   # no overflow at int64 max
     inc = np.empty(len(o), dtype=np.int64)
     inc[o] = np.cumsum(new) - 1
     return inc
@@ -569,15 +582,19 @@ def correlate(frame: pd.DataFrame, config: AlertingConfig | None = None, topolog
               until=None) -> Correlation:
     """Run the pipeline over the alert frame (see the module docstring).
 
-    ``window``: the longest gap (duration, seconds if a number) between consecutive alerts of one incident.
+    ``window``: the longest gap (duration, seconds if a number) between an alert and the previous alert of its
+    incident (received times), or the time a page of the incident resolved.
     ``flap_window``: how close a re-fire with the same content must follow to count as a duplicate.
     ``min_alerts``: incidents with fewer distinct alert instances are dropped as noise (Keep's threshold).
-    ``hold_open``: severities whose alerts keep their incident open while they fire (the window counts from their
-    resolution, not their start): a page that keeps burning is one incident, however long it burns.
+    ``hold_open``: severities (exact label values) whose alerts keep their incident open while they fire, the
+    window then counting from their resolution (of the last deduplicated re-fire of a flapping one) instead of
+    their arrival: a page that keeps burning is one incident, however long it burns.
     ``until``: the end of the observation (UTC), for repeat notifications; default the last ``received_at``.
     The frame's ``true_cause`` column, if any, is never read.
     """
     config = config or AlertingConfig()
+    noise_severities = (noise_severities,) if isinstance(noise_severities, str) else tuple(noise_severities)
+    hold_open = (hold_open,) if isinstance(hold_open, str) else tuple(hold_open)
     topology = topology or Topology()
     n = len(frame)
     if n == 0:
@@ -633,7 +650,10 @@ def correlate(frame: pd.DataFrame, config: AlertingConfig | None = None, topolog
     inc_of = np.full(n_inst, -1, dtype=np.int64)
     if len(live):
         holds = np.isin(sev_u, list(hold_open))[sev_codes[live]] if len(sev_u) else np.zeros(len(live), bool)
-        held = np.where(holds, end[live], t_in[heads[live]]) if holds.any() else None
+        held = None
+        if holds.any():
+            until = _chain_end(fp[heads], i_start, end, reason == _DUP)
+            held = np.where(holds, until[live], t_in[heads[live]])
         inc = _cluster(labels, heads[live], t_in[heads[live]], topology, window_ns, held)
         small = np.bincount(inc)[inc] < min_alerts
         reason[live[small]] = _NOISE
