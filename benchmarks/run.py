@@ -50,12 +50,13 @@ class Sizes:
     rounds_fast: int = 7
     rounds_big: int = 3  # the 1M-alert parse (about 30 s a round, both sides)
     rounds_corr: int = 5
-    notebooks: int = 0  # 0: every notebook in notebooks/ (the whole suite, one round: it takes minutes)
+    notebooks: int = 0  # 0: every notebook in notebooks/ (the whole suite: about a minute a round, both sides)
+    rounds_nb: int = 3  # the notebook figures: a single round moved by 0.2x from run to run
 
     @classmethod
     def quick(cls) -> "Sizes":
         return cls(alerts=4_000, alerts_small=400, burn_days=2, rounds_fast=2, rounds_big=2, rounds_corr=2,
-                   notebooks=1)
+                   notebooks=1, rounds_nb=1)
 
 
 @dataclass
@@ -533,7 +534,7 @@ def fig_nbval_suite(sizes: Sizes) -> Figure:
     return ratio_figure("nbval_suite_vs_imports", TARGETS["nbval_suite_vs_imports"],
                         UNITS["nbval_suite_vs_imports"], f"pytest --nbval over {len(notebooks)} import-only notebooks",
                         f"pytest --nbval over {len(notebooks)} course notebooks",
-                        lambda: _run(base), lambda: _run(suite), rounds=1, warmup=False)
+                        lambda: _run(base), lambda: _run(suite), rounds=sizes.rounds_nb, warmup=False)
 
 
 def notebook_imports(path: Path) -> str:
@@ -563,7 +564,7 @@ def fig_nbval_imports_floor(sizes: Sizes) -> Figure:
     return ratio_figure("nbval_imports_floor", None, UNITS["nbval_imports_floor"],
                         f"pytest --nbval over {len(notebooks)} import-only notebooks",
                         f"pytest --nbval over {len(notebooks)} notebooks of the course notebooks' import statements",
-                        lambda: _run(base), lambda: _run(floor), rounds=1, warmup=False)
+                        lambda: _run(base), lambda: _run(floor), rounds=sizes.rounds_nb, warmup=False)
 
 
 # An IPython start-up file for fig_nbval_suite_replayed: every kernel serves the course's shift runs
@@ -620,7 +621,7 @@ def fig_nbval_suite_replayed(sizes: Sizes) -> Figure:
                         f"pytest --nbval over {len(notebooks)} import-only notebooks",
                         f"pytest --nbval over {len(notebooks)} course notebooks, shift runs loaded from a pickle",
                         lambda: _run(base), lambda: _run(suite, env={**env, "ONCALL_REPLAY": "replay"}),
-                        rounds=1, warmup=False, shift_runs_stored=stored)
+                        rounds=sizes.rounds_nb, warmup=False, shift_runs_stored=stored)
 
 
 FIGURES: dict[str, Callable[[Sizes], Figure]] = {
