@@ -61,9 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--period", default="30d", help="the SLO period (default 30d)")
     explain.add_argument("--json", action="store_true")
 
-    correlate = sub.add_parser("correlate", help="correlate Alertmanager v4 webhook payloads into incidents")
+    correlate = sub.add_parser(
+        "correlate", help="correlate Alertmanager v4 webhook payloads into incidents",
+        description="Alertmanager's order over the payloads (dedup, inhibition, silences and grouping, with "
+                    "data/alerting/alertmanager.yaml), then incidents: alerts of connected components "
+                    "(data/topology.yaml) at most 30 min apart, or within 30 min of a page of the incident "
+                    "resolving (a firing page holds its incident open).")
     correlate.add_argument("file", help="one JSON payload, a JSON list of payloads, or JSON Lines")
-    correlate.add_argument("--json", action="store_true")
+    correlate.add_argument("--json", action="store_true", help="print the incidents, the dropped alerts with their reasons and the totals as JSON")
 
     tri = sub.add_parser("triage", help="triage tickets (JSON Lines) and link them to incidents")
     tri.add_argument("file", help="tickets as JSON Lines: id, created_at, text, optional customer_tier")
