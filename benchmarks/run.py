@@ -506,6 +506,17 @@ IMPORT_ONLY = "import oncall, pandas, matplotlib.pyplot, ipywidgets"
 NBVAL = ["--nbval", "--nbval-current-env", "-q", "-p", "no:cacheprovider"]
 
 
+def nbval_cmd(paths, sanitize: bool = False) -> list[str]:
+    """``pytest --nbval`` over ``paths`` (the course notebooks are compared through notebooks/sanitize.cfg)."""
+    extra = ["--nbval-sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg")] if sanitize else []
+    return [sys.executable, "-m", "pytest", *NBVAL, *extra, *map(str, paths)]
+
+
+def import_only_cmd(n: int) -> list[str]:
+    """The baseline of the notebook figures: ``pytest --nbval`` over ``n`` notebooks that only import."""
+    return nbval_cmd([one_cell_notebooks([IMPORT_ONLY] * n)])
+
+
 def course_notebooks(sizes: Sizes) -> list[Path]:
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     return notebooks[: sizes.notebooks] if sizes.notebooks else notebooks
@@ -528,9 +539,7 @@ def fig_nbval_suite(sizes: Sizes) -> Figure:
     """The notebook suite under nbval / the same runner over as many notebooks that only import
     oncall, pandas, matplotlib.pyplot and ipywidgets (kernel starts, pytest and plugin start-up, imports)."""
     notebooks = course_notebooks(sizes)
-    base = [sys.executable, "-m", "pytest", *NBVAL, str(one_cell_notebooks([IMPORT_ONLY] * len(notebooks)))]
-    sanitize = ["--nbval-sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg")]
-    suite = [sys.executable, "-m", "pytest", *NBVAL, *sanitize, *map(str, notebooks)]
+    base, suite = import_only_cmd(len(notebooks)), nbval_cmd(notebooks, sanitize=True)
     return ratio_figure("nbval_suite_vs_imports", TARGETS["nbval_suite_vs_imports"],
                         UNITS["nbval_suite_vs_imports"], f"pytest --nbval over {len(notebooks)} import-only notebooks",
                         f"pytest --nbval over {len(notebooks)} course notebooks",
@@ -559,8 +568,8 @@ def fig_nbval_imports_floor(sizes: Sizes) -> Figure:
     statements (each notebook's, nothing else) / the import-only notebooks of nbval_suite_vs_imports. What the
     course's imports alone cost before a notebook computes or draws anything."""
     notebooks = course_notebooks(sizes)
-    base = [sys.executable, "-m", "pytest", *NBVAL, str(one_cell_notebooks([IMPORT_ONLY] * len(notebooks)))]
-    floor = [sys.executable, "-m", "pytest", *NBVAL, str(one_cell_notebooks([notebook_imports(p) for p in notebooks]))]
+    base = import_only_cmd(len(notebooks))
+    floor = nbval_cmd([one_cell_notebooks([notebook_imports(p) for p in notebooks])])
     return ratio_figure("nbval_imports_floor", None, UNITS["nbval_imports_floor"],
                         f"pytest --nbval over {len(notebooks)} import-only notebooks",
                         f"pytest --nbval over {len(notebooks)} notebooks of the course notebooks' import statements",
@@ -612,9 +621,7 @@ def fig_nbval_suite_replayed(sizes: Sizes) -> Figure:
     (startup / "00-replay.py").write_text(REPLAY_STARTUP, encoding="utf-8")
     (Path(tmp.name) / "store").mkdir()
     env = {"IPYTHONDIR": str(Path(tmp.name) / "ipython"), "ONCALL_REPLAY_STORE": str(Path(tmp.name) / "store")}
-    base = [sys.executable, "-m", "pytest", *NBVAL, str(one_cell_notebooks([IMPORT_ONLY] * len(notebooks)))]
-    sanitize = ["--nbval-sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg")]
-    suite = [sys.executable, "-m", "pytest", *NBVAL, *sanitize, *map(str, notebooks)]
+    base, suite = import_only_cmd(len(notebooks)), nbval_cmd(notebooks, sanitize=True)
     _run(suite, env={**env, "ONCALL_REPLAY": "record"})
     stored = len(list((Path(tmp.name) / "store").iterdir()))
     return ratio_figure("nbval_suite_replayed", None, UNITS["nbval_suite_replayed"],

@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "(data/topology.yaml) at most 30 min apart, or within 30 min of a page of the incident "
                     "resolving (a firing page holds its incident open).")
     correlate.add_argument("file", help="one JSON payload, a JSON list of payloads, or JSON Lines")
-    correlate.add_argument("--json", action="store_true", help="print the incidents, the dropped alerts with their reasons and the totals as JSON")
+    correlate.add_argument("--json", action="store_true",
+                           help="print the incidents, the dropped alerts with their reasons and the totals as JSON")
 
     tri = sub.add_parser("triage", help="triage tickets (JSON Lines) and link them to incidents")
     tri.add_argument("file", help="tickets as JSON Lines: id, created_at, text, optional customer_tier")

@@ -91,4 +91,3 @@ class ShiftRecord:
 
         freshness = self.slos.get("freshness")
         return freshness.max_age_h if freshness is not None and freshness.max_age_h else MAX_INDEX_AGE_H
-

@@ -19,7 +19,6 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
-
 def _import_jsonschema():
     """jsonschema, or None where it is not installed (the built-in subset validator then keeps `oncall eval`
     working).

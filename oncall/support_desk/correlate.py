@@ -652,8 +652,8 @@ def correlate(frame: pd.DataFrame, config: AlertingConfig | None = None, topolog
         holds = np.isin(sev_u, list(hold_open))[sev_codes[live]] if len(sev_u) else np.zeros(len(live), bool)
         held = None
         if holds.any():
-            until = _chain_end(fp[heads], i_start, end, reason == _DUP)
-            held = np.where(holds, until[live], t_in[heads[live]])
+            held_end = _chain_end(fp[heads], i_start, end, reason == _DUP)
+            held = np.where(holds, held_end[live], t_in[heads[live]])
         inc = _cluster(labels, heads[live], t_in[heads[live]], topology, window_ns, held)
         small = np.bincount(inc)[inc] < min_alerts
         reason[live[small]] = _NOISE

@@ -104,6 +104,11 @@ def inject(baseline: pd.DataFrame, scenario, seed: int, injection: Injection, ca
 RANGES = {"error_ratio": (0.0, 0.5), "extra_latency_ms": (0, 6000), "quality_drop": (0.0, 0.5)}
 
 
+def _slider(kind, field: str, value, **kw):
+    lo, hi = RANGES[field]
+    return kind(value=value, min=lo, max=hi, continuous_update=False, **kw)
+
+
 class BadReleaseInjector:
     """Sliders for a bad release (error ratio, extra latency, quality drop, deploy time); the storm and the burn
     chart of the page tiers re-simulate and redraw in place."""
@@ -138,14 +143,12 @@ class BadReleaseInjector:
                                                   f"got {default:%Y-%m-%d %H:%M}")
         value = min((t for _, t in options), key=lambda t: abs(pd.Timestamp(t) - default))
         style = {"description_width": "initial"}
-        self.error_ratio = W.FloatSlider(value=error_ratio, min=RANGES["error_ratio"][0], max=RANGES["error_ratio"][1], step=0.005, readout_format=".1%",
-                                         description="error ratio", style=style, continuous_update=False)
-        self.extra_latency = W.IntSlider(value=int(extra_latency_ms), min=RANGES["extra_latency_ms"][0],
-                                         max=RANGES["extra_latency_ms"][1], step=250,
-                                         description="extra median latency (ms)", style=style,
-                                         continuous_update=False)
-        self.quality_drop = W.FloatSlider(value=quality_drop, min=RANGES["quality_drop"][0], max=RANGES["quality_drop"][1], step=0.01, readout_format=".0%",
-                                          description="quality drop", style=style, continuous_update=False)
+        self.error_ratio = _slider(W.FloatSlider, "error_ratio", error_ratio, step=0.005, readout_format=".1%",
+                                   description="error ratio", style=style)
+        self.extra_latency = _slider(W.IntSlider, "extra_latency_ms", int(extra_latency_ms), step=250,
+                                     description="extra median latency (ms)", style=style)
+        self.quality_drop = _slider(W.FloatSlider, "quality_drop", quality_drop, step=0.01, readout_format=".0%",
+                                    description="quality drop", style=style)
         self.deploy_at = W.SelectionSlider(options=options, value=value, description="deploy at (UTC)",
                                            style=style, continuous_update=False)
         self.out = W.Output()
