@@ -2,7 +2,7 @@
 import json
 
 from oncall.checks import CHECK_PHASE, CheckResult, run_checks
-from oncall.shift import run_shift, scorecard
+from oncall.shift import UNTIL, run_shift, scorecard
 
 
 def test_trace_is_numbered_and_time_ordered(shift):
@@ -21,16 +21,29 @@ def test_bad_deploy_and_degradation_are_in_the_story(shift, scenario):
     assert [e.refs["release"] for e in deployed] == [scenario.releases.last_good.version, scenario.releases.bad.version]
     degraded = [e for e in shift.trace.of_kind("sli.degraded") if e.refs["slo"] == "availability"]
     assert degraded and 0 <= (degraded[0].t - scenario.releases.bad.deployed_at).total_seconds() <= 5 * 60
-    assert "phase.skipped" in kinds or set(shift.phases_run) >= {"detect", "triage", "mitigate", "learn", "ship"}
+    # Every phase is built: each ran, in the order of the run of show, and each told its part of the story.
+    assert shift.phases_run == list(UNTIL) and "phase.skipped" not in kinds
+    assert {e.phase for e in shift.trace.events} == set(UNTIL)
 
 
-def test_unbuilt_phases_fail_their_checks_never_pass(shift):
-    card = scorecard(shift)
-    for check in card["checks"]:
-        phase = CHECK_PHASE[check["name"]]
-        if phase in shift.phases_skipped:
-            assert check["passed"] is False and check["detail"].startswith("not run")
-    assert card["passed"] is (all(c["passed"] for c in card["checks"]))
+def test_unbuilt_phases_fail_their_checks_never_pass(scenario):
+    """A shift stopped after triage: the checks of the phases that ran answer (green on this seed); every other
+    check fails as "not run", with the reason the record gives for a skipped phase; the scorecard is not green."""
+    record = run_shift(scenario, until="triage")
+    record.phases_skipped["mitigate"] = "the on-call went home"
+    results = run_checks(record, scenario.checks)
+    assert [c.name for c in results] == scenario.checks
+    ran = [c for c in results if CHECK_PHASE[c.name] in record.phases_run]
+    not_run = [c for c in results if CHECK_PHASE[c.name] not in record.phases_run]
+    assert {CHECK_PHASE[c.name] for c in ran} == {"detect", "triage"} and not_run
+    assert all(c.passed for c in ran), [(c.name, c.detail) for c in ran if not c.passed]
+    for c in not_run:
+        assert c.passed is False and c.value is None and c.detail.startswith("not run: "), c
+        if CHECK_PHASE[c.name] == "mitigate":
+            assert c.detail == "not run: the on-call went home"
+        else:
+            assert c.detail == f"not run: the {CHECK_PHASE[c.name]} phase did not run"
+    assert scorecard(record)["passed"] is False
 
 
 def test_a_registered_check_runs_only_when_its_phase_ran(shift):
