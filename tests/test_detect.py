@@ -22,8 +22,8 @@ def _page_minutes(record):
 
 
 @pytest.mark.parametrize("seed", range(1, 21))
-def test_pages_sev1_at_the_formula_time(scenario, seed):
-    record = run_shift(scenario, seed)
+def test_pages_sev1_at_the_formula_time(shift_by_seed, seed):
+    record = shift_by_seed[seed]
     minutes, formula = _page_minutes(record)
     assert formula <= minutes <= formula + PAGE_TOLERANCE_MIN
     assert record.metrics["page_severity"] == "SEV-1"

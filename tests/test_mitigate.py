@@ -20,8 +20,8 @@ def test_the_story_happens_in_order(shift):
 
 
 @pytest.mark.parametrize("seed", range(1, 21))
-def test_mitigated_within_30_minutes(scenario, seed):
-    record = run_shift(scenario, seed)
+def test_mitigated_within_30_minutes(shift_by_seed, seed):
+    record = shift_by_seed[seed]
     assert record.metrics["time_to_mitigate_min"] <= 30
     checks = {c.name: c for c in record.checks}
     for name in ("runbook_followed", "sli_recovered", "budget_within_limit"):
@@ -45,10 +45,10 @@ def test_a_rollback_that_keeps_failing_escalates(scenario):
     assert record.incidents[record.paged_incident].time_of("mitigated") is not None
 
 
-def test_waiting_does_not_mitigate_until_escalation(scenario):
+def test_waiting_does_not_mitigate_until_escalation(scenario, shift):
     waited = run_shift(scenario, 7, choices=OnCallChoices(action="wait"))
     assert waited.trace.of_kind("page.escalated")
-    rolled = run_shift(scenario, 7)
+    rolled = shift
     assert waited.metrics["budget_consumed_pct"] > 2 * rolled.metrics["budget_consumed_pct"]
     assert not {c.name: c for c in waited.checks}["runbook_followed"].passed
 

@@ -27,8 +27,9 @@ def bad_deploy():
 
 
 @pytest.fixture(scope="module")
-def record(bad_deploy):
-    return run_shift(bad_deploy, SEED)
+def record(shift):
+    assert shift.seed == SEED
+    return shift
 
 
 @pytest.fixture(scope="module")
@@ -185,11 +186,11 @@ def test_summary_counts(storm):
 # ---------------------------------------------------------------- the correlator, measured on the storm
 
 @pytest.fixture(scope="module")
-def measured(bad_deploy):
+def measured(bad_deploy, shift_by_seed):
     config, topology = load_alerting_config(), load_topology()
     out = []
     for seed in SEEDS:
-        frame = generate_alerts(run_shift(bad_deploy, seed).service, bad_deploy, seed)
+        frame = generate_alerts(shift_by_seed[seed].service, bad_deploy, seed)
         c = correlate(frame, config, topology)
         p, r = pairwise_precision_recall(c.assignment, frame["true_cause"])
         a = c.assignment

@@ -57,8 +57,8 @@ def test_only_the_modes_checks_turn_red(shipped):
         assert ("canary_promoted_on_pass" in red) == ("canary_promoted_on_pass" in want), mode
 
 
-def test_no_false_abort_on_seeds_1_to_20(scenario):
-    verdicts = {seed: run_shift_with_ship(scenario, seed).canary.verdict for seed in range(1, 21)}
+def test_no_false_abort_on_seeds_1_to_20(shift_by_seed):
+    verdicts = {seed: record.canary.verdict for seed, record in shift_by_seed.items()}
     assert set(verdicts.values()) == {"promoted"}, verdicts
 
 
