@@ -47,6 +47,7 @@ def _shift(seed: int, mode: str):
 
 # --- the trace ---------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @SHIFTS
 @given(seed=seeds, mode=modes)
 def test_trace_seq_is_1_to_n_and_time_never_goes_backwards(seed, mode):
@@ -70,6 +71,7 @@ def test_trace_seq_is_1_to_n_and_time_never_goes_backwards(seed, mode):
 
 # --- every alert accounted for exactly once, over the shift's own storm ------------------------------------------
 
+@pytest.mark.slow
 @SHIFTS
 @given(seed=seeds, mode=modes)
 def test_every_alert_of_the_shift_is_accounted_for_exactly_once(seed, mode):
@@ -118,6 +120,7 @@ def test_alert_events_name_the_incident_of_their_own_instance(seed):
 
 # --- cumulative bad events never decrease ------------------------------------------------------------------------
 
+@pytest.mark.slow
 @SHIFTS
 @given(seed=seeds, mode=modes)
 def test_cumulative_bad_events_never_decrease(seed, mode):
@@ -137,6 +140,7 @@ ratios = st.floats(min_value=0, max_value=1, allow_nan=False)
 objectives = st.sampled_from([0.9, 0.99, 0.995, 0.999, 0.9995, 0.9999])
 
 
+@pytest.mark.slow
 @settings(max_examples=25, **DETERMINISTIC)
 @given(objective=objectives, a=ratios, b=ratios)
 def test_burn_rate_and_alerting_rise_with_the_error_ratio(objective, a, b):
@@ -165,7 +169,7 @@ def test_burn_rate_rises_with_bad_events_in_every_window(rows, window, objective
 
 # --- the canary judge ---------------------------------------------------------------------------------------------
 
-canary = pytest.importorskip("oncall.release_ops.canary")
+from oncall.release_ops import canary  # noqa: E402  (a missing judge fails here, never skips these tests)
 
 
 @st.composite

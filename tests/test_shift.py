@@ -1,4 +1,5 @@
 """The shift as a whole: trace order, honest reporting of phases not built, the check registry."""
+import copy
 import json
 
 from oncall.checks import CHECK_PHASE, CheckResult, run_checks
@@ -55,12 +56,17 @@ def test_a_registered_check_runs_only_when_its_phase_ran(shift):
         calls.append(1)
         return CheckResult("ticket_linked", True, 1, 1, "linked")
 
+    # The same night as if triage had not run (a shallow copy: the shared record keeps its phases).
+    untriaged = copy.copy(shift)
+    untriaged.phases_run = [p for p in shift.phases_run if p != "triage"]
     saved = checks._REGISTRY.get("ticket_linked")
     checks._REGISTRY["ticket_linked"] = fake
     try:
-        skipped = "triage" not in shift.phases_run
+        assert "triage" in shift.phases_run
         result = run_checks(shift, ["ticket_linked"])[0]
-        assert result.passed is (not skipped) and bool(calls) is (not skipped)
+        assert result.passed is True and calls == [1]
+        result = run_checks(untriaged, ["ticket_linked"])[0]
+        assert result.passed is False and result.detail.startswith("not run") and calls == [1]
     finally:
         if saved is None:
             checks._REGISTRY.pop("ticket_linked")
