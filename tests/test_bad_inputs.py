@@ -1,16 +1,19 @@
 """Bad input everywhere, through the real command line (DESIGN.md: exit 2, one line naming the file and the
 field, no traceback, nothing half-written).
 
-Every case runs ``python -m oncall ...`` in a subprocess. A drill case also passes ``--out`` pointing at an
-earlier run's folder and checks that the folder is byte-identical afterwards and that nothing (no temporary
-folder) appeared beside it. SLO files and runbooks are read only from ``data/`` (a scenario names them), so
-those cases run in a copy of the package and its data with the broken file added there.
+Every case runs ``oncall ...`` (``oncall.cli.main`` in this process, its exit status and what it printed). A drill
+case also passes ``--out`` pointing at an earlier run's folder and checks that the folder is byte-identical
+afterwards and that nothing (no temporary folder) appeared beside it. SLO files and runbooks are read only from
+``data/`` (a scenario names them), so those cases run ``python -m oncall ...`` in a fresh process inside a copy of
+the package and its data with the broken file added there: the real entry point's exit status.
 
 CSV metric exports are judged by ``oncall canary-judge`` against a good baseline export.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import shutil
 import subprocess
@@ -37,6 +40,7 @@ CASE = "id: c1\nversion: 1\nquestion: Please refund order A1001\ngraders: [{type
 
 
 def run(args, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """``python -m oncall ARGS`` in a fresh process."""
     return subprocess.run([sys.executable, "-m", "oncall", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, timeout=300)
 
@@ -337,9 +341,12 @@ def _files(folder: Path) -> dict:
 @pytest.fixture(scope="module")
 def earlier_run(tmp_path_factory) -> Path:
     """An earlier drill's artifacts: a bad run with --out pointing here must leave them as they are."""
+    from oncall.cli import main
+
     out = tmp_path_factory.mktemp("earlier") / "run"
-    result = run(["drill", "--seed", "3", "--out", out])
-    assert result.returncode in (0, 1), result.stderr
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+        status = main(["drill", "--seed", "3", "--out", str(out)])
+    assert status in (0, 1), err.getvalue()
     assert (out / "trace.jsonl").is_file()
     return out
 
@@ -360,7 +367,7 @@ def test_there_are_at_least_30_bad_inputs():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_is_exit_2_one_line_and_nothing_written(case, tmp_path, request):
+def test_bad_input_is_exit_2_one_line_and_nothing_written(case, tmp_path, request, oncall_cli):
     work = tmp_path / "work"
     work.mkdir()
     tree = request.getfixturevalue("tree") if case.tree else None
@@ -379,7 +386,7 @@ def test_bad_input_is_exit_2_one_line_and_nothing_written(case, tmp_path, reques
         if out_parent is not None:
             before, siblings = (_files(target) if target.is_dir() else target.read_bytes()), sorted(
                 p.name for p in out_parent.iterdir())
-    result = run(args, cwd=tree or ROOT)
+    result = run(args, cwd=tree) if case.tree else oncall_cli(args)
     assert_bad_input(result, words)
     if case.drill:
         assert _files(out_parent / "run") == before, "the earlier run's artifacts changed"

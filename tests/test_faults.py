@@ -9,8 +9,6 @@ Trace wording for the rollback faults at seed 7 is in tests/test_mitigate.py; no
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -127,13 +125,12 @@ def test_faults_are_deterministic(scenario):
 # --- through the command line ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("failures", [1, 2])
-def test_the_gate_command_under_a_rollback_fault(scenario, tmp_path, failures):
+def test_the_gate_command_under_a_rollback_fault(scenario, tmp_path, failures, oncall_cli):
     doc = yaml.safe_load((ROOT / "data" / "scenarios" / "bad-deploy.yaml").read_text(encoding="utf-8"))
     doc["faults"] = {"rollback_failures": failures}
     path = tmp_path / "faulty.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "oncall", "gate", "--json", "--scenario", str(path), "--seed", "7"],
-                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    result = oncall_cli(["gate", "--json", "--scenario", path, "--seed", "7"])
     card = json.loads(result.stdout)
     assert result.returncode == (0 if card["passed"] else 1), result.stderr
     fault = "rollback-fails-twice" if failures == 2 else "rollback-fails-once"

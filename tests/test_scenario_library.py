@@ -1,7 +1,5 @@
 """The scenario library (issue: a second incident type and more): every scenario's gate is green on seeds 1-20,
 each break mode it supports turns red exactly its declared checks, and no rollback happens where none can help."""
-import subprocess
-import sys
 
 import pytest
 
@@ -15,13 +13,15 @@ def _red(record):
     return record.red_checks
 
 
-def test_oncall_scenarios_lists_at_least_five():
-    out = subprocess.run([sys.executable, "-m", "oncall", "scenarios"], capture_output=True, text=True, check=True)
+def test_oncall_scenarios_lists_at_least_five(oncall_cli):
+    out = oncall_cli(["scenarios"])
+    assert out.returncode == 0, out.stderr
     names = [line.split()[0] for line in out.stdout.splitlines() if line.strip()]
     assert {"bad-deploy", *LIBRARY} <= set(names) and len(names) >= 5, out.stdout
     assert {n for n, _ in list_scenarios()} >= set(LIBRARY)
 
 
+@pytest.mark.slow   # 20 whole shifts per scenario; make test-fast keeps the break modes' seeds 1-3 below
 @pytest.mark.parametrize("name", LIBRARY)
 def test_gate_green_on_seeds_1_to_20(name):
     scenario = load_scenario(name)
@@ -77,7 +77,7 @@ def test_quality_regression_moves_only_the_quality_sli():
     assert record.page.slo == "quality" and record.page.tier == "page-6h"
 
 
-def test_a_scenario_without_a_bad_release_must_name_its_cause(tmp_path):
+def test_a_scenario_without_a_bad_release_must_name_its_cause(tmp_path, oncall_cli):
     text = (load_scenario("stale-index").model_dump_json())
     import json
 
@@ -87,6 +87,5 @@ def test_a_scenario_without_a_bad_release_must_name_its_cause(tmp_path):
     doc["index"]["build_fails_from"] = None
     path = tmp_path / "x.yaml"
     path.write_text(yaml.safe_dump(doc))
-    out = subprocess.run([sys.executable, "-m", "oncall", "gate", "--scenario", str(path)], capture_output=True,
-                         text=True)
+    out = oncall_cli(["gate", "--scenario", path])
     assert out.returncode == 2 and "index.build_fails_from" in out.stderr and out.stderr.count("\n") == 1, out.stderr
