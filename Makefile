@@ -12,6 +12,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cf
 help:
 	@echo "make drill      run the whole on-call shift and print its story (ARGS='--seed 3 --break errors')"
 	@echo "make test       run the unit tests and every notebook under nbval"
+	@echo "make test-fast  the unit tests not marked slow, no notebooks (the quick loop, under 2 minutes)"
 	@echo "make lab        open JupyterLab on the notebooks (loopback only)"
 	@echo "make console    serve the on-call console (notebooks/console.ipynb) as a Voila app on 127.0.0.1"
 	@echo "make test-browser  JupyterLab and the console in a real browser (needs /usr/bin/chromium)"
@@ -33,8 +34,10 @@ drill: $(STAMP)
 test: $(STAMP)
 	ONCALL_PROGRESS=0 $(PY) -m pytest $(NBVAL) tests notebooks
 
+# The quick loop while editing: the unit tests without the ones marked slow (the 06_gate notebook under papermill,
+# the determinism matrix of drills in fresh processes, the benchmark smoke, ...) and without the notebooks.
 test-fast: $(STAMP)
-	$(PY) -m pytest tests
+	ONCALL_PROGRESS=0 $(PY) -m pytest -m "not slow" tests
 
 # The widgets in a real browser: Debian's chromium (apt-get install chromium; never `playwright install`) driven by
 # Playwright. Without the browser the tests skip; with ONCALL_REQUIRE_BROWSER=1 (CI) they fail. Screenshots go to

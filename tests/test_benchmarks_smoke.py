@@ -7,6 +7,8 @@ import math
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -20,6 +22,7 @@ def _load():
     return mod
 
 
+@pytest.mark.slow   # every figure but the drill, on tiny sizes: still the slowest test of the suite
 def test_quick_run_schema(capsys):
     bench = _load()
     # Everything but the drill (a subprocess of the whole shift: covered by the CLI tests).

@@ -45,6 +45,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, args, words):
     assert words in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_out_writes_artifacts_and_same_seed_gives_same_bytes(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     assert main(["drill", "--seed", "4", "--out", str(a)]) in (0, 1)
@@ -77,6 +78,7 @@ def test_module_and_console_script_agree():
     assert result.returncode == 0 and result.stdout.startswith("bad-deploy")
 
 
+@pytest.mark.slow
 def test_core_imports_neither_matplotlib_nor_ipywidgets():
     code = ("import sys, oncall.cli, oncall.shift; from oncall.cli import main; "
             "import contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()): main(['drill'])\n"

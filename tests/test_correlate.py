@@ -244,6 +244,7 @@ def storms(draw):
     return mk(*rows)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(storms())
 def test_every_alert_is_accounted_for_exactly_once(frame):

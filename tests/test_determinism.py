@@ -17,6 +17,8 @@ import pytest
 
 from oncall.scenario import BREAK_MODES
 
+pytestmark = pytest.mark.slow   # 15 drills in fresh processes
+
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = [(7, mode) for mode in BREAK_MODES] + [(1, "none"), (123456, "none")]
 HASH_SEEDS = ("0", "4242")

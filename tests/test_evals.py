@@ -429,6 +429,7 @@ def test_cases_load_and_grade_without_jsonschema(monkeypatch, scenario):
         G.subset_check_schema({"type": "object", "anyOf": []})
 
 
+@pytest.mark.slow
 def test_jsonschema_is_imported_without_the_iri_format_grammar():
     """jsonschema is used for json_schema graders, but the optional rfc3987-syntax grammar (most of a second at
     every start) is left out; once the graders are imported, rfc3987_syntax can still be imported by anyone."""

@@ -10,6 +10,8 @@ pytest.importorskip("papermill")
 
 from oncall.scenario import load_scenario  # noqa: E402
 
+pytestmark = pytest.mark.slow   # a kernel per break mode
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 MODES = ["none", *load_scenario("bad-deploy").break_modes]
 WALL_S = 150   # one run takes about 5 s; a kernel that stops answering is killed at this bound

@@ -20,6 +20,7 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
+@pytest.mark.slow
 def test_the_whole_shift_and_every_command_run_without_a_socket(no_network, tmp_path, capsys):
     assert main(["drill", "--seed", "3", "--out", str(tmp_path / "run")]) == 0
     case = next((tmp_path / "run" / "regressions").glob("*.yaml"))

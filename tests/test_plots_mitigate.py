@@ -121,6 +121,7 @@ def test_the_widget_figure_keeps_its_span(scenario, without):
     assert (lo, hi) == span
 
 
+@pytest.mark.slow
 def test_mitigation_picker_reruns_the_shift_when_driven():
     from oncall.widgets.mitigate import MitigationPicker
 

@@ -1,9 +1,12 @@
 """report.html: one self-contained page of the whole shift, written with every run's artifacts."""
 import re
 
+import pytest
+
 from oncall.cli import main
 
 
+@pytest.mark.slow
 def test_the_report_is_self_contained_and_shows_the_whole_shift(tmp_path, capsys):
     assert main(["drill", "--seed", "5", "--out", str(tmp_path / "run")]) == 0
     page = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")

@@ -86,5 +86,6 @@ def test_deterministic(scenario, triaged):
     assert lines(again) == lines(triaged[0])
 
 
+@pytest.mark.slow
 def test_worst_of_20_seeds(scenario):
     assert min(link_f1_by_seed(scenario, range(20)).values()) >= 0.9
