@@ -347,7 +347,7 @@ def test_eval_command_exit_code_agrees_with_its_verdict(release, code):
     got_json, doc = eval_command(cases="golden", release=release, as_json=True)
     doc = json.loads(doc)
     assert got_json == code and doc["passed"] is (code == 0)
-    assert {"passed", "pass_rate", "cases"} <= set(doc)
+    assert {"passed", "pass_rate", "cases"} <= set(doc) and doc["cases"]
     for case in doc["cases"]:
         assert {"id", "passed", "score", "detail"} <= set(case)
         assert isinstance(case["passed"], bool) and 0 <= case["score"] <= 1 and isinstance(case["detail"], str)

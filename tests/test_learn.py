@@ -18,7 +18,9 @@ def test_the_postmortem_is_complete_and_cites_the_trace(shift):
     deploy = next(e for e in shift.trace.of_kind("release.deployed") if e.refs["release"] == shift.scenario.releases.bad.version)
     assert f"trace #{deploy.seq}" in md
     assert "| prevent |" in md and "| process |" in md and "| mitigate |" in md
-    for row in re.findall(r"^\| (\d+) \| (\d\d:\d\d) \|", md, re.M):
+    timeline = re.findall(r"^\| (\d+) \| (\d\d:\d\d) \|", md, re.M)
+    assert timeline, "the timeline table: one row per cited event, '| seq | HH:MM |'"
+    for row in timeline:
         assert seqs[int(row[0])].t.strftime("%H:%M") == row[1]
 
 
