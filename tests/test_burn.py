@@ -231,6 +231,7 @@ def test_engine_agrees_with_the_formula(objective, error_ratio):
     burn_rate = error_ratio / (1 - objective)
     assert result["burn_rate"] == pytest.approx(burn_rate, rel=1e-9)
     assert result["time_to_exhaustion_h"] == pytest.approx(720 / burn_rate, rel=1e-4)
+    assert len(result["tiers"]) == len(TIERS)
     for tier, row in zip(TIERS, result["tiers"]):
         assert row["burn_rate_threshold"] == tier.burn_rate
         if burn_rate < tier.burn_rate * (1 - 1e-9):  # the long window can never reach the threshold
@@ -254,6 +255,7 @@ def test_engine_agrees_with_the_formula(objective, error_ratio):
 def test_engine_agrees_with_the_formula_property(objective, error_ratio, period_days):
     result = explain(objective, error_ratio, f"{period_days}d")
     burn_rate = error_ratio / (1 - objective)
+    assert len(result["tiers"]) == len(TIERS)
     for tier, row in zip(TIERS, result["tiers"]):
         threshold = tier.threshold(period_days * DAY)
         if not math.isclose(burn_rate, threshold, rel_tol=1e-6):  # leave the exact boundary to its own test
