@@ -2,6 +2,8 @@
 import math
 import re
 
+import pytest
+
 from oncall.incident_response import burn
 from oncall.paths import DATA_DIR
 
@@ -56,3 +58,29 @@ def test_the_budget_policy_labels_its_own_line_and_states_the_workbooks_triggers
     assert "workbook's teams start to act" not in text     # the 50 % is not the Workbook's
     assert re.search(r"exceeded its error budget over the trailing four weeks.*halt all changes", text)
     assert re.search(r"single incident spends more than 20 % of the four-week budget, hold a postmortem", text)
+
+
+# ------------------------------------------------------------------ slo explain: exact at any objective
+
+@pytest.mark.parametrize("objective", [0.9, 0.99, 0.999, 0.9995, 0.9999, 0.99995, 0.99999])
+@pytest.mark.parametrize("error_ratio", [1.0, 0.5, 0.05, 0.0123])
+@pytest.mark.parametrize("period_days", [30, 28])
+def test_explain_is_the_closed_form_at_every_objective(objective, error_ratio, period_days):
+    result = burn.explain(objective, error_ratio, f"{period_days}d")
+    burn_rate = error_ratio / (1 - objective)
+    for tier, row in zip(TIERS, result["tiers"]):
+        threshold = tier.threshold(period_days * 1440)
+        if burn_rate < threshold * (1 - 1e-9):
+            assert not row["fires"]
+            continue
+        fires_after = (1 - objective) / error_ratio * tier.long_window_min * threshold
+        assert row["fires_after_min"] == pytest.approx(fires_after, rel=1e-6, abs=1e-6)
+        assert row["budget_consumed_pct"] == pytest.approx(100 * threshold * tier.long_window_min
+                                                           / (period_days * 1440), abs=1e-4)
+
+
+def test_explain_at_99_999_percent_says_2_59_s_and_10_percent_for_the_3_day_ticket():
+    result = burn.explain(0.99999, 1)
+    ticket = result["tiers"][3]
+    assert round(ticket["fires_after_min"] * 60, 2) == 2.59 and ticket["budget_consumed_pct"] == 10.0
+    assert "fires after 2.59 s, having spent 10.0 % of the budget" in burn.explain_text(result, 1).splitlines()[4]
