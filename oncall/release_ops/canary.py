@@ -30,13 +30,14 @@ from .canary_config import (  # noqa: F401
     CORRECTIONS, COUNT_COLUMNS, DIRECTIONS, ConfigError, JudgeConfig, MetricSpec, _number, config_from_dict,
     default_spec, load_config)
 from .canary_judge import (  # noqa: F401
-    VERDICTS, Judgment, _judge_metric, judge, metric_names, naive_judge, naive_judgment, score_metrics)
+    VERDICTS, Judgment, _judge_metric, judge, metric_names, naive_judge, naive_judgment, score_metrics, stops_rollout,
+    verdict_label)
 from .canary_rollout import (  # noqa: F401
     SIM_COUNTS, CanaryRun, Interval, analysis_config_for, interval_samples, run_canary)
 from .canary_stats import (  # noqa: F401
-    CLASSIFICATIONS, EXACT_MAX_PAIRS, MetricResult, _call, _dispersion, _fisher_p, _mean, _mean_ratio, _midranks,
-    _p_value, _p_value_of, _wdiff, classify_counts, classify_rank, hodges_lehmann, holm_adjust, holm_levels,
-    interval_bounds, mann_whitney_interval)
+    CLASSIFICATIONS, EXACT_MAX_PAIRS, ZERO_INFLATED_SHARE, MetricResult, _call, _dispersion, _fisher_p, _mean,
+    _mean_ratio, _midranks, _p_value, _p_value_of, _rank_moved_up, _rejected_in_band, _wdiff, classify_counts,
+    classify_rank, hodges_lehmann, holm_adjust, holm_levels, interval_bounds, mann_whitney_interval)
 
 
 # --- the command line: oncall canary-judge ---------------------------------------------------------------------
@@ -110,7 +111,8 @@ def canary_judge_command(baseline: str | Path, canary: str | Path, config: str |
     code = 0 if result.verdict == "pass" else 1
     if as_json:
         return code, json.dumps(result.to_dict(), indent=2)
-    lines = [f"canary {result.verdict.upper()}: score {result.score:.0f} (pass >= {cfg.pass_score:g}, marginal > "
+    label = verdict_label(result, cfg).replace(result.verdict, result.verdict.upper(), 1)
+    lines = [f"canary {label}: score {result.score:.0f} (pass >= {cfg.pass_score:g}, marginal >= "
              f"{cfg.marginal_score:g}): {result.reason}"]
     for m in result.metrics:
         lines.append(f"  {m.name:<22} {m.classification:<7}{' critical' if m.critical else '         '}  "

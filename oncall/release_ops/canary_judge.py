@@ -1,8 +1,20 @@
 """Canary analysis (M33), the judgment over all metrics: Kayenta's scoring, with Holm across the metrics.
 
-The score is 100 x passing / counted metrics, pass at 95 or more, fail at 75 or less, marginal between; any
-critical metric not Pass scores 0. Too little data is never Pass: a critical metric in nodata, or half the
-metrics, makes the verdict ``inconclusive``, which holds the weight and never promotes.
+The score is 100 x passing / counted metrics, pass at 95 or more, marginal from 75 (Kayenta's
+ThresholdScoreClassifier: score >= marginal is Marginal), fail below; any critical metric not Pass scores 0.
+Kayenta's canary stops at a score at or below the marginal threshold, so a score of exactly 75 is "marginal
+(stops the rollout)" (``stops_rollout``). Too little data is never Pass: a critical metric in nodata, or half
+the metrics, makes the verdict ``inconclusive``, which holds the weight and never promotes; so does a metric
+whose test rejects but cannot say by how much (``undecided``).
+
+Multiple comparisons: Kayenta runs every metric of every analysis at 98 %, so a healthy canary with 4 metrics
+over 3+ analyses is aborted far more often than 2 % of the time (7 % of seeds in benchmarks/canary_false_red.py).
+``correction: holm`` shares one analysis' level among its metrics (Holm-Bonferroni step-down on the per-metric
+p-values; ``p_adjusted`` in the JSON), and ``rollout_correction: bonferroni`` splits 1 - confidence evenly over
+the rollout's planned steps (``canary_rollout.analysis_config_for``): the canary is DESIGNED for a 2 % false-abort
+rate over its planned analyses. It is not a bound: a held step re-analyses a growing window at the same share,
+and each such repeated look is another chance of a false abort. ``none`` for both gives back Kayenta's per-test
+level.
 """
 from __future__ import annotations
 
@@ -11,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .canary_config import COUNT_COLUMNS, JudgeConfig
+from .canary_config import COUNT_COLUMNS, JudgeConfig, default_spec
 from .canary_stats import MetricResult, classify_counts, classify_rank, holm_adjust, holm_levels
 
 VERDICTS = ("pass", "marginal", "fail", "inconclusive")
@@ -74,7 +86,12 @@ def _judge_metric(name: str, baseline: pd.DataFrame, canary: pd.DataFrame, confi
             rank = classify_rank(replace(spec, counts=None), baseline[name], canary[name], config, alpha)
             result = replace(result, rank_classification=rank.classification)
         return result
-    return classify_rank(spec, baseline[name], canary[name], config, alpha)
+    result = classify_rank(spec, baseline[name], canary[name], config, alpha)
+    if default_spec(name, COUNT_COLUMNS).counts:   # a metric judged on counts where the export has them
+        result = replace(result, reason=f"no {' / '.join(default_spec(name, COUNT_COLUMNS).counts)} count columns: "
+                                        f"the sparse-error test (Fisher's exact on summed counts) could not run; "
+                                        f"{result.reason}")
+    return result
 
 
 
@@ -89,7 +106,14 @@ def score_metrics(results: list[MetricResult], config: JudgeConfig = JudgeConfig
     score = 100 * len(passing) / len(counted) if counted else 0.0
     if counted and score <= config.marginal_score:
         bad = [f"{m.name} {m.classification}" for m in counted if m.classification != "pass"]
+        if round(score, 2) >= config.marginal_score:   # Kayenta's score is rounded to 2 places, then compared
+            return score, "marginal", (f"score {score:.0f} = {config.marginal_score:g}, the marginal threshold: "
+                                       f"marginal (stops the rollout): " + ", ".join(bad))
         return score, "fail", f"score {score:.0f} <= {config.marginal_score:g}: " + ", ".join(bad)
+    undecided = [m.name for m in nodata if m.undecided]
+    if undecided:
+        return score, "inconclusive", ("a test rejects but cannot say by how much on " + ", ".join(undecided)
+                                       + " (no Pass; the weight holds for more data)")
     if not results or len(nodata) >= config.nodata_share * len(results):
         return score, "inconclusive", (f"{len(nodata)} of {len(results)} metrics without enough data "
                                        f"(at least {100 * config.nodata_share:g} % gives no verdict)")
@@ -101,6 +125,20 @@ def score_metrics(results: list[MetricResult], config: JudgeConfig = JudgeConfig
     bad = [f"{m.name} {m.classification}" for m in counted if m.classification != "pass"]
     return score, "marginal", f"score {score:.0f} between {config.marginal_score:g} and {config.pass_score:g}: " \
                               + ", ".join(bad)
+
+
+def stops_rollout(judgment: Judgment, config: JudgeConfig = JudgeConfig()) -> bool:
+    """Does this analysis stop a rollout? Kayenta's fail-fast: a score at or below the marginal threshold, which is
+    a Fail, or a Marginal exactly at the threshold."""
+    return judgment.verdict == "fail" or (judgment.verdict == "marginal"
+                                          and round(judgment.score, 2) <= config.marginal_score)
+
+
+def verdict_label(judgment: Judgment, config: JudgeConfig = JudgeConfig()) -> str:
+    """The verdict in words: "marginal (stops the rollout)" for a Marginal at the threshold, else the verdict."""
+    if judgment.verdict == "marginal" and stops_rollout(judgment, config):
+        return "marginal (stops the rollout)"
+    return judgment.verdict
 
 
 def naive_judge(baseline: pd.DataFrame, canary: pd.DataFrame, config: JudgeConfig = JudgeConfig(),

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .canary_config import JudgeConfig
-from .canary_judge import Judgment, judge
+from .canary_judge import Judgment, judge, stops_rollout
 
 
 # --- samples from the simulator's per-release counts -------------------------------------------------------------
@@ -76,11 +76,12 @@ class CanaryRun:
 
 
 def analysis_config_for(config: JudgeConfig) -> JudgeConfig:
-    """The config each analysis of a rollout is judged with. ``rollout_correction: bonferroni`` makes
-    1 - confidence the false-abort budget of the WHOLE canary: each of the planned steps' analyses gets an equal
+    """The config each analysis of a rollout is judged with. ``rollout_correction: bonferroni`` designs the canary
+    for a false-abort rate of 1 - confidence over its planned analyses: each planned step's analysis gets an equal
     share, (1 - confidence) / len(steps) (Bonferroni, valid whatever the correlation between the analyses), and
     within one analysis Holm shares it among the metrics. A held step's re-analyses (a longer window holding the
-    previous one) reuse the step's share. The command-line judge runs one analysis and uses 1 - confidence."""
+    previous one) reuse the step's share, so with holds the design rate is not a bound: every re-analysis is
+    another look. The command-line judge runs one analysis and uses 1 - confidence."""
     if config.rollout_correction != "bonferroni" or len(config.steps) < 2:
         return config
     return replace(config, confidence=1 - (1 - config.confidence) / len(config.steps))
@@ -124,10 +125,11 @@ def run_canary(release: str, baseline_release: str, start: int, last_minute: int
             if on_interval:
                 on_interval(interval)
             hold += 1
-            if judgment.verdict == "fail":
+            if stops_rollout(judgment, analysis_config):   # a fail, or a marginal at the threshold (Kayenta)
                 failed += 1
                 if failed > config.failure_limit:
-                    return finish("aborted", f"analysis at {weight:g} % failed: {judgment.reason}", 0.0)
+                    outcome = "failed" if judgment.verdict == "fail" else "was marginal"
+                    return finish("aborted", f"analysis at {weight:g} % {outcome}: {judgment.reason}", 0.0)
                 window = m            # a tolerated failure: judge a fresh window at the same weight
                 continue
             if judgment.verdict == "inconclusive":

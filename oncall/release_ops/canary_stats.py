@@ -15,6 +15,12 @@ the mean-ratio effect size against the allowed increase/decrease and the metric'
 * a variance increase (Kayenta #780): latency metrics also get a Brown-Forsythe test (Levene's test around the
   median, robust to skew) at the same level; a significantly wider canary (spread ratio at or above
   ``allowed_dispersion_increase``) is High even when its median did not move;
+* a test that rejects is never overruled to Pass by its interval (Kayenta #426 on an export without counts: a
+  canary with errors in half its minutes against a baseline with none has a shift interval whose lower bound
+  sits on 0, the band's edge, while the rank test's p is 1e-9). A zero-inflated metric (at least half its
+  values 0 on one side) is then judged by the share of samples with any non-zero value, Fisher's exact test on
+  those two shares; if that test does not reject either, the metric is undecided (``nodata`` with
+  ``undecided``), which makes the analysis inconclusive: it holds the weight for more data;
 * Holm-Bonferroni across one analysis' metrics (``holm_adjust``, ``holm_levels``).
 """
 from __future__ import annotations
@@ -29,6 +35,7 @@ from scipy import stats
 from .canary_config import JudgeConfig, MetricSpec
 
 CLASSIFICATIONS = ("pass", "high", "low", "nodata")
+ZERO_INFLATED_SHARE = 0.5   # a rank-tested metric with at least this share of 0s on one side is zero-inflated
 
 
 def hodges_lehmann(canary, baseline) -> float:
@@ -141,6 +148,7 @@ class MetricResult:
     reason: str
     rank_classification: str | None = None  # counts only: what the rank test alone would say (Kayenta)
     p_adjusted: float | None = None       # Holm-adjusted p-value across the analysis' metrics (correction: holm)
+    undecided: bool = False               # nodata because its test rejects but cannot say by how much (inconclusive)
 
     def to_dict(self) -> dict:
         def r(v):
@@ -212,6 +220,14 @@ def classify_rank(spec: MetricSpec, baseline, canary, config: JudgeConfig = Judg
             for v, included, edge in ((lo, lo_in, band), (hi, hi_in, -band))]
     reason = (f"shift {shift:.4g} ({100 * (1 - alpha):.4g} % CI {ends[0]} to {ends[1]}, band +-{band:.4g}), "
               f"mean ratio {effect:.3g}")
+    undecided = False
+    if cls == "pass" and significant:
+        # What the test alone says, by the side its ranks moved to: a rejection in the bad direction must not end
+        # as Pass because the interval reaches into the band.
+        rank_up = _rank_moved_up(c, b)
+        rejected = _call(spec.direction, rank_up, not rank_up, effect, spec)
+        if rejected != "pass":
+            cls, test, reason, undecided = _rejected_in_band(rejected, b, c, p, alpha, reason)
     if cls == "pass" and spec.dispersion and nb >= 3 and nc >= 3 and (np.ptp(b) > 0 or np.ptp(c) > 0):
         cls, extra = _dispersion(b, c, spec, alpha)
         if cls == "high":
@@ -219,7 +235,34 @@ def classify_rank(spec: MetricSpec, baseline, canary, config: JudgeConfig = Judg
     if cls == "pass" and (nb < spec.min_samples or nc < spec.min_samples):
         cls, reason = "nodata", (f"too few samples to judge ({nc} canary, {nb} baseline; at least "
                                  f"{spec.min_samples} each) and no significant change: " + reason)
-    return MetricResult(spec.name, cls, spec.critical, test, mb, mc, shift, lo, hi, p, effect, nb, nc, reason)
+    return MetricResult(spec.name, cls, spec.critical, test, mb, mc, shift, lo, hi, p, effect, nb, nc, reason,
+                        undecided=undecided)
+
+
+def _rank_moved_up(c: np.ndarray, b: np.ndarray) -> bool:
+    """Do the canary's values rank above the baseline's (its Mann-Whitney U above half the pairs)?"""
+    ranks, _ = _midranks(np.concatenate([c, b]))
+    return ranks[:len(c)].sum() - len(c) * (len(c) + 1) / 2 > len(c) * len(b) / 2
+
+
+def _rejected_in_band(rejected: str, b: np.ndarray, c: np.ndarray, p: float, alpha: float,
+                      reason: str) -> tuple[str, str, str, bool]:
+    """(classification, test, reason, undecided) for a rank test that rejects in the metric's bad direction while
+    the shift's interval reaches into the band: never Pass. A zero-inflated metric is judged by the share of samples
+    with any non-zero value (Fisher's exact test on the two shares); otherwise, or if that does not reject, no
+    verdict (nodata, undecided)."""
+    rank_says = f"the rank test rejects (p {p:.2g}) but the shift's interval reaches into the band: " + reason
+    zeros_b, zeros_c = int((b == 0).sum()), int((c == 0).sum())
+    if max(zeros_b / len(b), zeros_c / len(c)) >= ZERO_INFLATED_SHARE:
+        any_b, any_c = len(b) - zeros_b, len(c) - zeros_c
+        share_p = _fisher_p(any_c, zeros_c, any_b, zeros_b)
+        share_up = any_c / len(c) > any_b / len(b)
+        shares = (f"{any_c} of {len(c)} canary samples non-zero vs {any_b} of {len(b)} baseline, "
+                  f"Fisher exact p {share_p:.2g}")
+        if share_p < alpha and share_up == (rejected == "high"):
+            return rejected, "fisher-exact (samples with any)", f"zero-inflated: {shares}; {rank_says}", False
+        rank_says = f"zero-inflated, {shares}; {rank_says}"
+    return "nodata", "mann-whitney", f"no verdict (holds for more data): {rank_says}", True
 
 
 def _dispersion(b: np.ndarray, c: np.ndarray, spec: MetricSpec, alpha: float) -> tuple[str, str]:
