@@ -72,7 +72,7 @@ def _metric(name: str, cls: str, critical: bool = False) -> MetricResult:
 def test_a_score_at_the_marginal_threshold_is_marginal_and_stops_the_rollout():
     results = [_metric("a", "pass"), _metric("b", "pass"), _metric("c", "pass"), _metric("d", "high")]
     score, verdict, reason = score_metrics(results, JudgeConfig())
-    assert (score, verdict) == (75.0, "marginal") and "marginal (stops the rollout)" in reason
+    assert (score, verdict) == (75.0, "marginal") and reason == "score 75 = the marginal threshold 75: d high"
     judgment = Judgment(score, verdict, tuple(results), reason)
     assert stops_rollout(judgment, JudgeConfig()) and canary.verdict_label(judgment) == "marginal (stops the rollout)"
     # between the thresholds it is a marginal that does not stop; below, a fail
@@ -94,7 +94,7 @@ def test_the_command_line_prints_marginal_stops_the_rollout(tmp_path):
 
 
 def test_the_rollout_aborts_on_a_marginal_at_the_threshold():
-    at_threshold = Judgment(75.0, "marginal", (), "score 75 = 75, the marginal threshold: marginal (stops the rollout)")
+    at_threshold = Judgment(75.0, "marginal", (), "score 75 = the marginal threshold 75: m high")
     between = Judgment(80.0, "marginal", (), "score 80 between 75 and 95")
     frames = (pd.DataFrame({"m": [1.0]}), pd.DataFrame({"m": [1.0]}))
 
@@ -104,7 +104,8 @@ def test_the_rollout_aborts_on_a_marginal_at_the_threshold():
 
     stopped = run(at_threshold)
     assert stopped.verdict == "aborted" and len(stopped.intervals) == 1
-    assert stopped.reason.startswith("analysis at 5 % was marginal: ")
+    assert stopped.reason == ("analysis at 5 % was marginal (stops the rollout): "
+                              "score 75 = the marginal threshold 75: m high")
     assert run(between).reason.startswith("the last analysis must pass")   # went on to the last step
 
 

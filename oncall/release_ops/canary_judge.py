@@ -107,8 +107,8 @@ def score_metrics(results: list[MetricResult], config: JudgeConfig = JudgeConfig
     if counted and score <= config.marginal_score:
         bad = [f"{m.name} {m.classification}" for m in counted if m.classification != "pass"]
         if round(score, 2) >= config.marginal_score:   # Kayenta's score is rounded to 2 places, then compared
-            return score, "marginal", (f"score {score:.0f} = {config.marginal_score:g}, the marginal threshold: "
-                                       f"marginal (stops the rollout): " + ", ".join(bad))
+            return score, "marginal", (f"score {score:.0f} = the marginal threshold {config.marginal_score:g}: "
+                                       + ", ".join(bad))
         return score, "fail", f"score {score:.0f} <= {config.marginal_score:g}: " + ", ".join(bad)
     undecided = [m.name for m in nodata if m.undecided]
     if undecided:

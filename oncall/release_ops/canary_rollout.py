@@ -128,7 +128,7 @@ def run_canary(release: str, baseline_release: str, start: int, last_minute: int
             if stops_rollout(judgment, analysis_config):   # a fail, or a marginal at the threshold (Kayenta)
                 failed += 1
                 if failed > config.failure_limit:
-                    outcome = "failed" if judgment.verdict == "fail" else "was marginal"
+                    outcome = "failed" if judgment.verdict == "fail" else "was marginal (stops the rollout)"
                     return finish("aborted", f"analysis at {weight:g} % {outcome}: {judgment.reason}", 0.0)
                 window = m            # a tolerated failure: judge a fresh window at the same weight
                 continue
