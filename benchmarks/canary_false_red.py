@@ -31,10 +31,12 @@ import math
 import sys
 import time
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from oncall.release_ops.canary import stops_rollout  # noqa: E402
 from oncall.scenario import load_scenario  # noqa: E402
 from oncall.ship import run_shift_with_ship  # noqa: E402
 from oncall.shift import run_shift  # noqa: E402
@@ -68,13 +70,21 @@ def margin(judgment, alpha: float) -> float:
     return min(ratios, default=float("inf"))
 
 
+@lru_cache(maxsize=1)
+def _analysis_config():
+    from oncall.release_ops.canary import analysis_config_for, load_config
+    from oncall.ship import JUDGE_CONFIG
+
+    return analysis_config_for(load_config(JUDGE_CONFIG))
+
+
 def measure(scenario, seed: int, mode: str, alpha: float) -> dict:
     if mode == "errors-judge":
         record = run_shift_with_ship(scenario, seed, "errors", regression_precheck=False)
     else:
         record = run_shift(scenario, seed, mode)
     run = record.canary
-    failed = next((iv for iv in run.intervals if iv.judgment.verdict == "fail"), None)
+    failed = next((iv for iv in run.intervals if stops_rollout(iv.judgment, _analysis_config())), None)
     culprits = []
     if failed is not None:
         culprits = [(m.name, m.classification, m.test, m.p_value, _decision_p(m), m.effect_size,
