@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from .causes import M33_ACTIONS
 from .checks import CheckResult, register
 from .record import ShiftRecord
-
-M33_ACTIONS = ("release.rolled_back", "index.rebuilt", "provider.failed_over")
 
 
 @register("same_incident")
@@ -28,7 +27,7 @@ def check_same_incident(record: ShiftRecord) -> CheckResult:
     m31 = {e.refs["incident"] for e in events if e.kind in ("page.sent", "runbook.step") and "incident" in e.refs}
     m32: set[str] = set()
     if record.correlation is not None:
-        bad_cause = record.scenario.cause_label
+        bad_cause = record.cause.label
         assignment = record.correlation.assignment[record.alerts["true_cause"] == bad_cause]
         m32 |= {a for a in assignment if str(a).startswith("INC-")}
     truth_file = truth_path(record)
@@ -63,10 +62,7 @@ def handoff_note(record: ShiftRecord) -> str:
         mitigated, resolved = inc.time_of("mitigated"), inc.time_of("resolved")
         lines.append(f"- {inc.id} ({inc.severity}): {sc.title.lower()}; paged at {record.page.at:%H:%M}, "
                      + (f"mitigated at {mitigated:%H:%M}, resolved at {resolved:%H:%M}." if resolved else
-                        "NOT mitigated: " + {"deploy": "the bad release may still be serving.",
-                                             "stale-index": "kb-live still serves the stale index.",
-                                             "provider-outage": "traffic still goes to the failing provider."}[
-                            sc.cause.kind]))
+                        "NOT mitigated: " + record.cause.not_mitigated))
         if record.artifacts.get("postmortem.md"):
             lines.append(f"- Postmortem written (postmortem.md); regression case {record.regression_name or 'none'}.")
         if inc.tickets:

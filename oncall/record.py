@@ -6,8 +6,11 @@ from datetime import datetime
 
 import pandas as pd
 
-from .scenario import Release, Scenario
+from .causes import CauseKind
+from .counts import MAX_INDEX_AGE_H
+from .scenario_model import Release, Scenario
 from .service.catalog import Catalog
+from .service.simulate import ServingPlan
 from .trace import Trace
 
 
@@ -52,7 +55,8 @@ class ShiftRecord:
     catalog: Catalog
     slos: dict                                   # name -> SLO
     releases: dict[str, Release]                 # version -> config, every release that served
-    plan: object                                 # service.simulate.ServingPlan
+    plan: ServingPlan                            # which releases serve which share of traffic, from when
+    cause: CauseKind                             # the incident's cause kind, bound to the scenario (oncall/causes/)
     minutes: pd.DataFrame | None = None          # long frame: one row per (minute, release)
     service: pd.DataFrame | None = None          # counts summed over releases, indexed by minute
     history: pd.DataFrame | None = None          # the same, for the days before the shift (alert windows)
@@ -87,7 +91,5 @@ class ShiftRecord:
     @property
     def max_index_age_h(self) -> float:
         """The freshness SLO's limit on the index's age (its ``oncall/max_age_h``), or the simulator's default."""
-        from .service.simulate import MAX_INDEX_AGE_H
-
         freshness = self.slos.get("freshness")
         return freshness.max_age_h if freshness is not None and freshness.max_age_h else MAX_INDEX_AGE_H

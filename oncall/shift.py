@@ -22,6 +22,7 @@ from . import learn as learning
 from . import mitigate as mitigation
 from . import ship as shipping
 from . import triage as ticket_triage
+from .causes import cause_of
 from .checks import run_checks
 from .incident_response.slo import load_slo
 from .record import ShiftRecord
@@ -68,39 +69,20 @@ def run_shift(scenario: Scenario, seed: int | None = None, break_mode: str = "no
 # --- serve: the service and the bad deploy (M27, M33) ----------------------------------------------------
 
 def serve(scenario: Scenario, seed: int, break_mode: str) -> ShiftRecord:
-    """The last good release serves from before the shift; then the incident's cause starts: the bad release
-    replaces it at its deploy time, the nightly index build fails silently, or the model provider fails."""
-    good, bad = scenario.releases.last_good, scenario.releases.bad
-    releases = {good.version: good}
-    changes = [(sim.minute_of(scenario, good.deployed_at), {good.version: 1.0})]
-    if scenario.cause.kind == "deploy":
-        releases[bad.version] = bad
-        changes.append((sim.minute_of(scenario, bad.deployed_at), {bad.version: 1.0}))
-    plan = sim.ServingPlan(releases=releases, changes=changes)
+    """The last good release serves from before the shift; then the incident's cause starts (its kind, in
+    oncall/causes/, says how): the bad release replaces it at its deploy time, the nightly index build fails
+    silently, or the model provider fails."""
+    cause = cause_of(scenario)
+    plan = cause.plan()
     record = ShiftRecord(scenario=scenario, seed=seed, break_mode=break_mode, catalog=load_catalog(),
                          slos={name: load_slo(name) for name in scenario.slos},
-                         releases=dict(plan.releases), plan=plan)
-    roles = [("last good", good)] + ([("bad", bad)] if scenario.cause.kind == "deploy" else [])
-    for role, release in roles:
+                         releases=dict(plan.releases), plan=plan, cause=cause)
+    for role, release in cause.serving():
         record.trace.emit(release.deployed_at, "M33", "detect", "release.deployed",
                           f"Release {release.version} ({role}) deployed to 100 %: "
                           + ", ".join(f"{k} {v}" for k, v in release.config().items()) + ".",
                           release=release.version)
-    if scenario.cause.kind == "stale-index":
-        # What really happened, for the trace: the build job exits 0 and nothing alerts on it.
-        at = scenario.first_failed_build
-        while at < scenario.shift.end:
-            record.trace.emit(at, "M33", "detect", "index.build_failed",
-                              f"Nightly index build of kb-live failed silently (the job exited 0 with an empty "
-                              f"document set; the alias kept pointing at the build of "
-                              f"{scenario.index.last_build:%Y-%m-%d %H:%M} UTC).", index="kb-live")
-            at += timedelta(days=1)
-    elif scenario.cause.kind == "provider-outage":
-        cause = scenario.cause
-        record.trace.emit(cause.starts_at, "M27", "detect", "provider.degraded",
-                          f"Model provider {cause.provider} starts failing {100 * cause.error_ratio:.0f} % of calls "
-                          f"(its status page says 'investigating')"
-                          + (f" until {cause.ends_at:%H:%M} UTC." if cause.ends_at else "."), provider=cause.provider)
+    cause.serve_events(record.trace)
     simulate(record)
     return record
 

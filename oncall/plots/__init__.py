@@ -8,6 +8,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..causes import MARKER_WORDS
 from ..trace import MODULES
 
 OKABE_ITO = {"M27": "#0072B2", "M31": "#D55E00", "M32": "#E69F00", "M33": "#009E73", "M26": "#CC79A7"}
@@ -15,8 +16,9 @@ MARKERS = {"release.deployed": "#009E73", "page.sent": "#D55E00", "incident.ackn
            "release.rolled_back": "#56B4E9", "sli.recovered": "#0072B2", "sli.degraded": "#000000"}
 
 
-_LABELS = {"release.deployed": "deploy", "release.rolled_back": "rollback", "page.sent": "page",
-           "incident.acknowledged": "ack", "sli.recovered": "recovered", "sli.degraded": "degraded"}
+# Each marker's word: the cause kinds' (a deploy, a rollback), then the shift's own.
+_LABELS = {**MARKER_WORDS, "page.sent": "page", "incident.acknowledged": "ack", "sli.recovered": "recovered",
+           "sli.degraded": "degraded"}
 
 
 def event_markers(ax, events: pd.DataFrame, since=None) -> None:
@@ -27,7 +29,7 @@ def event_markers(ax, events: pd.DataFrame, since=None) -> None:
             continue
         label = _LABELS[row["kind"]]
         if row["kind"] == "release.deployed":
-            label = f"deploy {row['refs'].get('release', '')}"
+            label = f"{label} {row['refs'].get('release', '')}"
         ax.axvline(row["t"], color=MARKERS[row["kind"]], linestyle="--", linewidth=1)
         ax.annotate(label, (row["t"], top), fontsize=8, rotation=90, va="top", ha="right", color=MARKERS[row["kind"]])
 
