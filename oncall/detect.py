@@ -19,6 +19,7 @@ from .record import Incident, ShiftRecord
 from .service import simulate as sim
 from .support_desk import correlate as corr
 from .support_desk import monitors
+from .support_desk.burn_alerts import burn_alerts, page_fingerprint
 
 SERVICE = "support-assistant"
 PAGE_TOLERANCE_MIN = 2.0  # one evaluation step, plus one for traffic drifting inside the 1 h window
@@ -59,8 +60,8 @@ def correlate_shift(record: ShiftRecord) -> None:
     record.evaluations = alerting.evaluate_slos(record.service, record.slos, history=record.history)
     storm = monitors.generate_alerts(record.service, record.scenario, record.seed, plan=record.plan,
                                      truth=record.cause.storm_truth(record.plan))
-    burn_rows = alerting.burn_alerts(record.service, record.evaluations, SERVICE, runbook_url(record),
-                                     true_cause_at(record))
+    burn_rows = burn_alerts(record.service, record.evaluations, SERVICE, runbook_url(record),
+                           true_cause_at(record))
     alerts = pd.concat([storm, burn_rows], ignore_index=True)
     alerts = alerts.sort_values("received_at", kind="stable").reset_index(drop=True)
     record.alerts = alerts
@@ -112,7 +113,8 @@ def detect(record: ShiftRecord) -> None:
     record.page = page = alerting.first_page(record.service, record.evaluations, SERVICE, after_minute=onset_min)
     if page is None:
         return
-    incident = next((record.incidents[i] for i, fps in _incident_fingerprints(record) if page.fingerprint in fps), None)
+    paged = page_fingerprint(SERVICE, page, record.evaluations)
+    incident = next((record.incidents[i] for i, fps in _incident_fingerprints(record) if paged in fps), None)
     if incident is None:
         return
     record.paged_incident = incident.id

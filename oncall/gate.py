@@ -20,9 +20,6 @@ def check_same_incident(record: ShiftRecord) -> CheckResult:
     the outage's alerts into it and linked the tickets truly about the outage to it; M33 rolled back for it.
     Passes when each module acted and all on one incident id (the ground truth picks out the outage's alerts
     and tickets; the modules never saw it)."""
-    from .support_desk.triage import load_truth
-    from .triage import truth_path
-
     events = record.trace.events
     m31 = {e.refs["incident"] for e in events if e.kind in ("page.sent", "runbook.step") and "incident" in e.refs}
     m32: set[str] = set()
@@ -30,9 +27,8 @@ def check_same_incident(record: ShiftRecord) -> CheckResult:
         bad_cause = record.cause.label
         assignment = record.correlation.assignment[record.alerts["true_cause"] == bad_cause]
         m32 |= {a for a in assignment if str(a).startswith("INC-")}
-    truth_file = truth_path(record)
-    has_tickets = truth_file.is_file()
-    truth = load_truth(truth_file) if has_tickets else {}
+    has_tickets = record.ticket_truth is not None   # read by the triage phase
+    truth = record.ticket_truth or {}
     m32_tickets = {e.refs["incident"] for e in events if e.kind == "ticket.linked"
                    and truth.get(e.refs.get("ticket"), {}).get("about_outage")}
     # Release and data operations act by rolling back, rebuilding the index or failing over the provider.

@@ -20,7 +20,7 @@ from .incident_response.runbooks import Runbook, Step, load_runbook
 from .record import ShiftRecord
 from .release_ops.releases import OpResult, ReleaseOps
 from .service import simulate as sim
-from .service.slis import window_bad_ratio
+from .incident_response.slis import window_bad_ratio
 
 VERIFY_WINDOW_MIN = 5   # the SLI is read over 5-minute windows, like the fastest burn tier's short window
 

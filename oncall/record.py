@@ -81,6 +81,7 @@ class ShiftRecord:
     index_version: str | None = None                        # the versioned index a reindex swapped in (mitigate)
     index_built_at: datetime | None = None                  # ... and when it was built
     regression_want: dict = field(default_factory=lambda: {"bad": False, "last_good": True, "fix": True})
+    ticket_truth: dict[str, dict] | None = None              # ticket id -> its ground truth (triage; None: none)
     artifacts: dict[str, str] = field(default_factory=dict)  # file name -> text, written by --out
 
     @property

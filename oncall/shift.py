@@ -29,7 +29,7 @@ from .record import ShiftRecord
 from .scenario import OnCallChoices, Scenario
 from .service import simulate as sim
 from .service.catalog import load_catalog
-from .service.slis import transitions
+from .incident_response.slis import transitions
 
 
 UNTIL = ("detect", "triage", "mitigate", "learn", "ship", "gate")
@@ -50,19 +50,25 @@ def run_shift(scenario: Scenario, seed: int | None = None, break_mode: str = "no
     scenario.check_break_mode(break_mode)
     record = serve(scenario, scenario.seed if seed is None else seed, break_mode)
     record.choices = choices or scenario.on_call(break_mode)
+    return resume(record, until=until)
+
+
+def resume(record: ShiftRecord, after: str | None = None, until: str = "gate", **ship_kwargs) -> ShiftRecord:
+    """Run the record's shift on, in place: every phase after ``after`` (None: from detect on, after serve) up to
+    and including ``until``, exactly as ``run_shift`` runs them. ``ship_kwargs`` go to the ship phase (a judge to
+    compare, the regression precheck off: oncall/sweeps.py)."""
+    if until not in UNTIL or (after is not None and after not in UNTIL):
+        raise ValueError(f"after/until: expected one of {', '.join(UNTIL)}, got {after!r}/{until!r}")
+    first = 0 if after is None else UNTIL.index(after) + 1
     last = UNTIL.index(until)
-    detection.detect(record)
-    if last >= 1:
-        ticket_triage.triage(record)
-    if last >= 2:
-        mitigation.mitigate(record, resimulate=simulate)
-    if last >= 3:
-        learning.learn(record)
-    if last >= 4:
-        shipping.ship(record, resimulate=simulate)
-    if last >= 5:
-        observe(record)
-        gate(record)
+    steps = {"detect": lambda: detection.detect(record),
+             "triage": lambda: ticket_triage.triage(record),
+             "mitigate": lambda: mitigation.mitigate(record, resimulate=simulate),
+             "learn": lambda: learning.learn(record),
+             "ship": lambda: shipping.ship(record, resimulate=simulate, **ship_kwargs),
+             "gate": lambda: (observe(record), gate(record))}
+    for phase in UNTIL[first:last + 1]:
+        steps[phase]()
     return record
 
 

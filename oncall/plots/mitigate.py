@@ -15,7 +15,7 @@ import pandas as pd
 from ..causes import CAUSE_EVENTS, M33_ACTIONS, action_title_word
 from ..mitigate import budget_consumed_pct
 from ..service import simulate as sim
-from ..service.slis import window_bad_ratio
+from ..incident_response.slis import window_bad_ratio
 from . import _LABELS, MARKERS
 
 SLI_WINDOW_MIN = 5   # the SLI is read over 5-minute windows (the fastest burn tier's short window)
