@@ -26,7 +26,6 @@ the bad release and green on the fix only because the assistant answers differen
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile

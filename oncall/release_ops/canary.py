@@ -45,7 +45,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats
 
 from .. import yamlsafe
