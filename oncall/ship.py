@@ -130,7 +130,7 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
     def at(minute: int):
         return sc.shift.start + timedelta(minutes=minute)
 
-    skip = bool(getattr(record.choices, "skip_canary", False))
+    skip = record.choices is not None and record.choices.skip_canary
     standing = budget_standing(record, start, policy)
     record.budget = standing
     record.metrics["budget_remaining_pct_at_canary"] = standing.remaining_pct
@@ -240,12 +240,12 @@ def _regression_precheck(record: ShiftRecord, fix, when) -> str | None:
 
 @register("canary_promoted_on_pass")
 def check_canary_promoted_on_pass(record: ShiftRecord) -> CheckResult:
-    run: CanaryRun | None = getattr(record, "canary", None)
+    run = record.canary
     want = "every analysis run, promoted only on pass"
     if run is None:
         return CheckResult("canary_promoted_on_pass", False, None, want, "no canary ran")
     if run.verdict == "skipped":
-        budget = getattr(record, "budget", None)
+        budget = record.budget
         extra = (f"; the error-budget policy requires the canary ({budget.spent_pct:.1f} % spent, line "
                  f"{budget.line_pct:g} %)" if budget is not None and budget.restricted else "")
         return CheckResult("canary_promoted_on_pass", False, "skipped", want,

@@ -4,6 +4,9 @@ Colours follow the Okabe-Ito colour-blind-safe palette, the same for every noteb
 """
 from __future__ import annotations
 
+import base64
+import io
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -80,9 +83,6 @@ def service_overview(service: pd.DataFrame, deploys: pd.DataFrame | None = None,
 
 def data_uri(fig, dpi: int = 80) -> str:
     """The figure as an embeddable PNG data URI (deterministic bytes: no software or date metadata); closes it."""
-    import base64
-    import io
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     plt.close(fig)
