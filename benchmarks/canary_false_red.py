@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall.release_ops.canary import stops_rollout  # noqa: E402
 from oncall.scenario import load_scenario  # noqa: E402
-from oncall.ship import run_shift_with_ship  # noqa: E402
+from oncall.sweeps import run_shift_with_ship  # noqa: E402
 from oncall.shift import run_shift  # noqa: E402
 
 SEEDS = tuple(range(1, 201))           # fixed before any change to the judge

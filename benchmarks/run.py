@@ -582,7 +582,7 @@ def fig_nbval_imports_floor(sizes: Sizes) -> Figure:
 REPLAY_STARTUP = """\
 import hashlib, os, pickle
 from pathlib import Path
-import oncall.shift as _shift, oncall.ship as _ship
+import oncall.shift as _shift, oncall.sweeps as _ship
 _store, _mode = Path(os.environ["ONCALL_REPLAY_STORE"]), os.environ["ONCALL_REPLAY"]
 
 def _memo(parts, compute):

@@ -12,7 +12,15 @@ import tempfile
 import traceback
 from pathlib import Path
 
+from .commands import canary_judge_command, eval_command, run_triage
 from .errors import BadInput
+from .export import chrome_trace
+from .incident_response.burn import explain, explain_text
+from .scenario import BREAK_MODES, list_scenarios, load_scenario
+from .shift import run_shift, scorecard
+from .story import header, story_lines, verdict_lines
+from .support_desk.alerts import parse_payloads
+from .support_desk.correlate import correlate, load_alerting_config, load_topology, to_json
 
 EXIT_OK, EXIT_NO, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -35,8 +43,6 @@ def _seed(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .scenario import BREAK_MODES
-
     parser = _Parser(prog="oncall", description="Run one on-call shift for a simulated AI service.")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -118,8 +124,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args) -> int:
     if args.command == "scenarios":
-        from .scenario import list_scenarios
-
         for name, title in list_scenarios():
             print(f"{name:<20} {title}")
         return EXIT_OK
@@ -130,14 +134,10 @@ def _dispatch(args) -> int:
     if args.command == "triage":
         return _triage(args)
     if args.command == "canary-judge":
-        from .release_ops.canary import canary_judge_command
-
         code, text = canary_judge_command(args.baseline, args.canary, args.config, args.json)
         print(text)
         return code
     if args.command == "eval":
-        from .evals.harness import eval_command
-
         code, text = eval_command(args.cases, args.release, args.scenario, args.promote, args.json)
         print(text)
         return code
@@ -145,8 +145,6 @@ def _dispatch(args) -> int:
 
 
 def _triage(args) -> int:
-    from .support_desk.triage import run_triage
-
     seed = _seed(args.seed) if args.seed is not None else None
     doc = run_triage(args.file, incidents_path=args.incidents, scenario=args.scenario, seed=seed)
     if args.json:
@@ -170,8 +168,6 @@ def _number(text: str, option: str) -> float:
 
 
 def _slo_explain(args) -> int:
-    from .incident_response.burn import explain, explain_text
-
     error_ratio = _number(args.error_ratio, "--error-ratio")
     result = explain(_number(args.objective, "--objective"), error_ratio, args.period)
     print(json.dumps(result, indent=2) if args.json else explain_text(result, error_ratio))
@@ -179,9 +175,6 @@ def _slo_explain(args) -> int:
 
 
 def _correlate(args) -> int:
-    from .support_desk.alerts import parse_payloads
-    from .support_desk.correlate import correlate, load_alerting_config, load_topology, to_json
-
     path = Path(args.file)
     try:
         text = path.read_text(encoding="utf-8")
@@ -212,8 +205,6 @@ def _correlate(args) -> int:
 
 
 def _run(args) -> int:
-    from .scenario import BREAK_MODES, load_scenario
-
     if args.break_mode not in BREAK_MODES:
         raise BadInput("--break", None, f"expected one of {', '.join(BREAK_MODES)}, got {args.break_mode!r}")
     seed = _seed(args.seed) if args.seed is not None else None
@@ -222,9 +213,6 @@ def _run(args) -> int:
         _check_out(out)
     scenario = load_scenario(args.scenario)
     scenario.check_break_mode(args.break_mode)
-
-    from .shift import run_shift, scorecard
-    from .story import header, story_lines, verdict_lines
 
     record = run_shift(scenario, seed, args.break_mode)
     card = scorecard(record)
@@ -256,13 +244,11 @@ def _check_out(out: Path) -> None:
 
 def write_artifacts(record, card: dict, out: Path) -> None:
     """Write the run into a temporary folder beside ``out``, then move it into place in one step."""
-    from .export import chrome_trace
-
     files = {"trace.jsonl": record.trace.to_jsonl(), "scorecard.json": json.dumps(card, indent=2) + "\n",
              "trace.perfetto.json": chrome_trace(record)}
     files.update(record.artifacts)
     if importlib.util.find_spec("matplotlib") is not None:  # the course extra; the bare runtime skips the report
-        from .report import render_report
+        from .report import render_report   # deferred on purpose: matplotlib is an optional, heavy library
 
         files["report.html"] = render_report(record, card)
     parent = out.resolve().parent

@@ -19,6 +19,7 @@ from .record import Incident, ShiftRecord
 from .service import simulate as sim
 from .support_desk import correlate as corr
 from .support_desk import monitors
+from .support_desk.burn_alerts import burn_alerts, page_fingerprint
 
 SERVICE = "support-assistant"
 PAGE_TOLERANCE_MIN = 2.0  # one evaluation step, plus one for traffic drifting inside the 1 h window
@@ -40,32 +41,15 @@ def runbook_url(record: ShiftRecord) -> str:
 
 def true_cause_at(record: ShiftRecord):
     """Ground truth for a burn alert starting at a shift minute: the scenario's cause if it was at work then
-    (the bad release serving; the index not rebuilt since the failed build; the provider failing and traffic
-    not failed over), else background."""
-    sc = record.scenario
-    label, onset = sc.cause_label, sim.minute_of(sc, sc.onset_at)
-    plan = record.plan
-    if sc.cause.kind == "provider-outage":
-        ends = sim.minute_of(sc, sc.cause.ends_at) if sc.cause.ends_at else len(record.service)
-        failed_over = plan.flag_on("failover", len(record.service), False)
-
-    def cause(minute: int) -> str:
-        if sc.cause.kind == "deploy":
-            active = plan.serving_at(minute).get(sc.releases.bad.version, 0) > 0
-        elif sc.cause.kind == "stale-index":
-            active = minute >= onset and not any(onset <= b <= minute for b in plan.index_builds)
-        else:
-            active = onset <= minute < ends and not failed_over[minute]
-        return label if active else "background"
-
-    return cause
+    (its kind says when: the bad release serving; the index not rebuilt since the failed build; the provider
+    failing and traffic not failed over), else background."""
+    return record.cause.truth_at(record.plan, len(record.service))
 
 
 def impact_start_minute(record: ShiftRecord, slo_name: str) -> int:
     """The first minute at or after the cause's onset in which the SLO saw a bad event: where the burn that
     pages starts (the deploy minute for a bad deploy; for a stale index, the hour the age crossed the limit)."""
-    sc = record.scenario
-    onset = max(sim.minute_of(sc, sc.onset_at), 0)
+    onset = max(sim.minute_of(record.scenario, record.cause.onset_at), 0)
     bad, _total = record.slos[slo_name].bad_and_total(record.service)
     hits = np.flatnonzero(np.asarray(bad)[onset:] > 0)
     return onset + int(hits[0]) if hits.size else onset
@@ -74,9 +58,10 @@ def impact_start_minute(record: ShiftRecord, slo_name: str) -> int:
 def correlate_shift(record: ShiftRecord) -> None:
     """Storm + burn alerts -> Alertmanager's pipeline -> incidents, over the record's current counts."""
     record.evaluations = alerting.evaluate_slos(record.service, record.slos, history=record.history)
-    storm = monitors.generate_alerts(record.service, record.scenario, record.seed, plan=record.plan)
-    burn_rows = alerting.burn_alerts(record.service, record.evaluations, SERVICE, runbook_url(record),
-                                     true_cause_at(record))
+    storm = monitors.generate_alerts(record.service, record.scenario, record.seed, plan=record.plan,
+                                     truth=record.cause.storm_truth(record.plan))
+    burn_rows = burn_alerts(record.service, record.evaluations, SERVICE, runbook_url(record),
+                           true_cause_at(record))
     alerts = pd.concat([storm, burn_rows], ignore_index=True)
     alerts = alerts.sort_values("received_at", kind="stable").reset_index(drop=True)
     record.alerts = alerts
@@ -124,11 +109,12 @@ def detect(record: ShiftRecord) -> None:
     sc = record.scenario
     record.phases_run.append("detect")
     correlate_shift(record)
-    onset_min = sim.minute_of(sc, sc.onset_at)
+    onset_min = sim.minute_of(sc, record.cause.onset_at)
     record.page = page = alerting.first_page(record.service, record.evaluations, SERVICE, after_minute=onset_min)
     if page is None:
         return
-    incident = next((record.incidents[i] for i, fps in _incident_fingerprints(record) if page.fingerprint in fps), None)
+    paged = page_fingerprint(SERVICE, page, record.evaluations)
+    incident = next((record.incidents[i] for i, fps in _incident_fingerprints(record) if paged in fps), None)
     if incident is None:
         return
     record.paged_incident = incident.id
@@ -151,7 +137,7 @@ def detect(record: ShiftRecord) -> None:
     incident.transition(outcome.acknowledged_at, "acknowledged")
     record.trace.emit(outcome.acknowledged_at, "M31", "detect", "incident.acknowledged",
                       f"{outcome.acknowledged_by} acknowledged {incident.id} ({severity}).", incident=incident.id)
-    record.metrics["time_to_detect_min"] = round((page.at - sc.onset_at).total_seconds() / 60, 2)
+    record.metrics["time_to_detect_min"] = round((page.at - record.cause.onset_at).total_seconds() / 60, 2)
     record.metrics["page_severity"] = severity
 
 
@@ -229,7 +215,7 @@ def check_storm_collapsed(record: ShiftRecord) -> CheckResult:
     """One incident holds every correlated alert of the outage; the concurrent unrelated incident (a real one,
     not background noise) is kept apart from it; noise reduction at least 98 %."""
     alerts, assignment = record.alerts, record.correlation.assignment
-    bad_cause = record.scenario.cause_label
+    bad_cause = record.cause.label
     kept = ~assignment.isin(corr.REASONS)
     cause = alerts["true_cause"].astype(str)
     outage = set(assignment[kept & (cause == bad_cause)])

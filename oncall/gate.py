@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from .causes import M33_ACTIONS
 from .checks import CheckResult, register
 from .record import ShiftRecord
-
-M33_ACTIONS = ("release.rolled_back", "index.rebuilt", "provider.failed_over")
 
 
 @register("same_incident")
@@ -21,19 +20,15 @@ def check_same_incident(record: ShiftRecord) -> CheckResult:
     the outage's alerts into it and linked the tickets truly about the outage to it; M33 rolled back for it.
     Passes when each module acted and all on one incident id (the ground truth picks out the outage's alerts
     and tickets; the modules never saw it)."""
-    from .support_desk.triage import load_truth
-    from .triage import truth_path
-
     events = record.trace.events
     m31 = {e.refs["incident"] for e in events if e.kind in ("page.sent", "runbook.step") and "incident" in e.refs}
     m32: set[str] = set()
     if record.correlation is not None:
-        bad_cause = record.scenario.cause_label
+        bad_cause = record.cause.label
         assignment = record.correlation.assignment[record.alerts["true_cause"] == bad_cause]
         m32 |= {a for a in assignment if str(a).startswith("INC-")}
-    truth_file = truth_path(record)
-    has_tickets = truth_file.is_file()
-    truth = load_truth(truth_file) if has_tickets else {}
+    has_tickets = record.ticket_truth is not None   # read by the triage phase
+    truth = record.ticket_truth or {}
     m32_tickets = {e.refs["incident"] for e in events if e.kind == "ticket.linked"
                    and truth.get(e.refs.get("ticket"), {}).get("about_outage")}
     # Release and data operations act by rolling back, rebuilding the index or failing over the provider.
@@ -63,10 +58,7 @@ def handoff_note(record: ShiftRecord) -> str:
         mitigated, resolved = inc.time_of("mitigated"), inc.time_of("resolved")
         lines.append(f"- {inc.id} ({inc.severity}): {sc.title.lower()}; paged at {record.page.at:%H:%M}, "
                      + (f"mitigated at {mitigated:%H:%M}, resolved at {resolved:%H:%M}." if resolved else
-                        "NOT mitigated: " + {"deploy": "the bad release may still be serving.",
-                                             "stale-index": "kb-live still serves the stale index.",
-                                             "provider-outage": "traffic still goes to the failing provider."}[
-                            sc.cause.kind]))
+                        "NOT mitigated: " + record.cause.not_mitigated))
         if record.artifacts.get("postmortem.md"):
             lines.append(f"- Postmortem written (postmortem.md); regression case {record.regression_name or 'none'}.")
         if inc.tickets:

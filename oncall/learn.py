@@ -8,163 +8,19 @@ into data/evals/regressions/ is a deliberate, separate step (``oncall eval --pro
 """
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 
 import yaml
 
 from .checks import CheckResult, register
-from .evals.harness import Case, _as_caseset, golden_cases, run_eval
-from .incident_response.postmortem import (SECTIONS, api_tools, broken_tools, missing_sections, placeholders,
-                                           write_postmortem)
-from .paths import DATA_DIR
+from .evals.harness import Case, _as_caseset, run_eval
+from .incident_response.postmortem import SECTIONS, missing_sections, placeholders, write_postmortem
 from .record import ShiftRecord
 
-_QUESTIONS = {"issue_refund": ("Please refund order {order_id}", lambda o: o["refundable"] == "true"),
-              "lookup_order": ("Where is my order {order_id}?", lambda o: o["status"] == "shipped")}
-
-
-def _order_for(tool: str) -> dict:
-    with open(DATA_DIR / "orders.csv", newline="", encoding="utf-8") as fh:
-        return next(o for o in csv.DictReader(fh) if _QUESTIONS[tool][1](o))
-
-
-def _suite_doc(inc: str, why: str, cases: list[dict]) -> dict:
-    """A regression suite document: every case must pass (threshold 1.0), described by the postmortem's reason."""
-    return {"suite": f"regression-{inc}", "description": f"From the postmortem of {inc}: {why}",
-            "pass_rate_threshold": 1.0, "cases": cases}
-
-
-def regression_suite(record: ShiftRecord) -> tuple[str, dict]:
-    """(file name, suite document): one case per tool of the order API's contract, named after the incident."""
-    inc = record.paged_incident
-    api = record.catalog.tool_api
-    cases = []
-    for tool in api_tools(record):
-        order = _order_for(tool)
-        arguments = {name: (order["order_id"] if name == "order_id" else int(order["amount_cents"]))
-                     for name in getattr(api, tool)}
-        cases.append({
-            "id": f"{inc.lower()}-{tool.replace('_', '-')}-contract",
-            "version": 1,
-            "question": _QUESTIONS[tool][0].format(**order),
-            "tags": ["regression", inc, "tool-contract"],
-            "graders": [{"type": "tool_call", "tool": tool, "arguments": arguments}, {"type": "no_error"}],
-        })
-    return f"{inc}-tool-contract.yaml", _suite_doc(
-        inc, f"every tool call the assistant makes must be accepted by the order API ({', '.join(api_tools(record))}). "
-             f"Red on a release whose tool schema the API rejects.", cases)
-
-
-def latency_suite(record: ShiftRecord) -> tuple[str, dict]:
-    """A latency page: every kind of question answered within the golden set's per-answer latency budget."""
-    inc = record.paged_incident
-    budget = _golden_latency_budget_ms()
-    questions = ["How long does standard shipping take?", "Where is my order A1002?", "Please refund order A1001"]
-    cases = [{"id": f"{inc.lower()}-latency-{i + 1}", "version": 1, "question": q,
-              "tags": ["regression", inc, "latency"],
-              "graders": [{"type": "latency_ms", "budget": budget}, {"type": "no_error"}]}
-             for i, q in enumerate(questions)]
-    return f"{inc}-latency-budget.yaml", _suite_doc(
-        inc, f"knowledge, lookup and refund answers each within {budget} ms (the golden set's budget). Red on a "
-             f"release whose model is slower.", cases)
-
-
-def knowledge_suite(record: ShiftRecord, tag: str, why: str) -> tuple[str, dict]:
-    """Knowledge answers must state each help article's current fact: one case per article the golden set asks
-    about, with the golden set's question."""
-    from .service.knowledge import load_kb
-
-    inc = record.paged_incident
-    questions = _golden_kb_questions()
-    docs = [d for d in load_kb() if d.slug in questions and (tag != "freshness" or d.previous_fact is not None)]
-    cases = []
-    for d in docs:
-        case = {"id": f"{inc.lower()}-{tag}-{d.slug}", "version": 1, "question": questions[d.slug],
-                "tags": ["regression", inc, tag], "graders": [{"type": "contains", "value": d.fact}]}
-        if d.previous_fact:
-            case["graders"].append({"type": "contains", "value": d.previous_fact, "negate": True})
-        cases.append(case)
-    return f"{inc}-{tag}.yaml", _suite_doc(inc, why, cases)
-
-
-def failover_suite(record: ShiftRecord) -> tuple[str, dict]:
-    """With the primary model provider down, the assistant still answers (the client fails over)."""
-    inc = record.paged_incident
-    questions = [("How long does standard shipping take?", "Standard shipping takes 3 to 5 business days."),
-                 ("Where is order A1002?", "Order A1002 is shipped.")]
-    cases = [{"id": f"{inc.lower()}-provider-down-{i + 1}", "version": 1, "question": q,
-              "context": {"provider_down": True}, "tags": ["regression", inc, "failover"],
-              "graders": [{"type": "no_error"}, {"type": "contains", "value": want}]}
-             for i, (q, want) in enumerate(questions)]
-    return f"{inc}-provider-failover.yaml", _suite_doc(
-        inc, "with the primary model provider failing, the assistant still answers (it fails over to the secondary "
-             "provider by itself).", cases)
-
-
-def _golden_latency_budget_ms() -> int:
-    """The golden set's per-answer latency budget (its latency_ms grader)."""
-    return next(int(g.budget) for c in golden_cases().cases for g in c.graders if g.type == "latency_ms")
-
-
-def _golden_kb_questions() -> dict[str, str]:
-    """Help article slug -> the golden set's first question that retrieval answers from that article."""
-    from .service.knowledge import retrieve
-
-    questions: dict[str, str] = {}
-    for case in golden_cases().cases:
-        doc = retrieve(case.question) if "kb" in case.tags else None
-        if doc is not None:
-            questions.setdefault(doc.slug, case.question)
-    return questions
-
-
 def regression_plan(record: ShiftRecord):
-    """(file name, suite, roles) for the incident: roles maps a role to (release, answer_fn or None, must pass).
-    Red where the incident's cause is at work, green on what mitigated it and on the fix."""
-    from functools import partial
-
-    from .service.agent import answer_with_index
-
-    sc = record.scenario
-    fix = sc.fix_release(record.break_mode)
-    kind = sc.cause.kind
-    if kind == "deploy":
-        slo = record.page.slo if record.page else "availability"
-        if slo == "latency":
-            name, suite = latency_suite(record)
-        elif slo == "quality":
-            name, suite = knowledge_suite(record, "grounded", "every knowledge answer states its help article's "
-                                                              "current fact. Red on a prompt that drops the "
-                                                              "retrieved passages.")
-        elif broken_tools(record):
-            name, suite = regression_suite(record)
-        else:
-            return None
-        roles = {"bad": (sc.releases.bad, None, False), "last_good": (sc.releases.last_good, None, True),
-                 "fix": (fix, None, True)}
-    elif kind == "stale-index":
-        name, suite = knowledge_suite(record, "freshness", "an index serving traffic states the current fact of "
-                                                           "every help article changed since its previous build. Red "
-                                                           "on the index the failed nightly build left serving.")
-        stale_built = _index_built_at_page(record)
-        rebuilt = record.index_built_at          # None (a fresh index) when the on-call never reindexed
-        roles = {"stale index": (sc.releases.last_good, partial(answer_with_index, stale_built), False),
-                 "rebuilt index": (sc.releases.last_good, partial(answer_with_index, rebuilt), True),
-                 "fix": (fix, partial(answer_with_index, rebuilt), True)}
-    else:
-        name, suite = failover_suite(record)
-        roles = {"last_good": (sc.releases.last_good, None, False), "fix": (fix, None, True)}
-    return name, suite, roles
-
-
-def _index_built_at_page(record: ShiftRecord):
-    """When the index serving at the page was built (the last successful nightly build)."""
-    import pandas as pd
-
-    from .service import simulate as sim
-
-    return sim.last_index_build(record.scenario, pd.Timestamp(record.page.at)).to_pydatetime()
+    """(file name, suite, roles) for the incident, from its cause kind: roles maps a role to (release, answer_fn
+    or None, must pass). Red where the incident's cause is at work, green on what mitigated it and on the fix."""
+    return record.cause.regression_plan(record)
 
 
 def learn(record: ShiftRecord) -> None:
@@ -219,7 +75,7 @@ def check_postmortem(record: ShiftRecord) -> CheckResult:
 
 @register("regression_case_red_green")
 def check_regression(record: ShiftRecord) -> CheckResult:
-    results = getattr(record, "regression_results", None)
+    results = record.regression_results
     if not results:
         return CheckResult("regression_case_red_green", False, None, "red on bad, green on last good and fix",
                            "no regression case was made")

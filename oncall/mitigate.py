@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from functools import partial
 
 import numpy as np
 import pandas as pd
 
+from .causes import ACTIONS
 from .checks import CheckResult, register
+from .incident_response.alerting import evaluate_slos
 from .incident_response.runbooks import Runbook, Step, load_runbook
 from .record import ShiftRecord
 from .release_ops.releases import OpResult, ReleaseOps
 from .service import simulate as sim
-from .service.slis import window_bad_ratio
+from .incident_response.slis import window_bad_ratio
 
 VERIFY_WINDOW_MIN = 5   # the SLI is read over 5-minute windows, like the fastest burn tier's short window
 
@@ -44,7 +45,7 @@ def mitigate(record: ShiftRecord, resimulate) -> None:
     choices = record.choices
     record.ops = ops = ReleaseOps(record.plan, rollback_failures=sc.faults.rollback_failures,
                                   bad_index_builds=sc.faults.bad_index_builds)
-    onset_min = sim.minute_of(sc, sc.onset_at)
+    onset_min = sim.minute_of(sc, record.cause.onset_at)
     page = record.page
     last_deploy = max(e.t for e in record.trace.events if e.kind == "release.deployed" and e.t <= page.at)
     since_deploy = (page.at - last_deploy).total_seconds() / 60
@@ -130,45 +131,12 @@ def _diagnose(record: ShiftRecord, step: Step, minute: int, onset_min: int) -> s
 
 
 def _perform(record: ShiftRecord, action: str, ops: ReleaseOps, minute: int) -> OpResult:
-    if action == "rollback":
-        return ops.rollback(minute)
-    if action == "redeploy":
-        good = record.scenario.releases.last_good
-        return ops.redeploy(minute, good)
-    if action == "flag_off":
-        return ops.set_flag(minute, "refund_tool", False)
-    if action == "failover":
-        return ops.set_flag(minute, "failover", True)
-    if action == "reindex":
-        return _reindex(record, ops, minute)
+    """Carry out an on-call action (the cause kinds bring theirs: oncall/causes/) at shift minute ``minute``."""
+    if action in ACTIONS:
+        return ACTIONS[action].perform(record, ops, minute)
     if action == "restart":
         return OpResult(True, "every pod restarted with the same release and config")
     return OpResult(True, "waited; nothing changed")
-
-
-REINDEX_TAKES_MIN = 15   # what a reindex's build needs of the act step's time (it starts that long before the swap)
-
-
-def _reindex(record: ShiftRecord, ops: ReleaseOps, minute: int) -> OpResult:
-    """Build a versioned index, validate it against the golden set's knowledge cases, swap the alias."""
-    from .evals.harness import golden_cases, run_eval
-    from .service.agent import answer_with_index
-
-    kb_cases = [c for c in golden_cases().cases if "kb" in c.tags]
-    serving = record.plan.releases[ops.serving(minute)]
-
-    def validate(built_at, broken: bool):
-        if broken:   # a build that lost documents: retrieval finds nothing, every knowledge case fails
-            return False, f"0 of {len(kb_cases)} knowledge eval cases pass: the build has no documents"
-        result = run_eval(kb_cases, serving, answer_fn=partial(answer_with_index, built_at))
-        passed = sum(r.passed for r in result.cases)
-        return result.passed, f"{passed} of {len(kb_cases)} knowledge eval cases pass"
-
-    result, version = ops.reindex(minute, max(minute - REINDEX_TAKES_MIN, 0), record.scenario.shift.start, validate)
-    record.index_version = version
-    if result.ok:
-        record.index_built_at = _at(record, minute)
-    return result
 
 
 def _act(record, runbook: Runbook, step: Step, choice: str, ops: ReleaseOps, t: datetime, incident: str):
@@ -203,39 +171,16 @@ def _escalate(record, runbook: Runbook, ops: ReleaseOps, t: datetime, incident: 
 
 def _effect_words(record: ShiftRecord, incident) -> str:
     """How the action that worked reads in a sentence: "the rollback to 2026.11.2", "the redeploy of ...", ..."""
-    good = record.scenario.releases.last_good.version
     action = next((a.get("action") for a in reversed(incident.actions) if a.get("ok") and a.get("action")), None)
-    return {"rollback": f"the rollback to {good}", "redeploy": f"the redeploy of {good} from its build artifact",
-            "flag_off": "the refund_tool kill switch", "restart": "the restart",
-            "reindex": f"the swap of the kb-live alias to the rebuilt index {record.index_version}",
-            "failover": f"the failover to the {record.catalog.failover.provider} provider",
-            "wait": "waiting"}.get(action, "the action")
+    if action in ACTIONS and ACTIONS[action].words is not None:
+        return ACTIONS[action].words(record)
+    return {"restart": "the restart", "wait": "waiting"}.get(action, "the action")
 
 
 def _traced_effect(record: ShiftRecord, action: str, t: datetime, incident: str) -> None:
-    sc = record.scenario
-    if action in ("rollback", "redeploy") and sc.releases.bad is not None:
-        good = sc.releases.last_good
-        record.trace.emit(t, "M33", "mitigate", "release.rolled_back",
-                          f"Release {sc.releases.bad.version} taken out; {good.version} (last known good) serves 100 % "
-                          f"again ({'rollback, no canary analysis' if action == 'rollback' else 'redeployed from its build artifact'}).",
-                          incident=incident, release=sc.releases.bad.version, to=good.version)
-    elif action == "flag_off":
-        record.trace.emit(t, "M33", "mitigate", "flag.changed",
-                          f"Kill switch refund_tool turned off: {record.catalog.flags['refund_tool'].off_means}.",
-                          incident=incident, flag="refund_tool")
-    elif action == "reindex":
-        version = record.index_version
-        record.trace.emit(t, "M33", "mitigate", "index.rebuilt",
-                          f"Index {version} built from the current help articles, validated against the golden set's "
-                          f"knowledge cases, and the kb-live alias swapped to it atomically; no release was rolled "
-                          f"back.", incident=incident, index=version, alias="kb-live")
-    elif action == "failover":
-        fo = record.catalog.failover
-        record.trace.emit(t, "M33", "mitigate", "provider.failed_over",
-                          f"Model traffic failed over to the {fo.provider} provider (about "
-                          f"{100 * (fo.latency_factor - 1):.0f} % slower); no release was rolled back.",
-                          incident=incident, provider=fo.provider)
+    """The trace event of an action's effect, once it worked (the action's kind words it)."""
+    if action in ACTIONS and ACTIONS[action].traced_effect is not None:
+        ACTIONS[action].traced_effect(record, t, incident)
 
 
 def _first_run(ok: np.ndarray, from_minute: int, hold_min: float) -> int | None:
@@ -277,8 +222,6 @@ def page_cleared_minute(record: ShiftRecord, slo_name: str, from_minute: int, ho
 def _verify(record, runbook: Runbook, step: Step, ops: ReleaseOps, t: datetime, effect_at, incident, resimulate):
     """Wait for sustained recovery; on timeout escalate once and verify again. Mitigated = when the action took
     effect (confirmed by the verification); resolved = once the burn page has cleared too."""
-    from .incident_response.alerting import evaluate_slos
-
     for round_ in (1, 2):
         record.evaluations = evaluate_slos(record.service, record.slos, history=record.history)
         start = _minute(record, t)
@@ -338,7 +281,7 @@ def measure_budget(record: ShiftRecord) -> None:
     sc = record.scenario
     resolved = incident.time_of("resolved")
     end = _minute(record, resolved) if resolved else len(record.service)
-    onset_min = sim.minute_of(sc, sc.onset_at)
+    onset_min = sim.minute_of(sc, record.cause.onset_at)
     record.metrics["budget_consumed_pct"] = round(budget_consumed_pct(record, record.page.slo, onset_min, end), 3)
 
 
@@ -349,9 +292,9 @@ def _measure(record: ShiftRecord, incident, onset_min: int) -> None:
     ack = incident.time_of("acknowledged")
     record.metrics["time_to_acknowledge_min"] = round((ack - record.page.at).total_seconds() / 60, 2)
     if mitigated:
-        record.metrics["time_to_mitigate_min"] = round((mitigated - sc.onset_at).total_seconds() / 60, 2)
+        record.metrics["time_to_mitigate_min"] = round((mitigated - record.cause.onset_at).total_seconds() / 60, 2)
     if resolved:
-        record.metrics["time_to_resolve_min"] = round((resolved - sc.onset_at).total_seconds() / 60, 2)
+        record.metrics["time_to_resolve_min"] = round((resolved - record.cause.onset_at).total_seconds() / 60, 2)
 
 
 # --- the gate's checks for this phase (M26) --------------------------------------------------------------
@@ -404,31 +347,3 @@ def check_budget(record: ShiftRecord) -> CheckResult:
         return CheckResult("budget_within_limit", False, None, limit, "no budget was measured")
     return CheckResult("budget_within_limit", spent <= limit, spent, limit,
                        f"the incident spent {spent:.2f} % of the 30-day error budget (limit {limit:g} %)")
-
-
-@register("index_fresh")
-def check_index_fresh(record: ShiftRecord) -> CheckResult:
-    """The stale-index check, written before its fix: at the end of the shift kb-live is younger than the
-    freshness SLO's limit, because a rebuilt index that passed its validation was swapped in."""
-    limit = record.max_index_age_h
-    age = round(float(record.service["index_age_h"].iloc[-1]), 2)
-    rebuilt = [e for e in record.trace.events if e.kind == "index.rebuilt"]
-    passed = age <= limit and bool(rebuilt)
-    detail = (f"kb-live is {age:.1f} h old at the end of the shift (limit {limit:g} h); "
-              + (f"rebuilt as {rebuilt[-1].refs.get('index')} at {rebuilt[-1].t:%H:%M}" if rebuilt else
-                 "no index was rebuilt"))
-    return CheckResult("index_fresh", passed, age, limit, detail)
-
-
-@register("no_rollback")
-def check_no_rollback(record: ShiftRecord) -> CheckResult:
-    """For an incident no release caused, the runbook mitigates without rolling a release back (a rollback
-    would not help, and would throw away whatever the last release fixed), and the incident was mitigated."""
-    rollbacks = [e for e in record.trace.events if e.kind == "release.rolled_back"]
-    incident = record.incidents.get(record.paged_incident) if record.paged_incident else None
-    mitigated = incident is not None and incident.time_of("mitigated") is not None
-    tried = [a for a in (incident.actions if incident else []) if a.get("action") in ("rollback", "redeploy")]
-    passed = mitigated and not rollbacks and not tried
-    detail = (f"{len(tried)} rollback/redeploy attempt(s) in the runbook, {len(rollbacks)} release(s) rolled back; "
-              f"the incident was {'mitigated' if mitigated else 'not mitigated'}")
-    return CheckResult("no_rollback", bool(passed), len(tried), 0, detail)

@@ -23,6 +23,6 @@ def progress(iterable, desc: str = "", total: int | None = None):
     """``iterable`` itself when progress is off; else the same items under a tqdm bar named ``desc``."""
     if not enabled():
         return iterable
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm   # deferred on purpose: an optional library, only when a bar is shown
 
     return tqdm(iterable, desc=desc, total=total, leave=False)

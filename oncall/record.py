@@ -3,12 +3,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .scenario import Release, Scenario
+from .causes import CauseKind
+from .checks import CheckResult
+from .counts import MAX_INDEX_AGE_H
+from .evals.harness import EvalResult
+from .incident_response.alerting import Page
+from .incident_response.burn import Evaluation
+from .incident_response.slo import SLO
+from .release_ops.canary import CanaryRun
+from .release_ops.releases import ReleaseOps
+from .scenario_model import OnCallChoices, Release, Scenario
 from .service.catalog import Catalog
+from .service.simulate import ServingPlan
+from .support_desk.correlate import Correlation
 from .trace import Trace
+
+if TYPE_CHECKING:   # the error-budget policy's standing still lives in the ship phase (to move to incident_response)
+    from .ship import BudgetStanding
 
 
 @dataclass
@@ -50,9 +65,10 @@ class ShiftRecord:
     seed: int
     break_mode: str
     catalog: Catalog
-    slos: dict                                   # name -> SLO
+    slos: dict[str, SLO]                         # name -> SLO
     releases: dict[str, Release]                 # version -> config, every release that served
-    plan: object                                 # service.simulate.ServingPlan
+    plan: ServingPlan                            # which releases serve which share of traffic, from when
+    cause: CauseKind                             # the incident's cause kind, bound to the scenario (oncall/causes/)
     minutes: pd.DataFrame | None = None          # long frame: one row per (minute, release)
     service: pd.DataFrame | None = None          # counts summed over releases, indexed by minute
     history: pd.DataFrame | None = None          # the same, for the days before the shift (alert windows)
@@ -60,23 +76,24 @@ class ShiftRecord:
     incidents: dict[str, Incident] = field(default_factory=dict)
     phases_run: list[str] = field(default_factory=list)
     phases_skipped: dict[str, str] = field(default_factory=dict)
-    metrics: dict = field(default_factory=dict)
-    checks: list = field(default_factory=list)
-    evaluations: dict = field(default_factory=dict)  # SLO name -> burn.Evaluation (detect)
-    page: object = None                              # alerting.Page, the first page of the shift (detect)
+    metrics: dict[str, float | int | str] = field(default_factory=dict)
+    checks: list[CheckResult] = field(default_factory=list)
+    evaluations: dict[str, Evaluation] = field(default_factory=dict)  # SLO name -> its burn tiers (detect)
+    page: Page | None = None                         # the first page of the shift (detect)
     alerts: pd.DataFrame | None = None               # every alert notification received, with its true cause
-    correlation: object = None                       # support_desk.correlate.Correlation over ``alerts``
+    correlation: Correlation | None = None           # the correlator's verdicts over ``alerts``
     paged_incident: str | None = None                # the incident the page joined (detect)
-    choices: object = None                           # scenario.OnCallChoices in force (break mode or widget)
-    ops: object = None                               # release_ops.releases.ReleaseOps (mitigate, ship)
-    regression_results: dict = field(default_factory=dict)  # role -> evals EvalResult of the regression case
+    choices: OnCallChoices | None = None             # what the on-call does (break mode or widget)
+    ops: ReleaseOps | None = None                    # the release operations' log (mitigate, ship)
+    regression_results: dict[str, EvalResult] = field(default_factory=dict)  # role -> the regression case's result
     regression_name: str | None = None                      # its file name under regressions/
-    canary: object = None                                   # release_ops.canary run of the fix (ship)
-    budget: object = None                                   # where the error budget stood at the canary (ship)
-    canary_regression: object = None                        # the regression eval against the canary (ship)
+    canary: CanaryRun | None = None                         # the canary run of the fix (ship)
+    budget: BudgetStanding | None = None                    # where the error budget stood at the canary (ship)
+    canary_regression: EvalResult | None = None             # the regression eval against the canary (ship)
     index_version: str | None = None                        # the versioned index a reindex swapped in (mitigate)
     index_built_at: datetime | None = None                  # ... and when it was built
-    regression_want: dict = field(default_factory=lambda: {"bad": False, "last_good": True, "fix": True})
+    regression_want: dict[str, bool] = field(default_factory=lambda: {"bad": False, "last_good": True, "fix": True})
+    ticket_truth: dict[str, dict] | None = None              # ticket id -> its ground truth (triage; None: none)
     artifacts: dict[str, str] = field(default_factory=dict)  # file name -> text, written by --out
 
     @property
@@ -87,7 +104,5 @@ class ShiftRecord:
     @property
     def max_index_age_h(self) -> float:
         """The freshness SLO's limit on the index's age (its ``oncall/max_age_h``), or the simulator's default."""
-        from .service.simulate import MAX_INDEX_AGE_H
-
         freshness = self.slos.get("freshness")
         return freshness.max_age_h if freshness is not None and freshness.max_age_h else MAX_INDEX_AGE_H

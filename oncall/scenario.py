@@ -1,292 +1,32 @@
 """Scenarios are data: ``data/scenarios/NAME.yaml`` fixes everything the shift's story depends on.
 
-The schema is the pydantic model below (field docs are in the README); ``load_scenario`` turns any problem
-into one BadInput line naming the file, the field and what was expected.
+The model is ``oncall.scenario_model`` (field by field); ``load_scenario`` reads a file through it and then checks
+what ties the scenario together and what it names elsewhere (``check_scenario``): its cause kind's own fields
+(``oncall/causes/``), the story's order in time, its checks and break modes, the catalog's models, prompts and
+tool schemas, the SLO files and the runbook. Any problem is one BadInput line naming the file, the field and what
+was expected.
 """
 from __future__ import annotations
 
-import math
-import re
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
 from . import yamlsafe
+from .causes import DEFAULT_KIND, REGISTRY, cause_of, expected_kinds
+from .counts import COUNT_COLUMNS
 from .errors import BadInput
+from .incident_response.runbooks import load_runbook
+from .incident_response.slo import load_slo
 from .paths import DATA_DIR, display, read_yaml, resolve
+from .scenario_model import (BREAK_MODES, CHECK_NAMES, NAME, SEVERITIES, BreakMode, Cause, Faults, FixOverrides,
+                             Index, OnCallChoices, Release, Releases, Scenario, Shift, Traffic, iso)
+from .service.catalog import Catalog, load_catalog
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")   # a name inside data/: no separator, no dots
-BREAK_MODES = ("none", "errors", "latency", "quality", "skip-canary", "no-mitigation")
-SEVERITIES = ("SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5")
-# Every gate check a scenario may name; which phase owns each is in oncall/checks.py.
-CHECK_NAMES = (
-    "page_fired", "storm_collapsed", "ticket_linked", "runbook_followed", "sli_recovered",
-    "budget_within_limit", "postmortem_complete", "regression_case_red_green", "canary_promoted_on_pass",
-    "same_incident", "index_fresh", "no_rollback",
-)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class Shift(_Strict):
-    start: datetime
-    length_h: float = Field(gt=0, le=48)
-
-    @field_validator("start")
-    @classmethod
-    def _utc(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("expected a UTC time with a zone, like 2026-11-26T22:00:00Z")
-        return value.astimezone(timezone.utc)
-
-    @property
-    def end(self) -> datetime:
-        return self.start + timedelta(hours=self.length_h)
-
-    @property
-    def minutes(self) -> int:
-        return int(round(self.length_h * 60))
-
-
-class Traffic(_Strict):
-    peak_rpm: float = Field(gt=0, le=10_000_000)
-    trough_rpm: float = Field(ge=0)
-    peak_hour_utc: float = Field(ge=0, lt=24)
-    min_rpm_at_deploy: float = Field(ge=0, default=0)
-    min_rpm_at_canary: float = Field(ge=0, default=0)
-    low_traffic_lesson: bool = False
-
-    def rpm_at(self, when: datetime) -> float:
-        """Expected requests per minute at ``when``: a daily cosine between trough and peak."""
-        hour = when.hour + when.minute / 60 + when.second / 3600
-        phase = math.cos(2 * math.pi * (hour - self.peak_hour_utc) / 24)
-        return self.trough_rpm + (self.peak_rpm - self.trough_rpm) * (1 + phase) / 2
-
-    @model_validator(mode="after")
-    def _order(self):
-        if self.trough_rpm > self.peak_rpm:
-            raise ValueError("trough_rpm: expected at most peak_rpm")
-        return self
-
-
-class Index(_Strict):
-    nightly_build_utc: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    last_build: datetime
-    build_fails_from: datetime | None = None
-
-
-class Release(_Strict):
-    version: str = Field(min_length=1)
-    deployed_at: datetime | None = None
-    model: str
-    prompt: str
-    tool_schema: str
-    index: str = "kb-live"
-    # manual: a provider outage waits for the on-call's failover; auto: the client fails over by itself
-    provider_failover: Literal["manual", "auto"] = "manual"
-
-    def with_overrides(self, overrides: dict) -> "Release":
-        return self.model_copy(update=overrides)
-
-    def config(self, every_field: bool = False) -> dict:
-        """The release's config, as the trace and the postmortem show it: ``provider_failover`` only when it is not
-        the default "manual", unless ``every_field``."""
-        config = {"model": self.model, "prompt": self.prompt, "tool_schema": self.tool_schema, "index": self.index}
-        if every_field or self.provider_failover != "manual":
-            config["provider_failover"] = self.provider_failover
-        return config
-
-    def changes_from(self, other: "Release") -> list[tuple[str, str, str]]:
-        """(field, ``other``'s value, this release's value) for every config field that differs, in config order;
-        a failover switched between "manual" and "auto" counts as a change either way."""
-        mine, theirs = self.config(every_field=True), other.config(every_field=True)
-        return [(k, theirs[k], v) for k, v in mine.items() if theirs[k] != v]
-
-
-class Releases(_Strict):
-    last_good: Release
-    bad: Release | None = None      # the release that causes the incident (cause kind ``deploy`` only)
-    fix: Release
-
-
-class Cause(_Strict):
-    """What starts the incident. ``deploy``: the bad release ships (``releases.bad.deployed_at``).
-    ``stale-index``: the nightly index build fails silently from ``index.build_fails_from`` on.
-    ``provider-outage``: the model provider fails ``error_ratio`` of calls from ``starts_at`` to ``ends_at``."""
-
-    kind: Literal["deploy", "stale-index", "provider-outage"] = "deploy"
-    provider: str = "primary"
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    error_ratio: float = Field(default=0.0, ge=0, le=1)
-
-
-class FixOverrides(_Strict):
-    model: str | None = None
-    prompt: str | None = None
-    tool_schema: str | None = None
-    index: str | None = None
-    provider_failover: Literal["manual", "auto"] | None = None
-
-
-class OnCallChoices(_Strict):
-    """What the on-call chooses to do. A break mode may change these; so may a learner's widget."""
-
-    mitigate: bool = True                                   # carry out the runbook's action at all
-    action: Literal["runbook", "rollback", "restart", "wait", "flag_off", "reindex", "failover"] = "runbook"
-    delay_min: float = Field(default=0, ge=0, le=600)       # extra minutes before the runbook starts
-    skip_canary: bool = False
-
-
-class Faults(_Strict):
-    """Faults in the operating tools themselves (each answered by the runbook and traced)."""
-
-    rollback_failures: int = Field(default=0, ge=0, le=5)   # rollback attempts that fail (old config pruned)
-    pager_unacknowledged: bool = False                      # the primary never acknowledges: the page escalates
-    bad_index_builds: int = Field(default=0, ge=0, le=5)    # reindex builds that come out broken (fail validation)
-    canary_metrics_missing_min: float = Field(default=0, ge=0, le=1440)  # the canary's metrics are lost for this
-    #                                                       long after it starts (the metrics pipeline drops them)
-
-
-class BreakMode(_Strict):
-    description: str
-    fix_overrides: FixOverrides = FixOverrides()
-    on_call: OnCallChoices = OnCallChoices()
-    must_fail: list[str] = Field(min_length=1)
-    # Checks that may also turn red on some seeds (a known limitation, named so it cannot hide): the red set must
-    # hold every must_fail check and nothing outside must_fail + may_fail.
-    may_fail: list[str] = []
-
-    def explains(self, red: set[str]) -> bool:
-        """Does this mode account for exactly the red checks ``red``?"""
-        return set(self.must_fail) <= red <= set(self.must_fail) | set(self.may_fail)
-
-
-class Scenario(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    title: str
-    description: str = ""
-    seed: int = Field(ge=0, default=0)
-    shift: Shift
-    traffic: Traffic
-    index: Index
-    releases: Releases
-    cause: Cause = Cause()
-    canary_at: datetime
-    slos: list[str] = Field(min_length=1)
-    runbook: str
-    expected_severity: Literal["SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5"]
-    budget_limit_pct: float = Field(gt=0, le=100)
-    # storm_collapsed's bar. The night's ~8-10 background incidents reach the on-call whatever the outage, so a
-    # small outage storm (a few hundred notifications) cannot reach the big storm's 98 %.
-    noise_reduction_min_pct: float = Field(default=98.0, gt=0, lt=100)
-    checks: list[str] = Field(min_length=1)
-    break_modes: dict[str, BreakMode] = {}
-    faults: Faults = Faults()
-
-    @model_validator(mode="after")
-    def _story_holds(self):
-        start, end = self.shift.start, self.shift.end
-        kind = self.cause.kind
-        if kind == "deploy":
-            if self.releases.bad is None:
-                raise ValueError("releases.bad: expected the release that causes the incident (cause kind deploy)")
-            if self.releases.bad.deployed_at is None:
-                raise ValueError("releases.bad.deployed_at: expected the time the bad release ships")
-            if not start <= self.releases.bad.deployed_at < end:
-                raise ValueError(f"releases.bad.deployed_at: expected a time inside the shift ({_iso(start)} to {_iso(end)})")
-        elif kind == "stale-index":
-            if self.index.build_fails_from is None:
-                raise ValueError("index.build_fails_from: expected the time the nightly build starts failing "
-                                 "(cause kind stale-index)")
-            if not start <= self.onset_at < end:
-                raise ValueError(f"index.build_fails_from: expected the first failing nightly build inside the shift "
-                                 f"({_iso(start)} to {_iso(end)})")
-        else:
-            if self.cause.starts_at is None or not start <= self.cause.starts_at < end:
-                raise ValueError(f"cause.starts_at: expected a time inside the shift ({_iso(start)} to {_iso(end)})")
-            if self.cause.ends_at is not None and self.cause.ends_at <= self.cause.starts_at:
-                raise ValueError("cause.ends_at: expected a time after cause.starts_at")
-            if self.cause.error_ratio <= 0:
-                raise ValueError("cause.error_ratio: expected the share of calls the provider fails, above 0")
-        deploy = self.onset_at
-        good = self.releases.last_good.deployed_at
-        if good is None or good >= deploy:
-            raise ValueError("releases.last_good.deployed_at: expected a time before the incident starts")
-        if not deploy < self.canary_at < end:
-            raise ValueError(f"canary_at: expected a time after the incident starts and before the shift ends ({_iso(end)})")
-        for field, when, floor in (("min_rpm_at_deploy", deploy, self.traffic.min_rpm_at_deploy),
-                                   ("min_rpm_at_canary", self.canary_at, self.traffic.min_rpm_at_canary)):
-            rpm = self.traffic.rpm_at(when)
-            if rpm < floor and not self.traffic.low_traffic_lesson:
-                raise ValueError(f"traffic.{field}: the traffic shape gives {rpm:.0f} rpm there, below {floor:g}")
-        unknown = [c for c in self.checks if c not in CHECK_NAMES]
-        if unknown:
-            raise ValueError(f"checks: unknown check {unknown[0]!r}; expected some of {', '.join(CHECK_NAMES)}")
-        for mode, spec in self.break_modes.items():
-            if mode not in BREAK_MODES or mode == "none":
-                raise ValueError(f"break_modes.{mode}: expected one of {', '.join(BREAK_MODES[1:])}")
-            for field in ("must_fail", "may_fail"):
-                stray = [c for c in getattr(spec, field) if c not in self.checks]
-                if stray:
-                    raise ValueError(f"break_modes.{mode}.{field}: {stray[0]!r} is not one of this scenario's checks")
-        return self
-
-    @property
-    def onset_at(self) -> datetime:
-        """When the incident's cause starts: the bad deploy, the first failed nightly build, the provider outage."""
-        if self.cause.kind == "deploy":
-            return self.releases.bad.deployed_at
-        if self.cause.kind == "stale-index":
-            return self.first_failed_build
-        return self.cause.starts_at
-
-    @property
-    def first_failed_build(self) -> datetime:
-        """The first nightly build at or after ``index.build_fails_from``."""
-        hh, mm = (int(x) for x in self.index.nightly_build_utc.split(":"))
-        fails = self.index.build_fails_from.astimezone(timezone.utc)
-        at = fails.replace(hour=hh, minute=mm, second=0, microsecond=0)
-        return at if at >= fails else at + timedelta(days=1)
-
-    @property
-    def cause_label(self) -> str:
-        """The ground-truth cause the storm's and the burn alerts' ``true_cause`` carry (the correlator never
-        reads it): ``release:V``, ``index:stale`` or ``provider:NAME``."""
-        if self.cause.kind == "deploy":
-            return f"release:{self.releases.bad.version}"
-        if self.cause.kind == "stale-index":
-            return "index:stale"
-        return f"provider:{self.cause.provider}"
-
-    def fix_release(self, mode: str = "none") -> Release:
-        """The fix as it ships under a break mode (the mode changes only its config)."""
-        if mode == "none":
-            return self.releases.fix
-        overrides = self.break_modes[mode].fix_overrides.model_dump(exclude_none=True)
-        return self.releases.fix.with_overrides(overrides)
-
-    def with_faults(self, **faults) -> "Scenario":
-        """This scenario with some of its faults changed and the others kept, e.g. ``with_faults(rollback_failures=2)``;
-        the faults are validated as a scenario file's are (an unknown name or a bad value raises)."""
-        return self.model_copy(update={"faults": Faults.model_validate({**self.faults.model_dump(), **faults})})
-
-    def on_call(self, mode: str = "none") -> OnCallChoices:
-        return OnCallChoices() if mode == "none" else self.break_modes[mode].on_call
-
-    def check_break_mode(self, mode: str) -> None:
-        if mode != "none" and mode not in self.break_modes:
-            supported = ", ".join(["none", *self.break_modes])
-            raise BadInput("--break", None, f"scenario {self.name} does not support {mode!r}; expected one of {supported}")
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+__all__ = ["BREAK_MODES", "CHECK_NAMES", "SEVERITIES", "BreakMode", "Cause", "Faults", "FixOverrides", "Index",
+           "OnCallChoices", "Release", "Releases", "Scenario", "Shift", "Traffic", "check_scenario",
+           "list_scenarios", "load_scenario"]
 
 
 def _first_error(exc: ValidationError) -> tuple[str, str]:
@@ -304,7 +44,7 @@ def _first_error(exc: ValidationError) -> tuple[str, str]:
     return loc or None, msg
 
 
-def load_scenario(name_or_path: str | Path, catalog=None) -> Scenario:
+def load_scenario(name_or_path: str | Path, catalog: Catalog | None = None) -> Scenario:
     """Load and validate a scenario by NAME (inside data/scenarios/) or PATH; BadInput on any problem."""
     path = resolve(str(name_or_path), "scenarios", "--scenario")
     where = display(path)
@@ -316,9 +56,21 @@ def load_scenario(name_or_path: str | Path, catalog=None) -> Scenario:
     except ValidationError as exc:
         field, msg = _first_error(exc)
         raise BadInput(where, field, msg) from None
-    from .service.catalog import load_catalog  # the catalog names what a release may pick
+    if scenario.cause.kind is None:
+        scenario = scenario.model_copy(update={"cause": scenario.cause.model_copy(update={"kind": DEFAULT_KIND})})
+    check_scenario(scenario, where, catalog or load_catalog())
+    return scenario
 
-    catalog = catalog or load_catalog()
+
+def check_scenario(scenario: Scenario, where: str, catalog: Catalog) -> None:
+    """Everything a scenario's fields cannot say on their own, in order: its cause kind and that kind's fields,
+    the story's order in time, its checks and break modes, then what it names in other files (the catalog, the SLO
+    files, the runbook). BadInput names ``where`` and the field."""
+    try:
+        _story_holds(scenario)
+    except ValueError as exc:
+        field, msg = str(exc).split(": ", 1)
+        raise BadInput(where, field, msg) from None
     for role in ("last_good", "bad", "fix"):
         if getattr(scenario.releases, role) is not None:
             _check_release(getattr(scenario.releases, role), catalog, where, f"releases.{role}")
@@ -333,17 +85,40 @@ def load_scenario(name_or_path: str | Path, catalog=None) -> Scenario:
         raise BadInput(where, "runbook", f"no runbook named {scenario.runbook!r} in data/runbooks/; expected one of "
                                          f"{', '.join(known)}")
     _check_slos_and_runbook(scenario)
-    return scenario
 
 
+def _story_holds(sc: Scenario) -> None:
+    """The story's order: ValueError("field: what was expected") on the first problem."""
+    if sc.cause.kind not in REGISTRY:
+        raise ValueError(f"cause.kind: Input should be {expected_kinds()} (got {sc.cause.kind!r})")
+    cause = cause_of(sc)
+    cause.check()
+    start, end = sc.shift.start, sc.shift.end
+    onset = cause.onset_at
+    good = sc.releases.last_good.deployed_at
+    if good is None or good >= onset:
+        raise ValueError("releases.last_good.deployed_at: expected a time before the incident starts")
+    if not onset < sc.canary_at < end:
+        raise ValueError(f"canary_at: expected a time after the incident starts and before the shift ends ({iso(end)})")
+    for field, when, floor in (("min_rpm_at_deploy", onset, sc.traffic.min_rpm_at_deploy),
+                               ("min_rpm_at_canary", sc.canary_at, sc.traffic.min_rpm_at_canary)):
+        rpm = sc.traffic.rpm_at(when)
+        if rpm < floor and not sc.traffic.low_traffic_lesson:
+            raise ValueError(f"traffic.{field}: the traffic shape gives {rpm:.0f} rpm there, below {floor:g}")
+    unknown = [c for c in sc.checks if c not in CHECK_NAMES]
+    if unknown:
+        raise ValueError(f"checks: unknown check {unknown[0]!r}; expected some of {', '.join(CHECK_NAMES)}")
+    for mode, spec in sc.break_modes.items():
+        if mode not in BREAK_MODES or mode == "none":
+            raise ValueError(f"break_modes.{mode}: expected one of {', '.join(BREAK_MODES[1:])}")
+        for field in ("must_fail", "may_fail"):
+            stray = [c for c in getattr(spec, field) if c not in sc.checks]
+            if stray:
+                raise ValueError(f"break_modes.{mode}.{field}: {stray[0]!r} is not one of this scenario's checks")
 def _check_slos_and_runbook(scenario: Scenario) -> None:
     """Read the scenario's SLO files and runbook now (BadInput names their file and field), so that a bad one
     stops the run before anything happens: every SLO counts columns the simulator emits, and the runbook
     verifies an SLO the scenario measures."""
-    from .incident_response.runbooks import load_runbook
-    from .incident_response.slo import load_slo
-    from .service.simulate import COUNT_COLUMNS
-
     for name in scenario.slos:
         slo = load_slo(name)
         for part in ("good", "bad", "total"):

@@ -22,13 +22,14 @@ from . import learn as learning
 from . import mitigate as mitigation
 from . import ship as shipping
 from . import triage as ticket_triage
+from .causes import cause_of
 from .checks import run_checks
 from .incident_response.slo import load_slo
 from .record import ShiftRecord
 from .scenario import OnCallChoices, Scenario
 from .service import simulate as sim
 from .service.catalog import load_catalog
-from .service.slis import transitions
+from .incident_response.slis import transitions
 
 
 UNTIL = ("detect", "triage", "mitigate", "learn", "ship", "gate")
@@ -49,58 +50,45 @@ def run_shift(scenario: Scenario, seed: int | None = None, break_mode: str = "no
     scenario.check_break_mode(break_mode)
     record = serve(scenario, scenario.seed if seed is None else seed, break_mode)
     record.choices = choices or scenario.on_call(break_mode)
+    return resume(record, until=until)
+
+
+def resume(record: ShiftRecord, after: str | None = None, until: str = "gate", **ship_kwargs) -> ShiftRecord:
+    """Run the record's shift on, in place: every phase after ``after`` (None: from detect on, after serve) up to
+    and including ``until``, exactly as ``run_shift`` runs them. ``ship_kwargs`` go to the ship phase (a judge to
+    compare, the regression precheck off: oncall/sweeps.py)."""
+    if until not in UNTIL or (after is not None and after not in UNTIL):
+        raise ValueError(f"after/until: expected one of {', '.join(UNTIL)}, got {after!r}/{until!r}")
+    first = 0 if after is None else UNTIL.index(after) + 1
     last = UNTIL.index(until)
-    detection.detect(record)
-    if last >= 1:
-        ticket_triage.triage(record)
-    if last >= 2:
-        mitigation.mitigate(record, resimulate=simulate)
-    if last >= 3:
-        learning.learn(record)
-    if last >= 4:
-        shipping.ship(record, resimulate=simulate)
-    if last >= 5:
-        observe(record)
-        gate(record)
+    steps = {"detect": lambda: detection.detect(record),
+             "triage": lambda: ticket_triage.triage(record),
+             "mitigate": lambda: mitigation.mitigate(record, resimulate=simulate),
+             "learn": lambda: learning.learn(record),
+             "ship": lambda: shipping.ship(record, resimulate=simulate, **ship_kwargs),
+             "gate": lambda: (observe(record), gate(record))}
+    for phase in UNTIL[first:last + 1]:
+        steps[phase]()
     return record
 
 
 # --- serve: the service and the bad deploy (M27, M33) ----------------------------------------------------
 
 def serve(scenario: Scenario, seed: int, break_mode: str) -> ShiftRecord:
-    """The last good release serves from before the shift; then the incident's cause starts: the bad release
-    replaces it at its deploy time, the nightly index build fails silently, or the model provider fails."""
-    good, bad = scenario.releases.last_good, scenario.releases.bad
-    releases = {good.version: good}
-    changes = [(sim.minute_of(scenario, good.deployed_at), {good.version: 1.0})]
-    if scenario.cause.kind == "deploy":
-        releases[bad.version] = bad
-        changes.append((sim.minute_of(scenario, bad.deployed_at), {bad.version: 1.0}))
-    plan = sim.ServingPlan(releases=releases, changes=changes)
+    """The last good release serves from before the shift; then the incident's cause starts (its kind, in
+    oncall/causes/, says how): the bad release replaces it at its deploy time, the nightly index build fails
+    silently, or the model provider fails."""
+    cause = cause_of(scenario)
+    plan = cause.plan()
     record = ShiftRecord(scenario=scenario, seed=seed, break_mode=break_mode, catalog=load_catalog(),
                          slos={name: load_slo(name) for name in scenario.slos},
-                         releases=dict(plan.releases), plan=plan)
-    roles = [("last good", good)] + ([("bad", bad)] if scenario.cause.kind == "deploy" else [])
-    for role, release in roles:
+                         releases=dict(plan.releases), plan=plan, cause=cause)
+    for role, release in cause.serving():
         record.trace.emit(release.deployed_at, "M33", "detect", "release.deployed",
                           f"Release {release.version} ({role}) deployed to 100 %: "
                           + ", ".join(f"{k} {v}" for k, v in release.config().items()) + ".",
                           release=release.version)
-    if scenario.cause.kind == "stale-index":
-        # What really happened, for the trace: the build job exits 0 and nothing alerts on it.
-        at = scenario.first_failed_build
-        while at < scenario.shift.end:
-            record.trace.emit(at, "M33", "detect", "index.build_failed",
-                              f"Nightly index build of kb-live failed silently (the job exited 0 with an empty "
-                              f"document set; the alias kept pointing at the build of "
-                              f"{scenario.index.last_build:%Y-%m-%d %H:%M} UTC).", index="kb-live")
-            at += timedelta(days=1)
-    elif scenario.cause.kind == "provider-outage":
-        cause = scenario.cause
-        record.trace.emit(cause.starts_at, "M27", "detect", "provider.degraded",
-                          f"Model provider {cause.provider} starts failing {100 * cause.error_ratio:.0f} % of calls "
-                          f"(its status page says 'investigating')"
-                          + (f" until {cause.ends_at:%H:%M} UTC." if cause.ends_at else "."), provider=cause.provider)
+    cause.serve_events(record.trace)
     simulate(record)
     return record
 

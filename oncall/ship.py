@@ -130,7 +130,7 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
     def at(minute: int):
         return sc.shift.start + timedelta(minutes=minute)
 
-    skip = bool(getattr(record.choices, "skip_canary", False))
+    skip = record.choices is not None and record.choices.skip_canary
     standing = budget_standing(record, start, policy)
     record.budget = standing
     record.metrics["budget_remaining_pct_at_canary"] = standing.remaining_pct
@@ -240,12 +240,12 @@ def _regression_precheck(record: ShiftRecord, fix, when) -> str | None:
 
 @register("canary_promoted_on_pass")
 def check_canary_promoted_on_pass(record: ShiftRecord) -> CheckResult:
-    run: CanaryRun | None = getattr(record, "canary", None)
+    run = record.canary
     want = "every analysis run, promoted only on pass"
     if run is None:
         return CheckResult("canary_promoted_on_pass", False, None, want, "no canary ran")
     if run.verdict == "skipped":
-        budget = getattr(record, "budget", None)
+        budget = record.budget
         extra = (f"; the error-budget policy requires the canary ({budget.spent_pct:.1f} % spent, line "
                  f"{budget.line_pct:g} %)" if budget is not None and budget.restricted else "")
         return CheckResult("canary_promoted_on_pass", False, "skipped", want,
@@ -266,45 +266,3 @@ def _steps(run: CanaryRun) -> list[tuple[float, int]]:
     for iv in run.intervals:
         seen[iv.weight] = seen.get(iv.weight, 0) + 1
     return list(seen.items())
-
-
-def shift_before_ship(scenario, seed: int | None = None, break_mode: str = "none") -> ShiftRecord:
-    """The shift through the learn phase (serve, detect, triage, mitigate, learn), as ``shift.run_shift`` runs
-    it: the night the ship phase starts from."""
-    from . import shift
-
-    return shift.run_shift(scenario, seed, break_mode, until="learn")
-
-
-def ship_from(before: ShiftRecord, finish: bool = True, **ship_kwargs) -> ShiftRecord:
-    """A copy of ``before`` (from ``shift_before_ship``) carried through ship, observe and gate; ``before`` stays as
-    it was, so several judges can be compared on the same night without simulating it again. ``finish=False``
-    stops after ship (the canary's verdict and its trace), for sweeps that need nothing observe or the gate adds."""
-    import pickle
-
-    from . import shift
-
-    record = pickle.loads(pickle.dumps(before))
-    ship(record, resimulate=shift.simulate, **ship_kwargs)
-    if finish:
-        shift.observe(record)
-        shift.gate(record)
-    return record
-
-
-def canary_verdicts(scenario, seeds, break_mode: str, judges: dict, **ship_kwargs) -> dict[str, list[str]]:
-    """Judge name -> the canary's verdict on each seed, for ``judges`` (name -> ``judge_fn``, None for the judge of
-    data/canary/judge.yaml). Every judge sees the same night: simulated once per seed, each judge's canary shipped
-    from a copy of it, through the ship phase only."""
-    got: dict[str, list[str]] = {name: [] for name in judges}
-    for seed in seeds:
-        night = shift_before_ship(scenario, seed, break_mode)
-        for name, judge_fn in judges.items():
-            got[name].append(ship_from(night, finish=False, judge_fn=judge_fn, **ship_kwargs).canary.verdict)
-    return got
-
-
-def run_shift_with_ship(scenario, seed: int | None = None, break_mode: str = "none", **ship_kwargs) -> ShiftRecord:
-    """The whole shift with this phase in it, phase by phase as ``shift.run_shift`` runs them (for tests and the
-    notebook; ``ship_kwargs`` go to ``ship``)."""
-    return ship_from(shift_before_ship(scenario, seed, break_mode), **ship_kwargs)

@@ -68,7 +68,7 @@ class Trace:
         return "".join(json.dumps(e.to_dict(), sort_keys=False, ensure_ascii=False) + "\n" for e in self.events)
 
     def to_frame(self):
-        import pandas as pd
+        import pandas as pd   # deferred on purpose: the trace is the package's floor, pandas a heavy library
 
         rows = [e.to_dict() for e in self.events]
         frame = pd.DataFrame(rows, columns=["seq", "t", "module", "phase", "kind", "message", "refs"])

@@ -40,6 +40,8 @@ def triage(record: ShiftRecord) -> list[desk.Triage]:
 
     Returns the triage decisions (shift.py ignores them; the notebook shows them)."""
     record.phases_run.append("triage")
+    if truth_path(record).is_file():   # the ground truth, for the measures and the gate (never for the triage)
+        record.ticket_truth = desk.load_truth(truth_path(record))
     path = queue_path(record)
     if not path.is_file():
         record.metrics.update({"tickets_total": 0, "tickets_linked": 0})
@@ -83,27 +85,12 @@ def triage(record: ShiftRecord) -> list[desk.Triage]:
     paged = by_id.get(record.paged_incident) if record.paged_incident else None
     if paged is not None:
         record.metrics["tickets_linked_to_paged_incident"] = len(record.incidents[paged.id].tickets)
-        if truth_path(record).is_file():
-            figures = desk.measure(triaged, desk.load_truth(truth_path(record)), paged)
+        if record.ticket_truth is not None:
+            figures = desk.measure(triaged, record.ticket_truth, paged)
             record.metrics.update({k: figures[k] for k in (
                 "ticket_link_f1", "ticket_link_precision", "ticket_link_recall", "baseline_ticket_link_f1",
                 "ticket_duplicate_f1")})
     return triaged
-
-
-def link_f1_by_seed(scenario, seeds=range(20)) -> dict[int, float]:
-    """Link F1 to the paged incident on each seed's shift (serve + detect + triage): the worst is the figure."""
-    from .detect import detect
-    from .shift import serve
-
-    out = {}
-    for seed in seeds:
-        record = serve(scenario, seed, "none")
-        record.choices = scenario.on_call("none")
-        detect(record)
-        triage(record)
-        out[seed] = record.metrics.get("ticket_link_f1", 0.0)
-    return out
 
 
 # --- the gate's check for this phase (M26) ---------------------------------------------------------------
@@ -115,7 +102,7 @@ def check_ticket_linked(record: ShiftRecord) -> CheckResult:
     if inc is None or f1 is None:
         return CheckResult("ticket_linked", False, f1, LINK_F1_THRESHOLD,
                            "no paged incident or no ground truth to link tickets against")
-    truth = desk.load_truth(truth_path(record))
+    truth = record.ticket_truth or {}
     true_linked = [t for t in inc.tickets if truth.get(t, {}).get("about_outage")]
     passed = bool(true_linked) and f1 >= LINK_F1_THRESHOLD
     detail = (f"{len(inc.tickets)} ticket(s) linked to {inc.id}, {len(true_linked)} truly about the outage; "

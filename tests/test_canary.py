@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from oncall.commands import canary_judge_command
 from oncall.errors import BadInput
 from oncall.paths import DATA_DIR
-from oncall.release_ops.canary import (JudgeConfig, MetricSpec, canary_judge_command, classify_counts, classify_rank,
-                                       config_from_dict, hodges_lehmann, judge, mann_whitney_interval, run_canary,
-                                       score_metrics)
+from oncall.release_ops.canary import (JudgeConfig, MetricSpec, classify_counts, classify_rank, config_from_dict,
+                                       hodges_lehmann, judge, mann_whitney_interval, run_canary, score_metrics)
 
 CANARY = DATA_DIR / "canary"
 

@@ -7,8 +7,9 @@ import pytest
 
 from oncall.paths import DATA_DIR
 from oncall.release_ops import canary, canary_rollout
-from oncall.release_ops.canary import (Judgment, JudgeConfig, MetricResult, MetricSpec, canary_judge_command,
-                                       classify_rank, judge, run_canary, score_metrics, stops_rollout)
+from oncall.commands import canary_judge_command
+from oncall.release_ops.canary import (Judgment, JudgeConfig, MetricResult, MetricSpec, classify_rank, judge,
+                                       run_canary, score_metrics, stops_rollout)
 
 CANARY = DATA_DIR / "canary"
 

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
+from oncall.commands import eval_command, resolve_release
 from oncall.errors import BadInput
 from oncall.evals import graders as G
-from oncall.evals.harness import (Case, compare, eval_command, load_cases, pass_at_k, promote, resolve_release,
-                                  run_case, run_eval)
+from oncall.evals.harness import Case, compare, load_cases, pass_at_k, promote, run_case, run_eval
 from oncall.service.agent import Answer
 from oncall.service.catalog import load_catalog
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from oncall.causes import cause_of
 from oncall.errors import BadInput
 from oncall.scenario import load_scenario
 from oncall.shift import run_shift
@@ -16,6 +17,12 @@ from oncall.support_desk.correlate import (
     pairwise_precision_recall)
 from oncall.support_desk.monitors import (
     STORM_PATH, firing_runs, generate_alerts, load_storm, storm_summary, to_jsonl)
+
+
+def TRUTH(scenario):
+    """The storm's ground truth for a scenario's shift with no serving plan (its cause kind's)."""
+    return cause_of(scenario).storm_truth(None)
+
 
 SEED = 7
 SEEDS = range(1, 21)
@@ -34,7 +41,7 @@ def record(shift):
 
 @pytest.fixture(scope="module")
 def storm(record, bad_deploy):
-    return generate_alerts(record.service, bad_deploy, SEED)
+    return generate_alerts(record.service, bad_deploy, SEED, truth=TRUTH(bad_deploy))
 
 
 def instances(frame: pd.DataFrame) -> pd.DataFrame:
@@ -141,9 +148,9 @@ def test_billing_incident_overlaps_the_outage(storm):
 
 
 def test_same_seed_same_frame_other_seed_other_timing(record, bad_deploy, storm):
-    again = generate_alerts(record.service, bad_deploy, SEED)
+    again = generate_alerts(record.service, bad_deploy, SEED, truth=TRUTH(bad_deploy))
     pd.testing.assert_frame_equal(storm, again)
-    other = generate_alerts(record.service, bad_deploy, SEED + 1)
+    other = generate_alerts(record.service, bad_deploy, SEED + 1, truth=TRUTH(bad_deploy))
     assert not storm["starts_at"].reset_index(drop=True).equals(other["starts_at"].reset_index(drop=True))
     def deploy_names(f):
         return set(f.loc[f.true_cause.str.startswith("release:"), "alertname"])
@@ -169,7 +176,7 @@ def test_the_storm_follows_the_counts_a_rollback_resolves_it(bad_deploy, storm):
     deploy = storm[storm.true_cause == version]
     assert set(deploy.loc[deploy.status == "resolved", "fingerprint"]) == set(deploy.fingerprint)
     unmitigated = run_shift(bad_deploy, SEED, break_mode="no-mitigation")
-    long = generate_alerts(unmitigated.service, bad_deploy, SEED)
+    long = generate_alerts(unmitigated.service, bad_deploy, SEED, truth=TRUTH(bad_deploy))
     long_deploy = long[long.true_cause == version]
     firing_late = long_deploy[(long_deploy.status == "firing")
                               & (long_deploy.received_at > deploy.received_at.max() + pd.Timedelta(hours=2))]
@@ -190,7 +197,7 @@ def measured(bad_deploy, shift_by_seed):
     config, topology = load_alerting_config(), load_topology()
     out = []
     for seed in SEEDS:
-        frame = generate_alerts(shift_by_seed[seed].service, bad_deploy, seed)
+        frame = generate_alerts(shift_by_seed[seed].service, bad_deploy, seed, truth=TRUTH(bad_deploy))
         c = correlate(frame, config, topology)
         p, r = pairwise_precision_recall(c.assignment, frame["true_cause"])
         a = c.assignment

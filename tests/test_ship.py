@@ -1,7 +1,8 @@
 """The ship phase: the fix canaried back in under the error-budget policy; the gate check canary_promoted_on_pass."""
 import pytest
 
-from oncall.ship import budget_standing, load_policy, run_shift_with_ship
+from oncall.ship import budget_standing, load_policy
+from oncall.sweeps import run_shift_with_ship
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def test_ship_from_a_night_leaves_it_untouched_and_matches_the_whole_shift():
     starts from can be shipped again (another judge) without being changed by the first."""
     from oncall.release_ops.canary import naive_judgment
     from oncall.scenario import load_scenario
-    from oncall.ship import ship_from, shift_before_ship
+    from oncall.sweeps import ship_from, shift_before_ship
     from oncall.shift import run_shift
 
     scenario = load_scenario("bad-deploy")
@@ -92,7 +93,7 @@ def test_ship_from_a_night_leaves_it_untouched_and_matches_the_whole_shift():
 def test_canary_verdicts_ship_every_judge_from_the_same_night():
     from oncall.release_ops.canary import naive_judgment
     from oncall.scenario import load_scenario
-    from oncall.ship import canary_verdicts, ship_from, shift_before_ship
+    from oncall.sweeps import canary_verdicts, ship_from, shift_before_ship
 
     scenario = load_scenario("bad-deploy")
     got = canary_verdicts(scenario, [4, 5], "quality", {"judge": None, "naive": naive_judgment},

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from oncall.commands import run_triage
 from oncall.errors import BadInput
 from oncall.paths import DATA_DIR
 from oncall.support_desk import triage as tr
@@ -200,13 +201,13 @@ def test_run_triage_on_an_unseen_queue(tmp_path):
                                       "resolved_at": "2026-11-27T02:00:00Z", "services": ["support-assistant"],
                                       "components": ["tool-orders", "agent"],
                                       "summary": "Order API rejects refund tool calls"}]), encoding="utf-8")
-    doc = tr.run_triage(queue, incidents_path=incidents)
+    doc = run_triage(queue, incidents_path=incidents)
     linked = {t["id"] for t in doc["tickets"] if t["linked_incident"] == "INC-9"}
     assert linked == {"N1", "N2", "N5"}
     assert set(doc["tickets"][0]) >= {"id", "category", "priority", "linked_incident", "duplicate_of", "reason"}
     assert doc["incidents"] == [{"id": "INC-9", "tickets": 3}]
     with pytest.raises(BadInput):
-        tr.run_triage(queue, incidents_path=incidents, scenario="bad-deploy")
+        run_triage(queue, incidents_path=incidents, scenario="bad-deploy")
 
 
 def test_cosine_of_the_tfidf_rows_is_sklearns_cosine_similarity():

@@ -4,7 +4,8 @@ import pytest
 from oncall.checks import run_checks
 from oncall.detect import detect
 from oncall.shift import serve
-from oncall.triage import check_ticket_linked, link_f1_by_seed, triage
+from oncall.sweeps import link_f1_by_seed
+from oncall.triage import check_ticket_linked, triage
 
 KINDS = ("ticket.received", "ticket.triaged", "ticket.linked", "ticket.replied")
 

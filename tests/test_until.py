@@ -3,7 +3,7 @@ import pytest
 
 from oncall.scenario import load_scenario
 from oncall.shift import UNTIL, run_shift
-from oncall.ship import shift_before_ship
+from oncall.sweeps import shift_before_ship
 
 
 # The storm's figures: detect counts them over the night as the page found it; a whole shift's observe counts them

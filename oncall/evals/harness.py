@@ -26,7 +26,6 @@ the bad release and green on the fix only because the assistant answers differen
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile
@@ -272,12 +271,9 @@ def _as_caseset(cases) -> CaseSet:
 
 # --- releases ----------------------------------------------------------------------------------------------------
 
-def resolve_release(version_or_role: str, scenario="bad-deploy"):
-    """The scenario's release by version (like 2026.11.3) or by role (last_good, bad, fix); BadInput on --release."""
-    from ..scenario import Scenario, load_scenario
-
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
+def resolve_release(version_or_role: str, scenario):
+    """The (loaded) scenario's release by version (like 2026.11.3) or by role (last_good, bad, fix); BadInput on
+    --release. ``oncall.commands.resolve_release`` takes a scenario's NAME or PATH too."""
     releases = {role: getattr(scenario.releases, role) for role in ROLES}
     if version_or_role in releases:
         return releases[version_or_role]
@@ -497,59 +493,3 @@ def promote(case_path: str | Path, target_dir: str | Path | None = None, catalog
         if os.path.exists(tmp):
             os.unlink(tmp)
     return target
-
-
-# --- the command -------------------------------------------------------------------------------------------------
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f} %"
-
-
-def format_result(result: EvalResult, role: str | None, scenario_name: str, source: str) -> str:
-    width = max([len(c.id) for c in result.cases] + [8])
-    role_text = f" ({role})" if role else ""
-    lines = [f"eval {source}: {len(result.cases)} cases on release {result.release}{role_text} of {scenario_name}"]
-    for c in result.cases:
-        lines.append(f"{'PASS' if c.passed else 'FAIL'}  {c.id:<{width}}  {c.score:.2f}  {c.detail}")
-    for s in result.suites:
-        lines.append(f"suite {s.name} ({s.source}): {s.passed_cases}/{s.cases} passed, pass rate {_pct(s.pass_rate)}, "
-                     f"threshold {_pct(s.pass_rate_threshold)}: {'PASS' if s.passed else 'FAIL'}")
-    lines.append(f"{'PASS' if result.passed else 'FAIL'}: eval {'passed' if result.passed else 'failed'} on "
-                 f"{result.release} (pass rate {_pct(result.pass_rate)})")
-    return "\n".join(lines)
-
-
-def eval_command(cases: str | None = None, release: str | None = None, scenario: str = "bad-deploy",
-                 promote: str | None = None, as_json: bool = False,
-                 regressions_dir: str | Path | None = None) -> tuple[int, str]:
-    """What ``oncall eval`` prints and its exit status: 0 the eval passed, 1 it failed (BadInput propagates: 2).
-
-    With ``promote``, copies that case file into data/evals/regressions/ (or ``regressions_dir``) instead.
-    """
-    from ..scenario import load_scenario
-
-    if promote is not None:
-        if cases is not None or release is not None:
-            raise BadInput("--promote", None, "promotes a case file and runs nothing; drop --cases and --release")
-        target = _promote(promote, regressions_dir)
-        if as_json:
-            return 0, json.dumps({"promoted": display(target)}, indent=2)
-        return 0, f"promoted {promote} to {display(target)}"
-    if not release:
-        raise BadInput("--release", None, "missing; expected a release version or a role (last_good, bad, fix)")
-    scen = load_scenario(scenario)
-    rel = resolve_release(release, scen)
-    caseset = load_cases(cases)
-    if not caseset.cases:
-        raise BadInput("--cases", None, "no eval cases found")
-    result = run_eval(caseset, rel)
-    code = 0 if result.passed else 1
-    role = next((r for r in ROLES if getattr(scen.releases, r) == rel), None)
-    if as_json:
-        doc = result.to_json()
-        doc.update(scenario=scen.name, role=role)
-        return code, json.dumps(doc, indent=2)
-    return code, format_result(result, role, scen.name, caseset.source)
-
-
-_promote = promote

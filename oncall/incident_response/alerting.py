@@ -1,9 +1,9 @@
 """SLO alerting over the shift (M31): the multiwindow, multi-burn-rate tiers run over the service's counts.
 
 ``evaluate_slos`` runs every tier of ``data/alerting/burn_rate_tiers.yaml`` over each SLO's per-minute bad and
-total counts (one cumulative sum per SLO, in ``burn.py``). ``burn_alerts`` turns each firing episode into an
-Alertmanager-shaped ``ErrorBudgetBurn`` alert, so the page travels the same pipeline as every other alert and
-joins the incident the correlator opens. ``first_page`` finds the page and ``formula_minutes`` says when the
+total counts (one cumulative sum per SLO, in ``burn.py``); the support desk turns each firing episode into an
+Alertmanager-shaped ``ErrorBudgetBurn`` alert (``support_desk/burn_alerts.py``), so the page travels the same
+pipeline as every other alert and joins the incident the correlator opens. ``first_page`` finds the page and ``formula_minutes`` says when the
 workbook's formula says it should have come, for the error ratio the simulation actually produced.
 """
 from __future__ import annotations
@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from ..support_desk.alerts import FRAME_COLUMNS, fingerprint
 from . import burn
 from .slo import SLO
 
@@ -30,7 +29,6 @@ class Page:
     long_burn: float
     short_burn: float
     impact_pct: float            # bad events over the tier's short window, in %
-    fingerprint: str
 
 
 def evaluate_slos(service: pd.DataFrame, slos: dict[str, SLO], tiers=None,
@@ -53,48 +51,6 @@ def evaluate_slos(service: pd.DataFrame, slos: dict[str, SLO], tiers=None,
     return out
 
 
-def _labels(service_name: str, slo: str, tier: burn.Tier, component: str = "") -> dict:
-    labels = {"alertname": "ErrorBudgetBurn", "service": service_name, "slo": slo, "severity": tier.severity,
-              "tier": tier.name, "long_window": f"{tier.long_window_min}m", "short_window": f"{tier.short_window_min}m"}
-    if component:   # an SLO that watches one component (freshness: the index) says so in its alerts
-        labels["component"] = component
-    return labels
-
-
-def burn_alerts(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], service_name: str,
-                runbook_url: str, true_cause=None) -> pd.DataFrame:
-    """One firing row when a tier starts firing and one resolved row when it stops, per episode, as alert rows.
-
-    ``true_cause(minute) -> str`` labels each episode with its ground truth (never read by the correlator).
-    """
-    ends = service.index + timedelta(minutes=1)
-    rows = []
-    for slo, ev in evaluations.items():
-        for tier in ev.tiers:
-            fires = ev.frame[f"{tier.name}.fires"].to_numpy()
-            edges = np.flatnonzero(np.diff(np.concatenate([[0], fires.astype(np.int8), [0]])))
-            component = ev.component
-            labels = _labels(service_name, slo, tier, component)
-            fp = fingerprint(labels)
-            for start, stop in zip(edges[::2], edges[1::2]):
-                started = ends[start]
-                summary = (f"{slo} is burning its error budget at {ev.frame[f'{tier.name}.long_burn'].iat[start]:.1f}x "
-                           f"over {tier.long_window_min} min (threshold {ev.thresholds[tier.name]:g}x)")
-                base = dict(fingerprint=fp, alertname="ErrorBudgetBurn", service=service_name, component=component,
-                            severity=tier.severity, starts_at=started, labels=labels,
-                            annotations={"summary": summary, "runbook_url": runbook_url},
-                            generator_url="", group_key="", payload=0,
-                            true_cause=true_cause(int(start)) if true_cause else "")
-                rows.append({**base, "status": "firing", "ends_at": pd.NaT, "received_at": started})
-                if stop < len(fires):
-                    rows.append({**base, "status": "resolved", "ends_at": ends[stop], "received_at": ends[stop]})
-    frame = pd.DataFrame(rows, columns=[*FRAME_COLUMNS, "true_cause"])
-    for col in ("starts_at", "ends_at", "received_at"):
-        frame[col] = pd.to_datetime(frame[col], utc=True).astype("datetime64[ns, UTC]")
-    frame["payload"] = frame["payload"].astype(np.int64)
-    return frame
-
-
 def first_page(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], service_name: str,
                after_minute: int = 0) -> Page | None:
     """The first evaluation step (at or after ``after_minute``) at which any page tier of any SLO fires."""
@@ -110,8 +66,7 @@ def first_page(service: pd.DataFrame, evaluations: dict[str, burn.Evaluation], s
         short_burn = float(ev.frame[f"{tier.name}.short_burn"].iat[m])
         best = Page(slo=slo, tier=tier.name, minute=m, at=(service.index[m] + timedelta(minutes=1)).to_pydatetime(),
                     long_burn=float(ev.frame[f"{tier.name}.long_burn"].iat[m]), short_burn=short_burn,
-                    impact_pct=100 * short_burn * ev.budget_ratio,
-                    fingerprint=fingerprint(_labels(service_name, slo, tier, ev.component)))
+                    impact_pct=100 * short_burn * ev.budget_ratio)
     return best
 
 

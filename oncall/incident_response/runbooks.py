@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .. import yamlsafe
 from ..errors import BadInput
-from ..paths import DATA_DIR, display
+from ..paths import DATA_DIR, display, resolve
 
 ACTIONS = ("rollback", "restart", "wait", "flag_off", "redeploy", "reindex", "failover")
 CHECKS = ("recent_deploys", "errors_by_release", "config_diff", "latency_by_release", "quality_by_release",
@@ -139,8 +139,6 @@ def _raise(where, field, msg):
 
 @lru_cache(maxsize=16)
 def load_runbook(name_or_path: str) -> Runbook:
-    from ..paths import resolve
-
     path = resolve(str(name_or_path), "runbooks", "runbook", suffix=".md")
     try:
         text = Path(path).read_text(encoding="utf-8")

@@ -4,10 +4,14 @@ Colours follow the Okabe-Ito colour-blind-safe palette, the same for every noteb
 """
 from __future__ import annotations
 
+import base64
+import io
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..causes import MARKER_WORDS
 from ..trace import MODULES
 
 OKABE_ITO = {"M27": "#0072B2", "M31": "#D55E00", "M32": "#E69F00", "M33": "#009E73", "M26": "#CC79A7"}
@@ -15,8 +19,9 @@ MARKERS = {"release.deployed": "#009E73", "page.sent": "#D55E00", "incident.ackn
            "release.rolled_back": "#56B4E9", "sli.recovered": "#0072B2", "sli.degraded": "#000000"}
 
 
-_LABELS = {"release.deployed": "deploy", "release.rolled_back": "rollback", "page.sent": "page",
-           "incident.acknowledged": "ack", "sli.recovered": "recovered", "sli.degraded": "degraded"}
+# Each marker's word: the cause kinds' (a deploy, a rollback), then the shift's own.
+_LABELS = {**MARKER_WORDS, "page.sent": "page", "incident.acknowledged": "ack", "sli.recovered": "recovered",
+           "sli.degraded": "degraded"}
 
 
 def event_markers(ax, events: pd.DataFrame, since=None) -> None:
@@ -27,7 +32,7 @@ def event_markers(ax, events: pd.DataFrame, since=None) -> None:
             continue
         label = _LABELS[row["kind"]]
         if row["kind"] == "release.deployed":
-            label = f"deploy {row['refs'].get('release', '')}"
+            label = f"{label} {row['refs'].get('release', '')}"
         ax.axvline(row["t"], color=MARKERS[row["kind"]], linestyle="--", linewidth=1)
         ax.annotate(label, (row["t"], top), fontsize=8, rotation=90, va="top", ha="right", color=MARKERS[row["kind"]])
 
@@ -78,9 +83,6 @@ def service_overview(service: pd.DataFrame, deploys: pd.DataFrame | None = None,
 
 def data_uri(fig, dpi: int = 80) -> str:
     """The figure as an embeddable PNG data URI (deterministic bytes: no software or date metadata); closes it."""
-    import base64
-    import io
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     plt.close(fig)

@@ -12,10 +12,10 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..gate import M33_ACTIONS
+from ..causes import CAUSE_EVENTS, M33_ACTIONS, action_title_word
 from ..mitigate import budget_consumed_pct
 from ..service import simulate as sim
-from ..service.slis import window_bad_ratio
+from ..incident_response.slis import window_bad_ratio
 from . import _LABELS, MARKERS
 
 SLI_WINDOW_MIN = 5   # the SLI is read over 5-minute windows (the fastest burn tier's short window)
@@ -49,7 +49,7 @@ def key_events(record) -> pd.DataFrame:
     slo = record.page.slo if record.page is not None else None
     frame = record.trace.to_frame()
     keep = ((frame.kind == "release.deployed") & frame.refs.map(lambda r: r.get("release") == bad)) \
-        | frame.kind.isin(["incident.acknowledged", "index.build_failed", "provider.degraded", *M33_ACTIONS,
+        | frame.kind.isin(["incident.acknowledged", *CAUSE_EVENTS, *M33_ACTIONS,
                            *EXTRA_MARKERS]) \
         | ((frame.kind == "sli.recovered") & frame.refs.map(lambda r: r.get("slo") == slo))
     first_page = frame[frame.kind == "page.sent"].head(1)
@@ -77,7 +77,7 @@ def budget_curve(record, slo_name: str | None = None) -> pd.Series:
     """
     sc = record.scenario
     slo_name = slo_name or (record.page.slo if record.page is not None else "availability")
-    start = sim.minute_of(sc, sc.onset_at)
+    start = sim.minute_of(sc, record.cause.onset_at)
     ends = range(start, len(record.service) + 1)
     spent = [budget_consumed_pct(record, slo_name, start, end) for end in ends]
     index = pd.DatetimeIndex([sc.shift.start + timedelta(minutes=m) for m in ends])
@@ -95,19 +95,13 @@ def spent_by_resolution(record, curve: pd.Series | None = None) -> tuple[float, 
 
 def _action_word(record) -> str:
     kinds = {e.kind: e for e in record.trace.events if e.refs.get("incident") == record.paged_incident}
-    if "release.rolled_back" in kinds:
-        return "rollback" if "(rollback" in kinds["release.rolled_back"].message else "redeploy"
-    if "index.rebuilt" in kinds:
-        return "reindex"
-    if "provider.failed_over" in kinds:
-        return "failover"
-    return "kill switch" if "flag.changed" in kinds else "action"
+    return action_title_word(kinds)
 
 
 def recovery_title(record) -> str:
     """What the SLI plot shows, in numbers from the record's counts."""
     sc, service = record.scenario, record.service
-    deploy = sc.onset_at
+    deploy = record.cause.onset_at
     before = error_pct(service, deploy - timedelta(minutes=60), deploy)
     mitigated = mitigated_at(record)
     if mitigated is None:
@@ -133,7 +127,7 @@ def budget_title(with_record, without_record, with_curve=None, without_curve=Non
 
 def _default_span(record):
     sc = record.scenario
-    deploy = sc.onset_at
+    deploy = record.cause.onset_at
     ends = [e.t for e in record.trace.events if e.kind in ("sli.recovered", "incident.resolved")
             and e.t >= deploy]
     end = max(ends) + timedelta(minutes=45) if ends else sc.shift.end
@@ -150,7 +144,7 @@ def _markers(ax, events: pd.DataFrame, labels: bool) -> None:
         if row["kind"] in MARKERS:
             label, colour, style = _LABELS[row["kind"]], MARKERS[row["kind"]], "--"
             if row["kind"] == "release.deployed":
-                label = f"deploy {row['refs'].get('release', '')}"
+                label = f"{label} {row['refs'].get('release', '')}"
         elif row["kind"] in EXTRA_MARKERS:
             label, colour, style = EXTRA_MARKERS[row["kind"]]
         else:
@@ -260,8 +254,8 @@ def outcome_title(record, choice_label: str) -> str:
     spent, _ = spent_by_resolution(record)
     if mitigated is None:
         return f"{choice_label}: never mitigated; {spent:.1f} % of the error budget spent by {sc.shift.end:%H:%M}"
-    minutes = (mitigated - sc.onset_at).total_seconds() / 60
-    return (f"{choice_label}: mitigated {minutes:.0f} min after the {'deploy' if sc.releases.bad else 'cause began'} "
+    minutes = (mitigated - record.cause.onset_at).total_seconds() / 60
+    return (f"{choice_label}: mitigated {minutes:.0f} min after the {record.cause.onset_words} "
             f"(by the {_action_word(record)}); {spent:.1f} % of the error budget spent")
 
 

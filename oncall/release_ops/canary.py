@@ -14,7 +14,8 @@ The code is in four modules, and every name is importable from here as before:
 * ``canary_judge``: ``judge`` over all metrics, ``score_metrics``, the naive baseline judge;
 * ``canary_rollout``: ``interval_samples``, ``run_canary`` (Argo's steps and limits), ``analysis_config_for``.
 
-This module keeps the command line, ``oncall canary-judge``: ``read_export`` and ``canary_judge_command``.
+This module keeps ``read_export``, the reader of a metric export; the command ``oncall canary-judge`` is in
+``oncall/commands/canary_judge.py``.
 """
 from __future__ import annotations
 
@@ -22,9 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .. import yamlsafe
 # The judge lives in four modules; every name is importable from here as before.
 from .canary_config import (  # noqa: F401
     CORRECTIONS, COUNT_COLUMNS, DIRECTIONS, ConfigError, JudgeConfig, MetricSpec, _number, config_from_dict,
@@ -40,7 +39,7 @@ from .canary_stats import (  # noqa: F401
     classify_rank, hodges_lehmann, holm_adjust, holm_levels, interval_bounds, mann_whitney_interval)
 
 
-# --- the command line: oncall canary-judge ---------------------------------------------------------------------
+# --- a metric export: what oncall canary-judge reads ---------------------------------------------------------------------
 
 def read_export(path: str | Path) -> pd.DataFrame:
     """A metric export: CSV, one column per metric, one row per sample; BadInput names the file and column."""
@@ -73,49 +72,3 @@ def read_export(path: str | Path) -> pd.DataFrame:
                                           f"{float(values.iloc[row - 2]):g} on line {row}")
         frame[column] = values
     return frame
-
-
-def canary_judge_command(baseline: str | Path, canary: str | Path, config: str | Path | None = None,
-                         as_json: bool = False) -> tuple[int, str]:
-    """What ``oncall canary-judge`` prints and its exit status: 0 pass; 1 marginal, fail or inconclusive
-    (BadInput propagates: exit 2)."""
-    import json
-
-    from ..errors import BadInput
-
-    cfg = JudgeConfig()
-    if config is not None:
-        cpath = Path(config)
-        if not cpath.is_file():
-            raise BadInput(str(config), None, "no such file")
-        try:
-            cfg = config_from_dict(yamlsafe.safe_load(cpath.read_text(encoding="utf-8")))
-        except yaml.YAMLError as exc:
-            raise BadInput(str(config), None, f"not valid YAML ({str(exc).splitlines()[0]})") from None
-        except ConfigError as exc:
-            raise BadInput(str(config), exc.field, exc.expected) from None
-    b, c = read_export(baseline), read_export(canary)
-    if list(b.columns) != list(c.columns):
-        missing = [x for x in b.columns if x not in c.columns] or [x for x in c.columns if x not in b.columns]
-        where = str(canary) if any(x not in c.columns for x in b.columns) else str(baseline)
-        raise BadInput(where, missing[0] if missing else None,
-                       "the baseline and the canary must have the same columns"
-                       + (" (missing here)" if missing else " in the same order"))
-    for name, spec in cfg.metrics.items():
-        for column in spec.counts or ():
-            if name in b.columns and column not in b.columns:
-                raise BadInput(str(baseline), column, f"missing: metric {name} is judged on counts {column}")
-    if not metric_names(c.columns, cfg):
-        raise BadInput(str(canary), None, "no metric columns (only count columns)")
-    result = judge(b, c, cfg)
-    code = 0 if result.verdict == "pass" else 1
-    if as_json:
-        return code, json.dumps(result.to_dict(), indent=2)
-    label = verdict_label(result, cfg).replace(result.verdict, result.verdict.upper(), 1)
-    lines = [f"canary {label}: score {result.score:.0f} (pass >= {cfg.pass_score:g}, marginal >= "
-             f"{cfg.marginal_score:g}): {result.reason}"]
-    for m in result.metrics:
-        lines.append(f"  {m.name:<22} {m.classification:<7}{' critical' if m.critical else '         '}  "
-                     f"[{m.test}] {m.reason}"
-                     + (f" (the rank test alone: {m.rank_classification})" if m.rank_classification else ""))
-    return code, "\n".join(lines)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from ..scenario import Release
+from ..scenario_model import Release
 from ..service.simulate import ServingPlan
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from ..paths import DATA_DIR
-from ..scenario import Release
+from ..scenario_model import Release
 from .catalog import Catalog, load_catalog
 from .knowledge import retrieve
 

@@ -19,13 +19,11 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..scenario import Release, Scenario
+from ..counts import COUNT_COLUMNS, MAX_INDEX_AGE_H
+from ..scenario_model import Release, Scenario, Shift
 from .catalog import Catalog, load_catalog
 from .knowledge import stale_doc_share
 
-COUNT_COLUMNS = ("requests", "errors", "errors_tool", "errors_provider", "errors_timeout", "slow", "graded",
-                 "correct", "stale_answers", "stale_index", "tokens")
-MAX_INDEX_AGE_H = 25.0   # the freshness SLO's default: the nightly build, plus an hour's grace
 
 
 def rng_for(seed: int, stream: str) -> np.random.Generator:
@@ -44,6 +42,8 @@ class ServingPlan:
     changes: list[tuple[int, dict[str, float]]] = field(default_factory=list)
     flags: list[tuple[int, str, bool]] = field(default_factory=list)   # (minute, flag, on) in time order
     index_builds: list[int] = field(default_factory=list)              # minutes of extra, successful index builds
+    # (from, until or None, error ratio): the model provider fails that share of calls (a provider outage)
+    provider_outages: list[tuple[datetime, datetime | None, float]] = field(default_factory=list)
 
     def weights(self, minutes: int) -> pd.DataFrame:
         """A minutes x releases frame of traffic weights."""
@@ -174,12 +174,11 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
                    + rng("errors_refund").binomial(tool_calls_refund, p_refund))
     # The model provider: its own background errors, or (during a provider outage) the outage's error ratio,
     # unless traffic has failed over to the secondary provider (a little slower, its own error ratio).
-    outage = provider_outage(scenario, times)
+    outage, outage_ratio = provider_outage(plan, times, model.error_ratio)
     failed_over = plan.flag_on("failover", len(n), False)
     if release.provider_failover == "auto":
         failed_over = failed_over | outage
-    p_provider = np.where(failed_over, catalog.failover.error_ratio,
-                          np.where(outage, scenario.cause.error_ratio, model.error_ratio))
+    p_provider = np.where(failed_over, catalog.failover.error_ratio, outage_ratio)
     errors_provider = rng("errors_provider").binomial(n - errors_tool, p_provider)
     answered = n - errors_tool - errors_provider
     # On the secondary every request is latency_factor slower: the share over a threshold is the primary's share
@@ -210,16 +209,19 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
             "stale_answers": stale_answers, "tokens": tokens}
 
 
-def provider_outage(scenario: Scenario, times: pd.DatetimeIndex) -> np.ndarray:
-    """Per minute: is the scenario's model provider failing (cause kind provider-outage)?"""
-    cause = scenario.cause
-    if cause.kind != "provider-outage":
-        return np.zeros(len(times), dtype=bool)
+def provider_outage(plan: ServingPlan, times: pd.DatetimeIndex, background: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per minute: is the model provider failing (an outage of the plan), and the share of calls it fails (the
+    outage's ratio, else the model's ``background`` error ratio)?"""
     t = times.as_unit("ns").asi8
-    on = t >= pd.Timestamp(cause.starts_at).value
-    if cause.ends_at is not None:
-        on &= t < pd.Timestamp(cause.ends_at).value
-    return on
+    failing = np.zeros(len(times), dtype=bool)
+    ratio = np.full(len(times), background, dtype=float)
+    for starts_at, ends_at, error_ratio in plan.provider_outages:
+        on = t >= pd.Timestamp(starts_at).value
+        if ends_at is not None:
+            on &= t < pd.Timestamp(ends_at).value
+        failing |= on
+        ratio = np.where(on, error_ratio, ratio)
+    return failing, ratio
 
 
 HISTORY_DAYS = 3  # the longest alert window (the workbook's 3-day ticket tier) must start full
@@ -232,8 +234,6 @@ def simulate_history(scenario: Scenario, seed: int, latency_threshold_ms: float 
 
     Its own random streams (the seed is offset), so it never shifts a draw of the shift itself.
     """
-    from ..scenario import Shift
-
     start = scenario.shift.start - timedelta(days=days)
     before = scenario.model_copy(update={"shift": Shift.model_construct(start=start, length_h=24 * days)})
     good = scenario.releases.last_good

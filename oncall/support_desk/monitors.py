@@ -41,7 +41,8 @@ import yaml
 from .. import yamlsafe
 from ..errors import BadInput
 from ..paths import DATA_DIR, cached_per_file_version
-from ..service.simulate import COUNT_COLUMNS, rng_for
+from ..counts import COUNT_COLUMNS
+from ..service.simulate import rng_for
 from .alerts import FRAME_COLUMNS, fingerprint, to_payloads
 
 STORM_PATH = DATA_DIR / "alerting" / "storm.yaml"
@@ -450,28 +451,7 @@ def _count(rng: np.random.Generator, spec: Instances) -> int:
     return int(rng.integers(lo, hi + 1))
 
 
-def _cause_at(when: pd.Timestamp, scenario, plan) -> str:
-    """The ground truth for a rule alert firing at ``when``: the newest release other than the last good one
-    taking traffic then (from the serving plan if given, else the scenario's bad deploy), or, for a stale index
-    or a provider outage, the scenario's cause from its onset on."""
-    good = scenario.releases.last_good.version
-    if plan is not None and getattr(plan, "changes", None):
-        minute = int((when - pd.Timestamp(scenario.shift.start)) // pd.Timedelta(minutes=1))
-        newest = None
-        for start, split in plan.changes:
-            if start > minute:
-                break
-            for version, weight in split.items():
-                if weight > 0 and version != good:
-                    newest = version
-        if newest is not None:
-            return f"release:{newest}"
-        if scenario.cause.kind == "deploy":
-            return "background:false-positive"
-    return scenario.cause_label if when >= pd.Timestamp(scenario.onset_at) else "background:false-positive"
-
-
-def _rule_alerts(service: pd.DataFrame, storm: Storm, scenario, seed: int, plan) -> list[dict]:
+def _rule_alerts(service: pd.DataFrame, storm: Storm, seed: int, truth) -> list[dict]:
     out = []
     times = pd.DatetimeIndex(service.index)
     if times.tz is None:
@@ -491,7 +471,7 @@ def _rule_alerts(service: pd.DataFrame, storm: Storm, scenario, seed: int, plan)
         for fire, resolve in firing_runs(cond, rule.for_min):
             t_fire = evals[fire] + offset
             t_res = evals[resolve] + offset if resolve is not None else None
-            cause = _cause_at(t_fire, scenario, plan)
+            cause = truth(t_fire)
             for i in range(n_inst):
                 lag = pd.Timedelta(seconds=int(lags[i]))
                 labels = {"alertname": rule.alertname, "service": storm.service, "severity": rule.severity,
@@ -659,27 +639,29 @@ def deliver(alerts: list[dict], storm: Storm, start: pd.Timestamp, end: pd.Times
 # ---------------------------------------------------------------- the frame
 
 def generate_alerts(service, scenario=None, seed: int | None = None, storm: Storm | None = None, *,
-                    plan=None) -> pd.DataFrame:
+                    plan=None, truth=None) -> pd.DataFrame:
     """The shift's alert storm as webhook rows, in the format of ``alerts.parse_payloads`` plus ``true_cause``.
 
     ``service``: the per-minute totals frame (``record.service``: index = UTC minutes, the count columns and
     ``index_age_h``), or a shift record (its ``service``, ``scenario``, ``seed`` and serving ``plan`` are used).
     ``scenario``: gives the shift's window and the releases (for the ground truth); ``seed``: the storm's
     timing and instance counts; ``storm``: the makeup (default ``data/alerting/storm.yaml``); ``plan``: the
-    serving plan, so an alert firing during a canary is blamed on the release being canaried.
+    serving plan; ``truth(time) -> str``: the ground truth for a rule alert firing then (the cause kind's
+    ``storm_truth(plan)``, so an alert firing during a canary is blamed on the release being canaried).
     """
     if hasattr(service, "service") and hasattr(service, "scenario"):
         record = service
         service, scenario = record.service, scenario or record.scenario
         seed = record.seed if seed is None else seed
         plan = plan if plan is not None else getattr(record, "plan", None)
-    if scenario is None or seed is None:
-        raise TypeError("generate_alerts needs the service counts, the scenario and a seed")
+        truth = truth or record.cause.storm_truth(plan)
+    if scenario is None or seed is None or truth is None:
+        raise TypeError("generate_alerts needs the service counts, the scenario, a seed and the ground truth")
     storm = storm or load_storm()
     start = pd.Timestamp(scenario.shift.start)
     start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
     end = start + pd.Timedelta(minutes=int(scenario.shift.minutes))
-    alerts = (_rule_alerts(service, storm, scenario, int(seed), plan)
+    alerts = (_rule_alerts(service, storm, int(seed), truth)
               + _background_alerts(storm, start, end, int(seed)) + _incident_alerts(storm, start, end, int(seed)))
     rows = deliver(alerts, storm, start, end)
     return _frame(alerts, rows, storm)

@@ -637,25 +637,3 @@ def incidents_from_record(record) -> list[IncidentInfo]:
             components=tuple(c for c in (row.components if row is not None else []) if c),
             summary=". ".join(summaries), severity=inc.severity))
     return out
-
-
-def run_triage(tickets_path, incidents_path=None, scenario=None, seed=None) -> dict:
-    """``oncall triage FILE [--incidents FILE | --scenario S --seed N]``: the ``triage --json`` object.
-
-    Incidents come from ``incidents_path`` (a list of incidents, or ``oncall correlate --json``), else from the
-    whole shift of ``scenario`` (a NAME or PATH) at ``seed``, else there are none (triage without linking).
-    """
-    tickets = load_tickets(tickets_path)
-    if incidents_path is not None and scenario is not None:
-        raise BadInput("--incidents", None, "give either --incidents or --scenario, not both")
-    if incidents_path is not None:
-        incidents = load_incidents(incidents_path)
-    elif scenario is not None:
-        from ..scenario import load_scenario
-        from ..shift import run_shift
-
-        record = run_shift(load_scenario(scenario), seed)
-        incidents = incidents_from_record(record)
-    else:
-        incidents = []
-    return to_json(triage_tickets(tickets, incidents), incidents)

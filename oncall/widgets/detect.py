@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Image, display
 
+from ..causes import cause_of
 from ..detect import SERVICE
 from ..incident_response import alerting
 from ..incident_response.slo import load_slo
@@ -132,7 +133,7 @@ class BadReleaseInjector:
         times = pd.date_range(shift.start, shift.end - timedelta(hours=1), freq="10min")
         options = [(f"{t:%H:%M}", t.to_pydatetime()) for t in times]
         try:
-            default = pd.Timestamp(deploy_at if deploy_at else self.scenario.onset_at)
+            default = pd.Timestamp(deploy_at if deploy_at else cause_of(self.scenario).onset_at)
         except (ValueError, TypeError):
             raise BadInput("widget", "deploy_at", f"expected a UTC time like 2026-11-27T01:30Z, got {deploy_at!r}") from None
         if default.tzinfo is None:
@@ -177,7 +178,7 @@ class BadReleaseInjector:
         bad = releases.bad or releases.last_good.model_copy(update={"version": "injected"})
         moved = self.scenario.model_copy(update={"cause": Cause(), "releases": releases.model_copy(
             update={"bad": bad.model_copy(update={"deployed_at": inj.deploy_at})})})
-        self.alerts = monitors.generate_alerts(self.service, moved, self.seed)
+        self.alerts = monitors.generate_alerts(self.service, moved, self.seed, truth=cause_of(moved).storm_truth(None))
 
     def events(self) -> pd.DataFrame:
         rows = [(self.injection.deploy_at, "release.deployed", {"release": "injected"})]

@@ -11,6 +11,7 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 from IPython.display import display
 
+from ..causes import cause_of
 from ..incident_response.runbooks import load_runbook
 from ..plots import mitigate as plots
 from ..scenario import OnCallChoices, load_scenario
@@ -46,7 +47,7 @@ class MitigationPicker:
         self.record = None
         # Without any mitigation the shift never changes with the choices: run it once.
         self.without = run_shift(self.scenario, self.seed, choices=OnCallChoices(mitigate=False))
-        deploy = self.scenario.onset_at
+        deploy = cause_of(self.scenario).onset_at
         # Fixed axes, so that two choices compare by eye: the latest choice still resolves inside this span.
         self.span = (deploy - timedelta(minutes=30),
                      min(deploy + timedelta(minutes=max_delay_min + 120), self.scenario.shift.end))
@@ -78,7 +79,7 @@ class MitigationPicker:
                   + (f"; runbook followed: {followed.detail}" if followed else ""))
             for e in self.record.trace.events:
                 if e.kind in ("runbook.step", "page.escalated", "release.rolled_back", "flag.changed",
-                              "incident.mitigated", "incident.resolved") and e.t >= self.scenario.onset_at:
+                              "incident.mitigated", "incident.resolved") and e.t >= cause_of(self.scenario).onset_at:
                     print(f"  {e.t:%H:%M}  {e.kind:<20} {e.message[:110]}")
 
     def show(self):

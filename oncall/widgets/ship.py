@@ -10,6 +10,7 @@ from .. import ship as shipping
 from ..plots import ship as ship_plots
 from ..release_ops.canary import load_config
 from ..scenario import load_scenario
+from ..sweeps import run_shift_with_ship
 from . import guarded, number
 
 MODES = ("none", "errors", "latency", "quality")
@@ -38,8 +39,8 @@ class BreakTheFix:
         self._redraw()
 
     def _redraw(self, _change=None) -> None:
-        self.record = shipping.run_shift_with_ship(self.scenario, self.seed.value, self.mode.value,
-                                                   regression_precheck=self.precheck.value)
+        self.record = run_shift_with_ship(self.scenario, self.seed.value, self.mode.value,
+                                          regression_precheck=self.precheck.value)
         run = self.record.canary
         with self.out:
             self.out.clear_output(wait=True)

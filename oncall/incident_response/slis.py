@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..incident_response.slo import SLO
+from .slo import SLO
 
 
 @dataclass(frozen=True)
