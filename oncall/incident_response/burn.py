@@ -28,6 +28,7 @@ from pandas.api.internals import create_dataframe_from_blocks
 from .. import yamlsafe
 from ..errors import BadInput
 from ..paths import DATA_DIR, display, resolve
+from . import budget
 from .slo import SLO, parse_duration_min
 
 TIERS_FILE = DATA_DIR / "alerting" / "burn_rate_tiers.yaml"
@@ -415,9 +416,7 @@ def _budget_consumed_pct(cum_bad, total, budget_ratio, step_min, period_min, per
     if period_total <= 0:
         out[:] = 0.0  # no traffic at all: nothing bad, nothing spent
         return out
-    np.multiply(cum_bad[1:], 100.0, out=out)
-    out /= budget_ratio * period_total
-    return out
+    return budget.spent_pct(cum_bad[1:], budget_ratio, period_total, out=out)
 
 
 # ------------------------------------------------------------------------------------ first fire
