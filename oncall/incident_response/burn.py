@@ -26,10 +26,11 @@ import yaml
 from pandas.api.internals import create_dataframe_from_blocks
 
 from .. import yamlsafe
+from ..durations import parse_duration_min
 from ..errors import BadInput
 from ..paths import DATA_DIR, display, resolve
 from . import budget
-from .slo import SLO, parse_duration_min
+from .slo import SLO
 
 TIERS_FILE = DATA_DIR / "alerting" / "burn_rate_tiers.yaml"
 SEVERITIES = ("page", "ticket")

@@ -39,6 +39,7 @@ import pandas as pd
 import yaml
 
 from .. import yamlsafe
+from ..durations import parse_duration
 from ..errors import BadInput
 from ..paths import DATA_DIR, cached_per_file_version
 from ..service.simulate import COUNT_COLUMNS, rng_for
@@ -161,17 +162,10 @@ class Storm:
 
 # ---------------------------------------------------------------- loading (validated)
 
-def _duration(value, where: str, field: str) -> float:
-    from .correlate import parse_duration  # the same Prometheus durations as alertmanager.yaml
-    if value is None:
-        raise BadInput(where, field, "missing; expected a duration like 30s, 5m or 4h")
-    return parse_duration(value, where, field)
-
-
 def _span(value, where: str, field: str) -> tuple[float, float]:
     if not isinstance(value, list) or len(value) != 2:
         raise BadInput(where, field, f"expected [min, max] durations, got {value!r}")
-    lo, hi = _duration(value[0], where, f"{field}[0]"), _duration(value[1], where, f"{field}[1]")
+    lo, hi = parse_duration(value[0], where, f"{field}[0]"), parse_duration(value[1], where, f"{field}[1]")
     if hi < lo:
         raise BadInput(where, field, f"expected min <= max, got {value!r}")
     return lo, hi
@@ -239,13 +233,13 @@ def storm_from_dict(doc, where: str = "<storm>") -> Storm:
     group_by = delivery.get("group_by")
     if not isinstance(group_by, list) or not group_by or not all(isinstance(g, str) for g in group_by):
         raise BadInput(where, "delivery.group_by", "expected a list of label names")
-    resend = _duration(delivery.get("resend_interval"), where, "delivery.resend_interval")
+    resend = parse_duration(delivery.get("resend_interval"), where, "delivery.resend_interval")
     if resend <= 0:
         raise BadInput(where, "delivery.resend_interval", "expected a duration above 0")
     evaluation = doc.get("evaluation") or {}
     if not isinstance(evaluation, dict):
         raise BadInput(where, "evaluation", "expected a mapping (interval, offset_jitter)")
-    interval = _duration(evaluation.get("interval", "1m"), where, "evaluation.interval")
+    interval = parse_duration(evaluation.get("interval", "1m"), where, "evaluation.interval")
     if interval != 60:
         raise BadInput(where, "evaluation.interval", "expected 1m (the counts are per minute)")
 
@@ -292,11 +286,11 @@ def storm_from_dict(doc, where: str = "<storm>") -> Storm:
         windows = window if isinstance(window, list) else [window]
         windows_min = []
         for k, w in enumerate(windows):
-            s = _duration(w, where, f"{f}.window" + (f"[{k}]" if isinstance(window, list) else ""))
+            s = parse_duration(w, where, f"{f}.window" + (f"[{k}]" if isinstance(window, list) else ""))
             if s < 60 or s % 60:
                 raise BadInput(where, f"{f}.window", f"expected whole minutes of at least 1m, got {w!r}")
             windows_min.append(int(s // 60))
-        for_s = _duration(r.get("for", "0s"), where, f"{f}.for")
+        for_s = parse_duration(r.get("for", "0s"), where, f"{f}.for")
         if for_s % 60:
             raise BadInput(where, f"{f}.for", f"expected whole minutes, got {r.get('for')!r}")
         rules.append(Rule(
@@ -305,7 +299,7 @@ def storm_from_dict(doc, where: str = "<storm>") -> Storm:
             signal=signal, op=_choice(r, "op", OPS, where, f, ">"), threshold=float(threshold),
             windows_min=tuple(windows_min), for_min=int(for_s // 60),
             instances=_instances(r.get("instances"), where, f"{f}.instances"),
-            spread_s=_duration(r.get("spread", "0s"), where, f"{f}.spread"),
+            spread_s=parse_duration(r.get("spread", "0s"), where, f"{f}.spread"),
             summary=_str(r, "summary", where, f), runbook=_str(r, "runbook", where, f), labels=_labels(r, where, f)))
 
     background = []
@@ -317,10 +311,10 @@ def storm_from_dict(doc, where: str = "<storm>") -> Storm:
         inst = _instances(b["instances"], where, f"{f}.instances") if b.get("instances") is not None else None
         extra: dict = {}
         if kind == "always":
-            extra["since_s"] = _duration(b.get("since"), where, f"{f}.since")
+            extra["since_s"] = parse_duration(b.get("since"), where, f"{f}.since")
         if kind == "once":
             extra["at"] = _clock(b.get("at"), where, f"{f}.at")
-            extra["jitter_s"] = _duration(b.get("jitter", "0s"), where, f"{f}.jitter")
+            extra["jitter_s"] = parse_duration(b.get("jitter", "0s"), where, f"{f}.jitter")
             extra["lasts_s"] = None if b.get("lasts") is None else _span(b.get("lasts"), where, f"{f}.lasts")
         if kind == "rate":
             rate = b.get("rate_per_h")
@@ -365,17 +359,17 @@ def storm_from_dict(doc, where: str = "<storm>") -> Storm:
         incidents.append(StormIncident(
             name=_str(inc, "name", where, f), true_cause=_str(inc, "true_cause", where, f),
             service=_str(inc, "service", where, f), start=_clock(inc.get("start"), where, f"{f}.start"),
-            start_jitter_s=_duration(inc.get("start_jitter", "0s"), where, f"{f}.start_jitter"),
+            start_jitter_s=parse_duration(inc.get("start_jitter", "0s"), where, f"{f}.start_jitter"),
             end=_clock(inc.get("end"), where, f"{f}.end"),
-            end_jitter_s=_duration(inc.get("end_jitter", "0s"), where, f"{f}.end_jitter"), alerts=tuple(alerts)))
+            end_jitter_s=parse_duration(inc.get("end_jitter", "0s"), where, f"{f}.end_jitter"), alerts=tuple(alerts)))
 
     return Storm(
         service=service, group_by=tuple(group_by),
-        group_wait_s=_duration(delivery.get("group_wait", "30s"), where, "delivery.group_wait"),
+        group_wait_s=parse_duration(delivery.get("group_wait", "30s"), where, "delivery.group_wait"),
         resend_interval_s=resend,
-        repeat_interval_s=_duration(delivery.get("repeat_interval", "4h"), where, "delivery.repeat_interval"),
+        repeat_interval_s=parse_duration(delivery.get("repeat_interval", "4h"), where, "delivery.repeat_interval"),
         eval_interval_s=interval,
-        offset_jitter_s=_duration(evaluation.get("offset_jitter", "0s"), where, "evaluation.offset_jitter"),
+        offset_jitter_s=parse_duration(evaluation.get("offset_jitter", "0s"), where, "evaluation.offset_jitter"),
         signals=signals, rules=tuple(rules), background=tuple(background), incidents=tuple(incidents), source=where)
 
 
