@@ -35,6 +35,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .. import datafile
 from ..errors import BadInput
 from ..paths import DATA_DIR, cached_per_file_version, display, is_path, read_yaml
 from .graders import GRADER_TYPES, REQUIRED_VALUE, Grader
@@ -145,16 +146,7 @@ def _validation_message(exc: ValidationError, doc) -> tuple[str, str]:
         grader = next((t for t in err["loc"] if t in GRADER_TYPES), None)
         if grader and REQUIRED_VALUE.get(grader) == field:
             return loc, f"missing: a {grader} grader needs its expected {field}"
-        return loc, "missing"
-    if kind == "extra_forbidden":
-        return loc, "unknown field"
-    msg = err["msg"].removeprefix("Value error, ")
-    if ": " in msg and msg.split(": ", 1)[0].isidentifier() and not loc.endswith(msg.split(": ", 1)[0]):
-        sub, msg = msg.split(": ", 1)
-        loc = f"{loc}.{sub}" if loc else sub
-    if "input" in err and not isinstance(err["input"], (dict, list)):
-        msg = f"{msg} (got {err['input']!r})"
-    return loc or None, msg
+    return datafile.first_error(exc, loc)       # the course's one form for everything else
 
 
 def _load_file(path: Path, catalog) -> tuple[list[Case], Suite]:

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
-from .. import yamlsafe
-from ..errors import BadInput
+from .. import datafile
 from ..paths import DATA_DIR, display
 
 POLICY = DATA_DIR / "policy" / "error_budget.yaml"
@@ -75,12 +74,16 @@ def rolling_spent_pct(hist_bad: np.ndarray, hist_total: np.ndarray, bad: np.ndar
 
 # --- the error-budget policy -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class BudgetPolicy:
-    slo: str
-    restrict_at_spent_pct: float
-    allowed_kinds: tuple[str, ...]
-    canary_required: bool
+class BudgetPolicy(BaseModel):
+    """``data/policy/error_budget.yaml``: past ``restrict_at_spent_pct`` % of the budget spent, only releases of
+    ``allowed_kinds`` ship, and (``canary_required``) only through the canary."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    slo: str = "availability"
+    restrict_at_spent_pct: float = Field(gt=0, le=100, strict=True)
+    allowed_kinds: tuple[str, ...] = ("fix",)
+    canary_required: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,25 +112,7 @@ class BudgetStanding:
 
 def load_policy(path: str | Path = POLICY) -> BudgetPolicy:
     """Read data/policy/error_budget.yaml; BadInput names the file and field."""
-    path = Path(path)
-    where = display(path)
-    try:
-        doc = yamlsafe.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise BadInput(where, None, f"cannot read the policy ({type(exc).__name__})") from None
-    if not isinstance(doc, dict):
-        raise BadInput(where, None, "expected a mapping")
-    unknown = sorted(set(doc) - {"slo", "restrict_at_spent_pct", "allowed_kinds", "canary_required"})
-    if unknown:
-        raise BadInput(where, unknown[0], "unknown field")
-    line = doc.get("restrict_at_spent_pct")
-    if isinstance(line, bool) or not isinstance(line, (int, float)) or not 0 < line <= 100:
-        raise BadInput(where, "restrict_at_spent_pct", f"expected a number in (0, 100] (got {line!r})")
-    kinds = doc.get("allowed_kinds", ["fix"])
-    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
-        raise BadInput(where, "allowed_kinds", "expected a list of release kinds, like [fix]")
-    return BudgetPolicy(str(doc.get("slo", "availability")), float(line), tuple(kinds),
-                        bool(doc.get("canary_required", True)))
+    return datafile.load(BudgetPolicy, path, display(Path(path)))
 
 
 def standing(hist_bad: np.ndarray, hist_total: np.ndarray, bad: np.ndarray, minute: int, rpm: float, slo,
