@@ -15,6 +15,7 @@ import pandas as pd
 
 from .causes import ACTIONS
 from .checks import CheckResult, register
+from .incident_response import budget
 from .incident_response.alerting import evaluate_slos
 from .incident_response.runbooks import Runbook, Step, load_runbook
 from .record import ShiftRecord
@@ -263,12 +264,8 @@ def budget_consumed_pct(record: ShiftRecord, slo_name: str, start_minute: int, e
     """
     slo = record.slos[slo_name]
     bad, total = slo.bad_and_total(record.service)
-    base_bad, base_total = bad[:start_minute].sum(), total[:start_minute].sum()
-    baseline = base_bad / base_total if base_total else 0.0
-    excess = max(0.0, float(bad[start_minute:end_minute].sum() - baseline * total[start_minute:end_minute].sum()))
-    traffic = record.scenario.traffic
-    period_total = (traffic.peak_rpm + traffic.trough_rpm) / 2 * slo.period_min
-    return 100 * excess / (slo.budget_ratio * period_total)
+    return budget.incident_spent_pct(bad, total, start_minute, end_minute, slo.budget_ratio,
+                                     budget.period_events(record.scenario.traffic, slo.period_min))
 
 
 def measure_budget(record: ShiftRecord) -> None:

@@ -129,7 +129,7 @@ def _check_slos_and_runbook(scenario: Scenario) -> None:
     runbook = load_runbook(scenario.runbook)
     for i, step in enumerate(runbook.steps):
         if step.kind == "verify" and step.slo not in scenario.slos:
-            raise BadInput(runbook.source, f"steps.{i}.slo", f"{step.slo!r} is not one of the scenario's SLOs "
+            raise BadInput(runbook.source, f"steps[{i}].slo", f"{step.slo!r} is not one of the scenario's SLOs "
                                                              f"({', '.join(scenario.slos)})")
 
 

@@ -12,99 +12,31 @@ canary) and the metrics ``budget_remaining_pct_at_canary`` and ``canary_interval
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
-
-import yaml
 
 from . import yamlsafe
 from .checks import CheckResult, register
-from .errors import BadInput
 from .evals.harness import Case, _as_caseset, run_eval
-from .paths import DATA_DIR, display
+from .incident_response import budget
+from .incident_response.budget import POLICY, BudgetPolicy, BudgetStanding, load_policy  # noqa: F401 (re-exported)
+from .paths import DATA_DIR
 from .record import ShiftRecord
 from .release_ops.canary import CanaryRun, Interval, JudgeConfig, interval_samples, load_config, run_canary
 from .release_ops.releases import ReleaseOps
 from .service import simulate as sim
 
 JUDGE_CONFIG = DATA_DIR / "canary" / "judge.yaml"
-POLICY = DATA_DIR / "policy" / "error_budget.yaml"
 
 
-# --- the error-budget policy ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class BudgetPolicy:
-    slo: str
-    restrict_at_spent_pct: float
-    allowed_kinds: tuple[str, ...]
-    canary_required: bool
-
-
-@dataclass(frozen=True)
-class BudgetStanding:
-    """Where the 30-day error budget stands at a moment, and what the policy lets ship."""
-
-    slo: str
-    spent_pct: float
-    remaining_pct: float
-    line_pct: float
-    restricted: bool
-    observed_days: float                  # days of the window actually simulated; the rest is estimated
-
-    def allows(self, kind: str, through_canary: bool, policy: BudgetPolicy) -> tuple[bool, str]:
-        if not self.restricted:
-            return True, f"budget {self.spent_pct:.1f} % spent, under the policy's line of {self.line_pct:g} %"
-        if kind not in policy.allowed_kinds:
-            return False, (f"budget {self.spent_pct:.1f} % spent, past the line of {self.line_pct:g} %: only "
-                           f"{', '.join(policy.allowed_kinds)} releases ship")
-        if policy.canary_required and not through_canary:
-            return False, (f"budget {self.spent_pct:.1f} % spent, past the line of {self.line_pct:g} %: a fix ships "
-                           f"only through the canary")
-        return True, (f"budget {self.spent_pct:.1f} % spent, past the line of {self.line_pct:g} %: a fix through "
-                      f"the canary may ship")
-
-
-def load_policy(path: str | Path = POLICY) -> BudgetPolicy:
-    """Read data/policy/error_budget.yaml; BadInput names the file and field."""
-    path = Path(path)
-    where = display(path)
-    try:
-        doc = yamlsafe.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise BadInput(where, None, f"cannot read the policy ({type(exc).__name__})") from None
-    if not isinstance(doc, dict):
-        raise BadInput(where, None, "expected a mapping")
-    unknown = sorted(set(doc) - {"slo", "restrict_at_spent_pct", "allowed_kinds", "canary_required"})
-    if unknown:
-        raise BadInput(where, unknown[0], "unknown field")
-    line = doc.get("restrict_at_spent_pct")
-    if isinstance(line, bool) or not isinstance(line, (int, float)) or not 0 < line <= 100:
-        raise BadInput(where, "restrict_at_spent_pct", f"expected a number in (0, 100] (got {line!r})")
-    kinds = doc.get("allowed_kinds", ["fix"])
-    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
-        raise BadInput(where, "allowed_kinds", "expected a list of release kinds, like [fix]")
-    return BudgetPolicy(str(doc.get("slo", "availability")), float(line), tuple(kinds),
-                        bool(doc.get("canary_required", True)))
-
+# --- the error-budget policy (incident_response.budget) ------------------------------------------------------
 
 def budget_standing(record: ShiftRecord, minute: int, policy: BudgetPolicy) -> BudgetStanding:
-    """The share of the rolling 30-day budget spent by shift minute ``minute``: bad events in the simulated
-    history (3 days) and the shift so far, plus, for the rest of the window, the history's own error ratio (an
-    estimate). The period's events come from the traffic model, as in ``mitigate.budget_consumed_pct``."""
+    """The share of the rolling 30-day budget spent by shift minute ``minute`` (``budget.standing``): the
+    simulated history (3 days) and the shift so far, the rest of the window estimated at the history's ratio."""
     slo = record.slos[policy.slo]
     bad, total = slo.bad_and_total(record.service)
     hist_bad, hist_total = slo.bad_and_total(record.history) if record.history is not None else (bad[:0], total[:0])
-    observed_min = len(hist_total) + minute
-    traffic = record.scenario.traffic
-    rpm = (traffic.peak_rpm + traffic.trough_rpm) / 2
-    hist_ratio = hist_bad.sum() / hist_total.sum() if hist_total.sum() else 0.0
-    unobserved = max(slo.period_min - observed_min, 0) * rpm * hist_ratio
-    spent = 100 * (hist_bad.sum() + bad[:minute].sum() + unobserved) / (slo.budget_ratio * rpm * slo.period_min)
-    spent = float(max(spent, 0.0))
-    return BudgetStanding(policy.slo, round(spent, 2), round(max(100 - spent, 0.0), 2), policy.restrict_at_spent_pct,
-                          spent >= policy.restrict_at_spent_pct, round(min(observed_min, slo.period_min) / 1440, 2))
+    return budget.standing(hist_bad, hist_total, bad, minute, budget.mean_rpm(record.scenario.traffic), slo, policy)
 
 
 # --- the phase ---------------------------------------------------------------------------------------------------

@@ -248,13 +248,13 @@ CASES = [
              "metadata.annotations.oncall/max_age_h"),
     # --- runbooks (Markdown with YAML front matter in data/runbooks/, named by a scenario) ----------------------
     runbook_case("runbook-verifies-an-unknown-slo", ("    slo: availability\n    within", "    slo: happiness\n    within"),
-                 "steps.4.slo", "not one of the scenario's SLOs"),
+                 "steps[4].slo", "not one of the scenario's SLOs"),
     runbook_case("runbook-duplicate-key", ("    takes_min: 2\n    retries: 1", "    takes_min: 2\n    takes_min: 3\n"
                                                                           "    retries: 1"),
                  "duplicate key 'takes_min'"),
     runbook_case("runbook-infinite-step", ("    takes_min: 2\n    retries: 1", "    takes_min: .inf\n    retries: 1"),
-                 "steps.3.takes_min"),
-    runbook_case("runbook-huge-timeout", ("timeout_min: 30", "timeout_min: 1e12"), "steps.4.timeout_min"),
+                 "steps[3].takes_min"),
+    runbook_case("runbook-huge-timeout", ("timeout_min: 30", "timeout_min: 1e12"), "steps[4].timeout_min"),
     runbook_case("runbook-unknown-fallback", ("fallback_action: redeploy", "fallback_action: teleport"),
                  "escalation.fallback_action"),
     runbook_case("runbook-empty-file", "", "front matter"),

@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "oncall"
 
 # Bottom to top. A module belongs to the first layer whose prefix names it (a package, or a module).
 LAYERS = [
-    ("base", ("errors", "paths", "trace", "checks", "counts", "durations", "yamlsafe", "progress", "story")),
+    ("base", ("errors", "paths", "trace", "checks", "counts", "durations", "datafile", "yamlsafe", "progress",
+              "story")),
     ("scenario model", ("scenario_model",)),
     ("service", ("service",)),
     ("course modules", ("incident_response", "support_desk", "release_ops", "evals")),

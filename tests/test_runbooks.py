@@ -18,11 +18,11 @@ def test_the_rollback_runbook():
 
 
 @pytest.mark.parametrize("edit, field, words", [
-    (("action: rollback", "action: pray"), "steps.3.action", "expected one of"),
-    (("    slo: availability\n    within_objective_for_min: 10\n", ""), "steps.4.verify", "expected slo"),
+    (("action: rollback", "action: pray"), "steps[3].action", "expected one of"),
+    (("    slo: availability\n    within_objective_for_min: 10\n", ""), "steps[4].verify", "expected slo"),
     (("id: bad-deploy-rollback", "id: [unclosed"), "front matter", "not valid YAML"),
     (("title:", "colour: red\ntitle:"), "colour", "unknown field"),
-    (("    check: config_diff", "    check: vibes"), "steps.2.check", "expected one of"),
+    (("    check: config_diff", "    check: vibes"), "steps[2].check", "expected one of"),
 ])
 def test_bad_runbooks(edit, field, words):
     where, text = GOOD

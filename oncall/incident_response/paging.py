@@ -10,13 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from .. import yamlsafe
-from ..errors import BadInput
+from .. import datafile
 from ..paths import DATA_DIR, display
 
 
@@ -67,13 +64,7 @@ class PagingPolicy(_Strict):
 def load_policy(path: str | None = None) -> PagingPolicy:
     file = DATA_DIR / "paging.yaml" if path is None else path
     where = display(file)
-    try:
-        return PagingPolicy.model_validate(yamlsafe.safe_load(Path(file).read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise BadInput(where, None, f"cannot read the paging policy ({str(exc).splitlines()[0]})") from None
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise BadInput(where, ".".join(map(str, err["loc"])), err["msg"]) from None
+    return datafile.load(PagingPolicy, file, where)
 
 
 @dataclass(frozen=True)

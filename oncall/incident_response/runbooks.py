@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .. import yamlsafe
+from .. import datafile, yamlsafe
 from ..errors import BadInput
 from ..paths import DATA_DIR, display, resolve
 
@@ -121,20 +121,7 @@ def parse_runbook(text: str, where: str) -> Runbook:
         raise BadInput(where, "front matter", f"not valid YAML ({(str(exc) or type(exc).__name__).splitlines()[0]})") from None
     if not isinstance(meta, dict):
         raise BadInput(where, "front matter", "expected a mapping")
-    try:
-        return Runbook.model_validate({**meta, "body": parts[2].strip(), "source": where})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        if ": " in msg and msg.split(": ", 1)[0].replace("_", "").isalpha():
-            field, msg = msg.split(": ", 1)
-            loc = f"{loc}.{field}" if loc else field
-        return _raise(where, loc or None, "unknown field" if err["type"] == "extra_forbidden" else msg)
-
-
-def _raise(where, field, msg):
-    raise BadInput(where, field, msg)
+    return datafile.validate(Runbook, {**meta, "body": parts[2].strip(), "source": where}, where)
 
 
 @lru_cache(maxsize=16)

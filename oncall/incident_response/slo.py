@@ -1,7 +1,6 @@
 """SLOs read from OpenSLO v1 YAML (M31): each a ratio of good to total events over a rolling window."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,11 +9,9 @@ import pandas as pd
 import yaml
 
 from .. import yamlsafe
+from ..durations import parse_duration_min
 from ..errors import BadInput
 from ..paths import resolve
-
-_UNITS_MIN = {"m": 1, "h": 60, "d": 1440, "w": 10080}
-
 
 @dataclass(frozen=True)
 class SLO:
@@ -49,14 +46,6 @@ class SLO:
         else:
             bad = total - frame[self.good].to_numpy(dtype=np.int64)
         return bad, total
-
-
-def parse_duration_min(text: str, where: str, field: str) -> int:
-    """'30d' -> 43200. OpenSLO durations: an integer and one of m, h, d, w."""
-    m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", str(text))
-    if not m or int(m.group(1)) <= 0:
-        raise BadInput(where, field, f"expected a duration like 30d, 6h or 5m (units m, h, d, w), got {text!r}")
-    return int(m.group(1)) * _UNITS_MIN[m.group(2)]
 
 
 def _get(node, keys: list[str], where: str):

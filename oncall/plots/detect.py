@@ -15,6 +15,7 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
+from ..incident_response import budget
 from . import MARKERS, event_markers
 
 # Okabe-Ito, without black (the "degraded" marker) and with grey for everything outside the top components.
@@ -110,7 +111,7 @@ def budget_left_pct(service: pd.DataFrame, slo, period_total: float | None = Non
     bad, total = slo.bad_and_total(service)
     if period_total is None:
         period_total = float(total.mean()) * slo.period_min
-    spent = 100.0 * np.cumsum(bad) / (slo.budget_ratio * period_total)
+    spent = budget.spent_pct(np.cumsum(bad), slo.budget_ratio, period_total)
     return pd.Series(100.0 - spent, index=service.index + timedelta(minutes=1), name="budget_left_pct")
 
 

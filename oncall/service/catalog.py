@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from .. import yamlsafe
+from .. import datafile
 from ..errors import BadInput
 from ..paths import DATA_DIR, display
 
@@ -78,14 +76,7 @@ def load_catalog(path: str | None = None) -> Catalog:
     """Load and validate data/service.yaml (or another catalog file)."""
     file = DATA_DIR / "service.yaml" if path is None else path
     where = display(file)
-    try:
-        doc = yamlsafe.safe_load(Path(file).read_text(encoding="utf-8"))
-        catalog = Catalog.model_validate(doc)
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise BadInput(where, None, f"cannot read the service catalog ({str(exc).splitlines()[0]})") from None
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise BadInput(where, ".".join(map(str, err["loc"])), err["msg"]) from None
+    catalog = datafile.load(Catalog, file, where)
     if set(catalog.intent_mix) != {"kb_question", "order_lookup", "refund"} or abs(sum(catalog.intent_mix.values()) - 1) > 1e-9:
         raise BadInput(where, "intent_mix", "expected kb_question, order_lookup and refund, summing to 1")
     return catalog

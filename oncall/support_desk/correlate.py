@@ -40,6 +40,7 @@ import pandas as pd
 import yaml
 
 from .. import yamlsafe
+from ..durations import parse_duration
 from ..errors import BadInput
 from ..paths import DATA_DIR, cached_per_file_version
 
@@ -53,21 +54,6 @@ _STD_COLUMNS = ("alertname", "service", "component", "severity")
 
 
 # ---------------------------------------------------------------- configuration
-
-_DURATION = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
-_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-
-
-def parse_duration(text, where: str = "<argument>", field: str | None = None) -> float:
-    """A Prometheus duration ('30s', '5m', '1h30m', '4h', '1d') -> seconds. Numbers are taken as seconds."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool) and text >= 0:
-        return float(text)
-    s = str(text).strip()
-    parts = _DURATION.findall(s)
-    if not s or "".join(n + u for n, u in parts) != s:
-        raise BadInput(where, field, f"expected a duration like 30s, 5m or 4h, got {text!r}")
-    return float(sum(int(n) * _UNIT_S[u] for n, u in parts))
-
 
 _MATCHER = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*")
 

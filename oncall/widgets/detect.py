@@ -28,7 +28,7 @@ from IPython.display import Image, display
 
 from ..causes import cause_of
 from ..detect import SERVICE
-from ..incident_response import alerting
+from ..incident_response import alerting, budget
 from ..incident_response.slo import load_slo
 from ..plots import detect as plots
 from ..errors import BadInput
@@ -194,8 +194,7 @@ class BadReleaseInjector:
                 min(deploy + timedelta(minutes=150), pd.Timestamp(self.scenario.shift.end)))
         events = self.events()
         name = self.page.slo if self.page is not None else "availability"
-        traffic = self.scenario.traffic
-        period_total = (traffic.peak_rpm + traffic.trough_rpm) / 2 * self.slos[name].period_min
+        period_total = budget.period_events(self.scenario.traffic, self.slos[name].period_min)
         fig, axes = plt.subplots(2 + len(BURN_TIERS), 1, figsize=(10, 8.2), dpi=FIGURE_DPI, sharex=True,
                                  height_ratios=[1.4, 1.1] + [1] * len(BURN_TIERS))
         plots.storm(self.alerts, span=span, events=events, ax=axes[0])
