@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--error-ratio", required=True, help="a constant error ratio from 0 to 1 (e.g. 0.05)")
     explain.add_argument("--period", default="30d", help="the SLO period (default 30d)")
     explain.add_argument("--json", action="store_true")
+    rules = slo.add_parser("rules", help="Prometheus recording and alerting rules for the SLOs (Sloth's shape)")
+    rules.add_argument("--slo", action="append", help="an SLO NAME in data/slos/ or a PATH (repeat; default: all)")
+    rules.add_argument("--out", default=None, help="write slo_rules.yaml and alertmanager.yaml into this folder")
 
     correlate = sub.add_parser(
         "correlate", help="correlate Alertmanager v4 webhook payloads into incidents",
@@ -123,6 +126,9 @@ def _dispatch(args) -> int:
         for name, title in list_scenarios():
             print(f"{name:<20} {title}")
         return EXIT_OK
+    if args.command == "slo" and args.slo_command == "rules":
+        from .incident_response.promrules import rules_command
+        return print(rules_command(args.slo, args.out)) or EXIT_OK
     if args.command == "slo":
         return _slo_explain(args)
     if args.command == "correlate":
@@ -257,10 +263,12 @@ def _check_out(out: Path) -> None:
 def write_artifacts(record, card: dict, out: Path) -> None:
     """Write the run into a temporary folder beside ``out``, then move it into place in one step."""
     from .export import chrome_trace
+    from .incident_response.promrules import artifacts as prom_artifacts
 
     files = {"trace.jsonl": record.trace.to_jsonl(), "scorecard.json": json.dumps(card, indent=2) + "\n",
              "trace.perfetto.json": chrome_trace(record)}
     files.update(record.artifacts)
+    files.update(prom_artifacts(record))
     if importlib.util.find_spec("matplotlib") is not None:  # the course extra; the bare runtime skips the report
         from .report import render_report
 

@@ -212,14 +212,25 @@ def alerting_config_from_dict(doc: dict, where: str = "<config>") -> AlertingCon
 
 
 def load_alerting_config(path: str | Path | None = None) -> AlertingConfig:
-    """Read ``data/alerting/alertmanager.yaml`` (or ``path``); cached per file version (immutable result)."""
-    return _built(str(path or DATA_DIR / "alerting" / "alertmanager.yaml"), alerting_config_from_dict,
-                  str(path or "data/alerting/alertmanager.yaml"))
+    """Read ``data/alerting/alertmanager.yaml`` (or ``path``); cached per file version (immutable result).
+
+    The silences are read from ``silences.yaml`` beside the config when the config has none of its own
+    (Alertmanager keeps them in its API, so its config file cannot hold them)."""
+    file = Path(path or DATA_DIR / "alerting" / "alertmanager.yaml")
+    beside = file.parent / "silences.yaml"
+    stamp = beside.stat().st_mtime_ns if beside.is_file() else None  # a new version of it is read anew
+    return _built(str(file), _with_silences, str(path or "data/alerting/alertmanager.yaml"), str(beside), stamp)
+
+
+def _with_silences(doc, where: str, beside: str, stamp) -> AlertingConfig:
+    if isinstance(doc, dict) and "silences" not in doc and stamp is not None:
+        doc = {**doc, "silences": (_read_yaml(beside) or {}).get("silences")}
+    return alerting_config_from_dict(doc, where)
 
 
 @cached_per_file_version
-def _built(file: str, build, where: str):
-    return build(_read_yaml(file), where)
+def _built(file: str, build, where: str, *extra):
+    return build(_read_yaml(file), where, *extra)
 
 
 def _read_yaml(path) -> dict:
