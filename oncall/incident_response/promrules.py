@@ -224,16 +224,25 @@ def firing_edges(fires: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
-def promtool_test(record, rules_file: str = "slo_rules.yaml", tiers: list[burn.Tier] | None = None) -> str:
+def promtool_test(record, rules_file: str = "slo_rules.yaml", tiers: list[burn.Tier] | None = None,
+                  offset_s: int = 0) -> str:
     """A ``promtool test rules`` file: the shift's counters as input series and, at every minute where the
     engine says a tier starts or stops firing (and the minute before), the alerts the engine has firing.
 
     The series start as much history before the shift as the longest window needs; the shift's first minute
-    ends at ``eval_time`` = history minutes + 1."""
+    ends at ``eval_time`` = history minutes + 1. With ``offset_s`` (a divisor of 60) the samples are scraped
+    that many seconds after each minute, and the expected alerts are ``prom_fires``'s, not the engine's."""
     tiers = burn.load_tiers() if tiers is None else tiers
-    frame, skip, fires = engine_fires(record, tiers)
     severity = {t.name: t.severity for t in tiers}
-    series = _series(record.slos, frame)
+    if offset_s:
+        frame, skip, fires = prom_fires(record, tiers, offset_s)
+        _f, _s, _times, scraped_series = scraped(record, tiers, offset_s)
+        slots = 60 // offset_s
+        series = {k: " ".join(repr(float(x)) if i % slots == 1 else "_" for i, x in
+                              enumerate(np.repeat(v, slots))) for k, v in scraped_series.items()}
+    else:
+        frame, skip, fires = engine_fires(record, tiers)
+        series = {k: " ".join(str(int(x)) for x in v) for k, v in _series(record.slos, frame).items()}
     n = len(frame)
     samples = {skip, n - 1}
     for by_tier in fires.values():
@@ -252,9 +261,8 @@ def promtool_test(record, rules_file: str = "slo_rules.yaml", tiers: list[burn.T
                                 "exp_annotations": {"runbook_url": "runbooks/" + slo, "summary": summary}})
         tests.append({"eval_time": f"{s + 1}m", "alertname": ALERT, "exp_alerts": exp})
     doc = {"rule_files": [rules_file], "evaluation_interval": "1m",
-           "tests": [{"interval": "1m",
-                      "input_series": [{"series": name, "values": " ".join(str(int(v)) for v in values)}
-                                       for name, values in series.items()],
+           "tests": [{"interval": f"{offset_s}s" if offset_s else "1m",
+                      "input_series": [{"series": name, "values": values} for name, values in series.items()],
                       "alert_rule_test": tests}]}
     head = (f"# promtool test rules {Path(rules_file).name}: the shift's counters (minute 0 = "
             f"{frame.index[0].isoformat()}; the shift starts at minute {skip}) and, from the course's engine,\n"
@@ -269,12 +277,13 @@ def artifacts(record) -> dict[str, str]:
             "promtool_test.yaml": promtool_test(record, "slo_rules.yaml", tiers)}
 
 
-def prom_rate_increase(times_s: np.ndarray, values: np.ndarray, at_s: float, window_s: float) -> float:
+def prom_increase(times_s: np.ndarray, values: np.ndarray, at_s: float, window_s: float) -> float:
     """``increase(x[window])`` at ``at_s`` as Prometheus 2.x computes it (``extrapolatedRate``): the samples in
-    [at - window, at], their difference (no counter resets here), extrapolated towards the window's edges."""
+    [at - window, at], their difference (no counter resets here), extrapolated towards the window's edges: to an
+    edge when the gap to it is under 1.1 average sample intervals, else half an interval; never below zero."""
     lo = at_s - window_s
-    inside = (times_s >= lo) & (times_s <= at_s)
-    t, v = times_s[inside], values[inside]
+    i, j = np.searchsorted(times_s, [lo, at_s], side="left")[0], np.searchsorted(times_s, at_s, side="right")
+    t, v = times_s[i:j], values[i:j]
     if t.size < 2:
         return float("nan")
     result = float(v[-1] - v[0])
@@ -282,12 +291,58 @@ def prom_rate_increase(times_s: np.ndarray, values: np.ndarray, at_s: float, win
     average = sampled / (t.size - 1)
     to_start, to_end = float(t[0] - lo), float(at_s - t[-1])
     if result > 0 and v[0] >= 0:
-        to_zero = sampled * (float(v[0]) / result)
-        to_start = min(to_start, to_zero)
-    threshold = average * 1.1
-    to_start = to_start if to_start < threshold else average / 2
-    to_end = to_end if to_end < threshold else average / 2
+        to_start = min(to_start, sampled * float(v[0]) / result)
+    to_start = to_start if to_start < average * 1.1 else average / 2
+    to_end = to_end if to_end < average * 1.1 else average / 2
     return result * (sampled + to_start + to_end) / sampled
+
+
+def scraped(record, tiers: list[burn.Tier], offset_s: int):
+    """The counters as a Prometheus scraping every minute ``offset_s`` seconds after the minute would store them
+    (events spread evenly over each minute): (frame, history minutes, sample times in s, series -> values)."""
+    frame, skip = _frame(record, tiers)
+    minutes = np.arange(len(frame) + 1) * 60
+    times = minutes[:-1] + offset_s
+    out = {}
+    for name, cum in _series(record.slos, frame).items():
+        out[name] = np.interp(times, minutes, cum.astype(float))
+    return frame, skip, times.astype(float), out
+
+
+def prom_fires(record, tiers: list[burn.Tier], offset_s: int = 30):
+    """Per SLO and tier, per minute of the frame: does the generated rule fire in a Prometheus that scrapes
+    ``offset_s`` after the minute and evaluates on the minute? (``prom_increase`` over the scraped samples.)"""
+    frame, skip, times, series = scraped(record, tiers, offset_s)
+    n = len(frame)
+    out = {}
+    for name, slo in record.slos.items():
+        queries = {}
+        for w in sorted({t.long_window_min for t in tiers} | {t.short_window_min for t in tiers}):
+            inc = {key: np.array([prom_increase(times, vals, 60.0 * (m + 1), 60.0 * w) for m in range(n)])
+                   for key, vals in series.items()}
+            total, bad = _query_parts(slo, inc)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                queries[w] = (bad / total, total)
+        out[name] = {}
+        for t in tiers:
+            bound = t.threshold(slo.period_min) * (1 - slo.objective)
+            ok = (queries[t.long_window_min][0] >= bound) & (queries[t.short_window_min][0] >= bound)
+            if t.min_requests:
+                ok &= queries[t.short_window_min][1] >= t.min_requests
+            out[name][t.name] = ok
+    return frame, skip, out
+
+
+def _query_parts(slo: SLO, inc: dict) -> tuple[np.ndarray, np.ndarray]:
+    def col(column):
+        if column == "slow":
+            count = next(v for k, v in inc.items() if k.startswith(f"{LATENCY_FAMILY}_count"))
+            ok = next(v for k, v in inc.items() if k.startswith(f"{LATENCY_FAMILY}_bucket") and "+Inf" not in k)
+            return count - ok
+        return next(v for k, v in inc.items() if k.startswith(_counter(column) + "{"))
+    total = col(slo.total)
+    bad = col(slo.bad) if slo.bad is not None else total - col(slo.good)
+    return total, bad
 
 
 def parse_time(text: str, option: str) -> datetime:
