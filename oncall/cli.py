@@ -66,8 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     correlate = sub.add_parser(
         "correlate", help="correlate Alertmanager v4 webhook payloads into incidents",
-        description="Alertmanager's order over the payloads (dedup, inhibition, silences and grouping, with "
-                    "data/alerting/alertmanager.yaml), then incidents: alerts of connected components "
+        description="Alertmanager groups alerts first and, on each group flush, inhibits, silences, then dedups "
+                    "against its notification log; over the payloads it delivered, this dedups by fingerprint "
+                    "(receiver-side, Keep-style), re-applies inhibition and silences at each group's flush "
+                    "(data/alerting/alertmanager.yaml, silences.yaml) and counts the groups' notifications, "
+                    "then opens incidents: alerts of connected components "
                     "(data/topology.yaml) at most 30 min apart, or within 30 min of a page of the incident "
                     "resolving (a firing page holds its incident open).")
     correlate.add_argument("file", help="one JSON payload, a JSON list of payloads, or JSON Lines")

@@ -1,19 +1,27 @@
-"""Alert storm -> incidents, in Alertmanager's order (course module M32: support desk and AIOps).
+"""Alert storm -> incidents: Alertmanager's steps, then a receiver's (course module M32: support desk and AIOps).
 
-The pipeline over the alert frame (``alerts.py``), every step vectorized (sort once, factorize, numpy):
+Alertmanager's own order: its dispatcher routes each incoming alert and aggregates it into a group by
+``group_by`` FIRST; when a group flushes (``group_wait`` after its first alert, then every ``group_interval``)
+its notification pipeline runs inhibition, silences, then dedup against its notification log (is this group's
+content new since the last notification? ``repeat_interval`` forces a resend). Its dedup is per notification,
+never per alert fingerprint: fingerprint dedup is a receiver-side step (Keep and the like).
 
-1. dedup: re-sends of the same alert instance (same fingerprint, ``starts_at`` and status) are duplicates; then a
-   "full" dedup, Keep-style: a new instance whose content without its volatile fields (times, generator URL)
-   equals the previous instance's of the same fingerprint and status within ``flap_window`` is a duplicate too
-   (a flapping alert re-firing with the same labels and annotations).
-2. inhibition: Alertmanager's ``inhibit_rules`` (matchers ``=``, ``!=``, ``=~``, ``!~``; ``equal`` labels; a
-   missing label counts as ""; the source must be firing at the target's check time; a source that also matches
-   the target side cannot inhibit a target that also matches the source side, as Alertmanager's
-   ``excludeTwoSidedMatch``).
-3. silences: matchers and a [startsAt, endsAt) window.
+The correlator sits on the receiving side of the webhook and reads what Alertmanager delivered (the frame of
+``alerts.py``), so it first does the receiver's step, then re-applies Alertmanager's per-flush steps at each
+alert's flush time, then correlates; every step vectorized (sort once, factorize, numpy):
+
+1. receiver-side dedup (Keep-style, by fingerprint): re-sends of the same alert instance (same fingerprint,
+   ``starts_at`` and status) are duplicates; then a "full" dedup: a new instance whose content without its
+   volatile fields (times, generator URL) equals the previous instance's of the same fingerprint and status
+   within ``flap_window`` is a duplicate too (a flapping alert re-firing with the same labels and annotations).
+2. at each instance's group flush (``received_at`` + ``group_wait``), Alertmanager's inhibition: its
+   ``inhibit_rules`` (matchers ``=``, ``!=``, ``=~``, ``!~``; ``equal`` labels, a missing label counting as ""
+   so a rule whose ``equal`` labels both sides lack still matches; the source must be firing at that time; an
+   alert matching both sides is never inhibited by that rule, Alertmanager's ``excludeTwoSidedMatch``).
+3. then its silences: matchers and a [startsAt, endsAt) window.
 4. resolved handling: an alert instance seen only as resolved never opens an incident.
-5. grouping: ``group_by`` with ``group_wait``, ``group_interval``, ``repeat_interval`` -> the notifications
-   Alertmanager would send.
+5. the groups' notifications (``dispatch.notifications``: ``group_by``, ``group_wait``, ``group_interval``,
+   ``repeat_interval``): the notifications Alertmanager sends for what is left.
 6. correlation: alerts whose components are connected in the dependency graph (``topology.yaml``) and whose gap
    to the previous alert of that part of the graph is at most ``window`` join one incident (Keep's timeframe
    rule); a firing alert of a ``hold_open`` severity (a page) holds its incident open until ``window`` after it
