@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     rules = slo.add_parser("rules", help="Prometheus recording and alerting rules for the SLOs (Sloth's shape)")
     rules.add_argument("--slo", action="append", help="an SLO NAME in data/slos/ or a PATH (repeat; default: all)")
     rules.add_argument("--out", default=None, help="write slo_rules.yaml and alertmanager.yaml into this folder")
+    rep = slo.add_parser("report", help="the burn engine over a Prometheus's counters (/api/v1/query_range)")
+    rep.add_argument("--prometheus", required=True, help="the Prometheus URL, e.g. http://127.0.0.1:9090")
+    rep.add_argument("--slo", required=True, help="an SLO NAME in data/slos/ or a PATH (OpenSLO v1)")
+    rep.add_argument("--from", dest="start", default=None, help="start, ISO 8601 UTC (default: 7 days before --to)")
+    rep.add_argument("--to", dest="end", default=None, help="end, ISO 8601 UTC (default: now)")
+    rep.add_argument("--json", action="store_true")
 
     correlate = sub.add_parser(
         "correlate", help="correlate Alertmanager v4 webhook payloads into incidents",
@@ -132,6 +138,9 @@ def _dispatch(args) -> int:
     if args.command == "slo" and args.slo_command == "rules":
         from .incident_response.promrules import rules_command
         return print(rules_command(args.slo, args.out)) or EXIT_OK
+    if args.command == "slo" and args.slo_command == "report":
+        from .incident_response.promreport import report_command
+        return print(report_command(args.prometheus, args.slo, args.start, args.end, args.json)) or EXIT_OK
     if args.command == "slo":
         return _slo_explain(args)
     if args.command == "correlate":
