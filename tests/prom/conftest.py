@@ -13,12 +13,6 @@ PROGRAMS = {"promtool": "prometheus", "prometheus": "prometheus", "amtool": "pro
             "prometheus-alertmanager": "prometheus-alertmanager"}
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/prom/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.prom)
-
-
 @pytest.fixture(autouse=True)
 def _selected():
     if not (os.environ.get("ONCALL_PROM_TESTS") == "1" or os.environ.get("ONCALL_REQUIRE_PROM") == "1"):

@@ -26,6 +26,8 @@ from oncall.support_desk.correlate import alerting_config_from_dict, correlate
 
 from .conftest import Server, free_port, need
 
+pytestmark = pytest.mark.prom
+
 SVC = "support-assistant"
 # name -> labels; the expected verdict (None: notified) is checked against both programs
 ALERTS = {

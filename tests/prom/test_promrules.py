@@ -7,6 +7,8 @@ from oncall.shift import run_shift
 
 from .conftest import need, run
 
+pytestmark = pytest.mark.prom
+
 CASES = [(name, mode, seed) for name, _title in list_scenarios()
          for mode in ["none", *load_scenario(name).break_modes] for seed in (1, 2, 3)]
 

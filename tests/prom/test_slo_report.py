@@ -12,6 +12,8 @@ from oncall.shift import run_shift
 
 from .conftest import Server, free_port, need, run
 
+pytestmark = pytest.mark.prom
+
 
 @pytest.fixture(scope="module")
 def backfilled(tmp_path_factory):
