@@ -70,3 +70,39 @@ def test_drill_out_writes_metrics_and_a_promtool_test_that_passes(tmp_path):
     assert (out / "metrics.om").read_text().endswith("# EOF\n")
     result = run(need("promtool"), "test", "rules", "promtool_test.yaml", cwd=out, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_promtool_with_scrapes_offset_30s_does_what_prom_fires_says(tmp_path):
+    """A Prometheus whose scrapes land 30 s after the minute (promtool, samples at :30, evaluations on the
+    minute): its alerts are exactly those ``promrules.prom_fires`` computes with Prometheus's extrapolation. On
+    bad-deploy seed 3 that differs from the engine: page-1h starts one minute later and stops one earlier."""
+    promtool = need("promtool")
+    record = run_shift(load_scenario("bad-deploy"), 3, "none")
+    tiers = [t for t in burn.load_tiers() if t.severity == "page"]
+    _frame, skip, engine = promrules.engine_fires(record, tiers)
+    _frame, _skip, prom = promrules.prom_fires(record, tiers, 30)
+    assert promrules.firing_edges(engine["availability"]["page-1h"][skip:]) == [(216, 232)]
+    assert promrules.firing_edges(prom["availability"]["page-1h"][skip:]) == [(217, 231)]
+    (tmp_path / "r.yaml").write_text(promrules.rules_yaml(list(record.slos.values()), tiers))
+    (tmp_path / "t.yaml").write_text(promrules.promtool_test(record, "r.yaml", tiers, offset_s=30))
+    result = run(promtool, "test", "rules", "t.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.mark.parametrize("name", [n for n, _t in list_scenarios()])
+def test_offset_scrapes_move_each_page_edge_by_at_most_one_evaluation_interval(name):
+    """The bound on rate()'s extrapolation: with scrapes 30 s off the minute, each page tier's firing runs start
+    and stop within one minute (one evaluation interval) of the engine's, seeds 1-3. A window then reads the
+    minute's counts half a minute late, so a crossing of the threshold lands one evaluation later or earlier."""
+    tiers = [t for t in burn.load_tiers() if t.severity == "page"]
+    for seed in (1, 2, 3):
+        record = run_shift(load_scenario(name), seed, "none")
+        _frame, skip, engine = promrules.engine_fires(record, tiers)
+        _frame, _skip, prom = promrules.prom_fires(record, tiers, 30)
+        for slo, by_tier in engine.items():
+            for tier, fires in by_tier.items():
+                want = promrules.firing_edges(fires[skip:])
+                got = promrules.firing_edges(prom[slo][tier][skip:])
+                assert len(got) == len(want), (seed, slo, tier, want, got)
+                for (a, b), (c, d) in zip(want, got):
+                    assert abs(a - c) <= 1 and abs(b - d) <= 1, (seed, slo, tier, want, got)
