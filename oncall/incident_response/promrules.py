@@ -28,14 +28,16 @@ names ``bad``, and ``(sum(rate(TOTAL[W])) - sum(rate(GOOD[W]))) / sum(rate(TOTAL
 ``good`` (Sloth's ``errorQuery / totalQuery``). Burn rate = error ratio / (1 - objective), so the alert
 compares the ratio with ``threshold x (1 - objective)``, as Sloth writes it.
 
-Two additions to Sloth's shape, so that the rules mean exactly what the course's engine (``burn.py``) means:
-a tier fires at or above its threshold (``>=``, Sloth writes ``>``), and only while its short window holds at
-least ``min_requests`` events (the low-traffic guard of ``burn_rate_tiers.yaml``; Sloth has none).
+Three departures from Sloth's shape, so that the rules mean exactly what the course's engine (``burn.py``)
+means: a tier fires at or above its threshold (``>=``, Sloth writes ``>``); only while its short window holds at
+least ``min_requests`` events (the low-traffic guard of ``burn_rate_tiers.yaml``; Sloth has none); and each SLO's
+rules are one group, not Sloth's three, because Prometheus runs groups concurrently and an alert in another
+group than its recording rules reads the ratios of the previous evaluation (one interval late).
 
 Exactness. Counters scraped once a minute on the minute and rules evaluated on the minute give ``rate()`` the
 samples at both ends of each window, so it extrapolates nothing and every window's ratio is the exact ratio of
 the window's sums, the engine's. With scrapes offset from the evaluation (every real Prometheus), ``rate()``
-extrapolates the samples inside the window to its edges (``promrules.prom_rate`` does what Prometheus does):
+extrapolates the samples inside the window to its edges (``prom_increase`` does what Prometheus does):
 a window then reads partly the minute before it or misses part of its last minute, and an edge can move by up
 to one evaluation interval; the tests measure that bound on every scenario.
 """
