@@ -8,13 +8,14 @@ ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: drill test test-fast test-browser console lab notebooks book bench lock clean help
+.PHONY: drill test test-fast test-prom test-browser console lab notebooks book bench lock clean help
 help:
 	@echo "make drill      run the whole on-call shift and print its story (ARGS='--seed 3 --break errors')"
 	@echo "make test       run the unit tests and every notebook under nbval"
 	@echo "make test-fast  the unit tests not marked slow, no notebooks (the quick loop, under 2 minutes)"
 	@echo "make lab        open JupyterLab on the notebooks (loopback only)"
 	@echo "make console    serve the on-call console (notebooks/console.ipynb) as a Voila app on 127.0.0.1"
+	@echo "make test-prom  the rules under promtool, a real Prometheus and Alertmanager on 127.0.0.1 (apt-get install prometheus prometheus-alertmanager)"
 	@echo "make test-browser  JupyterLab and the console in a real browser (needs /usr/bin/chromium)"
 	@echo "make notebooks  re-execute the notebooks so their stored outputs are what the code prints today"
 	@echo "make book       build the course website (book/_build/html/) from the notebooks' stored outputs"
@@ -38,6 +39,12 @@ test: $(STAMP)
 # the determinism matrix of drills in fresh processes, the benchmark smoke, ...) and without the notebooks.
 test-fast: $(STAMP)
 	ONCALL_PROGRESS=0 $(PY) -m pytest -m "not slow" tests
+
+# The real programs (Debian's prometheus with promtool, prometheus-alertmanager with amtool): the generated rules
+# under promtool, a back-filled Prometheus and a running Alertmanager, all on 127.0.0.1. Without the programs
+# the tests skip with a reason; with ONCALL_REQUIRE_PROM=1 (CI) they fail.
+test-prom: $(STAMP)
+	ONCALL_PROM_TESTS=1 $(PY) -m pytest -m prom tests/prom
 
 # The widgets in a real browser: Debian's chromium (apt-get install chromium; never `playwright install`) driven by
 # Playwright. Without the browser the tests skip; with ONCALL_REQUIRE_BROWSER=1 (CI) they fail. Screenshots go to

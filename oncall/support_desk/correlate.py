@@ -1,19 +1,27 @@
-"""Alert storm -> incidents, in Alertmanager's order (course module M32: support desk and AIOps).
+"""Alert storm -> incidents: Alertmanager's steps, then a receiver's (course module M32: support desk and AIOps).
 
-The pipeline over the alert frame (``alerts.py``), every step vectorized (sort once, factorize, numpy):
+Alertmanager's own order: its dispatcher routes each incoming alert and aggregates it into a group by
+``group_by`` FIRST; when a group flushes (``group_wait`` after its first alert, then every ``group_interval``)
+its notification pipeline runs inhibition, silences, then dedup against its notification log (is this group's
+content new since the last notification? ``repeat_interval`` forces a resend). Its dedup is per notification,
+never per alert fingerprint: fingerprint dedup is a receiver-side step (Keep and the like).
 
-1. dedup: re-sends of the same alert instance (same fingerprint, ``starts_at`` and status) are duplicates; then a
-   "full" dedup, Keep-style: a new instance whose content without its volatile fields (times, generator URL)
-   equals the previous instance's of the same fingerprint and status within ``flap_window`` is a duplicate too
-   (a flapping alert re-firing with the same labels and annotations).
-2. inhibition: Alertmanager's ``inhibit_rules`` (matchers ``=``, ``!=``, ``=~``, ``!~``; ``equal`` labels; a
-   missing label counts as ""; the source must be firing at the target's check time; a source that also matches
-   the target side cannot inhibit a target that also matches the source side, as Alertmanager's
-   ``excludeTwoSidedMatch``).
-3. silences: matchers and a [startsAt, endsAt) window.
+The correlator sits on the receiving side of the webhook and reads what Alertmanager delivered (the frame of
+``alerts.py``), so it first does the receiver's step, then re-applies Alertmanager's per-flush steps at each
+alert's flush time, then correlates; every step vectorized (sort once, factorize, numpy):
+
+1. receiver-side dedup (Keep-style, by fingerprint): re-sends of the same alert instance (same fingerprint,
+   ``starts_at`` and status) are duplicates; then a "full" dedup: a new instance whose content without its
+   volatile fields (times, generator URL) equals the previous instance's of the same fingerprint and status
+   within ``flap_window`` is a duplicate too (a flapping alert re-firing with the same labels and annotations).
+2. at each instance's group flush (``received_at`` + ``group_wait``), Alertmanager's inhibition: its
+   ``inhibit_rules`` (matchers ``=``, ``!=``, ``=~``, ``!~``; ``equal`` labels, a missing label counting as ""
+   so a rule whose ``equal`` labels both sides lack still matches; the source must be firing at that time; an
+   alert matching both sides is never inhibited by that rule, Alertmanager's ``excludeTwoSidedMatch``).
+3. then its silences: matchers and a [startsAt, endsAt) window.
 4. resolved handling: an alert instance seen only as resolved never opens an incident.
-5. grouping: ``group_by`` with ``group_wait``, ``group_interval``, ``repeat_interval`` -> the notifications
-   Alertmanager would send.
+5. the groups' notifications (``dispatch.notifications``: ``group_by``, ``group_wait``, ``group_interval``,
+   ``repeat_interval``): the notifications Alertmanager sends for what is left.
 6. correlation: alerts whose components are connected in the dependency graph (``topology.yaml``) and whose gap
    to the previous alert of that part of the graph is at most ``window`` join one incident (Keep's timeframe
    rule); a firing alert of a ``hold_open`` severity (a page) holds its incident open until ``window`` after it
@@ -29,251 +37,32 @@ row of an instance that opened an incident belongs to that incident. Pure except
 """
 from __future__ import annotations
 
-import json
-import math
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .. import yamlsafe
-from ..durations import parse_duration
+from ..durations import parse_duration  # noqa: F401 - re-exported: the one duration parser
 from ..errors import BadInput
-from ..paths import DATA_DIR, cached_per_file_version
-
-REASONS = ("duplicate", "inhibited", "silenced", "resolved", "noise")
 _NONE, _DUP, _INH, _SIL, _RES, _NOISE = range(6)  # instance reason codes; _NONE = kept
 _INF = np.iinfo(np.int64).max
 _NAT = np.iinfo(np.int64).min
 _SEC = 1_000_000_000  # ns per second
 _SEVERITY_RANK = {"page": 6, "critical": 5, "error": 4, "high": 4, "warning": 3, "ticket": 3, "low": 2, "info": 1}
-_STD_COLUMNS = ("alertname", "service", "component", "severity")
 
 
 # ---------------------------------------------------------------- configuration
 
-_MATCHER = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*")
-
-
-@dataclass(frozen=True)
-class Matcher:
-    """One Alertmanager matcher: ``name op value``; regexes are anchored (fullmatch), a missing label is ""."""
-
-    name: str
-    op: str
-    value: str
-
-    def test(self, label_value: str) -> bool:
-        """Whether one label value satisfies the matcher."""
-        if self.op == "=":
-            return label_value == self.value
-        if self.op == "!=":
-            return label_value != self.value
-        hit = re.fullmatch(self.value, label_value) is not None
-        return hit if self.op == "=~" else not hit
-
-
-def parse_matcher(text: str, where: str = "<argument>", field: str | None = None) -> Matcher:
-    """'severity=~"page|critical"' -> Matcher; the value may be double-quoted (JSON escapes) or bare."""
-    m = _MATCHER.fullmatch(str(text))
-    if not m:
-        raise BadInput(where, field, f'expected a matcher like alertname="X", severity=~"a|b" or service!="", got {text!r}')
-    name, op, value = m.groups()
-    if value.startswith('"'):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise BadInput(where, field, f"unterminated or badly escaped quoted value in {text!r}") from None
-    elif value.endswith('"'):
-        raise BadInput(where, field, f"unbalanced quote in {text!r}")
-    if op in ("=~", "!~"):
-        try:
-            re.compile(value)
-        except re.error as e:
-            raise BadInput(where, field, f"bad regular expression {value!r} ({e})") from None
-    return Matcher(name, op, str(value))
-
-
-@dataclass(frozen=True)
-class InhibitRule:
-    """Mute target alerts while a firing source alert has the same values of the ``equal`` labels."""
-
-    source: tuple[Matcher, ...]
-    target: tuple[Matcher, ...]
-    equal: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Silence:
-    """Mute alerts matching every matcher whose check time falls in [starts_at, ends_at)."""
-
-    matchers: tuple[Matcher, ...]
-    starts_at: pd.Timestamp
-    ends_at: pd.Timestamp
-    comment: str = ""
-
-
-@dataclass(frozen=True)
-class AlertingConfig:
-    """The subset of an Alertmanager configuration the pipeline uses (durations in seconds)."""
-
-    group_by: tuple[str, ...] = ("alertname", "service")
-    group_wait_s: float = 30.0
-    group_interval_s: float = 300.0
-    repeat_interval_s: float = 4 * 3600.0
-    inhibit_rules: tuple[InhibitRule, ...] = ()
-    silences: tuple[Silence, ...] = ()
-
-
-def _matchers(node, where: str, field: str) -> tuple[Matcher, ...]:
-    if node is None:
-        return ()
-    if isinstance(node, str):
-        node = [node]
-    if not isinstance(node, list):
-        raise BadInput(where, field, "expected a list of matchers")
-    return tuple(parse_matcher(m, where, f"{field}[{i}]") for i, m in enumerate(node))
-
-
-def _legacy(rule: dict, side: str, where: str, field: str) -> tuple[Matcher, ...]:
-    """Alertmanager's deprecated ``source_match`` / ``source_match_re`` maps, still accepted."""
-    out = []
-    for suffix, op in (("match", "="), ("match_re", "=~")):
-        node = rule.get(f"{side}_{suffix}") or {}
-        if not isinstance(node, dict):
-            raise BadInput(where, f"{field}.{side}_{suffix}", "expected a map of label: value")
-        out += [parse_matcher(f"{k}{op}{json.dumps(str(v))}", where, f"{field}.{side}_{suffix}") for k, v in node.items()]
-    return tuple(out)
-
-
-def _timestamp(value, where: str, field: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise BadInput(where, field, f"expected an RFC 3339 time, got {value!r}") from None
-    if pd.isna(ts):
-        raise BadInput(where, field, f"expected an RFC 3339 time, got {value!r}")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def alerting_config_from_dict(doc: dict, where: str = "<config>") -> AlertingConfig:
-    """An Alertmanager-configuration mapping (``route``, ``inhibit_rules``, optional ``silences``) -> AlertingConfig."""
-    if not isinstance(doc, dict):
-        raise BadInput(where, None, "expected a mapping with route, inhibit_rules and silences")
-    route = doc.get("route") or {}
-    if not isinstance(route, dict):
-        raise BadInput(where, "route", "expected a mapping")
-    group_by = route.get("group_by", ["alertname", "service"])
-    if not isinstance(group_by, list) or not all(isinstance(g, str) for g in group_by):
-        raise BadInput(where, "route.group_by", "expected a list of label names")
-    rules = []
-    for i, r in enumerate(doc.get("inhibit_rules") or []):
-        f = f"inhibit_rules[{i}]"
-        if not isinstance(r, dict):
-            raise BadInput(where, f, "expected a mapping")
-        equal = r.get("equal") or []
-        if not isinstance(equal, list) or not all(isinstance(e, str) for e in equal):
-            raise BadInput(where, f"{f}.equal", "expected a list of label names")
-        source = _matchers(r.get("source_matchers"), where, f"{f}.source_matchers") + _legacy(r, "source", where, f)
-        target = _matchers(r.get("target_matchers"), where, f"{f}.target_matchers") + _legacy(r, "target", where, f)
-        rules.append(InhibitRule(source, target, tuple(equal)))
-    silences = []
-    for i, s in enumerate(doc.get("silences") or []):
-        f = f"silences[{i}]"
-        if not isinstance(s, dict) or not s.get("matchers"):
-            raise BadInput(where, f"{f}.matchers", "expected a silence with at least one matcher")
-        start, end = _timestamp(s.get("startsAt"), where, f"{f}.startsAt"), _timestamp(s.get("endsAt"), where, f"{f}.endsAt")
-        if end <= start:
-            raise BadInput(where, f"{f}.endsAt", "must be after startsAt")
-        silences.append(Silence(_matchers(s["matchers"], where, f"{f}.matchers"), start, end, str(s.get("comment", ""))))
-    return AlertingConfig(
-        group_by=tuple(group_by),
-        group_wait_s=parse_duration(route.get("group_wait", "30s"), where, "route.group_wait"),
-        group_interval_s=parse_duration(route.get("group_interval", "5m"), where, "route.group_interval"),
-        repeat_interval_s=parse_duration(route.get("repeat_interval", "4h"), where, "route.repeat_interval"),
-        inhibit_rules=tuple(rules), silences=tuple(silences))
-
-
-def load_alerting_config(path: str | Path | None = None) -> AlertingConfig:
-    """Read ``data/alerting/alertmanager.yaml`` (or ``path``); cached per file version (immutable result)."""
-    return _built(str(path or DATA_DIR / "alerting" / "alertmanager.yaml"), alerting_config_from_dict,
-                  str(path or "data/alerting/alertmanager.yaml"))
-
-
-@cached_per_file_version
-def _built(file: str, build, where: str):
-    return build(_read_yaml(file), where)
-
-
-def _read_yaml(path) -> dict:
-    try:
-        return yamlsafe.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except OSError as e:
-        raise BadInput(str(path), None, f"cannot read ({e.strerror})") from None
-    except yaml.YAMLError as e:
-        raise BadInput(str(path), None, f"not YAML ({str(e).splitlines()[0]})") from None
-
-
-@dataclass(frozen=True)
-class Topology:
-    """Service dependency graphs: ``clusters`` maps (service, component) to its connected part of the graph.
-
-    A component absent from a known service joins that service's first-listed part (an SLO alert naming only
-    the service belongs with it); an unknown service is a part of its own.
-    """
-
-    clusters: dict = field(default_factory=dict)
-    default: dict = field(default_factory=dict)
-
-    def cluster(self, service: str, component: str) -> str:
-        """The name of the connected part of the graph that (service, component) belongs to."""
-        return self.clusters.get((service, component)) or self.default.get(service) or f"{service}/*"
-
-
-def topology_from_dict(doc: dict, where: str = "<topology>") -> Topology:
-    """``services: {NAME: {components: {C: {depends_on: [...]}}, infrastructure: [...]}}`` -> Topology.
-
-    Every component depends on every infrastructure component of its service; services never share nodes
-    (each node is (service, component)), so unrelated services stay apart.
-    """
-    services = (doc or {}).get("services") if isinstance(doc, dict) else None
-    if not isinstance(services, dict) or not services:
-        raise BadInput(where, "services", "expected a mapping of service name to its components")
-    parent: dict = {}
-
-    def find(x):
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    default = {}
-    for svc, body in services.items():
-        comps = (body or {}).get("components") or {}
-        infra = (body or {}).get("infrastructure") or []
-        if not isinstance(comps, dict) or not isinstance(infra, list):
-            raise BadInput(where, f"services.{svc}", "expected components (a mapping) and infrastructure (a list)")
-        for c, spec in comps.items():
-            deps = (spec or {}).get("depends_on") or []
-            if not isinstance(deps, list):
-                raise BadInput(where, f"services.{svc}.components.{c}.depends_on", "expected a list of components")
-            for d in list(deps) + list(infra):
-                parent[find((svc, c))] = find((svc, str(d)))
-            find((svc, c))
-        for d in infra:
-            find((svc, str(d)))
-        if comps:
-            default[svc] = next(iter(comps))
-    clusters = {node: f"{find(node)[0]}/{find(node)[1]}" for node in list(parent)}
-    return Topology(clusters, {s: clusters[(s, c)] for s, c in default.items()})
-
-
-def load_topology(path: str | Path | None = None) -> Topology:
-    """Read ``data/topology.yaml`` (or ``path``); cached per file version (immutable result)."""
-    return _built(str(path or DATA_DIR / "topology.yaml"), topology_from_dict, str(path or "data/topology.yaml"))
+# The configuration (amconfig), the dispatcher model (dispatch) and the output and quality measures (quality)
+# live beside this module; their names stay importable from here.
+from .amconfig import (  # noqa: E402,F401
+    AlertingConfig, InhibitRule, Matcher, Silence, Topology, alerting_config_from_dict, load_alerting_config,
+    load_topology, parse_matcher, topology_from_dict)
+from .dispatch import note_events as _note_events, notifications as _notifications  # noqa: E402,F401
+from .frames import _combine_codes, _first_per, _Labels, _match_all, _ns  # noqa: E402,F401
+from .quality import (  # noqa: E402,F401
+    REASONS, naive_one_incident_per_alertname, noise_reduction_pct, pairwise_precision_recall, to_json)
 
 
 # ---------------------------------------------------------------- results
@@ -305,78 +94,6 @@ class Correlation:
         notifications (``notifications``) go to the correlator, not to the on-call; noise, duplicates,
         inhibited, silenced and resolved-only alerts open nothing. Noise reduction is measured on this."""
         return len(self.incidents)
-
-
-def _ns(series: pd.Series) -> np.ndarray:
-    """UTC timestamps -> int64 nanoseconds since the epoch (NaT -> int64 min)."""
-    s = pd.to_datetime(series, utc=True) if not isinstance(series.dtype, pd.DatetimeTZDtype) else series
-    return s.astype("datetime64[ns, UTC]").array.asi8
-
-
-def _first_per(keys: np.ndarray, order: np.ndarray, n_keys: int) -> np.ndarray:
-    """For each key 0..n_keys-1, the first row of ``order`` (a list of row positions) holding it (-1 when none)."""
-    rank = np.full(n_keys, len(order), dtype=np.int64)
-    np.minimum.at(rank, keys[order], np.arange(len(order), dtype=np.int64))
-    out = np.full(n_keys, -1, dtype=np.int64)
-    found = rank < len(order)
-    out[found] = order[rank[found]]
-    return out
-
-
-class _Labels:
-    """Label values of the frame's rows, factorized once per label name (a missing label is "").
-
-    The four label columns of the alert frame are factorized over all rows on first use (one hash pass);
-    any other label is read from the ``labels`` dicts, and only for the rows asked about.
-    """
-
-    def __init__(self, frame: pd.DataFrame):
-        self.frame = frame
-        self.columns: dict = {}
-
-    def codes(self, name: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(codes at ``rows``, distinct values as str) for label ``name``."""
-        if name in _STD_COLUMNS and name in self.frame.columns:
-            if name not in self.columns:
-                values = self.frame[name].to_numpy(dtype=object)
-                # The sentinel path skips the missing-value pass over every row; only a column that holds
-                # missing values (never one parse_payloads made) pays for numbering them in order.
-                codes, uniques = pd.factorize(values)
-                if len(codes) and codes.min() < 0:
-                    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-                self.columns[name] = (codes, np.array(["" if pd.isna(u) else str(u) for u in uniques], dtype=object))
-            codes, uniques = self.columns[name]
-            return codes[rows], uniques
-        labels = self.frame["labels"].to_numpy(dtype=object)[rows]
-        codes, uniques = pd.factorize(np.array([lab.get(name, "") for lab in labels], dtype=object))
-        return codes, np.asarray(uniques, dtype=object).astype(str).astype(object)
-
-    def values(self, name: str, rows: np.ndarray) -> np.ndarray:
-        codes, uniques = self.codes(name, rows)
-        return uniques[codes] if len(uniques) else np.full(len(rows), "", dtype=object)
-
-
-def _match_all(matchers, labels: _Labels, rows: np.ndarray) -> np.ndarray:
-    """Mask over ``rows``: rows satisfying every matcher; each matcher tests the distinct values only and
-    only the rows still in the running, so labels outside the frame's columns are read for few rows."""
-    mask = np.ones(len(rows), dtype=bool)
-    for m in matchers:
-        idx = np.flatnonzero(mask)
-        if len(idx) == 0:
-            break
-        codes, uniques = labels.codes(m.name, rows[idx])
-        hit = np.array([m.test(u) for u in uniques], dtype=bool)
-        mask[idx] = hit[codes] if len(uniques) else False
-    return mask
-
-
-def _combine_codes(columns: list[np.ndarray], n: int) -> np.ndarray:
-    """Row-wise tuple of codes -> one int code per distinct tuple (0..k-1)."""
-    code = np.zeros(n, dtype=np.int64)
-    for col in columns:
-        c = pd.factorize(col)[0] if col.dtype == object else col.astype(np.int64)
-        code = pd.factorize(code * (int(c.max()) + 2 if len(c) else 1) + c)[0].astype(np.int64)
-    return code
 
 
 # ---------------------------------------------------------------- pipeline steps
@@ -455,78 +172,6 @@ def _silence(silences, labels: _Labels, heads, targets, t_check) -> np.ndarray:
         if len(cand):
             by[cand[_match_all(s.matchers, labels, heads[cand])]] = s_i
     return by
-
-
-def _notifications(group: np.ndarray, group_names: list, t: np.ndarray, delta: np.ndarray,
-                   cfg: AlertingConfig, horizon: int) -> pd.DataFrame:
-    """Alertmanager's notifications for +1 (alert starts firing) / -1 (resolves) events per group.
-
-    A group's first notification goes out ``group_wait`` after its first alert; then at most one per
-    ``group_interval`` tick, sent when alerts were added or resolved in the tick, else again after
-    ``repeat_interval`` while anything fires. A group whose alerts all resolved is gone after that
-    notification; a later alert (more than one interval later, an approximation of the flush time) starts a
-    new group with ``group_wait`` again.
-    """
-    cols = {"time": pd.Series([], dtype="datetime64[ns, UTC]"), "group_key": pd.Series([], dtype=object),
-            "alerts": pd.Series([], dtype=np.int64), "kind": pd.Series([], dtype=object)}
-    if len(t) == 0:
-        return pd.DataFrame(cols)
-    gw, gi, ri = (int(round(x * _SEC)) for x in (cfg.group_wait_s, cfg.group_interval_s, cfg.repeat_interval_s))
-    gi = max(gi, 1)
-    o = np.lexsort((-delta, t, group))
-    g, t, d = group[o], t[o], delta[o]
-    n = len(t)
-    first = np.ones(n, dtype=bool)
-    first[1:] = g[1:] != g[:-1]
-    gs = np.maximum.accumulate(np.where(first, np.arange(n), 0))
-    cs = np.cumsum(d)
-    active = cs - cs[gs] + d[gs]
-    new = first.copy()
-    new[1:] |= (active[:-1] <= 0) & (t[1:] - t[:-1] > gi)
-    sid = np.cumsum(new) - 1
-    ff = (t[new] + gw)[sid]
-    k = np.where(t <= ff, 0, (t - ff + gi - 1) // gi)
-    # One notification per (session, tick) with events in it.
-    run_new = new.copy()
-    run_new[1:] |= k[1:] != k[:-1]
-    starts = np.flatnonzero(run_new)
-    last = np.r_[starts[1:], n] - 1
-    resolved = np.add.reduceat((d < 0).astype(np.int64), starts)
-    act = active[last]
-    k_run, s_run = k[starts], sid[starts]
-    time = ff[starts] + k_run * gi
-    kind = np.where(new[starts], 0, 1)  # codes of first, update (repeat: 2)
-    # Repeats between a run and the next run of its session (or the horizon), while anything fires.
-    r = max(1, math.ceil(ri / gi))
-    same_next = np.r_[s_run[1:] == s_run[:-1], False]
-    k_h = np.where(horizon >= ff[starts], (horizon - ff[starts]) // gi, -1)
-    limit = np.where(same_next, np.r_[k_run[1:], 0] - 1, k_h)
-    n_rep = np.where(act > 0, np.maximum(0, (limit - k_run) // r), 0)
-    rep_run = np.repeat(np.arange(len(starts)), n_rep)
-    m = np.arange(len(rep_run)) - np.repeat(np.cumsum(n_rep) - n_rep, n_rep) + 1
-    all_time = np.r_[time, ff[starts][rep_run] + (k_run[rep_run] + r * m) * gi]
-    all_group = np.r_[g[starts], g[starts][rep_run]]
-    all_count = np.r_[act + resolved, act[rep_run]]
-    all_kind = np.r_[kind, np.full(len(rep_run), 2)]
-    names = np.asarray(group_names, dtype=object)
-    name_rank = np.empty(len(names), dtype=np.int64)
-    name_rank[np.argsort(names.astype(str), kind="stable")] = np.arange(len(names))
-    o = np.lexsort((name_rank[all_group], all_time))  # by time, then group key: no string sort of every row
-    # Categoricals: a million notifications need not hold a million string objects.
-    return pd.DataFrame({"time": pd.to_datetime(all_time[o], utc=True),
-                         "group_key": pd.Categorical.from_codes(all_group[o], categories=pd.Index(names, dtype=object)),
-                         "alerts": all_count[o].astype(np.int64),
-                         "kind": pd.Categorical.from_codes(all_kind[o], categories=["first", "update", "repeat"])})
-
-
-def _group_names(labels: _Labels, heads, group_by) -> tuple[np.ndarray, list]:
-    """Group code per instance and Alertmanager-style group keys ('{}:{alertname="X", service="Y"}')."""
-    cols = [labels.codes(g, heads) for g in group_by]
-    code = _combine_codes([c for c, _ in cols], len(heads))
-    n_groups = int(code.max()) + 1 if len(code) else 0
-    first = _first_per(code, np.arange(len(code)), n_groups)
-    names = ["{}:{" + ", ".join(f'{g}="{u[c[i]]}"' for g, (c, u) in zip(group_by, cols)) + "}" for i in first]
-    return code, names
 
 
 def _chain_end(fp_of, start, end, dup) -> np.ndarray:
@@ -647,20 +292,6 @@ def correlate(frame: pd.DataFrame, config: AlertingConfig | None = None, topolog
     return _assemble(frame, labels, fp, fp_u, firing, dup, inst, reason, inc_of, rule_of, silence_of, t_in, notes, n)
 
 
-def _note_events(labels: _Labels, heads, notified, first_res, t_in, config, until) -> pd.DataFrame:
-    """Build the +1/-1 events of the delivered instances and simulate the groups' notifications."""
-    if len(notified) == 0:
-        return _notifications(np.zeros(0, np.int64), [], np.zeros(0, np.int64), np.zeros(0, np.int64), config, 0)
-    code, names = _group_names(labels, heads[notified], config.group_by)
-    t_on = t_in[heads[notified]]
-    rr = first_res[notified]
-    has_res = rr >= 0
-    t_off = np.maximum(t_in[rr[has_res]], t_on[has_res])
-    horizon = _ns(pd.Series([until])).item() if until is not None else int(t_in.max())
-    return _notifications(np.r_[code, code[has_res]], names, np.r_[t_on, t_off],
-                          np.r_[np.ones(len(t_on), np.int64), -np.ones(int(has_res.sum()), np.int64)], config, horizon)
-
-
 def _assemble(frame, labels, fp, fp_u, firing, dup, inst, reason, inc_of, rule_of, silence_of, t_in, notes, n) -> Correlation:
     """Row-level assignment, the dropped table, and the incidents table with deterministic ids."""
     row_reason = np.where(dup, _DUP, reason[inst])
@@ -751,66 +382,3 @@ def _empty_result(frame) -> Correlation:
     return Correlation(_incidents(None, None, None, None, None, [], None, None, None),
                        pd.DataFrame({"row": [], "fingerprint": [], "reason": [], "detail": []}),
                        notes, pd.Series([], index=frame.index, dtype=object, name="assignment"), 0)
-
-
-# ---------------------------------------------------------------- output and quality
-
-def _iso(ts) -> str:
-    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def noise_reduction_pct(alerts_in: int, notifications_out: int) -> float:
-    """100 x (1 - notifications / alerts), in percent; 0.0 when no alerts came in."""
-    return 0.0 if alerts_in <= 0 else 100.0 * (1.0 - notifications_out / alerts_in)
-
-
-def to_json(c: Correlation) -> dict:
-    """The ``oncall correlate --json`` object (DESIGN.md): ``incidents`` (``id``, ``fingerprints``, ...) and
-    ``dropped`` (``fingerprint``, ``reason``, ``row``), plus the totals the scorecard uses."""
-    incidents = [{
-        "id": r.id, "fingerprints": list(r.fingerprints), "alerts": int(r.alerts), "rows": int(r.rows),
-        "services": list(r.services), "components": list(r.components), "first_at": _iso(r.first_at),
-        "last_at": _iso(r.last_at), "severity": str(r.severity), "status": str(r.status),
-    } for r in c.incidents.itertuples(index=False)]
-    dropped = [{"fingerprint": str(f), "reason": str(rs), "row": int(rw), "detail": str(dt)}
-               for rw, f, rs, dt in zip(c.dropped["row"], c.dropped["fingerprint"], c.dropped["reason"], c.dropped["detail"])]
-    sent = c.oncall_notifications
-    return {"incidents": incidents, "dropped": dropped, "alerts_total": int(c.alerts_in),
-            "group_notifications": len(c.notifications), "notifications_sent": sent,
-            "noise_reduction_pct": round(noise_reduction_pct(c.alerts_in, sent), 2)}
-
-
-def _pairs(counts: np.ndarray) -> int:
-    counts = counts.astype(np.int64)
-    return int((counts * (counts - 1) // 2).sum())
-
-
-def pairwise_precision_recall(assignment: pd.Series, true_cause: pd.Series) -> tuple[float, float]:
-    """Pairwise precision and recall of incidents against true causes, over rows not dropped.
-
-    Precision: of the pairs of rows placed in one incident, the share with the same true cause; recall: of the
-    pairs with the same true cause, the share placed in one incident. O(n) by the contingency table:
-    pairs = sum over cells of C(n, 2). Returns 1.0 where there is no pair to judge.
-    """
-    a = pd.Series(np.asarray(assignment, dtype=object))
-    kept = ~a.isin(REASONS).to_numpy()
-    inc = pd.factorize(a[kept])[0]
-    cause = pd.factorize(pd.Series(np.asarray(true_cause, dtype=object))[kept].astype(str))[0]
-    if len(inc) == 0:
-        return 1.0, 1.0
-    both = _pairs(pd.Series(inc * (cause.max() + 1) + cause).value_counts().to_numpy())
-    same_inc, same_cause = _pairs(np.bincount(inc)), _pairs(np.bincount(cause))
-    return (both / same_inc if same_inc else 1.0), (both / same_cause if same_cause else 1.0)
-
-
-def naive_one_incident_per_alertname(frame: pd.DataFrame) -> pd.Series:
-    """The naive baseline: every alert name seen firing is its own incident (no dedup across names, no
-    topology, no time). Returns the per-row assignment (NAIVE-0001... in order of first firing; rows of names
-    never seen firing get "resolved")."""
-    firing = frame["status"].to_numpy(dtype=object) == "firing"
-    names = frame["alertname"].to_numpy(dtype=object)
-    t = _ns(frame["received_at"])
-    o = np.argsort(t, kind="stable")
-    seen = pd.unique(names[o][firing[o]])
-    ids = {nm: f"NAIVE-{i + 1:04d}" for i, nm in enumerate(seen)}
-    return pd.Series([ids.get(nm, "resolved") for nm in names], index=frame.index, name="assignment")

@@ -28,7 +28,6 @@ Pure: numpy and pandas only (plus the standard library); the storm's makeup is r
 from __future__ import annotations
 
 import json
-import math
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -37,7 +36,8 @@ import pandas as pd
 
 from ..errors import BadInput
 from ..service.simulate import rng_for
-from .alerts import FRAME_COLUMNS, fingerprint, to_payloads
+from .alerts import FRAME_COLUMNS, empty_frame, fingerprint, to_payloads
+from .dispatch import deliver  # noqa: F401 - the dispatcher model, re-exported here
 # The storm's makeup and its loader live in .storm; re-exported here, where notebooks and tests import them.
 from .storm import (BACKGROUND_KINDS, OPS, ROLES, SEVERITIES, SIGNAL_COLUMNS, STORM_PATH, Background,  # noqa: F401
                     IncidentAlert, Instances, Rule, Signal, Storm, StormIncident, load_storm, storm_from_dict)
@@ -219,68 +219,7 @@ def _alert(labels: dict, summary: str, runbook: str, expr: str, start, end, caus
             "end": None if end is None else pd.Timestamp(end), "cause": cause}
 
 
-# ---------------------------------------------------------------- 4. Alertmanager's delivery
-
-def _group_key(labels: dict, group_by: tuple[str, ...]) -> str:
-    return "{}:{" + ", ".join(f'{g}="{labels.get(g, "")}"' for g in group_by) + "}"
-
-
-def deliver(alerts: list[dict], storm: Storm, start: pd.Timestamp, end: pd.Timestamp) -> list[tuple]:
-    """Simulate Alertmanager's dispatcher per group; returns (received_at, group_key, alert index, status) rows
-    for notifications sent in [start, end).
-
-    A group is created by its first alert and flushed ``group_wait`` later; then, on a grid of
-    ``resend_interval`` ticks, it notifies when an alert started or resolved since the last tick, or when
-    ``repeat_interval`` passed since its last notification while anything fires. A notification carries every
-    firing alert of the group and those resolved since the last notification. A group with nothing firing after
-    a notification is deleted; its next alert creates it anew.
-    """
-    gw = pd.Timedelta(seconds=storm.group_wait_s).value
-    gi = pd.Timedelta(seconds=storm.resend_interval_s).value
-    ri = pd.Timedelta(seconds=storm.repeat_interval_s).value
-    t_end = end.value
-    t_begin = start.value
-    groups: dict[str, list[int]] = {}
-    for k, a in enumerate(alerts):
-        groups.setdefault(_group_key(a["labels"], storm.group_by), []).append(k)
-    rows = []
-    never = np.iinfo(np.int64).max
-    for key in sorted(groups):
-        members = np.array(groups[key])
-        s = np.array([alerts[k]["start"].value for k in members], dtype=np.int64)
-        e = np.array([never if alerts[k]["end"] is None else alerts[k]["end"].value for k in members], dtype=np.int64)
-        done = np.zeros(len(members), dtype=bool)   # resolution already delivered
-        changes = np.unique(np.r_[s, e[e < never]])
-        pending = np.ones(len(members), dtype=bool)  # not yet part of any group's life
-        while pending.any():
-            first = s[pending].min()
-            tick, prev, last_sent = first + gw, None, None
-            while tick < t_end:
-                started = s <= tick
-                firing = started & (e > tick)
-                resolved_now = started & (e <= tick) & ~done
-                changed = prev is None or bool((((s > prev) & (s <= tick)) | ((e > prev) & (e <= tick))).any())
-                repeat = last_sent is not None and firing.any() and tick - last_sent >= ri
-                if changed or repeat:
-                    send = np.flatnonzero(firing | resolved_now)
-                    if len(send) and tick >= t_begin:
-                        rows += [(tick, key, int(members[j]), "firing" if firing[j] else "resolved") for j in send]
-                    if len(send):
-                        last_sent = tick
-                    done |= resolved_now
-                pending &= ~started
-                if not firing.any():
-                    break  # the group is gone; a later alert creates it again
-                # Next tick with something to do: the next change, or the repeat deadline.
-                nxt = changes[changes > tick]
-                target = min(int(nxt[0]) if len(nxt) else never, (last_sent + ri) if last_sent is not None else never)
-                if target >= t_end:
-                    break
-                prev = tick
-                tick = tick + max(1, math.ceil((target - tick) / gi)) * gi
-            pending &= s > tick  # alerts that started (and maybe ended) while this group lived were handled
-    return rows
-
+# ---------------------------------------------------------------- 4. Alertmanager's delivery: dispatch.deliver
 
 # ---------------------------------------------------------------- the frame
 
@@ -314,7 +253,6 @@ def generate_alerts(service, scenario=None, seed: int | None = None, storm: Stor
 
 
 def _frame(alerts: list[dict], rows: list[tuple], storm: Storm) -> pd.DataFrame:
-    from .alerts import empty_frame
     if not rows:
         frame = empty_frame()
         frame["true_cause"] = pd.Series([], dtype=object)

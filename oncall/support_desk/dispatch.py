@@ -1,0 +1,172 @@
+"""Alertmanager's dispatcher, as the course models it (M32): alerts grouped by ``group_by``, each group flushed
+``group_wait`` after its first alert and then on its ``group_interval`` ticks when something changed, or again
+after ``repeat_interval`` while anything fires.
+
+What Alertmanager really does, in order: the dispatcher routes each incoming alert and aggregates it into its
+group first; when a group flushes, the notification pipeline runs inhibition, (time intervals,) silences, then
+dedup against the notification log (is this group's content new since the last notification? ``repeat_interval``
+forces a resend), then notifies with retries. Its dedup is per notification, never per alert fingerprint: that
+is a receiver-side step (Keep and the like), as the correlator's ``_dedup``.
+
+Two views of the same dispatcher live here: ``deliver`` (alert by alert: the webhook rows a storm's alerts make,
+for ``monitors.generate_alerts``) and ``notifications`` (vectorized: how many notifications the delivered alert
+instances make per group, for the correlator's totals). ``tests/prom/test_alertmanager.py`` replays a night to a
+running Alertmanager and compares.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .frames import _combine_codes, _first_per, _Labels, _ns
+
+_SEC = 1_000_000_000  # ns per second
+
+
+def _group_key(labels: dict, group_by: tuple[str, ...]) -> str:
+    return "{}:{" + ", ".join(f'{g}="{labels.get(g, "")}"' for g in group_by) + "}"
+
+
+def deliver(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Timestamp) -> list[tuple]:
+    """Simulate Alertmanager's dispatcher per group; returns (received_at, group_key, alert index, status) rows
+    for notifications sent in [start, end).
+
+    A group is created by its first alert and flushed ``group_wait`` later; then, on a grid of
+    ``resend_interval`` ticks, it notifies when an alert started or resolved since the last tick, or when
+    ``repeat_interval`` passed since its last notification while anything fires. A notification carries every
+    firing alert of the group and those resolved since the last notification. A group with nothing firing after
+    a notification is deleted; its next alert creates it anew.
+    """
+    gw = pd.Timedelta(seconds=storm.group_wait_s).value
+    gi = pd.Timedelta(seconds=storm.resend_interval_s).value
+    ri = pd.Timedelta(seconds=storm.repeat_interval_s).value
+    t_end = end.value
+    t_begin = start.value
+    groups: dict[str, list[int]] = {}
+    for k, a in enumerate(alerts):
+        groups.setdefault(_group_key(a["labels"], storm.group_by), []).append(k)
+    rows = []
+    never = np.iinfo(np.int64).max
+    for key in sorted(groups):
+        members = np.array(groups[key])
+        s = np.array([alerts[k]["start"].value for k in members], dtype=np.int64)
+        e = np.array([never if alerts[k]["end"] is None else alerts[k]["end"].value for k in members], dtype=np.int64)
+        done = np.zeros(len(members), dtype=bool)   # resolution already delivered
+        changes = np.unique(np.r_[s, e[e < never]])
+        pending = np.ones(len(members), dtype=bool)  # not yet part of any group's life
+        while pending.any():
+            first = s[pending].min()
+            tick, prev, last_sent = first + gw, None, None
+            while tick < t_end:
+                started = s <= tick
+                firing = started & (e > tick)
+                resolved_now = started & (e <= tick) & ~done
+                changed = prev is None or bool((((s > prev) & (s <= tick)) | ((e > prev) & (e <= tick))).any())
+                repeat = last_sent is not None and firing.any() and tick - last_sent >= ri
+                if changed or repeat:
+                    send = np.flatnonzero(firing | resolved_now)
+                    if len(send) and tick >= t_begin:
+                        rows += [(tick, key, int(members[j]), "firing" if firing[j] else "resolved") for j in send]
+                    if len(send):
+                        last_sent = tick
+                    done |= resolved_now
+                pending &= ~started
+                if not firing.any():
+                    break  # the group is gone; a later alert creates it again
+                # Next tick with something to do: the next change, or the repeat deadline.
+                nxt = changes[changes > tick]
+                target = min(int(nxt[0]) if len(nxt) else never, (last_sent + ri) if last_sent is not None else never)
+                if target >= t_end:
+                    break
+                prev = tick
+                tick = tick + max(1, math.ceil((target - tick) / gi)) * gi
+            pending &= s > tick  # alerts that started (and maybe ended) while this group lived were handled
+    return rows
+
+
+def notifications(group: np.ndarray, group_names: list, t: np.ndarray, delta: np.ndarray,
+                   cfg, horizon: int) -> pd.DataFrame:
+    """Alertmanager's notifications for +1 (alert starts firing) / -1 (resolves) events per group.
+
+    A group's first notification goes out ``group_wait`` after its first alert; then at most one per
+    ``group_interval`` tick, sent when alerts were added or resolved in the tick, else again after
+    ``repeat_interval`` while anything fires. A group whose alerts all resolved is gone after that
+    notification; a later alert (more than one interval later, an approximation of the flush time) starts a
+    new group with ``group_wait`` again.
+    """
+    cols = {"time": pd.Series([], dtype="datetime64[ns, UTC]"), "group_key": pd.Series([], dtype=object),
+            "alerts": pd.Series([], dtype=np.int64), "kind": pd.Series([], dtype=object)}
+    if len(t) == 0:
+        return pd.DataFrame(cols)
+    gw, gi, ri = (int(round(x * _SEC)) for x in (cfg.group_wait_s, cfg.group_interval_s, cfg.repeat_interval_s))
+    gi = max(gi, 1)
+    o = np.lexsort((-delta, t, group))
+    g, t, d = group[o], t[o], delta[o]
+    n = len(t)
+    first = np.ones(n, dtype=bool)
+    first[1:] = g[1:] != g[:-1]
+    gs = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    cs = np.cumsum(d)
+    active = cs - cs[gs] + d[gs]
+    new = first.copy()
+    new[1:] |= (active[:-1] <= 0) & (t[1:] - t[:-1] > gi)
+    sid = np.cumsum(new) - 1
+    ff = (t[new] + gw)[sid]
+    k = np.where(t <= ff, 0, (t - ff + gi - 1) // gi)
+    # One notification per (session, tick) with events in it.
+    run_new = new.copy()
+    run_new[1:] |= k[1:] != k[:-1]
+    starts = np.flatnonzero(run_new)
+    last = np.r_[starts[1:], n] - 1
+    resolved = np.add.reduceat((d < 0).astype(np.int64), starts)
+    act = active[last]
+    k_run, s_run = k[starts], sid[starts]
+    time = ff[starts] + k_run * gi
+    kind = np.where(new[starts], 0, 1)  # codes of first, update (repeat: 2)
+    # Repeats between a run and the next run of its session (or the horizon), while anything fires.
+    r = max(1, math.ceil(ri / gi))
+    same_next = np.r_[s_run[1:] == s_run[:-1], False]
+    k_h = np.where(horizon >= ff[starts], (horizon - ff[starts]) // gi, -1)
+    limit = np.where(same_next, np.r_[k_run[1:], 0] - 1, k_h)
+    n_rep = np.where(act > 0, np.maximum(0, (limit - k_run) // r), 0)
+    rep_run = np.repeat(np.arange(len(starts)), n_rep)
+    m = np.arange(len(rep_run)) - np.repeat(np.cumsum(n_rep) - n_rep, n_rep) + 1
+    all_time = np.r_[time, ff[starts][rep_run] + (k_run[rep_run] + r * m) * gi]
+    all_group = np.r_[g[starts], g[starts][rep_run]]
+    all_count = np.r_[act + resolved, act[rep_run]]
+    all_kind = np.r_[kind, np.full(len(rep_run), 2)]
+    names = np.asarray(group_names, dtype=object)
+    name_rank = np.empty(len(names), dtype=np.int64)
+    name_rank[np.argsort(names.astype(str), kind="stable")] = np.arange(len(names))
+    o = np.lexsort((name_rank[all_group], all_time))  # by time, then group key: no string sort of every row
+    # Categoricals: a million notifications need not hold a million string objects.
+    return pd.DataFrame({"time": pd.to_datetime(all_time[o], utc=True),
+                         "group_key": pd.Categorical.from_codes(all_group[o], categories=pd.Index(names, dtype=object)),
+                         "alerts": all_count[o].astype(np.int64),
+                         "kind": pd.Categorical.from_codes(all_kind[o], categories=["first", "update", "repeat"])})
+
+
+def _group_names(labels: _Labels, heads, group_by) -> tuple[np.ndarray, list]:
+    """Group code per instance and Alertmanager-style group keys ('{}:{alertname="X", service="Y"}')."""
+    cols = [labels.codes(g, heads) for g in group_by]
+    code = _combine_codes([c for c, _ in cols], len(heads))
+    n_groups = int(code.max()) + 1 if len(code) else 0
+    first = _first_per(code, np.arange(len(code)), n_groups)
+    names = ["{}:{" + ", ".join(f'{g}="{u[c[i]]}"' for g, (c, u) in zip(group_by, cols)) + "}" for i in first]
+    return code, names
+
+
+def note_events(labels: _Labels, heads, notified, first_res, t_in, config, until) -> pd.DataFrame:
+    """Build the +1/-1 events of the delivered instances and simulate the groups' notifications."""
+    if len(notified) == 0:
+        return notifications(np.zeros(0, np.int64), [], np.zeros(0, np.int64), np.zeros(0, np.int64), config, 0)
+    code, names = _group_names(labels, heads[notified], config.group_by)
+    t_on = t_in[heads[notified]]
+    rr = first_res[notified]
+    has_res = rr >= 0
+    t_off = np.maximum(t_in[rr[has_res]], t_on[has_res])
+    horizon = _ns(pd.Series([until])).item() if until is not None else int(t_in.max())
+    return notifications(np.r_[code, code[has_res]], names, np.r_[t_on, t_off],
+                          np.r_[np.ones(len(t_on), np.int64), -np.ones(int(has_res.sum()), np.int64)], config, horizon)
