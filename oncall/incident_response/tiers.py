@@ -6,14 +6,13 @@ file and the field.
 """
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal
 
-import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from .. import yamlsafe
+from .. import datafile
 from ..durations import parse_duration_min
 from ..errors import BadInput
 from ..paths import DATA_DIR, display, resolve
@@ -21,8 +20,6 @@ from ..paths import DATA_DIR, display, resolve
 TIERS_FILE = DATA_DIR / "alerting" / "burn_rate_tiers.yaml"
 SEVERITIES = ("page", "ticket")
 PERIOD_30D_MIN = 30 * 1440  # the workbook's tiers are stated for a 30-day SLO period
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-_TIER_KEYS = {"name", "severity", "long_window", "short_window", "burn_rate", "min_requests", "comment"}
 
 
 # ----------------------------------------------------------------------------------------------- tiers
@@ -59,6 +56,42 @@ class Tier:
         return self.burn_rate * self.long_window_min / self.base_period_min
 
 
+def _minutes(value) -> int:
+    try:
+        return parse_duration_min(value, "", "")
+    except BadInput as exc:                     # the model's own words; the loader adds the field and the value
+        raise ValueError(exc.expected.split(", got ")[0]) from None
+
+
+Minutes = Annotated[int, BeforeValidator(_minutes)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class _TierDoc(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    severity: Literal[SEVERITIES]
+    long_window: Minutes
+    short_window: Minutes
+    burn_rate: float = Field(gt=0, strict=True)
+    min_requests: int | None = Field(default=None, ge=0, strict=True)   # None: the file's min_requests
+    comment: str = ""
+
+    @model_validator(mode="after")
+    def _short_inside_long(self):
+        if self.short_window >= self.long_window:
+            raise ValueError(f"short_window: expected a window shorter than long_window ({self.long_window} min)")
+        return self
+
+
+class _TiersFile(_Strict):
+    period: Minutes = PERIOD_30D_MIN
+    min_requests: int = Field(default=0, ge=0, strict=True)
+    tiers: list[_TierDoc] = Field(min_length=1)
+
+
 def load_tiers(path: str | Path | None = None) -> list[Tier]:
     """Read and validate alert tiers (``data/alerting/burn_rate_tiers.yaml`` when ``path`` is None).
 
@@ -67,69 +100,13 @@ def load_tiers(path: str | Path | None = None) -> list[Tier]:
     """
     file = TIERS_FILE if path is None else resolve(str(path), "alerting", "--tiers")
     where = display(file)
-    doc = _read_yaml(file, where)
-    if not isinstance(doc, dict):
-        raise BadInput(where, None, "expected a mapping with period, min_requests and tiers")
-    _no_unknown_keys(doc, {"period", "min_requests", "tiers"}, where, "")
-    base_period_min = parse_duration_min(doc.get("period", "30d"), where, "period")
-    min_requests = _count(doc.get("min_requests", 0), where, "min_requests")
-    nodes = doc.get("tiers")
-    if not isinstance(nodes, list) or not nodes:
-        raise BadInput(where, "tiers", "expected a non-empty list of tiers")
-    tiers = [_tier(node, f"tiers[{i}]", where, base_period_min, min_requests) for i, node in enumerate(nodes)]
+    doc = datafile.load(_TiersFile, file, where)
     seen: set[str] = set()
-    for i, tier in enumerate(tiers):
+    for i, tier in enumerate(doc.tiers):
         if tier.name in seen:
             raise BadInput(where, f"tiers[{i}].name", f"duplicate tier name {tier.name!r}")
         seen.add(tier.name)
-    return tiers
-
-
-def _read_yaml(file: Path, where: str):
-    try:
-        return yamlsafe.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise BadInput(where, None, f"not valid YAML ({str(exc).splitlines()[0]})") from None
-    except UnicodeDecodeError:
-        raise BadInput(where, None, "not UTF-8 text") from None
-
-
-def _no_unknown_keys(node: dict, allowed: set[str], where: str, prefix: str) -> None:
-    unknown = sorted(str(k) for k in node if k not in allowed)
-    if unknown:
-        field = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
-        raise BadInput(where, field, f"unknown field; expected one of {', '.join(sorted(allowed))}")
-
-
-def _count(value, where: str, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BadInput(where, field, f"expected a whole number >= 0, got {value!r}")
-    return value
-
-
-def _tier(node, field: str, where: str, base_period_min: int, min_requests: int) -> Tier:
-    if not isinstance(node, dict):
-        raise BadInput(where, field, "expected a mapping with name, severity, long_window, short_window, burn_rate")
-    _no_unknown_keys(node, _TIER_KEYS, where, field)
-    for key in ("name", "severity", "long_window", "short_window", "burn_rate"):
-        if key not in node:
-            raise BadInput(where, f"{field}.{key}", "missing")
-    name = node["name"]
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise BadInput(where, f"{field}.name", f"expected a name of letters, digits, - and _, got {name!r}")
-    if node["severity"] not in SEVERITIES:
-        raise BadInput(where, f"{field}.severity", f"expected one of {', '.join(SEVERITIES)}, got {node['severity']!r}")
-    long_min = parse_duration_min(node["long_window"], where, f"{field}.long_window")
-    short_min = parse_duration_min(node["short_window"], where, f"{field}.short_window")
-    if short_min >= long_min:
-        raise BadInput(where, f"{field}.short_window",
-                       f"expected a window shorter than long_window ({node['long_window']})")
-    burn = node["burn_rate"]
-    if isinstance(burn, bool) or not isinstance(burn, (int, float)) or not math.isfinite(burn) or burn <= 0:
-        raise BadInput(where, f"{field}.burn_rate", f"expected a number above 0, got {burn!r}")
-    return Tier(
-        name=name, severity=node["severity"], long_window_min=long_min, short_window_min=short_min,
-        burn_rate=float(burn),
-        min_requests=_count(node.get("min_requests", min_requests), where, f"{field}.min_requests"),
-        base_period_min=base_period_min, comment=str(node.get("comment") or ""),
-    )
+    return [Tier(name=t.name, severity=t.severity, long_window_min=t.long_window, short_window_min=t.short_window,
+                 burn_rate=float(t.burn_rate),
+                 min_requests=doc.min_requests if t.min_requests is None else t.min_requests,
+                 base_period_min=doc.period, comment=t.comment) for t in doc.tiers]
