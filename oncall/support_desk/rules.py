@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from . import link as _link
 from .tickets import IncidentInfo, ServiceWords, Ticket, Triage, load_service_words
 
 MIN_SIMILARITY = 0.2   # TF-IDF cosine against the incident's description, when no feature word matches
@@ -41,11 +42,17 @@ BUG_WORDS = (r"wrong", r"incorrect", r"slow", r"stopped", r"keeps asking", r"hid
 BILLING_WORDS = (r"charged?", r"invoices?", r"billing", r"subscription", r"plan", r"card", r"payments?", r"vat",
                  r"declined", r"receipt")
 FEATURE_WORDS = (r"would love", r"please add", r"add", r"please let", r"could the \w+ (remember|support|add)",
-                 r"feature", r"would be nice", r"wish", r"suggestion")
+                 r"feature", r"would be (nice|great|cool|helpful)", r"wish", r"suggestion", r"(could|can) you add",
+                 r"it would help")
 HOWTO_WORDS = (r"how (do|can|long|much)", r"can i", r"is the \w+ able", r"where (do|can) i", r"what", r"when",
                r"which", r"do i", r"is there")
 IMPACT_WORDS = (r"urgent(ly)?", r"block(ing|er|ed)", r"escalate", r"asap", r"every", r"everyone", r"all (our|of)",
-                r"customers", r"lost", r"production")
+                r"customers", r"lost", r"production",
+                # money at stake, many users, work stopped
+                r"(losing|lose|lost) (money|sales|revenue|orders)", r"revenue", r"can'?t (sell|pay|check ?out)",
+                r"everybody", r"nobody can", r"none of (our|us|my)", r"whole (team|company|shop|store)",
+                r"all (users|customers|agents|staff)", r"(many|hundreds of|thousands of|dozens of) (users|customers)",
+                r"(can'?t|cannot) work", r"emergency")
 
 TEAMS = {"outage": "on-call", "bug": "engineering", "how-to": "support", "billing": "billing",
          "feature request": "product", "other": "support"}
@@ -120,7 +127,7 @@ def _priority(category: str, text: str, tier: str | None, linked: IncidentInfo |
     rank = BASE_PRIORITY[category]
     why = [f"{category} starts at P{rank}"]
     impact = _found(_IMPACT, text)
-    if linked is not None and linked.severity in HIGH_SEVERITIES and (impact or tier == "enterprise"):
+    if linked is not None and _link.is_major(linked.severity) and (impact or tier == "enterprise"):
         rank -= 1
         why.append(f"{linked.id} is {linked.severity} and the customer is "
                    + ("enterprise" if tier == "enterprise" else f"hit hard ({', '.join(map(repr, impact[:2]))})"))
@@ -186,38 +193,27 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
     out = []
     for k, ticket in enumerate(tickets):
         text = ticket.text
-        mentioned = _mentions(text, words) if text.strip() else {}
-        kind, why_kind = _category(text, bool(mentioned))
-        failure = kind == "failure"
+        reading = _link.read(text)
+        found = _link.mentions(reading, words) if text.strip() else {}
+        mentioned = {s: [w for hits in f.values() for w in hits] for s, f in found.items()}
+        failure = bool(found) and reading.kind is not None and reading.not_a_report is None
+        if failure:
+            kind, why_kind = "failure", ("reports a failure of a service we run ("
+                                         + ", ".join(repr(h) for h in reading.evidence[:3]) + ")")
+        else:
+            kind, why_kind = _category(text, False)
         open_for_service = [i for i in incidents if set(i.services) & set(mentioned) and i.open_at(ticket.created_at)]
         linked, sim, why_link = None, None, None
         if failure:
-            best = None
-            for j, inc in enumerate(incidents):
-                if inc not in open_for_service:
-                    continue
-                feature = [w for w in _phrases(words.words_for(inc.services, inc.components), text)
-                           if w not in words.services.get(next(iter(set(inc.services) & set(mentioned))), ())]
-                cos = float(sims[k, j]) if sims is not None else 0.0
-                if not feature and cos < MIN_SIMILARITY:
-                    continue
-                key = (bool(feature), inc.severity is not None, round(cos, 12), inc.severity in HIGH_SEVERITIES,
-                       -inc.opened_at.timestamp())
-                if best is None or key > best[0]:
-                    best = (key, inc, cos, feature)
-            if best is not None:
-                _, linked, sim, feature = best
-                names = ", ".join(repr(w) for w in mentioned[next(s for s in linked.services if s in mentioned)][:3])
-                why_link = (f"linked to {linked.id}: created while it was open, names {names}"
-                            + (f", feature {', '.join(map(repr, feature[:2]))}" if feature else "")
-                            + f", similarity {sim:.2f}")
-            elif not mentioned:
-                why_link = "not linked: names no service we know"
-            elif not open_for_service:
-                why_link = f"not linked: no incident open on {', '.join(sorted(mentioned))} at {ticket.created_at:%H:%M}"
-            else:
-                why_link = (f"not linked: no feature of {', '.join(i.id for i in open_for_service)} named and "
-                            f"similarity below {MIN_SIMILARITY}")
+            verdict = _link.link(reading, ticket.created_at, found, incidents, words,
+                                 lambda j, k=k: sims[k, j] if sims is not None else 0.0)
+            linked, why_link = verdict.incident, verdict.reason
+            if linked is not None:
+                sim = float(sims[k, incidents.index(linked)]) if sims is not None else 0.0
+        elif found and reading.not_a_report and reading.kind is None and _link._hits(_link._HARD, reading.text):
+            why_link = f"not linked: {reading.not_a_report}"
+        elif found and reading.not_a_report == "asks for something new" and reading.kind is not None:
+            why_link = "not linked: asks for something new"
         if failure:
             category = "outage" if linked else "bug"
             why_cat = f"{category}: {why_kind}" + ("" if linked else ", no open incident matches it")

@@ -96,6 +96,10 @@ class ServiceWords:
 
     services: dict[str, tuple[str, ...]]
     features: dict[str, dict[str, tuple[str, ...]]]   # service -> component -> words
+    # words that name the service by how it fails ("spinning", "not loading"): a topic and a failure at once
+    symptoms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # components whose failure touches every feature of their service (the gateway, the model): service -> names
+    service_wide: dict[str, frozenset] = field(default_factory=dict)
 
     def words_for(self, services, components) -> list[str]:
         out = []
@@ -254,16 +258,30 @@ def load_service_words(path: str | None = None) -> ServiceWords:
         raise BadInput(where, None, f"cannot read it ({str(exc).splitlines()[0]})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
         raise BadInput(where, "services", "expected a mapping of service -> words and components")
-    services, features = {}, {}
+    services, features, symptoms, service_wide = {}, {}, {}, {}
     for name, node in doc["services"].items():
         if not isinstance(node, dict) or not isinstance(node.get("words"), list):
             raise BadInput(where, f"services.{name}.words", "expected a list of words")
         services[name] = tuple(str(w).lower() for w in node["words"])
+        if not isinstance(node.get("symptoms") or [], list):
+            raise BadInput(where, f"services.{name}.symptoms", "expected a list of words")
+        symptoms[name] = tuple(str(w).lower() for w in node.get("symptoms") or [])
         comps = node.get("components") or {}
         if not isinstance(comps, dict):
             raise BadInput(where, f"services.{name}.components", "expected a mapping of component -> words")
-        features[name] = {c: tuple(str(w).lower() for w in (ws or [])) for c, ws in comps.items()}
-    return ServiceWords(services, features)
+        features[name], wide = {}, set()
+        for c, ws in comps.items():
+            if isinstance(ws, dict):    # {words: [...], scope: service}
+                if ws.get("scope", "feature") not in ("feature", "service"):
+                    raise BadInput(where, f"services.{name}.components.{c}.scope", "expected feature or service")
+                if ws.get("scope") == "service":
+                    wide.add(c)
+                ws = ws.get("words")
+            if not isinstance(ws or [], list):
+                raise BadInput(where, f"services.{name}.components.{c}", "expected a list of words")
+            features[name][c] = tuple(str(w).lower() for w in (ws or []))
+        service_wide[name] = frozenset(wide)
+    return ServiceWords(services, features, symptoms, service_wide)
 
 
 # ---------------------------------------------------------------- measuring against the truth
