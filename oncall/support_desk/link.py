@@ -41,8 +41,9 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"wont (work|load|respond|answer|reply|open|send|process)\w*",
         r"went wrong", r"try again later", r"stuck", r"frozen", r"freez\w*", r"hang(s|ing)", r"tim(es|ed|ing) out",
         r"timeout\w*", r"nothing happens", r"no (response|reply)", r"never (answers|replies|responds|loads)",
-        r"5\d\d", r"stopped (working|responding|answering)", r"oops", r"unusable", r"disconnect\w*", r"offline",
-        r"ain'?t work\w*", r"nothing (loads|works|happens|shows)",
+        r"5\d\ds?", r"stopped (working|responding|answering)", r"oops", r"unusable", r"disconnect\w*", r"offline",
+        r"ain'?t work\w*", r"\d+ ?(min|mins|minutes|seconds|secs|s) (of )?(loading|spinning|waiting)",
+        r"(still|keeps?|forever) (loading|spinning)", r"nothing (loads|works|happens|shows)",
         r"(won'?t|doesn'?t|does not|isn'?t|is not) (the |your |it |this )?(\w+ )?(work|load|respond|answer|reply|open|"
         r"send|process)\w*",
         # English as several languages write it
@@ -146,7 +147,7 @@ class Reading:
     past: bool                         # speaks of the past ("earlier", "was broken")
 
 
-def read(text: str) -> Reading:
+def read(text: str, words: ServiceWords | None = None) -> Reading:
     norm = _normalise(text)
     cleaned = NOT_A_REPORT.sub(" ", norm)
     kind, evidence = None, ()
@@ -155,6 +156,10 @@ def read(text: str) -> Reading:
         if found:
             kind, evidence = name, tuple(found)
             break
+    if kind is None and words is not None:    # "it just keeps spinning": a symptom is a failure report
+        symptoms = [h for ws in words.symptoms.values() for h in _phrase_hits(ws, cleaned)]
+        if symptoms:
+            kind, evidence = "hard", tuple(dict.fromkeys(symptoms))
     not_report = None
     if FEATURE_REQUEST.search(norm):
         not_report = "asks for something new"
@@ -175,7 +180,9 @@ def mentions(reading: Reading, words: ServiceWords) -> dict[str, dict[str, list[
             hit = _phrase_hits(comp_words, reading.text)
             if hit:
                 found[comp] = hit
-        if any(found.values()):
+        # a feature that is not the service's alone ("upload") names the service only beside another word of it
+        own = [c for c, hits in found.items() if hits and c not in words.shared.get(service, ())]
+        if own:
             out[service] = {k: v for k, v in found.items() if v}
     return out
 
@@ -191,7 +198,9 @@ def incident_kinds(incident: IncidentInfo) -> set[str]:
     kinds = {name for name, pattern in INCIDENT_KINDS if pattern.search(incident.summary)}
     if "index" in incident.components:
         kinds.add("quality")
-    if not kinds and (not incident.summary.strip() or is_major(incident.severity)):
+    if not incident.summary.strip():
+        kinds |= {"errors", "slow"}          # no text: it may fail requests or be slow, we cannot tell which
+    elif not kinds and is_major(incident.severity):
         kinds.add("errors")
     return kinds
 

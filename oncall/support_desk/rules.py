@@ -193,7 +193,7 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
     out = []
     for k, ticket in enumerate(tickets):
         text = ticket.text
-        reading = _link.read(text)
+        reading = _link.read(text, words)
         found = _link.mentions(reading, words) if text.strip() else {}
         mentioned = {s: [w for hits in f.values() for w in hits] for s, f in found.items()}
         failure = bool(found) and reading.kind is not None and reading.not_a_report is None

@@ -100,6 +100,8 @@ class ServiceWords:
     symptoms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # components whose failure touches every feature of their service (the gateway, the model): service -> names
     service_wide: dict[str, frozenset] = field(default_factory=dict)
+    # components whose words are not the service's alone ("upload"): they name it only beside another of its words
+    shared: dict[str, frozenset] = field(default_factory=dict)
 
     def words_for(self, services, components) -> list[str]:
         out = []
@@ -258,7 +260,7 @@ def load_service_words(path: str | None = None) -> ServiceWords:
         raise BadInput(where, None, f"cannot read it ({str(exc).splitlines()[0]})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
         raise BadInput(where, "services", "expected a mapping of service -> words and components")
-    services, features, symptoms, service_wide = {}, {}, {}, {}
+    services, features, symptoms, service_wide, shared = {}, {}, {}, {}, {}
     for name, node in doc["services"].items():
         if not isinstance(node, dict) or not isinstance(node.get("words"), list):
             raise BadInput(where, f"services.{name}.words", "expected a list of words")
@@ -269,19 +271,21 @@ def load_service_words(path: str | None = None) -> ServiceWords:
         comps = node.get("components") or {}
         if not isinstance(comps, dict):
             raise BadInput(where, f"services.{name}.components", "expected a mapping of component -> words")
-        features[name], wide = {}, set()
+        features[name], wide, not_alone = {}, set(), set()
         for c, ws in comps.items():
             if isinstance(ws, dict):    # {words: [...], scope: service}
                 if ws.get("scope", "feature") not in ("feature", "service"):
                     raise BadInput(where, f"services.{name}.components.{c}.scope", "expected feature or service")
                 if ws.get("scope") == "service":
                     wide.add(c)
+                if ws.get("alone", True) is False:
+                    not_alone.add(c)
                 ws = ws.get("words")
             if not isinstance(ws or [], list):
                 raise BadInput(where, f"services.{name}.components.{c}", "expected a list of words")
             features[name][c] = tuple(str(w).lower() for w in (ws or []))
-        service_wide[name] = frozenset(wide)
-    return ServiceWords(services, features, symptoms, service_wide)
+        service_wide[name], shared[name] = frozenset(wide), frozenset(not_alone)
+    return ServiceWords(services, features, symptoms, service_wide, shared)
 
 
 # ---------------------------------------------------------------- measuring against the truth
