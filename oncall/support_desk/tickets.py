@@ -14,6 +14,8 @@ Pure except the ``load_*`` helpers.
 from __future__ import annotations
 
 import json
+import re
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -25,6 +27,7 @@ import yaml
 from .. import yamlsafe
 from ..errors import BadInput
 from ..paths import DATA_DIR, display
+from . import desk_export
 
 CATEGORIES = ("outage", "bug", "how-to", "billing", "feature request", "other")
 TIERS = ("free", "pro", "enterprise")
@@ -42,6 +45,8 @@ class Ticket:
     created_at: datetime        # UTC
     text: str
     customer_tier: str | None = None
+    # the export's other fields, kept as they came (and the tier as given, when it was read as another)
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,8 @@ class Triage:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "category": self.category, "priority": self.priority, "team": self.team,
-                "linked_incident": self.linked_incident, "duplicate_of": self.duplicate_of, "reason": self.reason}
+                "linked_incident": self.linked_incident, "duplicate_of": self.duplicate_of, "reason": self.reason,
+                **({"extra": self.ticket.extra} if self.ticket.extra else {})}
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,7 @@ def _utc(value, where: str, field_name: str) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise BadInput(where, field_name, f"expected an ISO 8601 time like 2026-11-27T01:33:00Z, got {value!r}")
     try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        when = datetime.fromisoformat(re.sub(r"\s*(Z|UTC|GMT)$", "+00:00", value.strip()))
     except ValueError:
         raise BadInput(where, field_name, f"expected an ISO 8601 time like 2026-11-27T01:33:00Z, got {value!r}") from None
     if when.tzinfo is None:
@@ -160,34 +166,75 @@ def _json_lines(lines: list[str], where: str):
         yield n, at, row
 
 
-def parse_tickets(lines: list[str], where: str = "<tickets>") -> list[Ticket]:
+def parse_tickets(lines: list[str], where: str = "<tickets>", warn=None) -> list[Ticket]:
     """JSON Lines -> tickets, sorted by creation time (then id). Blank lines are skipped; a bad line raises
-    BadInput naming the file, the line and the field."""
-    tickets, seen = [], {}
-    for n, at, row in _json_lines(lines, where):
+    BadInput naming the file, the line and the field. A tier we do not know is read through
+    ``data/tickets/tiers.yaml`` (its aliases, else its default) with one warning per tier given to ``warn``."""
+    return _tickets(_json_lines(lines, where), where, warn)
+
+
+def _tickets(rows, where: str, warn) -> list[Ticket]:
+    tickets, seen, unknown = [], {}, {}
+    tiers = load_tiers()
+    for n, at, row in rows:
         for name in ("id", "created_at", "text"):
             if name not in row:
                 raise BadInput(at, name, "missing (every ticket needs id, created_at and text)")
         tid = row["id"]
         if not isinstance(tid, (str, int)) or isinstance(tid, bool) or not str(tid).strip():
             raise BadInput(at, "id", f"expected a non-empty string, got {tid!r}")
-        tid = str(tid)
+        tid = str(tid).strip()
         if tid in seen:
             raise BadInput(at, "id", f"{tid!r} already used on line {seen[tid]}")
         seen[tid] = n
         if not isinstance(row["text"], str):
             raise BadInput(at, "text", f"expected a string, got {type(row['text']).__name__}")
-        tier = row.get("customer_tier")
-        if tier is not None and tier not in TIERS:
-            raise BadInput(at, "customer_tier", f"expected one of {', '.join(TIERS)}, got {tier!r}")
-        tickets.append(Ticket(tid, _utc(row["created_at"], at, "created_at"), row["text"], tier))
+        extra = {k: v for k, v in row.items() if k not in ("id", "created_at", "text", "customer_tier")}
+        given = row.get("customer_tier")
+        tier = None
+        if given is not None:
+            key = str(given).strip().lower()
+            tier = key if key in TIERS else tiers["aliases"].get(key)
+            if tier is None:
+                tier = tiers["default"]
+                unknown.setdefault(str(given), []).append(n)
+            if tier != given:
+                extra["customer_tier_given"] = given
+        tickets.append(Ticket(tid, _utc(row["created_at"], at, "created_at"), row["text"], tier, extra))
+    for given, at_lines in unknown.items():
+        say = warn or (lambda line: print(line, file=sys.stderr))
+        say(f"{where}: customer_tier {given!r} is not a tier we know ({', '.join(TIERS)}; "
+            f"{len(at_lines)} ticket(s), first on line {at_lines[0]}): read as {tiers['default']}")
     return sorted(tickets, key=lambda t: (t.created_at, t.id))
 
 
-def load_tickets(path: str | Path) -> list[Ticket]:
-    """Read and validate a ticket file (JSON Lines, UTF-8)."""
+@lru_cache(maxsize=2)
+def load_tiers(path: str | None = None) -> dict:
+    """``data/tickets/tiers.yaml``: ``default`` (the tier an unknown one is read as) and ``aliases`` (a desk's
+    tier name -> ours)."""
+    file = Path(path) if path else DATA_DIR / "tickets" / "tiers.yaml"
+    where = display(file)
+    try:
+        doc = yamlsafe.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise BadInput(where, None, f"cannot read it ({str(exc).splitlines()[0]})") from None
+    if not isinstance(doc, dict) or doc.get("default") not in TIERS:
+        raise BadInput(where, "default", f"expected one of {', '.join(TIERS)}")
+    aliases = {}
+    for tier, names in (doc.get("aliases") or {}).items():
+        if tier not in TIERS or not isinstance(names, list):
+            raise BadInput(where, f"aliases.{tier}", f"expected one of {', '.join(TIERS)} with a list of names")
+        aliases.update({str(n).strip().lower(): tier for n in names})
+    return {"default": doc["default"], "aliases": aliases}
+
+
+def load_tickets(path: str | Path, warn=None) -> list[Ticket]:
+    """Read and validate a ticket file: JSON Lines or a desk's CSV export (by extension, else by its first
+    character), UTF-8. Warnings (a tier we do not know) go to ``warn``, by default one line each on stderr."""
     where, lines = _lines(path)
-    return parse_tickets(lines, where)
+    if desk_export.kind_of(str(path), "\n".join(lines[:5])) == "csv":
+        return _tickets(desk_export.csv_rows("\n".join(lines), where), where, warn)
+    return parse_tickets(lines, where, warn)
 
 
 def load_truth(path: str | Path) -> dict[str, dict]:
