@@ -4,12 +4,11 @@ Users notice an outage before the dashboards do, in their own words ("the bot ke
 The desk reads each ticket of a queue (``tickets.py``) and decides, each with the reason that decided it:
 
 1. category: outage, bug, how-to, billing, feature request or other, from the ticket's words;
-2. link: a ticket reporting a failure is linked to an incident when it was created while the incident was open
-   (from ``LEAD_MIN`` before it opened, users are faster than correlators, to ``GRACE_MIN`` after it resolved),
-   it names one of the incident's services or features (through ``data/tickets/services.yaml``), and it reads
-   like the incident: a feature word of one of the incident's components, or a TF-IDF cosine similarity
-   (scikit-learn) against the incident's description of at least ``MIN_SIMILARITY``;
-3. priority P1-P4 from the category, impact words, the customer's tier and whether an incident is open;
+2. link: a ticket reporting a failure joins an incident as a support engineer would decide it (``link.py``): by
+   time, by what it is about in customers' words (``data/tickets/services.yaml``), by whether the failure it
+   reports is of the kind the incident has, with the incident's own text as one signal among these;
+3. priority P1-P4 from the category, impact (blocked, money, many users: ``IMPACT_WORDS``), the customer's tier,
+   and whether it joins a major incident (SEV-1/SEV-2, or Alertmanager's page/critical) or none is open;
 4. the team it routes to;
 5. duplicates: the tickets linked to one incident aggregate under its first ticket; other tickets that say the
    same thing (TF-IDF cosine at least ``DUP_SIMILARITY``, same category, within ``DUP_WINDOW_H``) under the
@@ -23,14 +22,14 @@ from datetime import datetime, timedelta
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from . import link as _link
+from .link import MIN_SIMILARITY, PAST_GRACE_MIN  # noqa: F401  (the linker's thresholds, importable from here too)
 from .tickets import IncidentInfo, ServiceWords, Ticket, Triage, load_service_words
 
-MIN_SIMILARITY = 0.2   # TF-IDF cosine against the incident's description, when no feature word matches
 DUP_SIMILARITY = 0.5   # TF-IDF cosine between two tickets that say the same thing
 DUP_WINDOW_H = 24
 
-# Words a user reports a failure with. "Slow" or "wrong" is a bug, not a failure; "couldn't tell me" is not
-# an error either, so only phrases that mean "it broke" count.
+# Category words. A failure report is read by the linker (link.read: errors, slowness, wrong answers, the symptoms
+# customers describe); FAILURE_WORDS stay for _category's first rule, which the desk no longer calls itself.
 FAILURE_WORDS = (r"errors?", r"errored", r"errors out", r"broken", r"down", r"fail(s|ed|ing|ure)?",
                  r"not working", r"doesn'?t work", r"won'?t (process|work|load)", r"went wrong", r"crash\w*",
                  r"5\d\d", r"outage", r"unavailable",
