@@ -46,6 +46,8 @@ def test_sniffed_without_extension_and_tiers_case_blind(tmp_path, capsys):
     assert tickets[0].extra == {"channel": "email", "customer_tier_given": "Enterprise"}
     code, doc, err = run(tmp_path, capsys, "export2", CSV)             # sniffed as CSV
     assert code == 0 and len(doc["tickets"]) == 3
+    code, doc, err = run(tmp_path, capsys, "excel.csv", "\ufeff" + CSV)   # a spreadsheet's byte-order mark
+    assert code == 0 and len(doc["tickets"]) == 3
 
 
 def test_bad_csv_is_exit_2_with_one_line(tmp_path, capsys):

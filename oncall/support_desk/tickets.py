@@ -142,7 +142,7 @@ def _lines(path: str | Path) -> tuple[str, list[str]]:
     except OSError as exc:
         raise BadInput(where, None, f"cannot read it ({exc.strerror or exc})") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")   # a spreadsheet's export may start with a byte-order mark
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise BadInput(f"{where}: line {line}", None, "not UTF-8 text (export the tickets as UTF-8 JSON Lines)") from None
