@@ -120,3 +120,59 @@ def test_reading_misspellings_and_conditions():
     assert link.read("The assistant never fails").kind is None
     assert link.read("if the bot fails, what do I do?").kind is None
     assert link._near("assistent", "assistant") and not link._near("helped", "refund")
+
+
+# Readings a second independent queue showed missing, written here in other words than that queue's.
+QUESTION_COMPLAINTS = [
+    "Seriously, your bot cannot pull up my order details. What is the point of it?",     # a complaint asked
+    "why is it impossible to reach the order service through the chat??",
+    "the assistant won't process my refund, when will this be fixed?",
+    "Is anyone there? The chatbot is unable to access my account info, the problem persists",
+]
+STILL_NEGATIVE = [
+    "My vase in order 1234 arrived shattered, the lid broke off. I want a refund.",       # goods damaged in the post
+    "The assistant couldn't tell me why my card was declined, what should I do?",         # not what it is made for
+    "The chat window doesn't scroll on my phone",                                        # a detail of its screen
+    "I can't find how to change my address in the chat",                                 # the customer's own doubt
+    "the bot crushed it, sorted my refund in seconds",                                   # 'crushed' is not 'crashed'
+]
+
+
+@pytest.mark.parametrize("text", QUESTION_COMPLAINTS)
+def test_a_failure_asked_as_a_question_is_a_failure_and_is_linked(text):
+    (t,) = run([text], [WARNING, NARROW])
+    assert t.linked_incident == "INC-8", t.reason
+    assert t.category == "outage"
+
+
+@pytest.mark.parametrize("text", STILL_NEGATIVE)
+def test_negated_words_damage_and_dictionary_words_are_not_failure_reports(text):
+    (t,) = run([text], [WARNING, NARROW])
+    assert t.linked_incident is None, t.reason
+
+
+def test_misspellings_only_for_longer_words_and_never_a_real_word():
+    assert link._normalise("the box was crushed") == "the box was crushed"
+    assert link._normalise("asistant crashd") == "assistant crashed"
+    assert link._normalise("eror") == "error" and link._normalise("broker") == "broker"
+
+
+FRESHNESS = tr.IncidentInfo("INC-9", OPEN, OPEN + timedelta(hours=2), ("support-assistant",), ("index", "retriever"),
+                            "", "ticket")
+
+
+@pytest.mark.parametrize("text", [
+    "The chat told me the warranty is 6 months, but your warranty page says 12. Which is right?",
+    "bot claims shipping is free over 50 euro, i thought it was 30 since the update last month",
+    "Your assistant keeps quoting the previous return rules, they changed last month according to your email",
+])
+def test_a_wrong_answer_against_our_own_page_joins_a_freshness_incident(text):
+    (t,) = run([text], [FRESHNESS])
+    assert t.linked_incident == "INC-9", t.reason
+
+
+def test_a_date_is_the_failures_only_in_its_sentence():
+    assert link.read("Last month the chatbot failed to process my refund").old == "last month"
+    assert link.read("The bot fails on my refund. My item arrived 20 days ago.").old is None
+    assert link.read("The chat has been broken for weeks").old == "for weeks"
+    assert link.read("the return window changed last month and tonight the bot still quotes the old rules").old is None

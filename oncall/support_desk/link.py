@@ -47,17 +47,43 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"(won'?t|doesn'?t|does not|isn'?t|is not) (the |your |it |this )?(\w+ )?(work|load|respond|answer|reply|open|"
         r"send|process)\w*",
         # English as several languages write it
+        r"(having|have|has|had|got) (\w+ )?(trouble|problems?|issues?) (\w+ing|with)\w*", r"(is|are|it's|gets?|got) blocked",
+        r"(error|problem|issue)s? (persists?|continues?|remains?)",
         r"is not work", r"no funciona", r"funktioniert nicht", r"ne (marche|fonctionne) pas", r"n[aã]o funciona",
         r"non funziona", r"werkt niet", r"ne r[ée]pond pas",
         r"no responde", r"antwortet nicht", r"fehler\w*", r"erreur\w*", r"kaputt")
+# Negated ability: "the assistant can't look up my order", "impossible to reach the service". A report when the verb
+# is something the service does for the customer (reach, look up, access, process...) and the ticket names a service
+# or feature of ours (``read``); not a customer's own doubt ("I can't find how to"), nor what the service is not
+# made for ("couldn't tell me why my card was declined") or a detail of its screen ("doesn't scroll").
+NEGATED = re.compile(r"(?<![\w'])(?<!\bi )(?<!\bwe )(?<!\byou )(can't|cannot|can not|unable to|impossible to|not able to|"
+                     r"couldn't|could not|won't|doesn't|does not|didn't|did not|fails? to|failed to)"
+                     r" (even |seem to |seems to |always |still |really |)"
+                     r"(look ?up|reach|access|retrieve|fetch|pull up|process|complete|connect|load|track|check|get|"
+                     r"handle|issue|submit|find (my|the|any|our) (order|refund|account|ticket))\w*")
 SLOW = (r"slow\w*", r"takes? (forever|ages)", r"lag\w*", r"sluggish")
-WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date", r"old (policy|information|info|answer)",
-         r"made up", r"hallucinat\w*")
+WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date",
+         r"(old|older|previous|superseded|former|obsolete|expired) (\w+ )?(polic\w+|information|info|answers?|rules?|"
+         r"pages?|articles?|terms|prices?|data|version|conditions)",
+         r"made up", r"hallucinat\w*", r"contradict\w*", r"(doesn't|does not|don't|do not) match")
+STALE = re.compile(r"outdated|out of date|\b(old|older|previous|superseded|former|obsolete|expired)\b")
+# A wrong answer told as a contrast: what the service said against what our own page, article, email or the customer
+# knows ("the bot says 14 days, but the policy page says 30"; "bot says 1 year?? i thought it was 2").
+SAID = r"(says?|said|told|tells|quoted|quotes|answered|answers|replied|replies|claims?|claimed|insists?)"
+CONTRAST = re.compile(r"\b" + SAID + r"\b.{1,160}?\b(but|while|whereas|however|although|though|yet)\b.{0,80}?\b("
+                      r"page|article|site|website|help cent(er|re)|faq|policy|terms|email|e-mail|docs|documentation|"
+                      r"confirmation|receipt|invoice)\b"
+                      r"|\b" + SAID + r"\b.{1,160}?\b(i thought|i was told|i read|it used to be|should be|is supposed to be)\b",
+                      re.S)
 # What makes a failure word not a report: a condition, a denial, praise.
 NOT_A_REPORT = re.compile(r"\b(what happens |what do i do |what should i do )?(if|in case|whenever) (the |your |it |my )?"
                           r"[\w' ]{0,30}?(fail|break|error|crash|go(es)? down)\w*|\b(never|not|n't|no longer) "
                           r"(fail|break|crash|error)\w*|\bno (error|errors|problem|problems|issue|issues)\b|"
-                          r"\bwithout (an |any )?(error|problem|issue)s?\b")
+                          r"\bwithout (an |any )?(error|problem|issue)s?\b|"
+                          # goods damaged in the post: "arrived broken", "the handle broken off"
+                          r"\b(arrived|came|delivered|got here|shipped) (\w+ )?(broken|damaged|smashed|"
+                          r"cracked|crushed|shattered|dented|torn|broke)\b|\b(broken|broke|snapped|came|fell) off\b|"
+                          r"\bdamaged in (transit|shipping|the post|delivery)\b")
 FEATURE_REQUEST = re.compile(r"\b(would love|please add|could you add|can you add|please let|feature request|"
                              r"would be (nice|great|cool|helpful)|it would help|suggestion|i wish|wish list)\b")
 # A problem older than the incident.
@@ -65,6 +91,12 @@ OLD = re.compile(r"\b(last (week|month|year)|\d+ (days|weeks|months) ago|(a|one|
                  r" ago|for (days|weeks|months)|since (last week|monday|tuesday|wednesday|thursday|friday|saturday|"
                  r"sunday|last month)|back in (january|february|march|april|may|june|july|august|september|october|"
                  r"november|december))\b")
+# A date that places something else in the past ("the policy changed last month") says nothing about the failure;
+# nor does a bare one when the ticket places the failure now ("it worked last week, tonight it fails"). A duration
+# of the failure ("for weeks", "since last week") always does.
+CHANGED = re.compile(r"\b(changed?|changes|updated?|introduced|announced|extended|shortened|new|raised|lowered|"
+                     r"went into effect|came into effect|took effect|effective|since then)\b")
+NOW = re.compile(r"\b(tonight|today|right now|just now|this evening|at the moment|currently)\b")
 YESTERDAY = re.compile(r"\byesterday\b")
 PAST = re.compile(r"\b(earlier|ago|last night|this morning|tonight|was (broken|down|failing|not working)|"
                   r"were (broken|down|failing|not working)|(is|it's|its) (working|fine|ok) (again|now)|fixed now)\b")
@@ -83,12 +115,25 @@ def _rx(words) -> re.Pattern:
 
 _HARD, _SLOW, _WRONG = _rx(HARD), _rx(SLOW), _rx(WRONG)
 
-# One-letter misspellings of these words are read as the word ("eror", "asistant", "brokn", "wokring").
+# One-letter misspellings of these words are read as the word ("asistant", "brokn", "wokring"): a letter changed or
+# added only for words of six letters or more (shorter words have too many real neighbours), a letter dropped or
+# two swapped for the five-letter ones ("eror"). A misspelt form that is itself an English word is that word
+# ("crushed" is not "crashed", "broker" is not "broken", "filed" is not "failed").
 FUZZY = ("error", "errors", "failed", "failing", "fails", "broken", "working", "loading", "spinning", "crashed",
          "crashing", "crashes", "assistant", "chatbot", "responding", "answering", "refund", "refunds", "doesn't",
          "unavailable", "timeout", "outdated")
 NOT_FUZZY = {"leading", "wording", "worked", "lading", "terror", "mirror", "loaning", "spanning", "refine", "refunded",
-             "assistants", "fails", "fairs", "errand", "errands", "dresses", "answered"}
+             "assistants", "fails", "fairs", "errand", "errands", "dresses", "answered",
+             # English words one letter from a FUZZY word
+             "crushed", "trashed", "clashed", "cashed", "crusher", "crushes", "trashes", "clashes", "cashes",
+             "crasher", "crushing", "trashing", "clashing", "cashing", "brashed", "broker", "brokers", "brokes",
+             "foiled", "filed", "hailed", "jailed", "mailed", "nailed", "sailed", "wailed", "railed", "tailed",
+             "bailed", "flailed", "fained", "filing", "foiling", "hailing", "mailing", "nailing", "sailing",
+             "wailing", "railing", "tailing", "bailing", "jailing", "flailing", "forking", "corking", "porking",
+             "worming", "wonking", "working", "loafing", "goading", "lauding", "sinning", "pinning", "skinning",
+             "shinning", "spinner", "refind", "errs", "eerie", "outrated", "outdate", "outdates", "timeouts",
+             "responded", "answerin", "chatbox", "chatbots"}
+MIN_FUZZY_LEN = 6
 
 
 def _near(a: str, b: str) -> bool:
@@ -120,8 +165,10 @@ def _normalise(text: str) -> str:
         if len(word) < 4 or word in FUZZY or word in NOT_FUZZY:
             return word
         for target in FUZZY:
-            if len(target) >= 5 and _near(word, target):
+            if len(target) >= MIN_FUZZY_LEN and _near(word, target):
                 return target
+            if len(target) == MIN_FUZZY_LEN - 1 and len(word) <= len(target) and _near(word, target):
+                return target           # a letter dropped or two swapped ("eror", "erorr")
         return word
     return re.sub(r"[a-z']+", fix, text)
 
@@ -145,6 +192,7 @@ class Reading:
     old: str | None                    # "last week": a problem older than tonight
     yesterday: bool
     past: bool                         # speaks of the past ("earlier", "was broken")
+    stale: bool = False                # a wrong answer told as out of date or against our own page ("old rules")
 
 
 def read(text: str, words: ServiceWords | None = None) -> Reading:
@@ -156,6 +204,15 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
         if found:
             kind, evidence = name, tuple(found)
             break
+    if kind is None:                            # "the bot says 14 days, but the policy page says 30"
+        contrast = CONTRAST.search(cleaned)
+        if contrast:
+            said = [g for g in contrast.groups() if g and len(g) > 1]   # "says ... but ... page"
+            kind, evidence = "wrong", (" ... ".join(said[:3]),)
+    if kind is None and words is not None and _names_ours(cleaned, words):
+        negated = _hits(NEGATED, cleaned)    # "the assistant can't look up my order"
+        if negated:
+            kind, evidence = "hard", tuple(negated)
     if kind is None and words is not None:    # "it just keeps spinning": a symptom is a failure report
         symptoms = [h for ws in words.symptoms.values() for h in _phrase_hits(ws, cleaned)]
         if symptoms:
@@ -165,9 +222,39 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
         not_report = "asks for something new"
     elif kind is None and _hits(_HARD, norm):
         not_report = "its failure words are a condition or a denial, not a report"
-    old = OLD.search(norm)
-    return Reading(norm, kind, evidence, not_report, old.group(0) if old else None, bool(YESTERDAY.search(norm)),
-                   bool(PAST.search(norm)))
+    old = _old(norm)
+    stale = kind == "wrong" and (bool(CONTRAST.search(cleaned)) or any(STALE.search(e) for e in evidence))
+    return Reading(norm, kind, evidence, not_report, old, bool(YESTERDAY.search(norm)),
+                   bool(PAST.search(norm)), stale)
+
+
+def _old(norm: str) -> str | None:
+    """The phrase placing the failure in an older past, if one does: a duration of it ("for weeks", "since last
+    week"), or a date in the failure's own sentence ("last month the chatbot failed"), unless that sentence dates a
+    change ("the policy changed last month") or the ticket places the failure now ("tonight")."""
+    for m in OLD.finditer(norm):
+        phrase = m.group(0)
+        if phrase.startswith(("for ", "since ")):
+            return phrase
+        before = norm[max(0, m.start() - 40):m.start()]
+        sentence = re.split(r"[.!?;\n]", before)[-1] + phrase + re.split(r"[.!?;\n]", norm[m.end():])[0]
+        if CHANGED.search(sentence) or NOW.search(norm.replace(phrase, " ")):
+            continue
+        if not any(p.search(sentence) for p in (_HARD, _SLOW, _WRONG, NEGATED)):
+            continue                    # "my item arrived 20 days ago": the date is the delivery's, not the failure's
+        return phrase
+    return None
+
+
+def _names_ours(norm: str, words: ServiceWords) -> bool:
+    """Whether the text names one of our services or features (the words of services.yaml)."""
+    for service, names in words.services.items():
+        if _phrase_hits(names, norm):
+            return True
+        if any(_phrase_hits(ws, norm) for c, ws in words.features.get(service, {}).items()
+               if c not in words.shared.get(service, ())):
+            return True
+    return False
 
 
 def mentions(reading: Reading, words: ServiceWords) -> dict[str, dict[str, list[str]]]:
@@ -274,7 +361,9 @@ def link(reading: Reading, when: datetime, found: dict, incidents: list[Incident
         if other and not covered:
             refusals.append(f"about {', '.join(map(repr, other[:2]))}, which {inc.id} does not touch")
             continue
-        if reading.kind == "wrong" and not covered and cos < MIN_SIMILARITY:
+        # a plain wrong answer must be about what the incident names; one told as out of date is what a stale
+        # index does to every answer, whatever its topic
+        if reading.kind == "wrong" and not covered and cos < MIN_SIMILARITY and not reading.stale:
             refusals.append(f"a wrong answer about something {inc.id} does not name (similarity {cos:.2f})")
             continue
         key = (bool(covered), is_major(inc.severity), inc.severity is not None, round(cos, 12),
