@@ -9,9 +9,11 @@ A ticket joins an incident when four things hold, each kept in the decision's re
 2. **topic**: it names a service the incident is on, in customers' words (``data/tickets/services.yaml``: the
    service's names, its features, the symptoms customers describe it by), read through one-letter misspellings;
 3. **a failure**: it reports that something fails (not a how-to, a feature request or praise; "if the bot fails"
-   and "never fails" are not reports), and the kind of failure fits the incident: errors and unavailability fit
-   an incident that fails requests or is slow, slowness fits a slow one, wrong or outdated answers fit an incident
-   on the answers' quality or freshness and must name what the incident is about;
+   and "never fails" are not reports; "the assistant can't look up my order" is one, even asked as a question),
+   and the kind of failure fits the incident: errors and unavailability fit an incident that fails requests or is
+   slow, slowness fits a slow one, wrong or outdated answers fit an incident on the answers' quality or freshness
+   and must name what the incident is about, unless they are told as out of date or against our own page ("says
+   14 days, but the policy page says 30"), which is what a stale index does to every answer;
 4. **the incident's own text** as one signal among these: when the incident points at a feature's own component
    (the order tool), a ticket about another feature only (a photo upload) is a different problem; when several
    incidents qualify, the one whose features the ticket names, then the more severe, then the more similar wins.
