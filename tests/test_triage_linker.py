@@ -135,6 +135,8 @@ STILL_NEGATIVE = [
     "The chat window doesn't scroll on my phone",                                        # a detail of its screen
     "I can't find how to change my address in the chat",                                 # the customer's own doubt
     "the bot crushed it, sorted my refund in seconds",                                   # 'crushed' is not 'crashed'
+    "I have a problem with my refund, it has not arrived yet",                           # the refund, not the tool
+    "The assistant can't handle returns in French",                                      # what it is not made for
 ]
 
 
@@ -165,6 +167,7 @@ FRESHNESS = tr.IncidentInfo("INC-9", OPEN, OPEN + timedelta(hours=2), ("support-
     "The chat told me the warranty is 6 months, but your warranty page says 12. Which is right?",
     "bot claims shipping is free over 50 euro, i thought it was 30 since the update last month",
     "Your assistant keeps quoting the previous return rules, they changed last month according to your email",
+    "the chatbot says returns are free, that is no longer true",
 ])
 def test_a_wrong_answer_against_our_own_page_joins_a_freshness_incident(text):
     (t,) = run([text], [FRESHNESS])

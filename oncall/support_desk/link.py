@@ -49,7 +49,8 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"(won'?t|doesn'?t|does not|isn'?t|is not) (the |your |it |this )?(\w+ )?(work|load|respond|answer|reply|open|"
         r"send|process)\w*",
         # English as several languages write it
-        r"(having|have|has|had|got) (\w+ )?(trouble|problems?|issues?) (\w+ing|with)\w*", r"(is|are|it's|gets?|got) blocked",
+        r"(having|have|has|had|got) (\w+ )?trouble (accessing|reaching|loading|connecting|getting|using|"
+        r"opening|retrieving|looking up|logging in)", r"(is|are|it's|gets?|got) blocked",
         r"(error|problem|issue)s? (persists?|continues?|remains?)",
         r"is not work", r"no funciona", r"funktioniert nicht", r"ne (marche|fonctionne) pas", r"n[aã]o funciona",
         r"non funziona", r"werkt niet", r"ne r[ée]pond pas",
@@ -62,7 +63,7 @@ NEGATED = re.compile(r"(?<![\w'])(?<!\bi )(?<!\bwe )(?<!\byou )(can't|cannot|can
                      r"couldn't|could not|won't|doesn't|does not|didn't|did not|fails? to|failed to)"
                      r" (even |seem to |seems to |always |still |really |)"
                      r"(look ?up|reach|access|retrieve|fetch|pull up|process|complete|connect|load|track|check|get|"
-                     r"handle|issue|submit|find (my|the|any|our) (order|refund|account|ticket))\w*")
+                     r"issue|submit|find (my|the|any|our) (order|refund|account|ticket))\w*")
 SLOW = (r"slow\w*", r"takes? (forever|ages)", r"lag\w*", r"sluggish")
 WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date",
          r"(old|older|previous|superseded|former|obsolete|expired) (\w+ )?(polic\w+|information|info|answers?|rules?|"
@@ -75,7 +76,8 @@ SAID = r"(says?|said|told|tells|quoted|quotes|answered|answers|replied|replies|c
 CONTRAST = re.compile(r"\b" + SAID + r"\b.{1,160}?\b(but|while|whereas|however|although|though|yet)\b.{0,80}?\b("
                       r"page|article|site|website|help cent(er|re)|faq|policy|terms|email|e-mail|docs|documentation|"
                       r"confirmation|receipt|invoice)\b"
-                      r"|\b" + SAID + r"\b.{1,160}?\b(i thought|i was told|i read|it used to be|should be|is supposed to be)\b",
+                      r"|\b" + SAID + r"\b.{1,160}?\b(i thought|i was told|i read|it used to be|should be|is supposed to be|"
+                      r"(that|this|it|which) (has )?changed|no longer|not any ?more|was updated|has been updated)\b",
                       re.S)
 # What makes a failure word not a report: a condition, a denial, praise.
 NOT_A_REPORT = re.compile(r"\b(what happens |what do i do |what should i do )?(if|in case|whenever) (the |your |it |my )?"
