@@ -264,8 +264,8 @@ CASES = [
                  "line 1", "created_at"),
     tickets_case("tickets-nested-too-deeply", json.dumps(TICKET) + "\n" + DEEP_JSON + "\n", "line 2"),
     tickets_case("tickets-binary-file", BINARY, "not UTF-8"),
-    tickets_case("tickets-unknown-tier", json.dumps({**TICKET, "customer_tier": "platinum"}) + "\n",
-                 "line 1", "customer_tier"),
+    Case("tickets-csv-without-a-text-column", lambda ctx: (lambda p: (["triage", p], [str(p), "line 1", "header"]))(
+        ctx.write("tickets.csv", "id,created_at\nT-1,2026-11-27T01:40:00Z\n"))),
     tickets_case("tickets-text-not-a-string", json.dumps({**TICKET, "text": 42}) + "\n", "line 1", "text"),
     Case("tickets-a-folder", lambda ctx: (["triage", _folder(ctx)], [str(ctx.tmp / "folder"), "cannot read it"])),
     Case("tickets-missing-file", lambda ctx: (["triage", ctx.tmp / "nope.jsonl"], [str(ctx.tmp / "nope.jsonl")])),

@@ -1,0 +1,124 @@
+"""How well the desk links and prioritises a queue against its truth (course module M32): figures and a
+confusion matrix, beside the naive baselines (link every ticket created while an incident that pages is open;
+link nothing).
+
+A queue's truth (``*.truth.jsonl``) has per ticket ``id``, ``category``, ``about_outage`` and ``duplicate_of``,
+and optionally ``incident`` (the incident it belongs to; without it, the one incident measured). Links are scored
+as (ticket, incident) pairs, so a ticket linked to the wrong incident counts against precision and recall.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .link import is_major
+from .tickets import IncidentInfo, Ticket, Triage, load_incidents, load_tickets, load_truth, prf
+
+HIGH = ("P1", "P2")
+
+
+def truth_pairs(truth: dict[str, dict], incident: IncidentInfo | None = None) -> set[tuple[str, str]]:
+    """(ticket, incident) for every ticket the truth says is about an outage."""
+    return {(tid, row.get("incident") or (incident.id if incident else "?")) for tid, row in truth.items()
+            if row["about_outage"]}
+
+
+def baseline_everything(tickets: list[Ticket], incidents: list[IncidentInfo]) -> set[tuple[str, str]]:
+    """The naive baseline: every ticket created while an incident that pages is open is linked to it (the most
+    recently opened one when several are)."""
+    major = [i for i in incidents if is_major(i.severity)] or incidents
+    out = set()
+    for t in tickets:
+        open_now = [i for i in major if i.open_at(t.created_at, lead_min=0, grace_min=0)]
+        if open_now:
+            out.add((t.id, max(open_now, key=lambda i: i.opened_at).id))
+    return out
+
+
+def figures(triaged: list[Triage], truth: dict[str, dict], incidents: list[IncidentInfo],
+            incident: IncidentInfo | None = None) -> dict:
+    """Link precision, recall and F1 over (ticket, incident) pairs and the share of outage tickets at P1/P2, for
+    the linker and the two baselines, rounded to 4 places. ``incident``: the one incident a truth without
+    ``incident`` fields is about (the course's queues: links to other incidents are not scored there).
+
+    Baselines: *everything* links every ticket created while an incident that pages is open and gives it P2 (an
+    outage's priority); *nothing* links no ticket, so its priorities are the desk's with no incident known."""
+    from .rules import triage_tickets
+
+    actual = truth_pairs(truth, incident)
+    predicted = {(t.id, t.linked_incident) for t in triaged if t.linked_incident}
+    if incident is not None and not any(row.get("incident") for row in truth.values()):
+        predicted = {p for p in predicted if p[1] == incident.id}
+    tickets = [t.ticket for t in triaged]
+    everything = baseline_everything(tickets, [incident] if incident else incidents)
+    alone = {t.id: t.priority for t in triage_tickets(tickets, [])}
+    outage = [t.id for t in triaged if truth.get(t.id, {}).get("about_outage")]
+    mine = {t.id: t.priority for t in triaged}
+    linked_by_everything = {tid for tid, _ in everything}
+    share = {"linker": [mine[i] in HIGH for i in outage],
+             "baseline_everything": [i in linked_by_everything or alone[i] in HIGH for i in outage],
+             "baseline_nothing": [alone[i] in HIGH for i in outage]}
+    out = {}
+    for name, pairs in (("linker", predicted), ("baseline_everything", everything), ("baseline_nothing", set())):
+        p, r, f1 = prf(pairs, actual)
+        out[name] = {"link_precision": round(p, 4), "link_recall": round(r, 4), "link_f1": round(f1, 4),
+                     "outage_p1_p2_share": round(sum(share[name]) / len(outage), 4) if outage else 1.0}
+    expected = [(mine[t], row["priority_expected"]) for t, row in truth.items() if row.get("priority_expected")]
+    if expected:
+        out["linker"]["priority_agreement"] = round(sum(a == b for a, b in expected) / len(expected), 4)
+    out["tickets"], out["outage_tickets"] = len(triaged), len(outage)
+    return out
+
+
+def _want_got(t: Triage, row: dict, truth: dict, incident: IncidentInfo | None):
+    """The incident the truth wants and the one the linker chose; a truth about one incident scores only that
+    incident's links (a ticket linked to another incident counts as not linked to it)."""
+    want = (row.get("incident") or (incident.id if incident else None)) if row["about_outage"] else None
+    got = t.linked_incident
+    if incident is not None and got != incident.id and not any(r.get("incident") for r in truth.values()):
+        got = None
+    return want, got
+
+
+def confusion(triaged: list[Triage], truth: dict[str, dict], incident: IncidentInfo | None = None) -> pd.DataFrame:
+    """Truth (rows: about the outage or not) against the decision (columns: linked to the right incident, to
+    another, not linked): the counts of tickets."""
+    rows = []
+    for t in triaged:
+        row = truth.get(t.id)
+        if row is None:
+            continue
+        want, got = _want_got(t, row, truth, incident)
+        decision = ("not linked" if got is None else "linked, right incident" if got == want
+                    else "linked, wrong incident" if want else "linked")
+        rows.append({"truth": "about an outage" if want else "not about an outage", "decision": decision})
+    table = pd.crosstab(pd.DataFrame(rows)["truth"], pd.DataFrame(rows)["decision"]) if rows else pd.DataFrame()
+    cols = [c for c in ("linked, right incident", "linked, wrong incident", "linked", "not linked") if c in table]
+    return table[cols]
+
+
+def errors(triaged: list[Triage], truth: dict[str, dict], incident: IncidentInfo | None = None) -> pd.DataFrame:
+    """The tickets the linker got wrong, each with its text, what the truth says and the linker's reason."""
+    rows = []
+    for t in triaged:
+        row = truth.get(t.id)
+        if row is None:
+            continue
+        want, got = _want_got(t, row, truth, incident)
+        if got != want:
+            rows.append({"id": t.id, "created": f"{t.ticket.created_at:%H:%M}", "text": t.ticket.text,
+                         "truth": want, "linked": t.linked_incident,
+                         "reason": t.reasons.get("link", t.reasons["category"])})
+    return pd.DataFrame(rows, columns=["id", "created", "text", "truth", "linked", "reason"])
+
+
+def heldout(folder: str | Path):
+    """(triaged, truth, incidents) of a held-out queue folder (``tickets.jsonl``, ``truth.jsonl``,
+    ``incidents.json``)."""
+    from .rules import triage_tickets
+
+    folder = Path(folder)
+    incidents = load_incidents(folder / "incidents.json")
+    triaged = triage_tickets(load_tickets(folder / "tickets.jsonl"), incidents)
+    return triaged, load_truth(folder / "truth.jsonl"), incidents

@@ -1,0 +1,388 @@
+"""Linking a ticket to an incident as a support engineer would (course module M32: support desk and AIOps).
+
+A ticket joins an incident when four things hold, each kept in the decision's reason:
+
+1. **time**: it was created while the incident was open (from ``LEAD_MIN`` before the correlator opened it, users
+   are faster than correlators, to ``GRACE_MIN`` after it resolved), or up to ``PAST_GRACE_MIN`` after it resolved
+   when the ticket speaks of the past ("it was broken an hour ago"); a ticket about an older problem ("since last
+   week") is not about this incident;
+2. **topic**: it names a service the incident is on, in customers' words (``data/tickets/services.yaml``: the
+   service's names, its features, the symptoms customers describe it by), read through one-letter misspellings;
+3. **a failure**: it reports that something fails (not a how-to, a feature request or praise; "if the bot fails"
+   and "never fails" are not reports; "the assistant can't look up my order" is one, even asked as a question),
+   and the kind of failure fits the incident: errors and unavailability fit an incident that fails requests or is
+   slow, slowness fits a slow one, wrong or outdated answers fit an incident on the answers' quality or freshness
+   and must name what the incident is about, unless they are told as out of date or against our own page ("says
+   14 days, but the policy page says 30"), which is what a stale index does to every answer;
+4. **the incident's own text** as one signal among these: when the incident points at a feature's own component
+   (the order tool), a ticket about another feature only (a photo upload) is a different problem; when several
+   incidents qualify, the one whose features the ticket names, then the more severe, then the more similar wins.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .tickets import GRACE_MIN, LEAD_MIN, IncidentInfo, ServiceWords
+
+PAST_GRACE_MIN = 240      # "it was broken earlier tonight": a report about the past, after the incident resolved
+MIN_SIMILARITY = 0.2      # TF-IDF cosine against the incident's description: the topic of a wrong-answer report
+
+# Severities that make an incident major: the course's SEV-1/SEV-2, Alertmanager's page/critical labels.
+MAJOR_SEVERITIES = ("sev-1", "sev-2", "sev1", "sev2", "critical", "page", "p1", "p2", "major")
+
+# Failure reports, by kind. Text is normalised first: lower case, curly quotes straight, one-letter misspellings
+# of the longer words mapped to the word (``_normalise``).
+HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r"unavailable", r"dead",
+        r"not (work\w*|function\w*|load\w*|respond\w*|answer\w*|reply\w*|open\w*)",
+        r"(does|do|did|is|are|was|were|has|have|wo|ca|could)(n'?t| not) (work|load|respond|answer|reply|open|send|"
+        r"process|go through|connect|start|show)\w*",
+        r"(can'?t|cannot|cant|unable to|not able to) (get|use|reach|access|load|open|send|chat|talk|connect|"
+        r"complete|finish|submit)\w*",
+        r"wont (work|load|respond|answer|reply|open|send|process)\w*",
+        r"went wrong", r"try again later", r"stuck", r"frozen", r"freez\w*", r"hang(s|ing)", r"tim(es|ed|ing) out",
+        r"timeout\w*", r"nothing happens", r"no (response|reply)", r"never (answers|replies|responds|loads)",
+        r"5\d\ds?", r"stopped (working|responding|answering)", r"oops", r"unusable", r"disconnect\w*", r"offline",
+        r"ain'?t work\w*", r"\d+ ?(min|mins|minutes|seconds|secs|s) (of )?(loading|spinning|waiting)",
+        r"(still|keeps?|forever) (loading|spinning)", r"nothing (loads|works|happens|shows)",
+        r"(won'?t|doesn'?t|does not|isn'?t|is not) (the |your |it |this )?(\w+ )?(work|load|respond|answer|reply|open|"
+        r"send|process)\w*",
+        # English as several languages write it
+        r"(having|have|has|had|got) (\w+ )?trouble (accessing|reaching|loading|connecting|getting|using|"
+        r"opening|retrieving|looking up|logging in)", r"(is|are|it's|gets?|got) blocked",
+        r"(error|problem|issue)s? (persists?|continues?|remains?)",
+        r"is not work", r"no funciona", r"funktioniert nicht", r"ne (marche|fonctionne) pas", r"n[aã]o funciona",
+        r"non funziona", r"werkt niet", r"ne r[ée]pond pas",
+        r"no responde", r"antwortet nicht", r"fehler\w*", r"erreur\w*", r"kaputt")
+# Negated ability: "the assistant can't look up my order", "impossible to reach the service". A report when the verb
+# is something the service does for the customer (reach, look up, access, process...) and the ticket names a service
+# or feature of ours (``read``); not a customer's own doubt ("I can't find how to"), nor what the service is not
+# made for ("couldn't tell me why my card was declined") or a detail of its screen ("doesn't scroll").
+NEGATED = re.compile(r"(?<![\w'])(?<!\bi )(?<!\bwe )(?<!\byou )(can't|cannot|can not|unable to|impossible to|not able to|"
+                     r"couldn't|could not|won't|doesn't|does not|didn't|did not|fails? to|failed to)"
+                     r" (even |seem to |seems to |always |still |really |)"
+                     r"(look ?up|reach|access|retrieve|fetch|pull up|process|complete|connect|load|track|check|get|"
+                     r"issue|submit|find (my|the|any|our) (order|refund|account|ticket))\w*")
+SLOW = (r"slow\w*", r"takes? (forever|ages)", r"lag\w*", r"sluggish")
+WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date",
+         r"(old|older|previous|superseded|former|obsolete|expired) (\w+ )?(polic\w+|information|info|answers?|rules?|"
+         r"pages?|articles?|terms|prices?|data|version|conditions)",
+         r"made up", r"hallucinat\w*", r"contradict\w*", r"(doesn't|does not|don't|do not) match")
+STALE = re.compile(r"outdated|out of date|\b(old|older|previous|superseded|former|obsolete|expired)\b")
+# A wrong answer told as a contrast: what the service said against what our own page, article, email or the customer
+# knows ("the bot says 14 days, but the policy page says 30"; "bot says 1 year?? i thought it was 2").
+SAID = r"(says?|said|told|tells|quoted|quotes|answered|answers|replied|replies|claims?|claimed|insists?)"
+CONTRAST = re.compile(r"\b" + SAID + r"\b.{1,160}?\b(but|while|whereas|however|although|though|yet)\b.{0,80}?\b("
+                      r"page|article|site|website|help cent(er|re)|faq|policy|terms|email|e-mail|docs|documentation|"
+                      r"confirmation|receipt|invoice)\b"
+                      r"|\b" + SAID + r"\b.{1,160}?\b(i thought|i was told|i read|it used to be|should be|is supposed to be|"
+                      r"(that|this|it|which) (has )?changed|no longer|not any ?more|was updated|has been updated)\b",
+                      re.S)
+# What makes a failure word not a report: a condition, a denial, praise.
+NOT_A_REPORT = re.compile(r"\b(what happens |what do i do |what should i do )?(if|in case|whenever) (the |your |it |my )?"
+                          r"[\w' ]{0,30}?(fail|break|error|crash|go(es)? down)\w*|\b(never|not|n't|no longer) "
+                          r"(fail|break|crash|error)\w*|\bno (error|errors|problem|problems|issue|issues)\b|"
+                          r"\bwithout (an |any )?(error|problem|issue)s?\b|"
+                          # goods damaged in the post: "arrived broken", "the handle broken off"
+                          r"\b(arrived|came|delivered|got here|shipped) (\w+ )?(broken|damaged|smashed|"
+                          r"cracked|crushed|shattered|dented|torn|broke)\b|\b(broken|broke|snapped|came|fell) off\b|"
+                          r"\bdamaged in (transit|shipping|the post|delivery)\b")
+FEATURE_REQUEST = re.compile(r"\b(would love|please add|could you add|can you add|please let|feature request|"
+                             r"would be (nice|great|cool|helpful)|it would help|suggestion|i wish|wish list)\b")
+# A problem older than the incident.
+OLD = re.compile(r"\b(last (week|month|year)|\d+ (days|weeks|months) ago|(a|one|two|few|couple of) (days|weeks|months)"
+                 r" ago|for (days|weeks|months)|since (last week|monday|tuesday|wednesday|thursday|friday|saturday|"
+                 r"sunday|last month)|back in (january|february|march|april|may|june|july|august|september|october|"
+                 r"november|december))\b")
+# A date that places something else in the past ("the policy changed last month") says nothing about the failure;
+# nor does a bare one when the ticket places the failure now ("it worked last week, tonight it fails"). A duration
+# of the failure ("for weeks", "since last week") always does.
+CHANGED = re.compile(r"\b(changed?|changes|updated?|introduced|announced|extended|shortened|new|raised|lowered|"
+                     r"went into effect|came into effect|took effect|effective|since then)\b")
+NOW = re.compile(r"\b(tonight|today|right now|just now|this evening|at the moment|currently)\b")
+YESTERDAY = re.compile(r"\byesterday\b")
+PAST = re.compile(r"\b(earlier|ago|last night|this morning|tonight|was (broken|down|failing|not working)|"
+                  r"were (broken|down|failing|not working)|(is|it's|its) (working|fine|ok) (again|now)|fixed now)\b")
+
+# The incident's kind of failure, from its text: errors, slowness, answers' quality or freshness.
+INCIDENT_KINDS = (("quality", re.compile(r"fresh\w*|stale|index older|outdated|quality|grader|correct\w*|"
+                                         r"hallucinat\w*|wrong", re.I)),
+                  ("slow", re.compile(r"latency|slow\w*|p9\d|timeout\w*|time out|saturat\w*", re.I)),
+                  ("errors", re.compile(r"5xx|4xx|\b[45]\d\d\b|error\w*|fail\w*|reject\w*|down|unavailable|"
+                                        r"crash\w*|refus\w*|exhaust\w*|killed|outage", re.I)))
+
+
+def _rx(words) -> re.Pattern:
+    return re.compile(r"(?<![\w-])(" + "|".join(words) + r")(?![\w-])")
+
+
+_HARD, _SLOW, _WRONG = _rx(HARD), _rx(SLOW), _rx(WRONG)
+
+# One-letter misspellings of these words are read as the word ("asistant", "brokn", "wokring"): a letter changed or
+# added only for words of six letters or more (shorter words have too many real neighbours), a letter dropped or
+# two swapped for the five-letter ones ("eror"). A misspelt form that is itself an English word is that word
+# ("crushed" is not "crashed", "broker" is not "broken", "filed" is not "failed").
+FUZZY = ("error", "errors", "failed", "failing", "fails", "broken", "working", "loading", "spinning", "crashed",
+         "crashing", "crashes", "assistant", "chatbot", "responding", "answering", "refund", "refunds", "doesn't",
+         "unavailable", "timeout", "outdated")
+NOT_FUZZY = {"leading", "wording", "worked", "lading", "terror", "mirror", "loaning", "spanning", "refine", "refunded",
+             "assistants", "fails", "fairs", "errand", "errands", "dresses", "answered",
+             # English words one letter from a FUZZY word
+             "crushed", "trashed", "clashed", "cashed", "crusher", "crushes", "trashes", "clashes", "cashes",
+             "crasher", "crushing", "trashing", "clashing", "cashing", "brashed", "broker", "brokers", "brokes",
+             "foiled", "filed", "hailed", "jailed", "mailed", "nailed", "sailed", "wailed", "railed", "tailed",
+             "bailed", "flailed", "fained", "filing", "foiling", "hailing", "mailing", "nailing", "sailing",
+             "wailing", "railing", "tailing", "bailing", "jailing", "flailing", "forking", "corking", "porking",
+             "worming", "wonking", "working", "loafing", "goading", "lauding", "sinning", "pinning", "skinning",
+             "shinning", "spinner", "refind", "errs", "eerie", "outrated", "outdate", "outdates", "timeouts",
+             "responded", "answerin", "chatbox", "chatbots"}
+MIN_FUZZY_LEN = 6
+
+
+def _near(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance at most one (one letter added, dropped, changed, or two swapped)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1:]
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"\b(doesnt|dosent|doesent|dosnt)\b", "doesn't", text)
+    text = re.sub(r"\b(isnt|cant|wont|dont|didnt|wasnt|arent)\b", lambda m: m.group(1)[:-1] + "'t", text)
+
+    def fix(m):
+        word = m.group(0)
+        if len(word) < 4 or word in FUZZY or word in NOT_FUZZY:
+            return word
+        for target in FUZZY:
+            if len(target) >= MIN_FUZZY_LEN and _near(word, target):
+                return target
+            if len(target) == MIN_FUZZY_LEN - 1 and len(word) <= len(target) and _near(word, target):
+                return target           # a letter dropped or two swapped ("eror", "erorr")
+        return word
+    return re.sub(r"[a-z']+", fix, text)
+
+
+def _hits(pattern: re.Pattern, text: str) -> list[str]:
+    out = []
+    for m in pattern.finditer(text):
+        if m.group(0) not in out:
+            out.append(m.group(0))
+    return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a ticket says, before any incident is looked at."""
+
+    text: str                          # normalised
+    kind: str | None                   # "hard", "slow", "wrong" or None (no failure reported)
+    evidence: tuple[str, ...]          # the words that say so
+    not_a_report: str | None           # why failure words are not a report (a feature request, a condition)
+    old: str | None                    # "last week": a problem older than tonight
+    yesterday: bool
+    past: bool                         # speaks of the past ("earlier", "was broken")
+    stale: bool = False                # a wrong answer told as out of date or against our own page ("old rules")
+
+
+def read(text: str, words: ServiceWords | None = None) -> Reading:
+    norm = _normalise(text)
+    cleaned = NOT_A_REPORT.sub(" ", norm)
+    kind, evidence = None, ()
+    for name, pattern in (("hard", _HARD), ("wrong", _WRONG), ("slow", _SLOW)):
+        found = _hits(pattern, cleaned)
+        if found:
+            kind, evidence = name, tuple(found)
+            break
+    if kind is None:                            # "the bot says 14 days, but the policy page says 30"
+        contrast = CONTRAST.search(cleaned)
+        if contrast:
+            said = [g for g in contrast.groups() if g and len(g) > 1]   # "says ... but ... page"
+            kind, evidence = "wrong", (" ... ".join(said[:3]),)
+    if kind is None and words is not None and _names_ours(cleaned, words):
+        negated = _hits(NEGATED, cleaned)    # "the assistant can't look up my order"
+        if negated:
+            kind, evidence = "hard", tuple(negated)
+    if kind is None and words is not None:    # "it just keeps spinning": a symptom is a failure report
+        symptoms = [h for ws in words.symptoms.values() for h in _phrase_hits(ws, cleaned)]
+        if symptoms:
+            kind, evidence = "hard", tuple(dict.fromkeys(symptoms))
+    not_report = None
+    if FEATURE_REQUEST.search(norm):
+        not_report = "asks for something new"
+    elif kind is None and _hits(_HARD, norm):
+        not_report = "its failure words are a condition or a denial, not a report"
+    old = _old(norm)
+    stale = kind == "wrong" and (bool(CONTRAST.search(cleaned)) or any(STALE.search(e) for e in evidence))
+    return Reading(norm, kind, evidence, not_report, old, bool(YESTERDAY.search(norm)),
+                   bool(PAST.search(norm)), stale)
+
+
+def _old(norm: str) -> str | None:
+    """The phrase placing the failure in an older past, if one does: a duration of it ("for weeks", "since last
+    week"), or a date in the failure's own sentence ("last month the chatbot failed"), unless that sentence dates a
+    change ("the policy changed last month") or the ticket places the failure now ("tonight")."""
+    for m in OLD.finditer(norm):
+        phrase = m.group(0)
+        if phrase.startswith(("for ", "since ")):
+            return phrase
+        before = norm[max(0, m.start() - 40):m.start()]
+        sentence = re.split(r"[.!?;\n]", before)[-1] + phrase + re.split(r"[.!?;\n]", norm[m.end():])[0]
+        if CHANGED.search(sentence) or NOW.search(norm.replace(phrase, " ")):
+            continue
+        if not any(p.search(sentence) for p in (_HARD, _SLOW, _WRONG, NEGATED)):
+            continue                    # "my item arrived 20 days ago": the date is the delivery's, not the failure's
+        return phrase
+    return None
+
+
+def _names_ours(norm: str, words: ServiceWords) -> bool:
+    """Whether the text names one of our services or features (the words of services.yaml)."""
+    for service, names in words.services.items():
+        if _phrase_hits(names, norm):
+            return True
+        if any(_phrase_hits(ws, norm) for c, ws in words.features.get(service, {}).items()
+               if c not in words.shared.get(service, ())):
+            return True
+    return False
+
+
+def mentions(reading: Reading, words: ServiceWords) -> dict[str, dict[str, list[str]]]:
+    """service -> {"names": words naming it, "symptoms": ..., component: feature words} the ticket uses."""
+    out = {}
+    for service, names in words.services.items():
+        found = {"names": _phrase_hits(names, reading.text),
+                 "symptoms": _phrase_hits(words.symptoms.get(service, ()), reading.text)}
+        for comp, comp_words in words.features.get(service, {}).items():
+            hit = _phrase_hits(comp_words, reading.text)
+            if hit:
+                found[comp] = hit
+        # a feature that is not the service's alone ("upload") names the service only beside another word of it
+        own = [c for c, hits in found.items() if hits and c not in words.shared.get(service, ())]
+        if own:
+            out[service] = {k: v for k, v in found.items() if v}
+    return out
+
+
+def _phrase_hits(words, text: str) -> list[str]:
+    return _hits(_rx([re.escape(w) for w in words]), text) if words else []
+
+
+def incident_kinds(incident: IncidentInfo) -> set[str]:
+    """The kinds of failure an incident's text speaks of. An incident with no text is taken to fail requests; one
+    whose text speaks of no failure ("TLS certificate expires in 14 days", "disk predicted to fill") is a warning
+    customers do not feel yet, unless it paged."""
+    kinds = {name for name, pattern in INCIDENT_KINDS if pattern.search(incident.summary)}
+    if "index" in incident.components:
+        kinds.add("quality")
+    if not incident.summary.strip():
+        kinds |= {"errors", "slow"}          # no text: it may fail requests or be slow, we cannot tell which
+    elif not kinds and is_major(incident.severity):
+        kinds.add("errors")
+    return kinds
+
+
+def is_major(severity) -> bool:
+    return str(severity or "").strip().lower() in MAJOR_SEVERITIES
+
+
+FITS = {"hard": ("errors", "slow"), "slow": ("slow",), "wrong": ("quality",)}
+
+
+@dataclass
+class Verdict:
+    incident: IncidentInfo | None
+    reason: str
+    covered: tuple[str, ...] = ()
+
+
+def _window(incident: IncidentInfo, when: datetime, reading: Reading) -> str | None:
+    """Why the ticket's time fits the incident (None: it does not)."""
+    if when < incident.opened_at - timedelta(minutes=LEAD_MIN):
+        return None
+    if incident.resolved_at is None or when <= incident.resolved_at:
+        return "created while it was open" if when >= incident.opened_at else "created just before it opened"
+    after = (when - incident.resolved_at).total_seconds() / 60
+    if after <= GRACE_MIN:
+        return f"created {after:.0f} min after it resolved"
+    if reading.past and after <= PAST_GRACE_MIN:
+        return f"speaks of the past, {after:.0f} min after it resolved"
+    return None
+
+
+def link(reading: Reading, when: datetime, found: dict, incidents: list[IncidentInfo], words: ServiceWords,
+         similarity) -> Verdict:
+    """The incident a failure report joins, with the reason; ``similarity(j)`` is the TF-IDF cosine to incident j."""
+    if reading.kind is None:
+        return Verdict(None, "not linked: reports no failure")
+    if reading.old:
+        return Verdict(None, f"not linked: about an older problem ({reading.old!r})")
+    best, refusals = None, []
+    for j, inc in enumerate(incidents):
+        services = [s for s in inc.services if s in found] if inc.services else sorted(found)
+        if not services:
+            continue
+        when_ok = _window(inc, when, reading)
+        if when_ok is None:
+            continue
+        if reading.yesterday and inc.opened_at.date() >= when.date():
+            refusals.append(f"says yesterday, {inc.id} opened today")
+            continue
+        kinds = incident_kinds(inc)
+        if not kinds:
+            refusals.append(f"{inc.id} is a warning, not a failure customers feel")
+            continue
+        if not set(FITS[reading.kind]) & kinds:
+            refusals.append(f"a {reading.kind} report, {inc.id} is about {'/'.join(sorted(kinds))}")
+            continue
+        comps = set(inc.components)
+        covered, other = [], []
+        for s in services:
+            catalog = set(words.features.get(s, {}))
+            feature_level = (comps - words.service_wide.get(s, frozenset())) & catalog
+            for comp, hits in found[s].items():
+                if comp in ("names", "symptoms"):
+                    continue
+                # an incident on the service's front door or model touches every feature of it
+                into = covered if comp in comps or not feature_level else other
+                into.extend(h for h in hits if h not in into)
+        other = [h for h in other if h not in covered]
+        cos = float(similarity(j))
+        if other and not covered:
+            refusals.append(f"about {', '.join(map(repr, other[:2]))}, which {inc.id} does not touch")
+            continue
+        # a plain wrong answer must be about what the incident names; one told as out of date is what a stale
+        # index does to every answer, whatever its topic
+        if reading.kind == "wrong" and not covered and cos < MIN_SIMILARITY and not reading.stale:
+            refusals.append(f"a wrong answer about something {inc.id} does not name (similarity {cos:.2f})")
+            continue
+        key = (bool(covered), is_major(inc.severity), inc.severity is not None, round(cos, 12),
+               -inc.opened_at.timestamp())
+        if best is None or key > best[0]:
+            names = [w for s in services for k in ("names", "symptoms") for w in found[s].get(k, [])]
+            said = ", ".join(map(repr, (names + covered)[:3]))
+            reason = (f"linked to {inc.id}: {when_ok}, on {', '.join(services)} ({said}), reports "
+                      f"{'a failure' if reading.kind == 'hard' else 'slowness' if reading.kind == 'slow' else 'wrong answers'}"
+                      f" ({', '.join(map(repr, reading.evidence[:2]))})"
+                      + (f", feature {', '.join(map(repr, covered[:2]))}" if covered else "")
+                      + f", similarity {cos:.2f}")
+            best = (key, Verdict(inc, reason, tuple(covered)))
+    if best is not None:
+        return best[1]
+    if refusals:
+        return Verdict(None, "not linked: " + "; ".join(refusals[:2]))
+    return Verdict(None, f"not linked: no incident open on {', '.join(sorted(found))} at {when:%H:%M}")
