@@ -84,7 +84,8 @@ def test_edge_cases_take_the_fast_path_and_agree():
     same(jsonl(*items).replace("\n", "\r\n"), fast=True)  # Windows line ends
     same("", fast=False)  # empty text: the reference answers (an empty frame)
     same(jsonl(payload()))
-    same(json.dumps(payload(alert(annotations=None), alert(annotations=[]))))
+    same(json.dumps(payload(alert(annotations=None), alert(annotations={}))))
+    same(json.dumps(payload(alert(annotations=[]))), fast=False)  # read as {} by the reference
     truth = same(jsonl(payload(alert(trueCause="x"), alert())))
     assert truth["true_cause"].iat[0] == "x" and truth["true_cause"].isna().iat[1]
 
@@ -131,3 +132,28 @@ def test_equal_label_sets_are_shared_and_gc_is_restored():
     frame = alerts.parse_payloads(jsonl(payload(alert(), alert()), payload(alert())), "f")
     assert frame["labels"].iat[0] is frame["labels"].iat[2]
     assert gc.isenabled()
+
+
+def test_parse_file_streams_json_lines_to_the_same_frame(monkeypatch, tmp_path):
+    monkeypatch.setattr(alerts, "_CHUNK_CHARS", 1500)  # many chunks, lines cut across reads
+    bench = _bench()
+    path = tmp_path / "s.jsonl"
+    bench.write_jsonl(bench.make_storm(2000), path)
+    assert alerts._fast_file(path) is not None
+    pd.testing.assert_frame_equal(alerts.parse_file(path), alerts.parse_payloads_reference(
+        path.read_text(encoding="utf-8"), str(path)), check_exact=True)
+    for name in ["storm.json", "storm.jsonl", "page.json", "empty.json"]:
+        pd.testing.assert_frame_equal(alerts.parse_file(DATA / name), alerts.parse_payloads_reference(
+            (DATA / name).read_text(encoding="utf-8"), str(DATA / name)), check_exact=True)
+
+
+@pytest.mark.parametrize("text", BAD + ["\ufeff" + jsonl(payload(alert()), payload(alert())),
+                                        jsonl(payload(alert()), payload(alert())).replace("\n", "\r\n") + "{"])
+def test_parse_file_gives_the_reference_error(text, tmp_path):
+    path = tmp_path / "f.jsonl"
+    path.write_text(text, encoding="utf-8", newline="")
+    with pytest.raises(BadInput) as want:
+        alerts.parse_payloads_reference(path.read_text(encoding="utf-8"), str(path))
+    with pytest.raises(BadInput) as got:
+        alerts.parse_file(path)
+    assert str(got.value) == str(want.value)

@@ -295,6 +295,60 @@ class _OffPath(Exception):
     """The input is not the common well-formed case: parse it with the reference path."""
 
 
+def parse_file(path, where: str | None = None) -> pd.DataFrame:
+    """``parse_payloads`` of a file's text, JSON Lines read about 8 MB at a time so the whole text is never held:
+    the same frame and the same errors (anything off the fast path reads the whole text and parses it as
+    ``parse_payloads`` does). Raises OSError and UnicodeDecodeError as ``Path.read_text`` does."""
+    where = str(path) if where is None else where
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        frame = _fast_file(path)
+    finally:
+        if was_enabled:
+            gc.enable()
+    if frame is not None:
+        return frame
+    with open(path, encoding="utf-8", newline="") as f:  # newline="": the text exactly as read_text gives it
+        return parse_payloads(f.read(), where)
+
+
+def _fast_file(path) -> pd.DataFrame | None:
+    """The frame of a JSON Lines file read in chunks, or None when the file is anything else."""
+    cols, first_payload = _Columns(), 0
+    with open(path, "rb") as f:
+        head = f.read(_CHUNK_CHARS)
+        m = _FIRST_NON_SPACE.search(head.decode("ascii", errors="replace"))
+        if m is None or head[m.start():m.start() + 1] != b"{":
+            return None
+        newline = head.find(b"\n", m.start())
+        if newline < 0:
+            return None  # one value, or a first line longer than a chunk: the whole text
+        try:
+            orjson.loads(head[:newline])  # a whole value on the first line: JSON Lines (else one object)
+        except orjson.JSONDecodeError:
+            return None
+        pending = head
+        try:
+            while True:
+                more = f.read(_CHUNK_CHARS)
+                cut = pending.rfind(b"\n") + 1 if more else len(pending)
+                chunk, pending = pending[:cut], pending[cut:] + more
+                if chunk:
+                    if not chunk.isascii() or any(c.encode() in chunk for c in _OTHER_LINE_BREAKS):
+                        return None  # other line breaks, or UTF-8 to check: the whole text
+                    kept = [line for line in chunk.split(b"\n") if line and not line.isspace()]
+                    cols.add([orjson.loads(line) for line in kept], first_payload)
+                    first_payload += len(kept)
+                if not more and not pending:
+                    break
+            if first_payload < 2:
+                return None  # one payload: as parse_payloads reads one object
+            return cols.frame()
+        except (orjson.JSONDecodeError, _OffPath, BadInput, TypeError, KeyError, AttributeError):
+            return None
+
+
 def _fast_frame(text: str) -> pd.DataFrame | None:
     """The alert frame the reference parse gives, or None when the input is off the fast path (then the
     reference parse gives the frame or the error)."""
@@ -462,12 +516,16 @@ def _check(a: dict) -> None:
     labels, ann = a["labels"], a.get("annotations") or {}
     name = labels["alertname"]
     if (type(labels) is not dict or type(name) is not str or not name or type(ann) is not dict
-            or a["status"] not in _STATUS_SET
-            or not all(type(v) is str for v in labels.values()) or not all(type(v) is str for v in ann.values())
-            or not all(type(v) is str or v is None for k, v in a.items() if k not in ("labels", "annotations"))):
+            or a["status"] not in _STATUS_SET or not _STR.issuperset(map(type, labels.values()))
+            or not _STR.issuperset(map(type, ann.values()))):
+        raise _OffPath
+    top = list(map(type, a.values()))  # strings and None, besides the labels and annotations objects
+    if not _TOP.issuperset(top) or top.count(dict) != 1 + (type(a.get("annotations")) is dict):
         raise _OffPath
 
 
+_STR = frozenset((str,))
+_TOP = frozenset((str, type(None), dict))
 _STATUS_SET = set(_STATUSES)
 
 
