@@ -89,7 +89,7 @@ def fig_correlate_growth(sizes: Sizes) -> Figure:
 
 
 def fig_parse_vs_json(sizes: Sizes) -> Figure:
-    """alerts.parse_payloads of a JSON Lines file / json.loads of each of its lines."""
+    """alerts.parse_file of a JSON Lines file (into the correlator's frame) / json.loads of each of its lines."""
     n = sizes.alerts
     path, n_bytes = storm_file(n)
 
@@ -97,12 +97,11 @@ def fig_parse_vs_json(sizes: Sizes) -> Figure:
         with open(path, encoding="utf-8") as f:
             return [json.loads(line) for line in f if line.strip()]
 
-    def measured():
-        with open(path, encoding="utf-8") as f:
-            return alerts_mod.parse_payloads(f.read(), str(path))
+    def measured():  # the file read in chunks, never whole (parse_payloads(text) gives the same frame)
+        return alerts_mod.parse_file(path)
 
     fig = ratio_figure("parse_vs_json_loads", TARGETS["parse_vs_json_loads"], UNITS["parse_vs_json_loads"],
-                       "json.loads of every line", "alerts.parse_payloads(file text)",
+                       "json.loads of every line", "alerts.parse_file(path)",
                        baseline, measured, sizes.rounds_big, warmup=False, rows=n, file_mb=round(n_bytes / 1e6, 1))
     got = len(measured())
     if got != n:
@@ -186,9 +185,7 @@ def _widget_moves(widget, sizes: Sizes) -> tuple[list[float], tuple]:
 _MEMORY_CHILD = """
 import resource, sys
 from oncall.support_desk import alerts, correlate as c
-text = open(sys.argv[1], encoding="utf-8").read()
-frame = alerts.parse_payloads(text, sys.argv[1])
-del text
+frame = alerts.parse_file(sys.argv[1])
 out = c.to_json(c.correlate(frame, c.load_alerting_config(), c.load_topology()))
 print(len(frame), len(out["incidents"]))
 """
@@ -211,7 +208,7 @@ def fig_memory(sizes: Sizes) -> Figure:
         raise RuntimeError(f"memory child failed ({rc}): {r.stderr.strip()[-400:]}")
     return Figure("correlate_1m_peak_rss_vs_file", peak_kb * 1024 / n_bytes, TARGETS["correlate_1m_peak_rss_vs_file"],
                   UNITS["correlate_1m_peak_rss_vs_file"], "the JSON Lines file's size",
-                  "peak RSS of parse_payloads + correlate + to_json (child process)", None, wall, 1,
+                  "peak RSS of parse_file + correlate + to_json (child process)", None, wall, 1,
                   {"rows": sizes.alerts, "file_mb": round(n_bytes / 1e6, 1), "peak_rss_mb": round(peak_kb / 1024, 1)})
 
 # Issue 21's table: the targets a person feels, and the notebook suite against its real floor (its own imports).
