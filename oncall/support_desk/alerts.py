@@ -469,8 +469,9 @@ class _Columns:
         uniq, ids = self.uniq, np.concatenate(self.ids)
         pl = np.concatenate(self.payload)
 
-        def col(values: list, at=ids) -> list:
-            return np.array(values + [None], dtype=object)[:-1][at].tolist()  # + None: never a 2-D array
+        def col(values: list, at=ids):
+            """A column per distinct alert (typed as pandas types the list) taken per row."""
+            return pd.Series(values).array.take(at)
 
         labels = [a["labels"] for a in uniq]
         status = col([a["status"] for a in uniq])
