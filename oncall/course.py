@@ -1,0 +1,38 @@
+"""The course's one import: each notebook starts with ``from oncall.course import *``.
+
+It brings what the chapters use: pandas and numpy as ``pd`` and ``np``, matplotlib's ``plt``, the scenario and the
+shift, the phases a chapter runs by hand, the plots and widgets, and the command line run in the kernel
+(``oncall("drill", "--seed", "7", cwd=folder)``). Everything here lives elsewhere in the package; the comment on each
+line names the chapter that teaches it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from . import plots
+from .cli import run_here as oncall                                   # 04_learn: the command line in the kernel
+from .detect import detect                                            # 02_triage: the detect phase by hand
+from .incident_response.runbooks import load_runbook                  # 03_mitigate: the runbook and its steps
+from .paths import DATA_DIR
+from .plots import plt
+from .plots.triage import ticket_links                                # 02_triage: the link graph
+from .progress import progress
+from .scenario import OnCallChoices, list_scenarios, load_scenario
+from .shift import run_shift, scorecard, serve
+from .story import story_lines
+from .triage import triage                                            # 02_triage: the triage phase by hand
+from .widgets import ScenarioPicker                                   # 00_tour
+from .widgets.console import canary_table, incidents_table, status_html, tickets_table  # console
+from .widgets.detect import BadReleaseInjector                        # 01_detect
+from .widgets.gate import BreakRelease                                # 06_gate
+from .widgets.mitigate import MitigationPicker                        # 03_mitigate
+from .widgets.ship import BreakTheFix                                 # 05_ship
+from .widgets.triage import TicketTriager                             # 02_triage: the ticket box
+
+__all__ = ["DATA_DIR", "HTML", "BadReleaseInjector", "BreakRelease", "BreakTheFix", "Markdown", "MitigationPicker",
+           "OnCallChoices", "ScenarioPicker", "TicketTriager", "canary_table", "detect", "display",
+           "incidents_table", "list_scenarios", "load_runbook", "load_scenario", "np", "oncall", "pd", "plots", "plt",
+           "progress", "run_shift", "scorecard", "serve", "status_html", "story_lines", "ticket_links",
+           "tickets_table", "triage"]
