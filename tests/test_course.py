@@ -62,10 +62,10 @@ def test_the_ticket_box_triages_what_is_typed(triaged):
     record, _ = triaged
     box = TicketTriager(record)
     assert box.last is not None
-    box.box.value = "Refund failed twice, the bot says the tool errored. Order 4411, please refund me"
+    box.value = "Refund failed twice, the bot says the tool errored. Order 4411, please refund me"
     assert box.last.linked_incident == record.paged_incident
-    box.box.value = "How do I change the email address on my account?"
-    assert box.last.linked_incident is None
+    box.value = "How do I change the email address on my account?"
+    assert box.last.linked_incident is None and box.text.value == box.value
 
 
 def test_the_consoles_panels_read_the_record(shift):
