@@ -7,6 +7,8 @@ line names the chapter that teaches it.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -22,6 +24,7 @@ from .plots import gate as gate_plots                                  # 06_gate
 from .plots import learn as learn_plots                                # 04_learn
 from .plots import mitigate as mitigate_plots                          # 03_mitigate, the console's burn panel
 from .plots import plt
+from .plots.mitigate import key_events                                # 01_detect: the shift's key events
 from .plots import ship as ship_plots                                  # 05_ship
 from .plots.gate import scorecard_chart                                # 06_gate, the console's gate panel
 from .plots.triage import ticket_links                                # 02_triage: the link graph
@@ -29,6 +32,8 @@ from .progress import progress
 from .scenario import OnCallChoices, list_scenarios, load_scenario
 from .shift import run_shift, scorecard, serve
 from .story import story_lines
+from .sweeps import run_shift_with_ship                               # 05_ship: the shift with its canary
+from .trace import MODULES, PHASES                                    # 00_tour
 from .triage import triage                                            # 02_triage: the triage phase by hand
 from .widgets import W, ScenarioPicker                                # 00_tour; W: ipywidgets, for the console
 from .widgets.console import canary_table, incidents_table, status_html, tickets_table  # console
@@ -38,7 +43,7 @@ from .widgets.mitigate import MitigationPicker                        # 03_mitig
 from .widgets.ship import BreakTheFix                                 # 05_ship
 from .widgets.triage import TicketTriager                             # 02_triage: the ticket box
 
-__all__ = ["BadReleaseInjector", "BreakRelease", "BreakTheFix", "canary_table", "DATA_DIR", "detect",
+__all__ = ["MODULES", "PHASES", "key_events", "run_shift_with_ship", "timedelta", "BadReleaseInjector", "BreakRelease", "BreakTheFix", "canary_table", "DATA_DIR", "detect",
            "detect_plots", "display", "extend_plots", "gate_plots", "HTML", "incidents_table", "learn_plots",
            "list_scenarios", "load_runbook", "load_scenario", "Markdown", "mitigate_plots", "MitigationPicker", "np",
            "oncall", "OnCallChoices", "pd", "plots", "plt", "progress", "run_shift", "ScenarioPicker", "scorecard",
