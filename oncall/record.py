@@ -59,7 +59,8 @@ class Incident:
 
 @dataclass
 class DetectResult:
-    """What the detect phase found: the burn tiers, the first page, the alerts and the correlator's verdicts."""
+    """What the detect phase found: the burn tiers, the first page, the alerts and the correlator's verdicts (the
+    mitigate phase evaluates the burn tiers again on the counts it re-simulates)."""
     evaluations: dict[str, Evaluation] = field(default_factory=dict)  # SLO name -> its burn tiers
     page: Page | None = None                         # the first page of the shift
     alerts: pd.DataFrame | None = None               # every alert notification received, with its true cause
