@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import importlib.util
 import json
 import os
@@ -135,6 +137,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"oncall: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def run_here(*args: str, cwd: str | Path = ".") -> tuple[int, str]:
+    """Run the command line in this process (a notebook's kernel): the same main() the ``oncall`` command calls,
+    in folder cwd. Return its exit status and what it printed (stdout and stderr, in the order it printed them);
+    taught in 04_learn."""
+    printed = io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        code = main([str(a) for a in args])
+    return code, printed.getvalue().strip()
 
 
 def _dispatch(args) -> int:

@@ -58,6 +58,56 @@ class Incident:
 
 
 @dataclass
+class DetectResult:
+    """What the detect phase found: the burn tiers, the first page, the alerts and the correlator's verdicts (the
+    mitigate phase evaluates the burn tiers again on the counts it re-simulates)."""
+    evaluations: dict[str, Evaluation] = field(default_factory=dict)  # SLO name -> its burn tiers
+    page: Page | None = None                         # the first page of the shift
+    alerts: pd.DataFrame | None = None               # every alert notification received, with its true cause
+    correlation: Correlation | None = None           # the correlator's verdicts over ``alerts``
+    paged_incident: str | None = None                # the incident the page joined
+
+
+@dataclass
+class TriageResult:
+    """What the triage phase read beside the queue: the tickets' ground truth (for the measures and the gate)."""
+    ticket_truth: dict[str, dict] | None = None      # ticket id -> its ground truth (None: the queue has none)
+
+
+@dataclass
+class MitigateResult:
+    """What the mitigate phase changed beyond the release log: the index a reindex swapped in."""
+    index_version: str | None = None                 # the versioned index a reindex swapped in
+    index_built_at: datetime | None = None           # ... and when it was built
+
+
+@dataclass
+class LearnResult:
+    """The learn phase's regression case: its results per release role, its file name, what each role must get."""
+    regression_results: dict[str, EvalResult] = field(default_factory=dict)  # role -> the regression case's result
+    regression_name: str | None = None                                       # its file name under regressions/
+    regression_want: dict[str, bool] = field(default_factory=lambda: {"bad": False, "last_good": True, "fix": True})
+
+
+@dataclass
+class ShipResult:
+    """The ship phase's canary: the run, where the error budget stood, and the regression eval against the canary."""
+    canary: CanaryRun | None = None
+    budget: BudgetStanding | None = None
+    canary_regression: EvalResult | None = None
+
+
+@dataclass
+class GateResult:
+    """The gate's answers, one per check the scenario names, in its order."""
+    checks: list[CheckResult] = field(default_factory=list)
+
+
+PHASE_RESULTS = {"detect": DetectResult, "triage": TriageResult, "mitigate": MitigateResult, "learn": LearnResult,
+                 "ship": ShipResult, "gate": GateResult}
+
+
+@dataclass
 class ShiftRecord:
     """Everything the shift produced so far; phases read it and add to it."""
 
@@ -77,24 +127,17 @@ class ShiftRecord:
     phases_run: list[str] = field(default_factory=list)
     phases_skipped: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float | int | str] = field(default_factory=dict)
-    checks: list[CheckResult] = field(default_factory=list)
-    evaluations: dict[str, Evaluation] = field(default_factory=dict)  # SLO name -> its burn tiers (detect)
-    page: Page | None = None                         # the first page of the shift (detect)
-    alerts: pd.DataFrame | None = None               # every alert notification received, with its true cause
-    correlation: Correlation | None = None           # the correlator's verdicts over ``alerts``
-    paged_incident: str | None = None                # the incident the page joined (detect)
     choices: OnCallChoices | None = None             # what the on-call does (break mode or widget)
     ops: ReleaseOps | None = None                    # the release operations' log (mitigate, ship)
-    regression_results: dict[str, EvalResult] = field(default_factory=dict)  # role -> the regression case's result
-    regression_name: str | None = None                      # its file name under regressions/
-    canary: CanaryRun | None = None                         # the canary run of the fix (ship)
-    budget: BudgetStanding | None = None                    # where the error budget stood at the canary (ship)
-    canary_regression: EvalResult | None = None             # the regression eval against the canary (ship)
-    index_version: str | None = None                        # the versioned index a reindex swapped in (mitigate)
-    index_built_at: datetime | None = None                  # ... and when it was built
-    regression_want: dict[str, bool] = field(default_factory=lambda: {"bad": False, "last_good": True, "fix": True})
-    ticket_truth: dict[str, dict] | None = None              # ticket id -> its ground truth (triage; None: none)
     artifacts: dict[str, str] = field(default_factory=dict)  # file name -> text, written by --out
+    # What each phase found, one typed result per phase; each field also reads (and writes) as the record's own
+    # attribute of the same name (record.page is record.detect.page), the names the notebooks use.
+    detect: DetectResult = field(default_factory=lambda: DetectResult())
+    triage: TriageResult = field(default_factory=lambda: TriageResult())
+    mitigate: MitigateResult = field(default_factory=lambda: MitigateResult())
+    learn: LearnResult = field(default_factory=lambda: LearnResult())
+    ship: ShipResult = field(default_factory=lambda: ShipResult())
+    gate: GateResult = field(default_factory=lambda: GateResult())
 
     @property
     def red_checks(self) -> set[str]:
@@ -106,3 +149,18 @@ class ShiftRecord:
         """The freshness SLO's limit on the index's age (its ``oncall/max_age_h``), or the simulator's default."""
         freshness = self.slos.get("freshness")
         return freshness.max_age_h if freshness is not None and freshness.max_age_h else MAX_INDEX_AGE_H
+
+
+def _through(phase: str, name: str) -> property:
+    def get(record):
+        return getattr(getattr(record, phase), name)
+
+    def put(record, value):
+        setattr(getattr(record, phase), name, value)
+
+    return property(get, put, doc=f"record.{phase}.{name}")
+
+
+for _phase, _result in PHASE_RESULTS.items():
+    for _name in _result.__dataclass_fields__:
+        setattr(ShiftRecord, _name, _through(_phase, _name))

@@ -58,6 +58,14 @@ class Step(_Strict):
             raise ValueError("verify: expected slo, within_objective_for_min and timeout_min")
         return self
 
+    def does(self) -> str:
+        """What the step reads or does, in one line: its check, its action, or what it verifies and for how long
+        (taught in 03_mitigate, the runbook's steps table)."""
+        if self.kind == "verify":
+            return (f"{self.slo} inside its objective for {self.within_objective_for_min:g} min "
+                    f"(timeout {self.timeout_min:g})")
+        return self.check or self.action
+
 
 class Escalation(_Strict):
     to: list[str] = Field(min_length=1)
