@@ -24,7 +24,7 @@ from .incident_response.burn import explain, explain_text
 from .scenario import BREAK_MODES, list_scenarios, load_scenario
 from .shift import run_shift, scorecard
 from .story import header, story_lines, verdict_lines
-from .support_desk.alerts import parse_payloads
+from .support_desk.alerts import parse_file
 from .support_desk.correlate import correlate, load_alerting_config, load_topology, to_json
 
 EXIT_OK, EXIT_NO, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -208,13 +208,24 @@ def _slo_explain(args) -> int:
 def _correlate(args) -> int:
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            empty = not f.read(1 << 16).strip()   # a JSON Lines export of 0 bytes or only white space
+        if empty and not path.read_bytes().strip():
+            raise BadInput(str(path), None, "empty: no payload at all, which is almost always a failed export "
+                                            '(a webhook payload with no alerts is {"alerts": [], ...})')
+        frame = parse_file(path, str(path))     # JSON Lines streamed in chunks: the whole text is never held
     except OSError as exc:
         raise BadInput(str(path), None, f"cannot read it ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+    except UnicodeDecodeError:
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+            start = len(data)
+        except UnicodeDecodeError as exc:
+            start = exc.start
+        line = data[:start].count(b"\n") + 1
         raise BadInput(str(path), f"line {line}", "not UTF-8 text (Alertmanager sends UTF-8 JSON)") from None
-    result = correlate(parse_payloads(text, str(path)), load_alerting_config(), load_topology())
+    result = correlate(frame, load_alerting_config(), load_topology())
     doc = to_json(result)
     if args.json:
         print(json.dumps(doc, indent=2, default=str))

@@ -287,6 +287,8 @@ CASES = [
     alerts_case("alerts-bad-json-line", json.dumps(payload(ALERT)) + "\n" + '{"version": "4", "alerts": [' + "\n",
                 "line 2"),
     Case("alerts-a-folder", lambda ctx: (["correlate", _folder(ctx)], [str(ctx.tmp / "folder"), "cannot read it"])),
+    alerts_case("alerts-empty-file", "", "empty", "failed export"),
+    alerts_case("alerts-only-white-space", "  \n\n\t\n", "empty", "failed export"),
     # --- eval cases (eval --cases PATH) ------------------------------------------------------------------------
     cases_case("cases-empty-file", "", "expected one case"),
     cases_case("cases-binary-file", BINARY, "not valid YAML"),
