@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from oncall.errors import BadInput
-from oncall.support_desk import alerts
+from oncall.support_desk import alerts, alerts_fast
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "alerts"
@@ -59,7 +59,7 @@ def test_course_payloads(name):
 
 
 def test_generated_storm_across_chunks(monkeypatch, tmp_path):
-    monkeypatch.setattr(alerts, "_CHUNK_CHARS", 2000)  # many chunks: line numbers and payload numbers carry on
+    monkeypatch.setattr(alerts_fast, "_CHUNK_CHARS", 2000)  # many chunks: line numbers and payload numbers carry on
     bench = _bench()
     bench.write_jsonl(bench.make_storm(3000), tmp_path / "s.jsonl")
     text = (tmp_path / "s.jsonl").read_text(encoding="utf-8")
@@ -135,7 +135,7 @@ def test_equal_label_sets_are_shared_and_gc_is_restored():
 
 
 def test_parse_file_streams_json_lines_to_the_same_frame(monkeypatch, tmp_path):
-    monkeypatch.setattr(alerts, "_CHUNK_CHARS", 1500)  # many chunks, lines cut across reads
+    monkeypatch.setattr(alerts_fast, "_CHUNK_CHARS", 1500)  # many chunks, lines cut across reads
     bench = _bench()
     path = tmp_path / "s.jsonl"
     bench.write_jsonl(bench.make_storm(2000), path)

@@ -38,67 +38,19 @@ from __future__ import annotations
 
 import gc
 import json
-import re
-from functools import lru_cache
 
 import numpy as np
-import orjson
 import pandas as pd
 
 from ..errors import BadInput
 
-FRAME_COLUMNS = (
-    "fingerprint", "alertname", "service", "component", "severity", "status",
-    "starts_at", "ends_at", "received_at", "labels", "annotations", "generator_url", "group_key", "payload",
-)
-ZERO_TIME = "0001-01-01T00:00:00Z"
-_FNV_OFFSET64 = 14695981039346656037
-_FNV_PRIME64 = 1099511628211
-_MASK64 = 0xFFFFFFFFFFFFFFFF
-_STATUSES = ("firing", "resolved")
-_TS_DTYPE = "datetime64[ns, UTC]"
-
-
-# ---------------------------------------------------------------- fingerprints
-
-def _fnv1a_add(h: int, data: bytes) -> int:
-    """FNV-1a 64: xor the byte in, then multiply by the prime (mod 2**64)."""
-    for byte in data:
-        h = ((h ^ byte) * _FNV_PRIME64) & _MASK64
-    return h
-
-
-def fingerprint(labels: dict) -> str:
-    """Alertmanager's fingerprint of a label set, as 16 lower-case hex digits.
-
-    As prometheus/common ``model.LabelSet.Fingerprint``: FNV-1a 64 over the label names in sorted order, each
-    name and each value (UTF-8) followed by the separator byte 0xff (which cannot occur in UTF-8, so
-    ``{"a": "bc"}`` and ``{"ab": "c"}`` differ); the empty set is the FNV offset basis. Rendered with
-    ``%016x`` as Alertmanager's ``Fingerprint.String()`` does.
-    """
-    return _fingerprint(tuple((str(name), str(labels[name])) for name in sorted(labels)))
-
-
-@lru_cache(maxsize=65536)
-def _fingerprint(items: tuple[tuple[str, str], ...]) -> str:
-    """The fingerprint of sorted (name, value) pairs; a storm repeats its label sets, so each is hashed once."""
-    h = _FNV_OFFSET64
-    for name, value in items:
-        h = _fnv1a_add(h, name.encode("utf-8") + b"\xff")
-        h = _fnv1a_add(h, value.encode("utf-8") + b"\xff")
-    return f"{h:016x}"
+# The frame's columns and the fingerprint (alert_frame), and the fast reader of the common case (alerts_fast).
+from .alert_frame import (_FNV_OFFSET64, _FNV_PRIME64, _MASK64, _STATUSES, _TS_DTYPE, FRAME_COLUMNS,  # noqa: F401
+                          ZERO_TIME, _fingerprint, _fnv1a_add, empty_frame, fingerprint)
+from .alerts_fast import _fast_file, _fast_frame  # noqa: F401
 
 
 # ---------------------------------------------------------------- parsing
-
-def empty_frame() -> pd.DataFrame:
-    """An alert frame with no rows and the right dtypes (what an empty input or a zero-alert payload gives)."""
-    frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in FRAME_COLUMNS})
-    for c in ("starts_at", "ends_at", "received_at"):
-        frame[c] = pd.Series([], dtype=_TS_DTYPE)
-    frame["payload"] = pd.Series([], dtype=np.int64)
-    return frame
-
 
 def _decode(text: str, where: str) -> tuple[list, list]:
     """Decode the text into payload objects and a locator per payload ("line 3", "[2]" or "").
@@ -284,17 +236,6 @@ def parse_payloads_reference(text: str, where: str) -> pd.DataFrame:
         return empty_frame()
     return _build_frame(cols, locs, where, any_truth)
 
-# ---------------------------------------------------------------- the fast path
-
-_CHUNK_CHARS = 8 << 20  # JSON Lines are decoded about 8 MB of text at a time
-_FIRST_NON_SPACE = re.compile(r"\S")
-_OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")  # str.splitlines() breaks there too
-
-
-class _OffPath(Exception):
-    """The input is not the common well-formed case: parse it with the reference path."""
-
-
 def parse_file(path, where: str | None = None) -> pd.DataFrame:
     """``parse_payloads`` of a file's text, JSON Lines read about 8 MB at a time so the whole text is never held:
     the same frame and the same errors (anything off the fast path reads the whole text and parses it as
@@ -311,223 +252,6 @@ def parse_file(path, where: str | None = None) -> pd.DataFrame:
         return frame
     with open(path, encoding="utf-8", newline="") as f:  # newline="": the text exactly as read_text gives it
         return parse_payloads(f.read(), where)
-
-
-def _fast_file(path) -> pd.DataFrame | None:
-    """The frame of a JSON Lines file read in chunks, or None when the file is anything else."""
-    cols, first_payload = _Columns(), 0
-    with open(path, "rb") as f:
-        head = f.read(_CHUNK_CHARS)
-        m = _FIRST_NON_SPACE.search(head.decode("ascii", errors="replace"))
-        if m is None or head[m.start():m.start() + 1] != b"{":
-            return None
-        newline = head.find(b"\n", m.start())
-        if newline < 0:
-            return None  # one value, or a first line longer than a chunk: the whole text
-        try:
-            orjson.loads(head[:newline])  # a whole value on the first line: JSON Lines (else one object)
-        except orjson.JSONDecodeError:
-            return None
-        pending = head
-        try:
-            while True:
-                more = f.read(_CHUNK_CHARS)
-                cut = pending.rfind(b"\n") + 1 if more else len(pending)
-                chunk, pending = pending[:cut], pending[cut:] + more
-                if chunk:
-                    if not chunk.isascii() or any(c.encode() in chunk for c in _OTHER_LINE_BREAKS):
-                        return None  # other line breaks, or UTF-8 to check: the whole text
-                    kept = [line for line in chunk.split(b"\n") if line and not line.isspace()]
-                    cols.add([orjson.loads(line) for line in kept], first_payload)
-                    first_payload += len(kept)
-                if not more and not pending:
-                    break
-            if first_payload < 2:
-                return None  # one payload: as parse_payloads reads one object
-            return cols.frame()
-        except (orjson.JSONDecodeError, _OffPath, BadInput, TypeError, KeyError, AttributeError):
-            return None
-
-
-def _fast_frame(text: str) -> pd.DataFrame | None:
-    """The alert frame the reference parse gives, or None when the input is off the fast path (then the
-    reference parse gives the frame or the error)."""
-    m = _FIRST_NON_SPACE.search(text)
-    if m is None or text[m.start()] not in "[{":
-        return None
-    cols = _Columns()
-    try:
-        if text[m.start()] == "[":
-            items = orjson.loads(text)
-            if type(items) is not list:
-                return None
-            cols.add(items, 0)
-            return cols.frame()
-        newline = text.find("\n", m.start())
-        first = text[: newline if newline >= 0 else len(text)]
-        try:  # a first line that is a whole value, with more after it, makes JSON Lines (else: one object)
-            orjson.loads(first)
-            single = newline < 0 or _FIRST_NON_SPACE.search(text, newline) is None
-        except orjson.JSONDecodeError:
-            single = True
-        if single:
-            cols.add([orjson.loads(text)], 0)
-            return cols.frame()
-        first_payload = 0
-        for first_line, lines in _line_chunks(text):
-            kept = [line for line in lines if line and not line.isspace()]
-            cols.add([orjson.loads(line) for line in kept], first_payload)
-            first_payload += len(kept)
-        return cols.frame()
-    except (orjson.JSONDecodeError, _OffPath, BadInput, TypeError, KeyError, AttributeError):
-        return None
-
-
-def _line_chunks(text: str):
-    """(number of the first line, its lines) for chunks of about _CHUNK_CHARS, numbered as str.splitlines()
-    numbers them; without copying the whole text when it is ASCII with plain newlines."""
-    if not text.isascii() or any(c in text for c in _OTHER_LINE_BREAKS):
-        yield 1, text.splitlines()
-        return
-    pos, line = 0, 1
-    while pos < len(text):
-        end = text.find("\n", pos + _CHUNK_CHARS)
-        end = len(text) if end < 0 else end
-        lines = text[pos:end].split("\n")
-        yield line, lines
-        line += len(lines)
-        pos = end + 1
-
-
-class _Columns:
-    """The alerts of the payloads, as distinct alerts and a row -> distinct alert index, filled a list of
-    payloads at a time. A re-sent alert (same fingerprint, equal content, labels and annotations in the same
-    order) is the alert first seen, so its dicts and strings are held once and every column is computed once per
-    distinct alert. Raises _OffPath (or TypeError/KeyError/AttributeError) on anything the reference would treat
-    otherwise: every distinct alert is checked once."""
-
-    def __init__(self):
-        self.uniq: list = []  # the distinct alerts
-        self.ids: list[np.ndarray] = []  # per chunk: each row's distinct alert
-        self.payload: list[np.ndarray] = []  # per chunk: each row's payload number
-        self.received: list = []  # per payload
-        self.group_keys: list = []  # per payload
-        self.seen: dict = {}  # fingerprint -> (the alert first seen with it, its number)
-        self.memo: dict = {}  # fingerprints computed for alerts without one
-
-    def add(self, payloads: list, first: int) -> None:
-        alerts: list = []
-        counts: list[int] = []
-        for payload in payloads:
-            if type(payload) is not dict or payload.get("version") != "4":
-                raise _OffPath
-            a = payload.get("alerts")
-            r, g = payload.get("receivedAt"), payload.get("groupKey", "")
-            if type(a) is not list or not (r is None or type(r) is str) or type(g) is not str:
-                raise _OffPath
-            alerts += a
-            counts.append(len(a))
-            self.received.append(r)
-            self.group_keys.append(g)
-        if not alerts:
-            return
-        n0 = len(self.uniq)
-        ids = self._canon(alerts)
-        for a in self.uniq[n0:]:
-            _check(a)
-        self.ids.append(ids)
-        self.payload.append(np.repeat(np.arange(first, first + len(counts), dtype=np.int64),
-                                      np.asarray(counts, dtype=np.int64)))
-
-    def _canon(self, alerts: list) -> np.ndarray:
-        """Each alert's number among the distinct alerts (a new one for an alert not seen before)."""
-        seen, uniq, out = self.seen, self.uniq, []
-        for a in alerts:
-            fp = a.get("fingerprint")
-            if type(fp) is str and fp:
-                prev = seen.get(fp)
-                if prev is not None:
-                    p = prev[0]
-                    # dict equality ignores key order: the labels' and annotations' order is compared too
-                    if p == a and tuple(p["labels"]) == tuple(a["labels"]) and (
-                            "annotations" not in a or tuple(p["annotations"] or ()) == tuple(a["annotations"] or ())):
-                        out.append(prev[1])
-                        continue
-                seen[fp] = (a, len(uniq))
-            out.append(len(uniq))
-            uniq.append(a)
-        return np.asarray(out, dtype=np.int64)
-
-    def _fingerprint(self, labels: dict) -> str:
-        key = tuple(sorted(labels.items()))
-        return self.memo.get(key) or self.memo.setdefault(key, fingerprint(labels))
-
-    def frame(self) -> pd.DataFrame:
-        """The alert frame: columns per distinct alert, taken per row; times parsed per distinct value."""
-        if not self.ids:
-            return empty_frame()
-        uniq, ids = self.uniq, np.concatenate(self.ids)
-        pl = np.concatenate(self.payload)
-
-        def col(values: list, at=ids):
-            """A column per distinct alert (typed as pandas types the list) taken per row."""
-            return pd.Series(values).array.take(at)
-
-        labels = [a["labels"] for a in uniq]
-        status = col([a["status"] for a in uniq])
-        starts = _fast_times([a.get("startsAt") for a in uniq], ids, required=True)
-        ends = _fast_times([a.get("endsAt") for a in uniq], ids, required=False)
-        received = _fast_times(self.received, pl, required=False)
-        status_arr = np.array(status, dtype=object)
-        fallback = starts.where(~((status_arr == "resolved") & ends.notna().to_numpy()), ends)
-        received = received.where(received.notna(), fallback)
-        truth = [a.get("trueCause") for a in uniq]
-        frame = pd.DataFrame({
-            "fingerprint": col([a.get("fingerprint") or self._fingerprint(a["labels"]) for a in uniq]),
-            "alertname": col([lab["alertname"] for lab in labels]),
-            "service": col([lab.get("service", "") for lab in labels]),
-            "component": col([lab.get("component", "") for lab in labels]),
-            "severity": col([lab.get("severity", "") for lab in labels]), "status": status_arr,
-            "starts_at": starts, "ends_at": ends, "received_at": received,
-            "labels": col(labels), "annotations": col([a.get("annotations") or {} for a in uniq]),
-            "generator_url": col([a.get("generatorURL", "") for a in uniq]),
-            "group_key": col(self.group_keys, pl), "payload": pl,
-        })
-        if any(t is not None for t in truth):
-            frame["true_cause"] = col(truth)
-        return frame
-
-
-def _fast_times(values: list, take: np.ndarray, required: bool) -> pd.Series:
-    """``_times`` over distinct values, taken per row; raises _OffPath where ``_times`` would raise."""
-    cleaned = [None if (v is None or v == "" or v.startswith("0001-01-01")) else v for v in values]
-    parsed = pd.to_datetime(pd.Series(cleaned, dtype=object), utc=True, format="ISO8601", errors="coerce")
-    parsed = parsed.astype(_TS_DTYPE)
-    bad = parsed.isna().to_numpy() & np.array([v is not None for v in cleaned], dtype=bool)
-    if required:
-        bad |= np.array([v is None for v in cleaned], dtype=bool)
-    if bad[take].any():
-        raise _OffPath
-    return pd.Series(parsed.array.take(take))
-
-
-def _check(a: dict) -> None:
-    """An alert the fast path takes as it is: what the reference accepts, with string values only (so an alert
-    equal to it is identical to it: 1 == 1.0 == True, but a string equals only a string)."""
-    labels, ann = a["labels"], a.get("annotations") or {}
-    name = labels["alertname"]
-    if (type(labels) is not dict or type(name) is not str or not name or type(ann) is not dict
-            or a["status"] not in _STATUS_SET or not _STR.issuperset(map(type, labels.values()))
-            or not _STR.issuperset(map(type, ann.values()))):
-        raise _OffPath
-    top = list(map(type, a.values()))  # strings and None, besides the labels and annotations objects
-    if not _TOP.issuperset(top) or top.count(dict) != 1 + (type(a.get("annotations")) is dict):
-        raise _OffPath
-
-
-_STR = frozenset((str,))
-_TOP = frozenset((str, type(None), dict))
-_STATUS_SET = set(_STATUSES)
 
 
 def _build_frame(cols: dict, locs: list, where: str, any_truth: bool) -> pd.DataFrame:
