@@ -322,8 +322,8 @@ CASES = [
     args_case("scenario-empty-name", ["drill", "--scenario", ""], "--scenario", drill=True),
     Case("out-is-a-file", lambda ctx: (["drill", "--out", ctx.write("out.txt", "my notes")], ["--out", "is a file"])),
     Case("out-holds-something-else", lambda ctx: (["drill", "--out", _folder(ctx)], ["--out", "not empty"])),
-    Case("out-inside-a-missing-folder", lambda ctx: (["drill", "--out", ctx.tmp / "missing" / "run"],
-                                                     ["--out", "missing"])),
+    Case("out-under-a-file", lambda ctx: (["drill", "--out", ctx.write("notes.txt", "my notes") / "runs" / "run"],
+                                          ["--out", "notes.txt", "is a file"])),
     args_case("slo-explain-huge-objective", ["slo", "explain", "--objective", "1e999", "--error-ratio", "0.1"],
               "--objective"),
     args_case("slo-explain-negative-error-ratio", ["slo", "explain", "--objective", "0.999", "--error-ratio", "-0.1"],
@@ -438,3 +438,27 @@ def _write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_out_makes_missing_parent_folders(tmp_path, oncall_cli):
+    """``oncall drill --out runs/night-1`` in a fresh clone, where runs/ does not exist yet: the folders are made
+    and the run is moved into place, nothing else left beside it."""
+    out = tmp_path / "runs" / "nights" / "night-1"
+    result = oncall_cli(["drill", "--seed", "3", "--out", out])
+    assert result.returncode in (0, 1), result.stderr
+    assert (out / "trace.jsonl").is_file() and (out / "scorecard.json").is_file()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["night-1"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0,
+                    reason="root writes anywhere")
+def test_out_in_a_folder_we_cannot_write_in(tmp_path, oncall_cli):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = oncall_cli(["drill", "--seed", "3", "--out", locked / "runs" / "run"])
+        assert_bad_input(result, ["--out", "locked", "cannot write"])
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)
