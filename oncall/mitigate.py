@@ -354,9 +354,10 @@ def _not_verified(record: ShiftRecord, runbook: Runbook, incident, mitigated: da
                       and (mitigated is None or e.t >= mitigated)), None)
     if recovered is None:
         return f"{head}; the SLI had not recovered by the end of the shift"
+    since = mitigated or (incident.opened_at if incident is not None else None)
     change = [e for e in record.trace.events if e.kind in ("release.deployed", "release.rolled_back")
-              and e.t <= recovered.t and (mitigated is None or e.t >= mitigated)]
-    by = ""
+              and e.t <= recovered.t and (since is None or e.t >= since)]
+    by = ", with no release change of ours since the incident opened"
     if change:
         verb = "rolled back" if change[-1].kind == "release.rolled_back" else "deployed"
         if "promoted" in change[-1].message:

@@ -41,3 +41,13 @@ def test_a_mitigated_run_keeps_its_detail():
     check = _check(run_shift(load_scenario("bad-deploy"), None, "none"))
     assert check["passed"] is True
     assert "verified back inside its objective" in check["detail"]
+
+
+def test_a_recovery_without_a_change_of_ours_names_no_release():
+    """provider-outage: the provider came back by itself; no release deployed before the incident is blamed."""
+    record = run_shift(load_scenario("provider-outage"), None, "no-mitigation")
+    check = _check(record)
+    assert check["passed"] is False
+    if not any(e.kind == "sli.recovered" for e in record.trace.events):
+        pytest.skip("the SLI did not recover in this run")
+    assert "no release change of ours since the incident opened" in check["detail"], check["detail"]
