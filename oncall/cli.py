@@ -274,14 +274,19 @@ def _run(args) -> int:
 
 
 def _check_out(out: Path) -> None:
-    """--out must be a new folder or one an earlier run wrote (it holds trace.jsonl); never a file."""
+    """--out must be a new folder or one an earlier run wrote (it holds trace.jsonl); never a file. Its parent
+    folders may be missing (they are made), but not a file nor a place we cannot write in."""
     if out.exists() and not out.is_dir():
         raise BadInput("--out", None, f"{out} is a file; expected a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / "trace.jsonl").is_file():
         raise BadInput("--out", None, f"{out} is not empty and holds no earlier run (no trace.jsonl); choose another folder")
-    parent = out.resolve().parent
-    if not parent.is_dir():
-        raise BadInput("--out", None, f"{parent} is not an existing folder")
+    folder = out.resolve().parent   # missing parent folders are made when the run is written (runs/ in a fresh clone)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise BadInput("--out", None, f"{folder} is a file; expected a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BadInput("--out", None, f"cannot write in {folder}")
 
 
 def write_artifacts(record, card: dict, out: Path) -> None:
@@ -295,7 +300,22 @@ def write_artifacts(record, card: dict, out: Path) -> None:
 
         files["report.html"] = render_report(record, card)
     parent = out.resolve().parent
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    made = []   # the parent folders this run makes, removed again if writing fails
+    folder = parent
+    while not folder.exists() and folder != folder.parent:
+        made.append(folder)
+        folder = folder.parent
+    try:
+        for folder in reversed(made):
+            folder.mkdir()
+    except OSError as exc:
+        _remove_empty(made)
+        raise BadInput("--out", None, f"cannot make {folder} ({exc.strerror or exc})") from None
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    except BaseException:
+        _remove_empty(made)
+        raise
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)   # mkdtemp makes it private (0700); the run's folder is an ordinary one
@@ -313,4 +333,12 @@ def write_artifacts(record, card: dict, out: Path) -> None:
             shutil.rmtree(old)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        _remove_empty(made)
         raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a failed write made (innermost first), as long as they are empty."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()

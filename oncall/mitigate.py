@@ -330,11 +330,44 @@ def check_sli_recovered(record: ShiftRecord) -> CheckResult:
     verified = next((a["t"] for a in incident.actions if a["step"] == runbook.verify_step.id and a["ok"]), None) \
         if incident else None
     if not (mitigated and verified):
-        return CheckResult("sli_recovered", False, None, limit, "the SLI did not recover during the shift")
+        return CheckResult("sli_recovered", False, None, limit, _not_verified(record, runbook, incident, mitigated))
     minutes = round((verified - mitigated).total_seconds() / 60, 1)
     return CheckResult("sli_recovered", minutes <= limit, minutes, limit,
                        f"{runbook.verify_step.slo} verified back inside its objective {minutes:g} min after the action "
                        f"took effect (the runbook allows {limit:g})")
+
+
+def _not_verified(record: ShiftRecord, runbook: Runbook, incident, mitigated: datetime | None) -> str:
+    """What sli_recovered tests, when it fails: the runbook's verify step confirming the SLI back inside its
+    objective after the on-call's mitigation. Says whether a mitigation happened and, when the SLI recovered
+    later all the same, when and after which change."""
+    slo = runbook.verify_step.slo
+    if incident is None:
+        head = f"no paged incident, so no mitigation for the runbook's verify step to confirm {slo} after"
+    elif mitigated is None:
+        head = (f"the on-call never mitigated {incident.id} (the runbook's {runbook.action_step.action} was not "
+                f"carried out), so the runbook's verify step never confirmed {slo} back inside its objective")
+    else:
+        head = (f"{incident.id} was mitigated at {mitigated:%H:%M}, but the runbook's verify step never confirmed "
+                f"{slo} back inside its objective")
+    recovered = next((e for e in record.trace.events if e.kind == "sli.recovered" and e.refs.get("slo") == slo
+                      and (mitigated is None or e.t >= mitigated)), None)
+    if recovered is None:
+        return f"{head}; the SLI had not recovered by the end of the shift"
+    since = mitigated or (incident.opened_at if incident is not None else None)
+    change = [e for e in record.trace.events if e.kind in ("release.deployed", "release.rolled_back")
+              and e.t <= recovered.t and (since is None or e.t >= since)]
+    by = ", with no release change of ours since the incident opened"
+    if change:
+        verb = "rolled back" if change[-1].kind == "release.rolled_back" else "deployed"
+        if "promoted" in change[-1].message:
+            verb = "promoted"
+        version = change[-1].refs.get("release", "?")
+        role = next((label for label, key in (("the fix", "fix"), ("the bad release", "bad"),
+                                              ("the last good release", "last_good"))
+                     if getattr(getattr(record.scenario.releases, key, None), "version", None) == version), None)
+        by = f", after release {version}{f' ({role})' if role else ''} was {verb} at {change[-1].t:%H:%M}"
+    return f"{head}; the SLI recovered later, at {recovered.t:%H:%M}{by}, which this check does not count"
 
 
 @register("budget_within_limit")

@@ -49,8 +49,26 @@ def display(path: Path) -> str:
         return str(path)
 
 
+def refuse_empty(path: str | Path, where: str, expected: str) -> None:
+    """BadInput naming ``where`` when the file is 0 bytes or only white space: almost always a failed export or
+    an unsaved edit, never a file worth reading as "no records". A file that cannot be opened is left to the
+    reader, which says why in its own words; a well-formed file with no records (``[]``) is not empty."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+            if head.strip():
+                return
+            if len(head) == 1 << 16 and any(chunk.strip() for chunk in iter(lambda: f.read(1 << 16), b"")):
+                return
+    except OSError:
+        return
+    raise BadInput(where, None, f"empty ({'0 bytes' if not head else 'only white space'}); expected {expected}")
+
+
 def read_yaml(path: Path, where: str):
-    """Safe-load a YAML file; any problem reading or parsing it is one BadInput line naming ``where``."""
+    """Safe-load a YAML file; any problem reading or parsing it is one BadInput line naming ``where`` (a 0-byte or
+    white-space-only file too)."""
+    refuse_empty(path, where, "a YAML document")
     try:
         return yamlsafe.safe_load(Path(path).read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:

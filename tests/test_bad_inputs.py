@@ -198,7 +198,8 @@ def _folder(ctx, name="folder"):
 
 CASES = [
     # --- scenarios (drill --scenario PATH) ---------------------------------------------------------------------
-    scenario_text_case("scenario-empty-file", "", "expected a mapping of scenario fields"),
+    scenario_text_case("scenario-empty-file", "", "empty", "0 bytes"),
+    scenario_text_case("scenario-only-white-space", "  \n\n\t\n", "empty", "white space"),
     scenario_text_case("scenario-binary-file", BINARY, "not valid YAML"),
     scenario_text_case("scenario-nested-too-deeply", DEEP_YAML, "not valid YAML"),
     Case("scenario-is-a-folder", lambda ctx: (["drill", "--scenario", str(_folder(ctx)) + "/"],
@@ -272,6 +273,13 @@ CASES = [
     incidents_case("incidents-without-opened-at", json.dumps([{"id": "INC-1", "services": ["x"]}]),
                    "incidents[0]", "opened_at"),
     incidents_case("incidents-not-json", "{incidents: nope", "not JSON"),
+    tickets_case("tickets-empty-file", "", "empty", "0 bytes"),
+    tickets_case("tickets-only-white-space", "  \n\n\t\n", "empty", "white space"),
+    incidents_case("incidents-empty-file", "", "empty", "0 bytes"),
+    incidents_case("incidents-only-white-space", "  \n\n\t\n", "empty", "white space"),
+    Case("triage-scenario-empty-file", lambda ctx: (["triage", ctx.write("t.jsonl", json.dumps(TICKET) + "\n"),
+                                                     "--scenario", ctx.write("s.yaml", "")],
+                                                    [str(ctx.tmp / "s.yaml"), "empty"])),
     Case("triage-seed-not-a-number", lambda ctx: (["triage", ctx.write("t.jsonl", json.dumps(TICKET) + "\n"),
                                                    "--scenario", "bad-deploy", "--seed", "seven"], ["--seed"])),
     # --- Alertmanager webhook payloads (correlate FILE) ---------------------------------------------------------
@@ -290,7 +298,12 @@ CASES = [
     alerts_case("alerts-empty-file", "", "empty", "failed export"),
     alerts_case("alerts-only-white-space", "  \n\n\t\n", "empty", "failed export"),
     # --- eval cases (eval --cases PATH) ------------------------------------------------------------------------
-    cases_case("cases-empty-file", "", "expected one case"),
+    cases_case("cases-empty-file", "", "empty", "0 bytes"),
+    cases_case("cases-only-white-space", "  \n\n\t\n", "empty", "white space"),
+    Case("eval-scenario-empty-file", lambda ctx: (["eval", "--release", "bad", "--scenario",
+                                                   ctx.write("s.yaml", " \n")], [str(ctx.tmp / "s.yaml"), "empty"])),
+    Case("eval-promote-empty-file", lambda ctx: (["eval", "--promote", ctx.write("c.yaml", "")],
+                                                  [str(ctx.tmp / "c.yaml"), "empty"])),
     cases_case("cases-binary-file", BINARY, "not valid YAML"),
     cases_case("cases-nested-too-deeply", DEEP_YAML, "not valid YAML"),
     cases_case("cases-huge-epochs", CASE + "epochs: 1000000\n", "epochs"),
@@ -309,8 +322,8 @@ CASES = [
     args_case("scenario-empty-name", ["drill", "--scenario", ""], "--scenario", drill=True),
     Case("out-is-a-file", lambda ctx: (["drill", "--out", ctx.write("out.txt", "my notes")], ["--out", "is a file"])),
     Case("out-holds-something-else", lambda ctx: (["drill", "--out", _folder(ctx)], ["--out", "not empty"])),
-    Case("out-inside-a-missing-folder", lambda ctx: (["drill", "--out", ctx.tmp / "missing" / "run"],
-                                                     ["--out", "missing"])),
+    Case("out-under-a-file", lambda ctx: (["drill", "--out", ctx.write("notes.txt", "my notes") / "runs" / "run"],
+                                          ["--out", "notes.txt", "is a file"])),
     args_case("slo-explain-huge-objective", ["slo", "explain", "--objective", "1e999", "--error-ratio", "0.1"],
               "--objective"),
     args_case("slo-explain-negative-error-ratio", ["slo", "explain", "--objective", "0.999", "--error-ratio", "-0.1"],
@@ -319,11 +332,21 @@ CASES = [
                                           "--period", "0d"], "--period"),
     args_case("slo-explain-objective-missing", ["slo", "explain", "--error-ratio", "0.1"], "--objective"),
     args_case("correlate-without-file", ["correlate"], "file"),
+    Case("slo-rules-empty-file", lambda ctx: (["slo", "rules", "--slo", ctx.write("slo.yaml", "")],
+                                              [str(ctx.tmp / "slo.yaml"), "empty", "0 bytes"])),
+    Case("slo-report-empty-file", lambda ctx: (["slo", "report", "--prometheus", "http://127.0.0.1:9",
+                                                "--slo", ctx.write("slo.yaml", "  \n\n\t\n")],
+                                               [str(ctx.tmp / "slo.yaml"), "empty", "white space"])),
     Case("triage-incidents-and-scenario", lambda ctx: (["triage", ctx.write("t.jsonl", json.dumps(TICKET) + "\n"),
                                                         "--incidents", ctx.write("i.json", "[]"), "--scenario",
                                                         "bad-deploy"], ["--scenario", "--incidents"])),
     # --- CSV metric exports (oncall canary-judge) ------------------------------------------------------------
-    csv_case("csv-empty-file", "", "not a readable CSV"),
+    csv_case("csv-empty-file", "", "empty", "0 bytes"),
+    csv_case("csv-only-white-space", "  \n\n\t\n", "empty", "white space"),
+    Case("csv-empty-baseline", lambda ctx: (["canary-judge", "--baseline", ctx.write("b.csv", ""), "--canary",
+                                             ctx.write("c.csv", GOOD_CSV)], [str(ctx.tmp / "b.csv"), "empty"])),
+    csv_case("csv-config-empty-file", GOOD_CSV, "empty", "0 bytes", config=""),
+    csv_case("csv-config-only-white-space", GOOD_CSV, "empty", "white space", config="  \n\n\t\n"),
     csv_case("csv-header-only", "error_ratio,latency_ms,requests,errors\n", "no rows"),
     csv_case("csv-text-in-a-metric", GOOD_CSV.replace("120", "slow"), "latency_ms", "expected numbers", "line 3"),
     csv_case("csv-infinite-value", GOOD_CSV.replace("120", "inf"), "latency_ms", "finite", "line 3"),
@@ -397,3 +420,45 @@ def test_bad_input_is_exit_2_one_line_and_nothing_written(case, tmp_path, reques
         assert (_files(target) if target.is_dir() else target.read_bytes()) == before
     if out_parent is not None:
         assert sorted(p.name for p in out_parent.iterdir()) == siblings, "something was left beside --out"
+
+
+@pytest.mark.parametrize("args", [
+    lambda tmp: ["triage", _write(tmp, "t.jsonl", json.dumps(TICKET) + "\n"), "--incidents", _write(tmp, "i.json", "[]")],
+    lambda tmp: ["triage", _write(tmp, "t.jsonl", json.dumps(TICKET) + "\n"), "--incidents",
+                 _write(tmp, "i.json", json.dumps({"incidents": []}))],
+    lambda tmp: ["correlate", _write(tmp, "a.json", json.dumps(payload()))],
+], ids=["incidents-empty-list", "incidents-correlate-json-without-incidents", "alerts-payload-without-alerts"])
+def test_a_well_formed_file_with_no_records_stays_valid(args, tmp_path, oncall_cli):
+    """Only a file with nothing in it is refused as empty: a list or a payload with no records is an answer."""
+    result = oncall_cli(args(tmp_path))
+    assert result.returncode == 0, result.stderr
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_out_makes_missing_parent_folders(tmp_path, oncall_cli):
+    """``oncall drill --out runs/night-1`` in a fresh clone, where runs/ does not exist yet: the folders are made
+    and the run is moved into place, nothing else left beside it."""
+    out = tmp_path / "runs" / "nights" / "night-1"
+    result = oncall_cli(["drill", "--seed", "3", "--out", out])
+    assert result.returncode in (0, 1), result.stderr
+    assert (out / "trace.jsonl").is_file() and (out / "scorecard.json").is_file()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["night-1"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0,
+                    reason="root writes anywhere")
+def test_out_in_a_folder_we_cannot_write_in(tmp_path, oncall_cli):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = oncall_cli(["drill", "--seed", "3", "--out", locked / "runs" / "run"])
+        assert_bad_input(result, ["--out", "locked", "cannot write"])
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)

@@ -8,6 +8,7 @@ import yaml
 
 from .. import yamlsafe
 from ..errors import BadInput
+from ..paths import refuse_empty
 from ..release_ops.canary import (ConfigError, JudgeConfig, config_from_dict, judge, metric_names, read_export,
                                   verdict_label)
 
@@ -21,6 +22,7 @@ def canary_judge_command(baseline: str | Path, canary: str | Path, config: str |
         cpath = Path(config)
         if not cpath.is_file():
             raise BadInput(str(config), None, "no such file")
+        refuse_empty(cpath, str(config), "a judge config (YAML)")
         try:
             cfg = config_from_dict(yamlsafe.safe_load(cpath.read_text(encoding="utf-8")))
         except yaml.YAMLError as exc:

@@ -11,7 +11,7 @@ import yaml
 from .. import yamlsafe
 from ..durations import parse_duration_min
 from ..errors import BadInput
-from ..paths import resolve
+from ..paths import refuse_empty, resolve
 
 @dataclass(frozen=True)
 class SLO:
@@ -67,6 +67,7 @@ def load_slo(name_or_path: str | Path) -> SLO:
     """Load an OpenSLO v1 ``kind: SLO`` document with a ratioMetric (good or bad, and total)."""
     path = resolve(str(name_or_path), "slos", "--slo")
     where = str(path)
+    refuse_empty(path, where, "an OpenSLO v1 document")
     try:
         doc = yamlsafe.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:

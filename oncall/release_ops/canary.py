@@ -44,12 +44,13 @@ from .canary_stats import (  # noqa: F401
 def read_export(path: str | Path) -> pd.DataFrame:
     """A metric export: CSV, one column per metric, one row per sample; BadInput names the file and column."""
     from ..errors import BadInput
-    from ..paths import display
+    from ..paths import display, refuse_empty
 
     path = Path(path)
     where = display(path) if path.is_absolute() else str(path)
     if not path.is_file():
         raise BadInput(where, None, "no such file")
+    refuse_empty(path, where, "a CSV export: a header line, then one row per sample")
     try:
         frame = pd.read_csv(path)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:

@@ -26,7 +26,7 @@ import yaml
 
 from .. import yamlsafe
 from ..errors import BadInput
-from ..paths import DATA_DIR, display
+from ..paths import DATA_DIR, display, refuse_empty
 from . import desk_export
 
 CATEGORIES = ("outage", "bug", "how-to", "billing", "feature request", "other")
@@ -141,6 +141,9 @@ def _lines(path: str | Path) -> tuple[str, list[str]]:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise BadInput(where, None, f"cannot read it ({exc.strerror or exc})") from None
+    if not raw.strip():
+        raise BadInput(where, None, f"empty ({'0 bytes' if not raw else 'only white space'}); expected tickets, "
+                                    "one JSON object a line or a desk's CSV export (a failed export?)")
     try:
         text = raw.decode("utf-8-sig")   # a spreadsheet's export may start with a byte-order mark
     except UnicodeDecodeError as exc:
@@ -285,6 +288,7 @@ def incidents_from_json(doc, where: str = "<incidents>") -> list[IncidentInfo]:
 
 def load_incidents(path: str | Path) -> list[IncidentInfo]:
     where = display(Path(path))
+    refuse_empty(path, where, "incidents JSON (a list, or the output of oncall correlate --json)")
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
