@@ -52,6 +52,18 @@ def _fingerprint(items: tuple[tuple[str, str], ...]) -> str:
 
 
 
+def parse_times(values: list, required: bool) -> tuple[pd.Series, np.ndarray]:
+    """RFC 3339 strings parsed in one vectorized call (the zero time, "" and None become NaT), and which values are
+    bad: a string that does not parse, or a missing value where ``required``."""
+    cleaned = [None if (v is None or v == "" or v.startswith("0001-01-01")) else v for v in values]
+    parsed = pd.to_datetime(pd.Series(cleaned, dtype=object), utc=True, format="ISO8601", errors="coerce")
+    parsed = parsed.astype(_TS_DTYPE)
+    bad = parsed.isna().to_numpy() & np.array([v is not None for v in cleaned], dtype=bool)
+    if required:
+        bad |= np.array([v is None for v in cleaned], dtype=bool)
+    return parsed, bad
+
+
 def empty_frame() -> pd.DataFrame:
     """An alert frame with no rows and the right dtypes (what an empty input or a zero-alert payload gives)."""
     frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in FRAME_COLUMNS})

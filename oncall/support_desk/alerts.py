@@ -46,7 +46,7 @@ from ..errors import BadInput
 
 # The frame's columns and the fingerprint (alert_frame), and the fast reader of the common case (alerts_fast).
 from .alert_frame import (_FNV_OFFSET64, _FNV_PRIME64, _MASK64, _STATUSES, _TS_DTYPE, FRAME_COLUMNS,  # noqa: F401
-                          ZERO_TIME, _fingerprint, _fnv1a_add, empty_frame, fingerprint)
+                          ZERO_TIME, _fingerprint, _fnv1a_add, empty_frame, fingerprint, parse_times)
 from .alerts_fast import _fast_file, _fast_frame  # noqa: F401
 
 
@@ -147,12 +147,7 @@ def _times(values: list, field: str, rows_where, where: str, required: bool) -> 
 
     ``rows_where(i)`` names row i's alert when a string does not parse.
     """
-    cleaned = [None if (v is None or v == "" or v.startswith("0001-01-01")) else v for v in values]
-    parsed = pd.to_datetime(pd.Series(cleaned, dtype=object), utc=True, format="ISO8601", errors="coerce")
-    parsed = parsed.astype(_TS_DTYPE)
-    bad = parsed.isna().to_numpy() & np.array([v is not None for v in cleaned], dtype=bool)
-    if required:
-        bad |= np.array([v is None for v in cleaned], dtype=bool)
+    parsed, bad = parse_times(values, required)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise BadInput(where, f"{rows_where(i)}.{field}", f"expected an RFC 3339 time like 2025-03-14T02:05:00Z, got {values[i]!r}")

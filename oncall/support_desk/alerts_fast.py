@@ -11,7 +11,7 @@ import orjson
 import pandas as pd
 
 from ..errors import BadInput
-from .alert_frame import _STATUSES, _TS_DTYPE, empty_frame, fingerprint
+from .alert_frame import _STATUSES, empty_frame, fingerprint, parse_times
 
 # ---------------------------------------------------------------- the fast path
 
@@ -211,12 +211,7 @@ class _Columns:
 
 def _fast_times(values: list, take: np.ndarray, required: bool) -> pd.Series:
     """``_times`` over distinct values, taken per row; raises _OffPath where ``_times`` would raise."""
-    cleaned = [None if (v is None or v == "" or v.startswith("0001-01-01")) else v for v in values]
-    parsed = pd.to_datetime(pd.Series(cleaned, dtype=object), utc=True, format="ISO8601", errors="coerce")
-    parsed = parsed.astype(_TS_DTYPE)
-    bad = parsed.isna().to_numpy() & np.array([v is not None for v in cleaned], dtype=bool)
-    if required:
-        bad |= np.array([v is None for v in cleaned], dtype=bool)
+    parsed, bad = parse_times(values, required)
     if bad[take].any():
         raise _OffPath
     return pd.Series(parsed.array.take(take))
