@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -12,6 +11,7 @@ from .checks import CheckResult
 from .counts import MAX_INDEX_AGE_H
 from .evals.harness import EvalResult
 from .incident_response.alerting import Page
+from .incident_response.budget import BudgetStanding
 from .incident_response.burn import Evaluation
 from .incident_response.slo import SLO
 from .release_ops.canary import CanaryRun
@@ -22,8 +22,6 @@ from .service.simulate import ServingPlan
 from .support_desk.correlate import Correlation
 from .trace import Trace
 
-if TYPE_CHECKING:   # the error-budget policy's standing still lives in the ship phase (to move to incident_response)
-    from .ship import BudgetStanding
 
 
 @dataclass

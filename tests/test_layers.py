@@ -1,8 +1,8 @@
 """The house's layers (DESIGN.md "The house"), read off the source: imports only point down, no import cycle,
 and only the plots and the widgets import matplotlib or ipywidgets.
 
-Every import counts, at the top of a module or inside a function; only imports under ``if TYPE_CHECKING:`` are
-left out (they name a type for the reader and never run).
+Every import counts: at the top of a module, inside a function, and under ``if TYPE_CHECKING:`` too (a type a
+lower layer needs from a higher one is named as a string, never imported).
 """
 from __future__ import annotations
 
@@ -44,12 +44,6 @@ def layer_of(module: str) -> int:
     raise AssertionError(f"oncall.{module} is in no layer of the house: add it to LAYERS (and DESIGN.md)")
 
 
-def _type_checking_only(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
-
-
 def imports_of(path: Path, module: str) -> list[tuple[str, int]]:
     """(imported name, line): ours as ``oncall.x.y`` relative names ``x.y``, others by their top-level name."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -57,10 +51,6 @@ def imports_of(path: Path, module: str) -> list[tuple[str, int]]:
     out = []
 
     def visit(node):
-        if isinstance(node, ast.If) and _type_checking_only(node):
-            for child in node.orelse:
-                visit(child)
-            return
         if isinstance(node, ast.Import):
             for alias in node.names:
                 name = alias.name

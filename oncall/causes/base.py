@@ -12,18 +12,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable, ClassVar
+from typing import Callable, ClassVar
 
 import pandas as pd
 
-from ..release_ops.releases import OpResult
+from ..release_ops.releases import OpResult, ReleaseOps
 from ..scenario_model import Release, Scenario
 from ..service import simulate as sim
 from ..trace import Trace
 
-if TYPE_CHECKING:   # the record sits above the causes (DESIGN.md "The house"); only its type is named here
-    from ..record import ShiftRecord
-    from ..release_ops.releases import ReleaseOps
+# ShiftRecord (oncall/record.py) sits above the cause kinds: annotations name it as a string, never imported.
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ kill switch off; the postmortem's regression eval is red on the bad release.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from ..incident_response import postmortem as pm
 from ..release_ops.releases import OpResult, ReleaseOps
@@ -15,8 +15,7 @@ from ..service import simulate as sim
 from . import suites
 from .base import Action, CauseKind
 
-if TYPE_CHECKING:
-    from ..record import ShiftRecord
+# ShiftRecord (oncall/record.py) sits above the cause kinds: annotations name it as a string, never imported.
 
 
 def _rollback(record: "ShiftRecord", ops: ReleaseOps, minute: int) -> OpResult:

@@ -7,7 +7,7 @@ eval asks the assistant to answer with the primary provider down.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from ..checks import CheckResult, register
 from ..incident_response import postmortem as pm
@@ -18,8 +18,7 @@ from ..trace import Trace
 from . import suites
 from .base import Action, CauseKind
 
-if TYPE_CHECKING:
-    from ..record import ShiftRecord
+# ShiftRecord (oncall/record.py) sits above the cause kinds: annotations name it as a string, never imported.
 
 
 def _failover(record: "ShiftRecord", ops: ReleaseOps, minute: int) -> OpResult:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from functools import partial
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import pandas as pd
 
@@ -24,8 +24,7 @@ from ..trace import Trace
 from . import suites
 from .base import Action, CauseKind
 
-if TYPE_CHECKING:
-    from ..record import ShiftRecord
+# ShiftRecord (oncall/record.py) sits above the cause kinds: annotations name it as a string, never imported.
 
 REINDEX_TAKES_MIN = 15   # what a reindex's build needs of the act step's time (it starts that long before the swap)
 

@@ -3,15 +3,13 @@ kind can leave: a tool contract, a latency budget, knowledge answers, a provider
 from __future__ import annotations
 
 import csv
-from typing import TYPE_CHECKING
 
 from ..evals.harness import golden_cases
 from ..incident_response.postmortem import api_tools
 from ..paths import DATA_DIR
 from ..service.knowledge import load_kb, retrieve
 
-if TYPE_CHECKING:
-    from ..record import ShiftRecord
+# ShiftRecord (oncall/record.py) sits above the cause kinds: annotations name it as a string, never imported.
 
 _QUESTIONS = {"issue_refund": ("Please refund order {order_id}", lambda o: o["refundable"] == "true"),
               "lookup_order": ("Where is my order {order_id}?", lambda o: o["status"] == "shipped")}

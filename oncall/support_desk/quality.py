@@ -2,15 +2,13 @@
 pairwise precision and recall against the true causes, and the naive one-incident-per-alert-name baseline."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .frames import _ns
 
-if TYPE_CHECKING:
-    from .correlate import Correlation
+# Correlation (support_desk/correlate.py) imports this module: annotations name it as a string.
 
 REASONS = ("duplicate", "inhibited", "silenced", "resolved", "noise")
 
