@@ -15,6 +15,11 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
 
 RUN_TIMEOUT_MS = 300_000   # Run All on a loaded 2-core machine
 REDRAW_TIMEOUT_MS = 60_000
+KERNEL_TIMEOUT_MS = 180_000  # the kernel's first start on a fresh clone
+STARTED_TIMEOUT_MS = 60_000
+# Run All has started when some code cell is queued or running ("[*]") or has run ("[1]").
+STARTED = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+                     .some(p => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))"""
 
 # Marks the Output widget that draws the figure of the first slider on the page (the nearest ancestor of the
 # slider that holds an Output with an image), so later checks read that figure, and returns the slider's value.
@@ -50,10 +55,19 @@ def test_jupyterlab_run_all_then_the_slider_redraws_the_figure(lab_server, page,
     name = _widget_notebook()
     page.goto(lab_server.url(f"/lab/tree/{name}"))
     page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
-    # The kernel must be up before Run All, or the first cells race its start: wait for the idle indicator.
-    page.wait_for_function("() => document.querySelector('.jp-Notebook') && "
-                           "document.querySelectorAll('.jp-InputPrompt').length > 0", timeout=60_000)
-    _menu(page, "Run", "Run All Cells")
+    # The kernel must be up before Run All: on a fresh clone its first start compiles every module and takes a
+    # while, and a Run All sent before the kernel is connected is dropped (every prompt stays "[ ]"). So wait
+    # for the notebook's execution indicator to say idle, and send Run All again if no cell has started.
+    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', state="attached",
+                           timeout=KERNEL_TIMEOUT_MS)
+    for attempt in range(3):
+        _menu(page, "Run", "Run All Cells")
+        try:
+            page.wait_for_function(STARTED, timeout=STARTED_TIMEOUT_MS)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
     try:
         # Done when every code cell has a number in its prompt (the copy was served without any) and none is
         # queued or running ("[*]"); an error stops Run All, so also stop waiting when one is shown.
