@@ -23,7 +23,7 @@ from .incident_response.promrules import rules_command
 from .incident_response.burn import explain, explain_text
 from .scenario import BREAK_MODES, list_scenarios, load_scenario
 from .shift import run_shift, scorecard
-from .story import header, story_lines, verdict_lines
+from .story import header, story_lines, summary_lines, verdict_lines
 from .support_desk.alerts import parse_file
 from .support_desk.correlate import correlate, load_alerting_config, load_topology, to_json
 
@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    for name, help_text in (("drill", "run the whole shift and print its numbered story"),
+    for name, help_text in (("drill", "run the whole shift and print the key events of its story and the verdict"),
                             ("gate", "run the shift and print the eval gate's scorecard")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--scenario", default="bad-deploy", help="a scenario NAME in data/scenarios/ or a PATH")
@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print the scorecard as JSON")
         if name == "drill":
             p.add_argument("--out", default=None, help="write the run's artifacts into this folder")
-            p.add_argument("--no-fold", action="store_true", help="print every event, no folding")
+            p.add_argument("--full", action="store_true", help="print the whole numbered story (long runs folded)")
+            p.add_argument("--no-fold", action="store_true", help="print the whole story, every event, no folding")
     sub.add_parser("scenarios", help="list the scenarios")
 
     slo = sub.add_parser("slo", help="SLO arithmetic").add_subparsers(dest="slo_command", required=True,
@@ -267,8 +268,10 @@ def _run(args) -> int:
             print(f"{'PASS' if c['passed'] else 'FAIL'}  {c['name']:<26} {c['detail']}")
         print(verdict_lines(card)[-1])
     else:
-        lines = header(scenario, record.seed, args.break_mode) + story_lines(record.trace.events,
-                                                                             fold=not args.no_fold)
+        events = record.trace.events
+        full = args.full or args.no_fold
+        body = story_lines(events, fold=not args.no_fold) if full else summary_lines(events)
+        lines = header(scenario, record.seed, args.break_mode) + body
         print("\n".join(lines + verdict_lines(card)))
     return EXIT_OK if card["passed"] else EXIT_NO
 

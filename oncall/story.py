@@ -48,6 +48,35 @@ def story_lines(events: list[Event], fold: bool = True) -> list[str]:
     return lines
 
 
+# The key events of a shift, in the order a learner tells it: deploy, degradation, page, ack, mitigation, resolve,
+# postmortem, canary, gate. Events about an incident are kept only for the incident that was paged.
+KEY_KINDS = ("release.deployed", "sli.degraded", "sli.recovered", "provider.degraded", "incident.opened", "page.sent",
+             "page.escalated", "incident.acknowledged", "release.rolled_back", "provider.failed_over", "index.rebuilt",
+             "incident.mitigated", "incident.resolved", "postmortem.written", "eval.regression_added", "eval.gated",
+             "canary.verdict", "phase.skipped")
+
+
+def key_events(events: list[Event]) -> list[Event]:
+    """The story's spine: KEY_KINDS (for the paged incident, when one was paged) and every gate check that failed."""
+    paged = {e.refs.get("incident") for e in events if e.kind == "page.sent"}
+
+    def key(e: Event) -> bool:
+        if e.kind == "gate.check":
+            return not e.refs.get("passed", True)
+        if e.kind not in KEY_KINDS:
+            return False
+        return not paged or "incident" not in e.refs or e.refs["incident"] in paged
+    return [e for e in events if key(e)]
+
+
+def summary_lines(events: list[Event]) -> list[str]:
+    """The key events, one line each, and a line saying what was left out and how to see it."""
+    keys = key_events(events)
+    lines = [_line(str(e.seq), e.t.strftime("%m-%d %H:%M"), e, e.message) for e in keys]
+    return lines + ["", f"{len(keys)} key events of {len(events)} (alerts, tickets, runbook steps and canary "
+                        "intervals left out): `oncall drill --full` prints the whole story, `--no-fold` every event."]
+
+
 def header(scenario, seed: int, break_mode: str) -> list[str]:
     shift = scenario.shift
     legend = "; ".join(f"{tag} {name}" for tag, name in MODULES.items())
