@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--scenario", default="bad-deploy", help="a scenario NAME in data/scenarios/ or a PATH")
         p.add_argument("--seed", type=str, default=None, help="random seed (default: the scenario's)")
-        p.add_argument("--break", dest="break_mode", default="none", help=f"one of {', '.join(BREAK_MODES)}")
+        p.add_argument("--break", dest="break_mode", default="none", help=f"one of {', '.join(BREAK_MODES)}, or a mode the scenario defines")
         p.add_argument("--json", action="store_true", help="print the scorecard as JSON")
         if name == "drill":
             p.add_argument("--out", default=None, help="write the run's artifacts into this folder")
@@ -248,13 +248,14 @@ def _correlate(args) -> int:
 
 
 def _run(args) -> int:
-    if args.break_mode not in BREAK_MODES:
-        raise BadInput("--break", None, f"expected one of {', '.join(BREAK_MODES)}, got {args.break_mode!r}")
     seed = _seed(args.seed) if args.seed is not None else None
     out = Path(args.out) if getattr(args, "out", None) else None
     if out is not None:
         _check_out(out)
     scenario = load_scenario(args.scenario)
+    if args.break_mode not in BREAK_MODES and args.break_mode not in scenario.break_modes:
+        modes = dict.fromkeys([*BREAK_MODES, *scenario.break_modes])   # a scenario may add modes of its own
+        raise BadInput("--break", None, f"expected one of {', '.join(modes)}, got {args.break_mode!r}")
     scenario.check_break_mode(args.break_mode)
 
     record = run_shift(scenario, seed, args.break_mode)

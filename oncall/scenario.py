@@ -8,6 +8,8 @@ was expected.
 """
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import yaml
@@ -109,8 +111,14 @@ def _story_holds(sc: Scenario) -> None:
     if unknown:
         raise ValueError(f"checks: unknown check {unknown[0]!r}; expected some of {', '.join(CHECK_NAMES)}")
     for mode, spec in sc.break_modes.items():
-        if mode not in BREAK_MODES or mode == "none":
-            raise ValueError(f"break_modes.{mode}: expected one of {', '.join(BREAK_MODES[1:])}")
+        # The course's modes (BREAK_MODES), or a learner's own: any lower-case name that changes the fix or the
+        # on-call's choices (06_gate's exercise 2).
+        if mode == "none" or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", mode):
+            raise ValueError(f"break_modes.{mode}: expected one of {', '.join(BREAK_MODES[1:])}, or a lower-case "
+                             "name of your own (letters, digits, '-'), not 'none'")
+        if mode not in BREAK_MODES and not spec.fix_overrides.model_dump(exclude_none=True) \
+                and spec.on_call == type(spec.on_call)():
+            raise ValueError(f"break_modes.{mode}: changes nothing; expected one of fix_overrides, on_call")
         for field in ("must_fail", "may_fail"):
             stray = [c for c in getattr(spec, field) if c not in sc.checks]
             if stray:
