@@ -17,7 +17,7 @@ from .. import plots
 from ..errors import BadInput
 from ..scenario import list_scenarios, load_scenario
 from ..shift import run_shift
-from ..story import story_lines
+from ..story import summary_lines
 
 
 def number(value, field: str, lo: float, hi: float, integer: bool = False) -> float:
@@ -81,7 +81,7 @@ class ScenarioPicker:
             plots.shift_timeline(self.record.trace.to_frame(), span=(shift.start, shift.end),
                                        title=f"{self.scenario.value}, seed {self.seed.value}: the shift by module")
             plt.show()
-            print("\n".join(story_lines(self.record.trace.events)[:12]))
+            print("\n".join(summary_lines(self.record.trace.events)))   # the story's key events, as oncall drill prints
 
     def show(self):
         display(self.ui)
