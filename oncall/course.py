@@ -13,6 +13,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
+# Tables show every cell's whole text, wrapped by the notebook, never cut mid-word (pandas' default cuts at 50
+# characters: "tokens_per_re...").
+pd.set_option("display.max_colwidth", None)
+
 from . import plots
 from .cli import run_here as oncall                                   # 04_learn: the command line in the kernel
 from .detect import detect                                            # 02_triage: the detect phase by hand

@@ -80,7 +80,7 @@ class MitigationPicker:
             for e in self.record.trace.events:
                 if e.kind in ("runbook.step", "page.escalated", "release.rolled_back", "flag.changed",
                               "incident.mitigated", "incident.resolved") and e.t >= cause_of(self.scenario).onset_at:
-                    print(f"  {e.t:%H:%M}  {e.kind:<20} {e.message[:110]}")
+                    print(f"  {e.t:%H:%M}  {e.kind:<20} {e.message}")
 
     def show(self):
         display(self.ui)

@@ -1,0 +1,58 @@
+"""No word cut mid-way in what a notebook shows: tables keep every cell's whole text (display options, set once
+by ``oncall.course``), printed lines are never sliced, and the stored text outputs hold no word cut by "...".
+
+The stored-outputs test reads the notebooks as committed: it fails until they are re-executed (``make notebooks``)."""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+# A word followed by an ellipsis: what pandas (max_colwidth) and widget reprs leave when they cut. A quoted excerpt
+# ('..."': a ticket's words as the trace quotes them) is an ellipsis a reader sees as one.
+CUT = re.compile(r"\w(\.\.\.|…)(?![\"'])")
+# Text sliced to a length by the code that prints it ("How long is t", "100.0 % of e").
+SLICED = re.compile(r"\b(message|text|detail|evidence|reason|description)\b[\w.'\"()\]]*\[:\d+\]"
+                    r"|artifacts\[[^\]]+\]\[:\d+\]")
+
+
+def cut_lines(nb) -> list[str]:
+    """The stored text output lines of ``nb`` that end a word with an ellipsis (widget reprs aside)."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            text = out.get("text") or out.get("data", {}).get("text/plain") or ""
+            text = "".join(text) if isinstance(text, list) else text
+            if re.match(r"\s*(VBox|HBox|Output|Dropdown|IntSlider|Text)\(", text):
+                continue   # a widget's repr (its model is what a browser shows)
+            found += [f"cell {i}: {line.strip()[:120]}" for line in text.splitlines() if CUT.search(line)]
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_code_cell_slices_the_text_it_prints(path):
+    for i, cell in enumerate(nbformat.read(path, 4).cells):
+        if cell.cell_type == "code":
+            assert not SLICED.search(cell.source), f"{path.name} cell {i}: {SLICED.search(cell.source).group(0)}"
+
+
+def test_the_course_import_shows_whole_cells():
+    import pandas as pd
+
+    import oncall.course  # noqa: F401
+
+    assert pd.get_option("display.max_colwidth") is None
+    for path in NOTEBOOKS:   # and no notebook narrows it again
+        for cell in nbformat.read(path, 4).cells:
+            assert "display.max_colwidth" not in cell.source, path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_outputs_cut_no_word(path):
+    cut = cut_lines(nbformat.read(path, 4))
+    assert not cut, f"{path.name}: {len(cut)} line(s) cut mid-word, e.g. {cut[:3]}"
