@@ -50,8 +50,8 @@ def story_lines(events: list[Event], fold: bool = True) -> list[str]:
 
 # The key events of a shift, in the order a learner tells it: deploy, degradation, page, ack, mitigation, resolve,
 # postmortem, canary, gate. Events about an incident are kept only for the incident that was paged.
-KEY_KINDS = ("release.deployed", "sli.degraded", "sli.recovered", "provider.degraded", "incident.opened", "page.sent",
-             "page.escalated", "incident.acknowledged", "release.rolled_back", "provider.failed_over", "index.rebuilt",
+KEY_KINDS = ("release.deployed", "sli.degraded", "sli.recovered", "provider.degraded", "index.build_failed",
+             "incident.opened", "page.sent", "page.escalated", "incident.acknowledged", "release.rolled_back", "provider.failed_over", "index.rebuilt",
              "incident.mitigated", "incident.resolved", "postmortem.written", "eval.regression_added", "eval.gated",
              "canary.verdict", "phase.skipped")
 
