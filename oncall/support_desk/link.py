@@ -1,22 +1,28 @@
 """Linking a ticket to an incident as a support engineer would (course module M32: support desk and AIOps).
 
-A ticket joins an incident when four things hold, each kept in the decision's reason:
+The ticket's category never gates the link: a complaint asked as a question ("why does the chat keep dying?")
+is a report. A ticket joins an incident when four things hold, each kept in the decision's reason:
 
 1. **time**: it was created while the incident was open (from ``LEAD_MIN`` before the correlator opened it, users
-   are faster than correlators, to ``GRACE_MIN`` after it resolved), or up to ``PAST_GRACE_MIN`` after it resolved
-   when the ticket speaks of the past ("it was broken an hour ago"); a ticket about an older problem ("since last
-   week") is not about this incident;
+   are faster than correlators, ``QUALITY_LEAD_MIN`` for a wrong answer before a quality burn fires, to
+   ``GRACE_MIN`` after it resolved), or up to ``PAST_GRACE_MIN`` after it resolved when the ticket speaks of the
+   past ("it was broken an hour ago"); a ticket about an older problem ("since last week", "last Monday") is not
+   about this incident;
 2. **topic**: it names a service the incident is on, in customers' words (``data/tickets/services.yaml``: the
    service's names, its features, the symptoms customers describe it by), read through one-letter misspellings;
 3. **a failure**: it reports that something fails (not a how-to, a feature request or praise; "if the bot fails"
-   and "never fails" are not reports; "the assistant can't look up my order" is one, even asked as a question),
-   and the kind of failure fits the incident: errors and unavailability fit an incident that fails requests or is
-   slow, slowness fits a slow one, wrong or outdated answers fit an incident on the answers' quality or freshness
-   and must name what the incident is about, unless they are told as out of date or against our own page ("says
-   14 days, but the policy page says 30"), which is what a stale index does to every answer;
-4. **the incident's own text** as one signal among these: when the incident points at a feature's own component
-   (the order tool), a ticket about another feature only (a photo upload) is a different problem; when several
-   incidents qualify, the one whose features the ticket names, then the more severe, then the more similar wins.
+   and "never fails" are not reports; "the assistant can't look up my order", "what is going on with your bot",
+   "Connection lost. Reconnecting..." are, even asked as a question), and the kind of failure fits the incident:
+   errors and unavailability fit an incident that fails requests or is slow, slowness fits a slow one, wrong or
+   outdated answers (or doubt about what the service said: "it says 10 days, is this true?") fit an incident on
+   the answers' quality or freshness; against an incident on one feature's component (the index) they must name
+   what it is about, unless they are told as out of date or against our own page ("says 14 days, but the policy
+   page says 30"), which is what a stale index does to every answer; an incident on every answer's quality (no
+   feature component) takes every wrong answer;
+4. **the incident's own text** (its alerts' names, SLO and summaries) as one signal among these: when the
+   incident points at a feature's own component (the order tool), a failure of another feature only (a photo
+   upload) is a different problem; when several incidents qualify, the one whose features the ticket names, then
+   the more severe, then the more similar wins.
 """
 from __future__ import annotations
 
