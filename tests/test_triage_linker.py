@@ -191,6 +191,7 @@ DROPPED_OR_ASKED = [
     "what happened to the chatbot??",
     "anyone else getting nothing from the support chat right now?",
     "what's wrong with the assistant today",
+    "hello?? is the chat even working?",
 ]
 
 
@@ -210,6 +211,8 @@ QUALITY = tr.IncidentInfo("INC-10", OPEN, OPEN + timedelta(minutes=90), ("suppor
     "The assistant told me gift cards can be refunded in cash. Is that correct?",
     "chatbot said international orders ship free... that's not right surely",
     "your AI agent claims I need the original box to return anything, which one is it, the FAQ says no",
+    "the bot is making things up about your opening hours",
+    "Your assistant gave me a wrong price for the premium plan twice",
 ])
 def test_a_wrong_answer_asked_as_doubt_joins_an_incident_on_every_answers_quality(text):
     (t,) = run([text], [QUALITY])
@@ -221,6 +224,8 @@ def test_a_wrong_answer_asked_as_doubt_joins_an_incident_on_every_answers_qualit
     "I asked the bot when you close and it says 6pm, thanks!",                 # what it said, no doubt
     "Last Friday the chat kept dropping me, is there a way to get the transcript?",   # an older problem
     "it's been two weeks and the assistant still can't find my order",         # an older problem
+    "Is the assistant working on Sundays too?",                                # a how-to about its hours
+    "I got the wrong size, can the chat help me swap it?",                     # the goods, not the answer
 ])
 def test_doubt_without_our_answer_and_older_problems_are_not_linked(text):
     (t,) = run([text], [QUALITY, WIDE])

@@ -77,7 +77,8 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         # a question about the service's state is a report of its failure ("what is going on with your bot",
         # "is the chat down?", "is anyone else getting this?")
         r"what('s| is| the hell is) (going on|happening|wrong|up) with", r"what happened to (the|your|my)",
-        r"any(one|body|1) else (having|seeing|getting|with)")
+        r"any(one|body|1) else (having|seeing|getting|with)",
+        r"(is|are) (it|the \w+|your \w+|this|that|you) (even |still )?(working|up|online|running|there)\?")
 # Negated ability: "the assistant can't look up my order", "impossible to reach the service". A report when the verb
 # is something the service does for the customer (reach, look up, access, process...) and the ticket names a service
 # or feature of ours (``read``); not a customer's own doubt ("I can't find how to"), nor what the service is not
@@ -91,7 +92,12 @@ SLOW = (r"slow\w*", r"takes? (forever|ages)", r"lag\w*", r"sluggish")
 WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date",
          r"(old|older|previous|superseded|former|obsolete|expired) (\w+ )?(polic\w+|information|info|answers?|rules?|"
          r"pages?|articles?|terms|prices?|data|version|conditions)",
-         r"made up", r"hallucinat\w*", r"contradict\w*", r"(doesn't|does not|don't|do not) match")
+         r"made up", r"hallucinat\w*", r"contradict\w*", r"(doesn't|does not|don't|do not) match",
+         # answers made up or beside the point, in customers' words
+         r"mak(es|ing) (things|stuff|it|that|this) up", r"made (things|stuff|it|that|this) up", r"invent(s|ed|ing)",
+         r"nonsense", r"gibberish", r"(lied|lies|lying) to (me|us|our)", r"confidently wrong",
+         r"(not|isn't|wasn't|is not|was not) (true|correct|accurate)",
+         r"wrong (price|prices|date|dates|polic\w+|number|amount|details|facts|rules?|terms)")
 STALE = re.compile(r"outdated|out of date|\b(old|older|previous|superseded|former|obsolete|expired)\b")
 # A wrong answer told as a contrast: what the service said against what our own page, article, email or the customer
 # knows ("the bot says 14 days, but the policy page says 30"; "bot says 1 year?? i thought it was 2").
