@@ -357,7 +357,8 @@ def feature_level_of(incident: IncidentInfo, services, words: ServiceWords) -> s
     """The incident's components that are one feature of its service (the order tool, the index), not the whole
     service (its front door, its model, or no component at all)."""
     comps = set(incident.components)
-    return {c for s in services for c in (comps - words.service_wide.get(s, frozenset())) & set(words.features.get(s, {}))}
+    return {c for s in services
+            for c in (comps - words.service_wide.get(s, frozenset())) & set(words.features.get(s, {}))}
 
 
 def _window(incident: IncidentInfo, when: datetime, reading: Reading) -> str | None:
