@@ -44,7 +44,7 @@ def course(scenario: str, seed: int = 1) -> dict:
 # The held-out nights: (name, folder, the figures it was measured at once, untouched, before any rule saw it).
 NIGHTS = (("held-out", "heldout", None), ("held-out 2", "heldout2", None),
           ("held-out 3", "heldout3", "F1 0.76, P1/P2 68 %"))
-UNTOUCHED = ()     # the nights measured once after the rules were frozen: the honest figure
+UNTOUCHED = (("held-out 4", "heldout4", None),)   # measured once after the rules were frozen: the honest figure
 
 
 def main() -> int:
