@@ -1,6 +1,7 @@
-"""How well the desk links and prioritises tickets (course module M32): on the three held-out queues it was not
-written against (data/tickets/heldout/, heldout2/ and heldout3/, written apart by different hands; the rules were
-fixed after measuring the first two, the third was measured once, untouched), and on the course's own queues (the
+"""How well the desk links and prioritises tickets (course module M32): on the held-out queues it was not
+written against (data/tickets/heldout*/, each written apart by a different hand who saw the storm and the product,
+never the rules; the rules were fixed after measuring the first three, each of those measured once untouched
+first; the last is measured once, untouched, after the rules were frozen), and on the course's own queues (the
 bad-deploy and stale-index shifts, seed 1),
 each beside the naive baselines: link every ticket created while an incident that pages is open; link nothing.
 
@@ -40,31 +41,40 @@ def course(scenario: str, seed: int = 1) -> dict:
     return ev.figures(triaged, desk.load_truth(DATA_DIR / "tickets" / f"{scenario}.truth.jsonl"), incidents, paged)
 
 
+# The held-out nights: (name, folder, the figures it was measured at once, untouched, before any rule saw it).
+NIGHTS = (("held-out", "heldout", None), ("held-out 2", "heldout2", None),
+          ("held-out 3", "heldout3", "F1 0.76, P1/P2 68 %"))
+UNTOUCHED = (("held-out 4", "heldout4", None),)   # measured once after the rules were frozen: the honest figure
+
+
 def main() -> int:
-    triaged, truth, incidents = ev.heldout(DATA_DIR / "tickets" / "heldout")
-    triaged2, truth2, incidents2 = ev.heldout(DATA_DIR / "tickets" / "heldout2")
-    triaged3, truth3, incidents3 = ev.heldout(DATA_DIR / "tickets" / "heldout3")
-    queues = {"held-out": ev.figures(triaged, truth, incidents), "held-out 2": ev.figures(triaged2, truth2, incidents2),
-              "held-out 3": ev.figures(triaged3, truth3, incidents3),
-              "bad-deploy": course("bad-deploy"), "stale-index": course("stale-index")}
+    queues, confusions = {}, {}
+    for name, folder, _ in NIGHTS + UNTOUCHED:
+        triaged, truth, incidents = ev.heldout(DATA_DIR / "tickets" / folder)
+        queues[name] = ev.figures(triaged, truth, incidents)
+        confusions[name] = ev.confusion(triaged, truth)
+    queues["bad-deploy"], queues["stale-index"] = course("bad-deploy"), course("stale-index")
     print(f"{'queue':12} {'who':20} {'precision':>9} {'recall':>7} {'F1':>6} {'P1/P2':>6}")
     for queue, fig in queues.items():
         for who in ("linker", "baseline_everything", "baseline_nothing"):
             f = fig[who]
             print(f"{queue:12} {who:20} {f['link_precision']:9.2f} {f['link_recall']:7.2f} {f['link_f1']:6.2f} "
                   f"{100 * f['outage_p1_p2_share']:5.0f}%")
-    for name, (t, tr) in (("held-out", (triaged, truth)), ("held-out 2", (triaged2, truth2)),
-                          ("held-out 3", (triaged3, truth3))):
+    for name, table in confusions.items():
         print(f"\n{name} confusion matrix (tickets):")
-        print(ev.confusion(t, tr).to_string())
-    ok = all(queues[q]["linker"][k] >= v for q in ("held-out", "held-out 2") for k, v in TARGETS.items())
-    ok = ok and queues["bad-deploy"]["linker"]["link_f1"] >= 0.9
-    print(f"\ntargets on the nights the rules were fixed against (held-out 1 and 2: F1 >= 0.9 and P1/P2 >= 90 %; "
-          f"bad-deploy F1 >= 0.9): {'met' if ok else 'MISSED'}")
-    third = queues["held-out 3"]["linker"]
-    print(f"held-out 3, the night measured once, untouched: F1 {third['link_f1']:.2f}, P1/P2 "
-          f"{100 * third['outage_p1_p2_share']:.0f} % (target 0.9 and 90 %: "
-          f"{'met' if all(third[k] >= v for k, v in TARGETS.items()) else 'MISSED'})")
+        print(table.to_string())
+    fixed = [n for n, _, _ in NIGHTS] + ["bad-deploy", "stale-index"]
+    ok = all(queues[q]["linker"][k] >= v for q in fixed for k, v in TARGETS.items())
+    print(f"\ntargets on the queues the rules were fixed against ({', '.join(fixed)}: F1 >= 0.9 and P1/P2 >= 90 %): "
+          f"{'met' if ok else 'MISSED'}")
+    for name, _, before in NIGHTS:
+        if before:
+            print(f"{name} was measured once, untouched, before the rules were fixed against it: {before}")
+    for name, _, _ in UNTOUCHED:
+        f = queues[name]["linker"]
+        print(f"{name}, measured once after the rules were frozen, untouched: F1 {f['link_f1']:.2f}, P1/P2 "
+              f"{100 * f['outage_p1_p2_share']:.0f} % (target 0.9 and 90 %: "
+              f"{'met' if all(f[k] >= v for k, v in TARGETS.items()) else 'MISSED'})")
     return 0 if ok else 1
 
 

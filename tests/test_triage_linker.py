@@ -179,3 +179,62 @@ def test_a_date_is_the_failures_only_in_its_sentence():
     assert link.read("The bot fails on my refund. My item arrived 20 days ago.").old is None
     assert link.read("The chat has been broken for weeks").old == "for weeks"
     assert link.read("the return window changed last month and tonight the bot still quotes the old rules").old is None
+
+
+# How a failure looks from the customer's side when the chat drops them or their conversation, and a question
+# about the service's state: failure reports, whatever category their words would give them. Written in other
+# words than any held-out queue.
+DROPPED_OR_ASKED = [
+    "the assistant kicked me out in the middle of my question, third time now",
+    "Picture of my screen: the chat window shows a yellow bar 'Reconnecting to server...' and my messages are gone",
+    "your bot keeps disconnecting me and wiped my chat history",
+    "what happened to the chatbot??",
+    "anyone else getting nothing from the support chat right now?",
+    "what's wrong with the assistant today",
+    "hello?? is the chat even working?",
+]
+
+
+@pytest.mark.parametrize("text", DROPPED_OR_ASKED)
+def test_a_dropped_chat_or_a_question_about_its_state_is_a_failure_report(text):
+    (t,) = run([text], [WARNING, WIDE])
+    assert t.linked_incident == "INC-7", t.reason
+    assert t.category == "outage" and t.priority in ("P1", "P2")
+
+
+# An incident on the quality of every answer (an error-budget burn of a quality SLO, no feature component).
+QUALITY = tr.IncidentInfo("INC-10", OPEN, OPEN + timedelta(minutes=90), ("support-assistant",), (),
+                          "ErrorBudgetBurn (quality SLO): Error budget burning fast", "ticket")
+
+
+@pytest.mark.parametrize("text", [
+    "The assistant told me gift cards can be refunded in cash. Is that correct?",
+    "chatbot said international orders ship free... that's not right surely",
+    "your AI agent claims I need the original box to return anything, which one is it, the FAQ says no",
+    "the bot is making things up about your opening hours",
+    "Your assistant gave me a wrong price for the premium plan twice",
+])
+def test_a_wrong_answer_asked_as_doubt_joins_an_incident_on_every_answers_quality(text):
+    (t,) = run([text], [QUALITY])
+    assert t.linked_incident == "INC-10", t.reason
+
+
+@pytest.mark.parametrize("text", [
+    "Is it true that you ship to Norway?",                                     # doubt, but about nothing we said
+    "I asked the bot when you close and it says 6pm, thanks!",                 # what it said, no doubt
+    "Last Friday the chat kept dropping me, is there a way to get the transcript?",   # an older problem
+    "it's been two weeks and the assistant still can't find my order",         # an older problem
+    "Is the assistant working on Sundays too?",                                # a how-to about its hours
+    "I got the wrong size, can the chat help me swap it?",                     # the goods, not the answer
+])
+def test_doubt_without_our_answer_and_older_problems_are_not_linked(text):
+    (t,) = run([text], [QUALITY, WIDE])
+    assert t.linked_incident is None, t.reason
+
+
+def test_a_wrong_answer_does_not_join_an_outage_and_is_read_before_a_quality_alert_fires():
+    doubt = "the assistant says shipping takes 3 days, is that right?"
+    assert run([doubt], [WIDE])[0].linked_incident is None                  # errors, not answers' quality
+    assert run([doubt], [QUALITY], minutes=-40)[0].linked_incident == "INC-10"   # the burn needs its long window
+    assert run([doubt], [QUALITY], minutes=-90)[0].linked_incident is None
+    assert run(["the assistant is broken"], [WIDE], minutes=-40)[0].linked_incident is None

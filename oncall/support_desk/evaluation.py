@@ -115,10 +115,11 @@ def errors(triaged: list[Triage], truth: dict[str, dict], incident: IncidentInfo
 
 def heldout(folder: str | Path):
     """(triaged, truth, incidents) of a held-out queue folder (``tickets.jsonl``, ``truth.jsonl``,
-    ``incidents.json``)."""
+    ``incidents.json``, and ``storm.jsonl``, the alerts they were correlated from: their text)."""
     from .rules import triage_tickets
 
     folder = Path(folder)
-    incidents = load_incidents(folder / "incidents.json")
+    storm = folder / "storm.jsonl"
+    incidents = load_incidents(folder / "incidents.json", storm if storm.exists() else None)
     triaged = triage_tickets(load_tickets(folder / "tickets.jsonl"), incidents)
     return triaged, load_truth(folder / "truth.jsonl"), incidents

@@ -1,22 +1,28 @@
 """Linking a ticket to an incident as a support engineer would (course module M32: support desk and AIOps).
 
-A ticket joins an incident when four things hold, each kept in the decision's reason:
+The ticket's category never gates the link: a complaint asked as a question ("why does the chat keep dying?")
+is a report. A ticket joins an incident when four things hold, each kept in the decision's reason:
 
 1. **time**: it was created while the incident was open (from ``LEAD_MIN`` before the correlator opened it, users
-   are faster than correlators, to ``GRACE_MIN`` after it resolved), or up to ``PAST_GRACE_MIN`` after it resolved
-   when the ticket speaks of the past ("it was broken an hour ago"); a ticket about an older problem ("since last
-   week") is not about this incident;
+   are faster than correlators, ``QUALITY_LEAD_MIN`` for a wrong answer before a quality burn fires, to
+   ``GRACE_MIN`` after it resolved), or up to ``PAST_GRACE_MIN`` after it resolved when the ticket speaks of the
+   past ("it was broken an hour ago"); a ticket about an older problem ("since last week", "last Monday") is not
+   about this incident;
 2. **topic**: it names a service the incident is on, in customers' words (``data/tickets/services.yaml``: the
    service's names, its features, the symptoms customers describe it by), read through one-letter misspellings;
 3. **a failure**: it reports that something fails (not a how-to, a feature request or praise; "if the bot fails"
-   and "never fails" are not reports; "the assistant can't look up my order" is one, even asked as a question),
-   and the kind of failure fits the incident: errors and unavailability fit an incident that fails requests or is
-   slow, slowness fits a slow one, wrong or outdated answers fit an incident on the answers' quality or freshness
-   and must name what the incident is about, unless they are told as out of date or against our own page ("says
-   14 days, but the policy page says 30"), which is what a stale index does to every answer;
-4. **the incident's own text** as one signal among these: when the incident points at a feature's own component
-   (the order tool), a ticket about another feature only (a photo upload) is a different problem; when several
-   incidents qualify, the one whose features the ticket names, then the more severe, then the more similar wins.
+   and "never fails" are not reports; "the assistant can't look up my order", "what is going on with your bot",
+   "Connection lost. Reconnecting..." are, even asked as a question), and the kind of failure fits the incident:
+   errors and unavailability fit an incident that fails requests or is slow, slowness fits a slow one, wrong or
+   outdated answers (or doubt about what the service said: "it says 10 days, is this true?") fit an incident on
+   the answers' quality or freshness; against an incident on one feature's component (the index) they must name
+   what it is about, unless they are told as out of date or against our own page ("says 14 days, but the policy
+   page says 30"), which is what a stale index does to every answer; an incident on every answer's quality (no
+   feature component) takes every wrong answer;
+4. **the incident's own text** (its alerts' names, SLO and summaries) as one signal among these: when the
+   incident points at a feature's own component (the order tool), a failure of another feature only (a photo
+   upload) is a different problem; when several incidents qualify, the one whose features the ticket names, then
+   the more severe, then the more similar wins.
 """
 from __future__ import annotations
 
@@ -26,6 +32,9 @@ from datetime import datetime, timedelta
 
 from .tickets import GRACE_MIN, LEAD_MIN, IncidentInfo, ServiceWords
 
+# Wrong answers are read before a quality or freshness alert fires: its burn rate must hold over its long window
+# (an hour) first, while a failing request shows on the 5-minute one.
+QUALITY_LEAD_MIN = 60
 PAST_GRACE_MIN = 240      # "it was broken earlier tonight": a report about the past, after the incident resolved
 MIN_SIMILARITY = 0.2      # TF-IDF cosine against the incident's description: the topic of a wrong-answer report
 
@@ -54,7 +63,22 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"(error|problem|issue)s? (persists?|continues?|remains?)",
         r"is not work", r"no funciona", r"funktioniert nicht", r"ne (marche|fonctionne) pas", r"n[aã]o funciona",
         r"non funziona", r"werkt niet", r"ne r[ée]pond pas",
-        r"no responde", r"antwortet nicht", r"fehler\w*", r"erreur\w*", r"kaputt")
+        r"no responde", r"antwortet nicht", r"fehler\w*", r"erreur\w*", r"kaputt",
+        # the chat dropping the customer, or the conversation with it: how a lost connection or a crashed session
+        # looks from the customer's side ("Connection lost. Reconnecting...", "it ate my conversation")
+        r"keeps? (dying|dropping|crashing|disconnecting|closing|restarting|resetting|reloading|logging me out|"
+        r"kicking me out)", r"(died|dies|dying) on me", r"drop(ped|s|ping) me", r"kick(ed|s|ing) me out",
+        r"(connection|session) (was |got |is )?(lost|dropped|failed|reset|closed|interrupted)",
+        r"lost (the |my |our )?connection", r"reconnect\w*",
+        r"(ate|eats|lost|loses|wiped|erased|deleted|swallowed) (my|the|our) (whole |entire )?"
+        r"(conversation|chat|messages?|history)",
+        r"(conversation|chat history|messages?|history) (is |was |were |got |just )?(gone|empty|disappeared|"
+        r"vanished|wiped|erased)",
+        # a question about the service's state is a report of its failure ("what is going on with your bot",
+        # "is the chat down?", "is anyone else getting this?")
+        r"what('s| is| the hell is) (going on|happening|wrong|up) with", r"what happened to (the|your|my)",
+        r"any(one|body|1) else (having|seeing|getting|with)",
+        r"(is|are) (it|the \w+|your \w+|this|that|you) (even |still )?(working|up|online|running|there)\?")
 # Negated ability: "the assistant can't look up my order", "impossible to reach the service". A report when the verb
 # is something the service does for the customer (reach, look up, access, process...) and the ticket names a service
 # or feature of ours (``read``); not a customer's own doubt ("I can't find how to"), nor what the service is not
@@ -68,7 +92,12 @@ SLOW = (r"slow\w*", r"takes? (forever|ages)", r"lag\w*", r"sluggish")
 WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date",
          r"(old|older|previous|superseded|former|obsolete|expired) (\w+ )?(polic\w+|information|info|answers?|rules?|"
          r"pages?|articles?|terms|prices?|data|version|conditions)",
-         r"made up", r"hallucinat\w*", r"contradict\w*", r"(doesn't|does not|don't|do not) match")
+         r"made up", r"hallucinat\w*", r"contradict\w*", r"(doesn't|does not|don't|do not) match",
+         # answers made up or beside the point, in customers' words
+         r"mak(es|ing) (things|stuff|it|that|this) up", r"made (things|stuff|it|that|this) up", r"invent(s|ed|ing)",
+         r"nonsense", r"gibberish", r"(lied|lies|lying) to (me|us|our)", r"confidently wrong",
+         r"(not|isn't|wasn't|is not|was not) (true|correct|accurate)",
+         r"wrong (price|prices|date|dates|polic\w+|number|amount|details|facts|rules?|terms)")
 STALE = re.compile(r"outdated|out of date|\b(old|older|previous|superseded|former|obsolete|expired)\b")
 # A wrong answer told as a contrast: what the service said against what our own page, article, email or the customer
 # knows ("the bot says 14 days, but the policy page says 30"; "bot says 1 year?? i thought it was 2").
@@ -79,6 +108,14 @@ CONTRAST = re.compile(r"\b" + SAID + r"\b.{1,160}?\b(but|while|whereas|however|a
                       r"|\b" + SAID + r"\b.{1,160}?\b(i thought|i was told|i read|it used to be|should be|is supposed to be|"
                       r"(that|this|it|which) (has )?changed|no longer|not any ?more|was updated|has been updated)\b",
                       re.S)
+# A wrong answer told as doubt: what the service said, and the customer asking whether it is right ("it says 10 to
+# 14 business days?? is this true", "which one is it?", "that's not how it worked"): a quality complaint asked as a
+# question. Read only when the ticket names a service of ours.
+DOUBT = re.compile(r"\b" + SAID + r"\b.{1,240}?\b(is (this|that|it) (really )?(true|right|correct|accurate|real|legit|"
+                   r"the case)|which (one )?is (it|right|correct|true)|which (one )?(should|do) i (believe|trust)|"
+                   r"(that's|thats|that is|this is|it's|its) (not|wrong|incorrect) (right|true|correct|how|what)|"
+                   r"(can|could) (that|this|it) be (right|true)|(doesn't|does not) sound right|sounds wrong|"
+                   r"makes no sense|is (this|that|it) a scam|(that's|that is|isn't that|is that) the old)\b", re.S)
 # What makes a failure word not a report: a condition, a denial, praise.
 NOT_A_REPORT = re.compile(r"\b(what happens |what do i do |what should i do )?(if|in case|whenever) (the |your |it |my )?"
                           r"[\w' ]{0,30}?(fail|break|error|crash|go(es)? down)\w*|\b(never|not|n't|no longer) "
@@ -91,7 +128,8 @@ NOT_A_REPORT = re.compile(r"\b(what happens |what do i do |what should i do )?(i
 FEATURE_REQUEST = re.compile(r"\b(would love|please add|could you add|can you add|please let|feature request|"
                              r"would be (nice|great|cool|helpful)|it would help|suggestion|i wish|wish list)\b")
 # A problem older than the incident.
-OLD = re.compile(r"\b(last (week|month|year)|\d+ (days|weeks|months) ago|(a|one|two|few|couple of) (days|weeks|months)"
+OLD = re.compile(r"\b(last (week|month|year|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+                 r"(it's|it has|its) been (a|one|two|three|over a|more than a|\d+) (days?|weeks?|months?)|\d+ (days|weeks|months) ago|(a|one|two|few|couple of) (days|weeks|months)"
                  r" ago|for (days|weeks|months)|since (last week|monday|tuesday|wednesday|thursday|friday|saturday|"
                  r"sunday|last month)|back in (january|february|march|april|may|june|july|august|september|october|"
                  r"november|december))\b")
@@ -110,7 +148,8 @@ INCIDENT_KINDS = (("quality", re.compile(r"fresh\w*|stale|index older|outdated|q
                                          r"hallucinat\w*|wrong", re.I)),
                   ("slow", re.compile(r"latency|slow\w*|p9\d|timeout\w*|time out|saturat\w*", re.I)),
                   ("errors", re.compile(r"5xx|4xx|\b[45]\d\d\b|error\w*|fail\w*|reject\w*|down|unavailable|"
-                                        r"crash\w*|refus\w*|exhaust\w*|killed|outage", re.I)))
+                                        r"crash\w*|refus\w*|exhaust\w*|killed|outage|availability", re.I)))
+ERROR_BUDGET = re.compile(r"error[- _]?budget\w*", re.I)
 
 
 def _rx(words) -> re.Pattern:
@@ -215,8 +254,11 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
             kind, evidence = "wrong", (" ... ".join(said[:3]),)
     if kind is None and words is not None and _names_ours(cleaned, words):
         negated = _hits(NEGATED, cleaned)    # "the assistant can't look up my order"
+        doubt = DOUBT.search(cleaned)        # "it says 10 to 14 business days?? is this true"
         if negated:
             kind, evidence = "hard", tuple(negated)
+        elif doubt:
+            kind, evidence = "wrong", (f"{doubt.group(1)} ... {doubt.group(2)}",)
     if kind is None and words is not None:    # "it just keeps spinning": a symptom is a failure report
         symptoms = [h for ws in words.symptoms.values() for h in _phrase_hits(ws, cleaned)]
         if symptoms:
@@ -238,7 +280,7 @@ def _old(norm: str) -> str | None:
     change ("the policy changed last month") or the ticket places the failure now ("tonight")."""
     for m in OLD.finditer(norm):
         phrase = m.group(0)
-        if phrase.startswith(("for ", "since ")):
+        if phrase.startswith(("for ", "since ", "it's been", "it has been", "its been")):
             return phrase
         before = norm[max(0, m.start() - 40):m.start()]
         sentence = re.split(r"[.!?;\n]", before)[-1] + phrase + re.split(r"[.!?;\n]", norm[m.end():])[0]
@@ -286,7 +328,8 @@ def incident_kinds(incident: IncidentInfo) -> set[str]:
     """The kinds of failure an incident's text speaks of. An incident with no text is taken to fail requests; one
     whose text speaks of no failure ("TLS certificate expires in 14 days", "disk predicted to fill") is a warning
     customers do not feel yet, unless it paged."""
-    kinds = {name for name, pattern in INCIDENT_KINDS if pattern.search(incident.summary)}
+    text = ERROR_BUDGET.sub(" ", incident.summary)     # an error budget burns for any SLO, errors or not
+    kinds = {name for name, pattern in INCIDENT_KINDS if pattern.search(text)}
     if "index" in incident.components:
         kinds.add("quality")
     if not incident.summary.strip():
@@ -310,9 +353,20 @@ class Verdict:
     covered: tuple[str, ...] = ()
 
 
+def feature_level_of(incident: IncidentInfo, services, words: ServiceWords) -> set[str]:
+    """The incident's components that are one feature of its service (the order tool, the index), not the whole
+    service (its front door, its model, or no component at all)."""
+    comps = set(incident.components)
+    return {c for s in services
+            for c in (comps - words.service_wide.get(s, frozenset())) & set(words.features.get(s, {}))}
+
+
 def _window(incident: IncidentInfo, when: datetime, reading: Reading) -> str | None:
     """Why the ticket's time fits the incident (None: it does not)."""
-    if when < incident.opened_at - timedelta(minutes=LEAD_MIN):
+    lead = LEAD_MIN
+    if reading.kind == "wrong" and "quality" in incident_kinds(incident):
+        lead = QUALITY_LEAD_MIN
+    if when < incident.opened_at - timedelta(minutes=lead):
         return None
     if incident.resolved_at is None or when <= incident.resolved_at:
         return "created while it was open" if when >= incident.opened_at else "created just before it opened"
@@ -362,12 +416,17 @@ def link(reading: Reading, when: datetime, found: dict, incidents: list[Incident
                 into.extend(h for h in hits if h not in into)
         other = [h for h in other if h not in covered]
         cos = float(similarity(j))
-        if other and not covered:
+        # a wrong answer's feature words are the topic of the customer's question ("the refund window"), not the
+        # part that failed: only a failure or slowness of another feature is another problem
+        if other and not covered and reading.kind != "wrong":
             refusals.append(f"about {', '.join(map(repr, other[:2]))}, which {inc.id} does not touch")
             continue
         # a plain wrong answer must be about what the incident names; one told as out of date is what a stale
-        # index does to every answer, whatever its topic
-        if reading.kind == "wrong" and not covered and cos < MIN_SIMILARITY and not reading.stale:
+        # index does to every answer, whatever its topic; one to an incident on a feature's component (the
+        # index) must be about what it names; an incident on the quality of every answer (no feature of the
+        # service in its components) is what every wrong answer of that service reports
+        if (reading.kind == "wrong" and not covered and cos < MIN_SIMILARITY and not reading.stale
+                and feature_level_of(inc, services, words)):
             refusals.append(f"a wrong answer about something {inc.id} does not name (similarity {cos:.2f})")
             continue
         key = (bool(covered), is_major(inc.severity), inc.severity is not None, round(cos, 12),

@@ -13,6 +13,7 @@ Pure except the ``load_*`` helpers.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
@@ -286,7 +287,45 @@ def incidents_from_json(doc, where: str = "<incidents>") -> list[IncidentInfo]:
     return out
 
 
-def load_incidents(path: str | Path) -> list[IncidentInfo]:
+def alert_texts(storm: str | Path) -> dict[str, str]:
+    """fingerprint -> "alertname (slo SLO): summary" of every alert of a storm file (Alertmanager webhook payloads): the
+    text the on-call reads on the page, which ``oncall correlate --json`` leaves out (it names the alerts by their
+    fingerprints only)."""
+    from .alerts import parse_file
+
+    frame = parse_file(storm)
+    out: dict[str, str] = {}
+    for fp, name, labels, notes in zip(frame["fingerprint"], frame["alertname"], frame["labels"],
+                                       frame["annotations"]):
+        if fp not in out:
+            notes = notes or {}
+            said = notes.get("summary") or notes.get("description") or ""
+            slo = (labels or {}).get("slo")       # the objective an error-budget alert burns
+            name = f"{name} ({slo} SLO)" if slo else str(name)
+            out[fp] = f"{name}: {said}" if said else name
+    return out
+
+
+def load_incidents(path: str | Path, storm: str | Path | None = None) -> list[IncidentInfo]:
+    """Incidents from a JSON file; ``storm``: the alerts' file they were correlated from, whose alert names and
+    summaries become the text of every incident that has none (the page the on-call reads)."""
+    incidents = _load_incidents(path)
+    if storm is None:
+        return incidents
+    texts = alert_texts(storm)
+    rows = json.loads(Path(path).read_text(encoding="utf-8"))
+    rows = rows.get("incidents", []) if isinstance(rows, dict) else rows
+    prints = {str(r.get("id")): r.get("fingerprints") or [] for r in rows if isinstance(r, dict)}
+    out = []
+    for inc in incidents:
+        said = [texts[fp] for fp in prints.get(inc.id, []) if fp in texts]
+        if not inc.summary and said:
+            inc = dataclasses.replace(inc, summary=". ".join(dict.fromkeys(said)))
+        out.append(inc)
+    return out
+
+
+def _load_incidents(path: str | Path) -> list[IncidentInfo]:
     where = display(Path(path))
     refuse_empty(path, where, "incidents JSON (a list, or the output of oncall correlate --json)")
     try:
