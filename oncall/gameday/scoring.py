@@ -88,8 +88,9 @@ def baselines(scenario, seed: int) -> dict:
     return {"scripted": scripted, "nothing": nothing}
 
 
-def score(game: Game, with_baselines: bool = True) -> dict:
-    """The game's scorecard: ``passed``, ``checks`` (the gate's, then the learner's), ``metrics``, the moves."""
+def score(game: Game, with_baselines: bool = True, base: dict | None = None) -> dict:
+    """The game's scorecard: ``passed``, ``checks`` (the gate's, then the learner's), ``metrics``, the moves.
+    ``base``: the baselines of the same scenario and seed, when several games share them (a leaderboard)."""
     rec = game.finish()
     card = shift.scorecard(rec)
     mine = learner_checks(game)
@@ -103,7 +104,7 @@ def score(game: Game, with_baselines: bool = True) -> dict:
                "looks": sum(1 for e in game.log if e["move"]["move"] == "look"),
                "minutes_played": game.now - game.page_minute}
     if with_baselines:
-        base = baselines(game.scenario, game.seed)
+        base = base or baselines(game.scenario, game.seed)
         metrics["scripted_budget_consumed_pct"] = base["scripted"].metrics.get("budget_consumed_pct")
         metrics["scripted_time_to_mitigate_min"] = base["scripted"].metrics.get("time_to_mitigate_min")
         metrics["no_mitigation_budget_consumed_pct"] = base["nothing"].metrics.get("budget_consumed_pct")
