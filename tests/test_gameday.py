@@ -9,6 +9,7 @@ from oncall.cli import main
 from oncall.gameday import LOOKS, Game, draw_scenario, load_moves, new_game, play_moves, score, scripted_moves
 from oncall.gameday.command import opening
 from oncall.gameday.scoring import learner_checks
+from oncall.paths import DATA_DIR
 from oncall.scenario import list_scenarios, load_scenario
 
 LIBRARY = sorted(name for name, _ in list_scenarios())
@@ -176,3 +177,13 @@ def test_resolving_before_the_sli_has_held_its_objective_is_refused():
     assert "Not resolved" in text and game.resolved_at is None and game.premature_resolves == 1
     game.play({"move": "act", "action": "wait", "minutes": 15})
     assert "resolved at" in game.play({"move": "resolve"}) and game.mitigated_at is not None
+
+
+def test_a_scenario_given_as_a_file_plays_like_the_library_one(tmp_path, capsys):
+    path = tmp_path / "night-of-the-provider.yaml"      # a night the course has never seen by this name
+    source = (DATA_DIR / "scenarios" / "provider-outage.yaml").read_text()
+    path.write_text(source.replace("name: provider-outage", "name: night-of-the-provider"))
+    assert main(["gameday", "--scenario", str(path), "--seed", "2", "--play", str(scripted_moves("provider-outage")),
+                 "--json"]) == 0
+    card = json.loads(capsys.readouterr().out)
+    assert card["scenario"] == "night-of-the-provider" and card["passed"]
