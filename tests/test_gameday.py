@@ -8,7 +8,7 @@ import pytest
 from oncall.cli import main
 from oncall.gameday import LOOKS, Game, draw_scenario, load_moves, new_game, play_moves, score, scripted_moves
 from oncall.gameday.command import opening
-from oncall.gameday.scoring import learner_checks
+from oncall.gameday.scoring import debrief_markdown, learner_checks
 from oncall.paths import DATA_DIR
 from oncall.scenario import list_scenarios, load_scenario
 
@@ -30,6 +30,7 @@ def test_the_scripted_on_calls_game_is_green_on_every_library_scenario(name):
     assert set(game.scenario.checks) <= names                       # the gate's own checks ...
     assert {c.name for c in learner_checks(game)} <= names          # ... and the learner's
     assert card["metrics"]["time_to_mitigate_min"] is not None
+    assert card["metrics"]["red_herrings_taken"] == 0
 
 
 def _with_action(name: str, action: str) -> list[dict]:
@@ -44,6 +45,8 @@ def test_rolling_back_a_provider_outage_changes_nothing_and_is_red_naming_the_ch
     rollback = next(e for e in game.log if e["move"].get("action") == "rollback")
     assert rollback["took_min"] > 0 and "no earlier release" in rollback["text"]
     assert not any(e.kind == "release.rolled_back" for e in game.record.trace.events)
+    assert card["metrics"]["red_herrings_taken"] == 1
+    assert "Red herrings you took" in debrief_markdown(game, card)
     # the counts the rollback left are those of nobody acting at all until the canary
     nothing = Game(load_scenario("provider-outage"), 1)
     stop = nothing.end

@@ -131,7 +131,8 @@ def leaderboard(sc, seed: int, files: list[Path], as_json: bool) -> tuple[int, s
         rows.append({"file": path.name, "valid": True, "passed": card["passed"],
                      "checks_passed": sum(c["passed"] for c in card["checks"]), "checks": len(card["checks"]),
                      "budget_consumed_pct": m["budget_consumed_pct"], "time_to_mitigate_min": m["time_to_mitigate_min"],
-                     "wrong_actions": m["wrong_actions"], "red": card["red"]})
+                     "wrong_actions": m["wrong_actions"], "red_herrings_taken": m["red_herrings_taken"],
+                     "red": card["red"]})
     inf = float("inf")
     rows.sort(key=lambda r: (not r["valid"], -r.get("checks_passed", 0), r.get("budget_consumed_pct") or inf,
                              r.get("time_to_mitigate_min") or inf, r["file"]))

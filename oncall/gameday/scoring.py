@@ -12,8 +12,11 @@ from __future__ import annotations
 import html
 import json
 
+import yaml
+
 from .. import shift
 from ..checks import CheckResult
+from ..paths import DATA_DIR
 from ..scenario_model import OnCallChoices
 from .engine import Game
 from .moves import postmortem_options
@@ -81,6 +84,16 @@ def wrong_actions(game: Game) -> list[dict]:
     return [dict(a, at=f"{game.at(a['minute']):%H:%M}") for a in game.actions if a["action"] not in right]
 
 
+def red_herrings(game: Game) -> list[dict]:
+    """The red herrings the learner took: actions the scenario names as tempting and useless
+    (data/gameday/red_herrings.yaml), each with why it could not help."""
+    with open(DATA_DIR / "gameday" / "red_herrings.yaml", encoding="utf-8") as fh:
+        named = (yaml.safe_load(fh) or {}).get(game.scenario.name, [])
+    why = {h["action"]: h["why"] for h in named}
+    return [dict(a, at=f"{game.at(a['minute']):%H:%M}", why=why[a["action"]]) for a in game.actions
+            if a["action"] in why]
+
+
 def baselines(scenario, seed: int) -> dict:
     """The scripted on-call's shift and a shift nobody mitigates, on the same seed: their budgets and times."""
     scripted = shift.run_shift(scenario, seed, "none")
@@ -100,6 +113,7 @@ def score(game: Game, with_baselines: bool = True, base: dict | None = None) -> 
                "time_to_mitigate_min": m.get("time_to_mitigate_min"),
                "budget_consumed_pct": m.get("budget_consumed_pct"),
                "wrong_actions": len(wrong_actions(game)),
+               "red_herrings_taken": len(red_herrings(game)),
                "premature_resolves": game.premature_resolves,
                "looks": sum(1 for e in game.log if e["move"]["move"] == "look"),
                "minutes_played": game.now - game.page_minute}
@@ -140,6 +154,10 @@ def debrief_markdown(game: Game, card: dict) -> str:
     lines += [f"| {c['name']} | {'yes' if c['passed'] else 'NO'} | {c['detail']} |" for c in card["checks"]]
     lines += ["", "## Figures", "", "| metric | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in card["metrics"].items()]
+    herrings = red_herrings(game)
+    if herrings:
+        lines += ["", "## Red herrings you took", ""]
+        lines += [f"- {h['at']} {h['action']}: {h['why']}" for h in herrings]
     lines += ["", "## Your timeline", ""]
     for e in game.log:
         move = ", ".join(f"{k}={v}" for k, v in e["move"].items() if k != "move")
