@@ -190,3 +190,14 @@ def test_a_scenario_given_as_a_file_plays_like_the_library_one(tmp_path, capsys)
                  "--json"]) == 0
     card = json.loads(capsys.readouterr().out)
     assert card["scenario"] == "night-of-the-provider" and card["passed"]
+
+
+def test_the_spread_over_seeds_says_how_much_of_a_score_was_luck(capsys):
+    moves = str(scripted_moves("bad-deploy"))
+    assert main(["gameday", "--scenario", "bad-deploy", "--play", moves, "--spread", "3", "--json"]) == 0
+    spread = json.loads(capsys.readouterr().out)["spread"]
+    assert [g["seed"] for g in spread["games"]] == [2, 3, 4] and spread["green_share"] == 1.0
+    low, high = spread["budget_ci95_pct"]
+    assert low <= spread["budget_mean_pct"] <= high and low < high
+    assert main(["gameday", "--scenario", "bad-deploy", "--play", moves, "--spread", "many"]) == 2
+    assert "--spread" in capsys.readouterr().err

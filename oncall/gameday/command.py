@@ -20,7 +20,7 @@ from ..scenario import load_scenario
 from . import draw_scenario
 from .engine import ACTIONS, LOOKS, MOVE_MIN, Game
 from .moves import load_moves, postmortem_options
-from .scoring import action_log_jsonl, baselines, debrief_html, debrief_markdown, score
+from .scoring import action_log_jsonl, baselines, debrief_html, debrief_markdown, score, spread
 
 EXIT_OK, EXIT_NO, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -88,8 +88,9 @@ def write_out(out: Path, files: dict[str, str]) -> None:
 
 
 def gameday_command(scenario: str | None, seed: int | None, play: list[str] | None, out: str | None,
-                    as_json: bool) -> tuple[int, str]:
-    """Run the command; (exit status, what it prints)."""
+                    as_json: bool, spread_seeds: int = 0) -> tuple[int, str]:
+    """Run the command; (exit status, what it prints). ``spread_seeds`` > 0 also replays one game's moves on
+    that many further seeds (seed+1 ...) of the same scenario: how much of the score was luck."""
     seed = 1 if seed is None else seed
     sc = load_scenario(scenario or draw_scenario(seed))
     if not play:
@@ -106,7 +107,15 @@ def gameday_command(scenario: str | None, seed: int | None, play: list[str] | No
             write_out(Path(out), {"debrief.md": md, "report.html": debrief_html(md), "actions.jsonl":
                                   action_log_jsonl(game), "trace.jsonl": game.record.trace.to_jsonl(),
                                   "scorecard.json": json.dumps(card, indent=2, default=str) + "\n"})
+        if spread_seeds:
+            card["spread"] = spread(sc, moves, range(seed + 1, seed + 1 + spread_seeds))
         text = json.dumps(card, indent=2, default=str) if as_json else _summary(card)
+        if spread_seeds and not as_json:
+            sp = card["spread"]
+            text += (f"\n  on {spread_seeds} other seeds: green {sp['green_share']:.0%} (95 % interval "
+                     f"{sp['green_ci95'][0]:.0%}-{sp['green_ci95'][1]:.0%}); budget spent {sp['budget_mean_pct']} % "
+                     f"(95 % interval {sp['budget_ci95_pct'][0]}-{sp['budget_ci95_pct'][1]})"
+                     if sp["budget_mean_pct"] is not None else "")
         return (EXIT_OK if card["passed"] else EXIT_NO), text
     return leaderboard(sc, seed, files, as_json)
 

@@ -129,6 +129,32 @@ def score(game: Game, with_baselines: bool = True, base: dict | None = None) -> 
             "scenario": rec.scenario.name}
 
 
+def spread(scenario, moves: list[dict], seeds) -> dict:
+    """The same moves on the same hidden scenario over other seeds: how much of a score was the night's luck.
+    Per seed the budget spent and the verdict; the budget's mean with a 95 % interval (normal approximation,
+    t-free: read it as rough with few seeds) and the share of green games with Wilson's 95 % interval."""
+    rows = []
+    for seed in seeds:
+        game = Game(scenario, seed)
+        for move in moves:
+            game.play(move)
+        card = score(game, with_baselines=False)
+        rows.append({"seed": seed, "passed": card["passed"], "budget_consumed_pct": card["metrics"]["budget_consumed_pct"],
+                     "red": card["red"]})
+    budgets = [r["budget_consumed_pct"] for r in rows if r["budget_consumed_pct"] is not None]
+    n = len(budgets)
+    mean = sum(budgets) / n if n else None
+    sd = (sum((b - mean) ** 2 for b in budgets) / (n - 1)) ** 0.5 if n > 1 else 0.0
+    half = 1.96 * sd / n ** 0.5 if n else None
+    k, total, z = sum(r["passed"] for r in rows), len(rows), 1.96
+    centre = (k + z * z / 2) / (total + z * z)
+    width = z * ((k * (total - k) / total + z * z / 4) ** 0.5) / (total + z * z)
+    return {"games": rows, "budget_mean_pct": None if mean is None else round(mean, 3),
+            "budget_ci95_pct": None if mean is None else [round(mean - half, 3), round(mean + half, 3)],
+            "green_share": round(k / total, 3), "green_ci95": [round(max(centre - width, 0), 3),
+                                                              round(min(centre + width, 1), 3)]}
+
+
 def _scripted_timeline(game: Game) -> list[str]:
     scripted = getattr(game, "scripted", None)
     if scripted is None:
