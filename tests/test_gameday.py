@@ -31,6 +31,7 @@ def test_the_scripted_on_calls_game_is_green_on_every_library_scenario(name):
     assert {c.name for c in learner_checks(game)} <= names          # ... and the learner's
     assert card["metrics"]["time_to_mitigate_min"] is not None
     assert card["metrics"]["red_herrings_taken"] == 0
+    assert 0 <= card["metrics"]["time_to_diagnosis_min"] <= card["metrics"]["minutes_played"]
 
 
 def _with_action(name: str, action: str) -> list[dict]:
@@ -105,6 +106,7 @@ def test_nothing_the_learner_sees_before_the_debrief_names_the_scenario_or_its_c
     ("- {move: ack, colour: red}\n", "move 1.colour"),
     ("- {move: ack, think: lots}\n", "move 1.think"),
     ("[]\n", "moves"),
+    ("- {move: postmortem, root_cause: provider, prevent: more-alerts}\n- {move: ack}\n", "move 2.move"),
 ])
 def test_a_bad_move_file_exits_2_with_one_line_naming_the_move_and_field(tmp_path, capsys, content, field):
     path = tmp_path / "moves.yaml"

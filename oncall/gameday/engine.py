@@ -211,6 +211,18 @@ class Game:
                                    incident=self.incident.id)
         return f"Escalated to {who.secondary.name} (secondary); they join the call and look at what you see."
 
+    def time_to_diagnosis_min(self) -> int | None:
+        """Minutes from the page until the learner had read the evidence of every diagnosis step of the runbook
+        (each through the look that shows it); None if some evidence was never read."""
+        seen = []
+        for step in self.runbook.steps:
+            if step.kind == "diagnose":
+                when = [self.seen[x] for x in DIAGNOSIS_LOOKS.get(step.check, ()) if x in self.seen]
+                if not when:
+                    return None
+                seen.append(min(when))
+        return max(seen) - self.page_minute if seen else None
+
     # --- looks ------------------------------------------------------------------------------------------------
 
     def _look(self, move: dict) -> str:

@@ -90,6 +90,8 @@ def check_moves(moves, where: str) -> list[dict]:
                     raise BadInput(where, f"{at}.{name}", f"expected one of {', '.join(ids[expected])}, got {value!r}")
             elif value not in expected:
                 raise BadInput(where, f"{at}.{name}", f"expected one of {', '.join(expected)}, got {value!r}")
+        if n > 1 and moves[n - 2].get("move") == "postmortem":
+            raise BadInput(where, f"move {n}.move", "nothing comes after the postmortem: it ends the game")
         if kind == "act" and "minutes" in move and move["action"] != "wait":
             raise BadInput(where, f"{at}.minutes", "only a wait takes minutes")
         out.append(dict(move))

@@ -110,6 +110,7 @@ def score(game: Game, with_baselines: bool = True, base: dict | None = None) -> 
     checks = card["checks"] + [c.to_dict() for c in mine]
     m = card["metrics"]
     metrics = {"time_to_acknowledge_min": m.get("time_to_acknowledge_min"),
+               "time_to_diagnosis_min": game.time_to_diagnosis_min(),
                "time_to_mitigate_min": m.get("time_to_mitigate_min"),
                "budget_consumed_pct": m.get("budget_consumed_pct"),
                "wrong_actions": len(wrong_actions(game)),

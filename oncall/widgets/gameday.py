@@ -49,6 +49,11 @@ class GameDay:
         self.postmortem_button = W.Button(description="Write postmortem", button_style="success")
         self.log = W.HTML()
         self.debrief = W.HTML()
+        # After the debrief: scrub back through the game, one move at a time (the clock and what it revealed).
+        self.scrub = W.IntSlider(value=1, min=1, max=1, description="replay move", disabled=True,
+                                 continuous_update=True, style=style)
+        self.scrub_view = W.HTML()
+        self.scrub.observe(lambda _: self._show_move(self.scrub.value), names="value")
         self.look_button.on_click(lambda _: self.play({"move": "look", "at": self.look.value}))
         self.ack_button.on_click(lambda _: self.play({"move": "ack"}))
         self.severity_button.on_click(lambda _: self.play({"move": "severity", "level": self.severity.value}))
@@ -67,7 +72,7 @@ class GameDay:
                                   self.status_button]),
                           W.HBox([self.action, self.wait, self.act_button, self.resolve_button]),
                           W.VBox([self.root_cause, self.prevent, self.postmortem_button]),
-                          self.log, self.debrief])
+                          self.log, self.debrief, W.VBox([self.scrub, self.scrub_view])])
         self.play({"move": "look", "at": "page"})
 
     def play(self, move: dict) -> str:
@@ -80,11 +85,22 @@ class GameDay:
             self.card = score(self.game, with_baselines=self.baselines)
             self.debrief.value = ("<h3>Debrief</h3><pre style='white-space: pre-wrap'>"
                                   + html.escape(debrief_markdown(self.game, self.card)) + "</pre>")
+            self.scrub.max = len(self.game.log)
+            self.scrub.disabled = False
+            self.scrub.value = len(self.game.log)
+            self._show_move(self.scrub.value)
             for child in (self.look_button, self.ack_button, self.severity_button, self.status_button,
                           self.act_button, self.resolve_button, self.postmortem_button):
                 child.disabled = True
         self._redraw()
         return text
+
+    def _show_move(self, n: int) -> None:
+        """The game as it stood after move ``n`` (from 1): its clock, the move and what it revealed."""
+        e = self.game.log[n - 1]
+        self.scrub_view.value = (f"<b>move {n} of {len(self.game.log)}, {e['at']} UTC</b> (+{e['took_min']} min): "
+                                 f"{html.escape(str(e['move']))}<pre style='white-space: pre-wrap'>"
+                                 f"{html.escape(e['text'])}</pre>")
 
     def _redraw(self) -> None:
         g = self.game
