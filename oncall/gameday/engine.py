@@ -26,7 +26,7 @@ from ..incident_response import paging
 from ..incident_response.alerting import evaluate_slos
 from ..incident_response.runbooks import load_runbook
 from ..record import ShiftRecord
-from ..release_ops.releases import OpResult, ReleaseOps
+from ..release_ops.releases import ReleaseOps
 from ..scenario_model import OnCallChoices, Scenario
 from ..service import simulate as sim
 from ..service.agent import answer_with_index
@@ -298,13 +298,14 @@ class Game:
         rec, ops = self.record, self.ops
         history = ops.history(self.now)
         lines = []
-        for i, (minute, version) in enumerate(history[-4:]):
+        for i, (minute, version) in enumerate(history):
+            if i < len(history) - 4:
+                continue
             release = rec.plan.releases[version]
-            when = self.at(minute) if minute >= 0 else None
-            prev = history[history.index((minute, version)) - 1][1] if history.index((minute, version)) else None
+            prev = history[i - 1][1] if i else None
             diff = (", ".join(f"{k} {was} -> {v}" for k, was, v in release.changes_from(rec.plan.releases[prev]))
                     if prev else "")
-            deployed = release.deployed_at or when
+            deployed = self.at(minute) if minute >= 0 or release.deployed_at is None else release.deployed_at
             lines.append(f"{version} serving from {deployed:%Y-%m-%d %H:%M} UTC"
                          + (f" (against {prev}: {diff or 'no config change'})" if prev else ""))
         recent = [(m, v) for m, v in history if self.now - m <= 120]
@@ -331,9 +332,7 @@ class Game:
         rec = self.record
         long = rec.minutes
         lo = max(self.now - 30, 0)
-        rows = long[(long["t"] >= self.at(lo)) & (long["t"] < self.at())] if "t" in long else long.iloc[0:0]
-        if rows.empty:
-            rows = long.groupby(level=0).head(0)
+        rows = long[(long["t"] >= self.at(lo)) & (long["t"] < self.at())]
         rng = np.random.default_rng([self.seed, self.now, 19])
         kinds = {"errors_tool": "the order API rejected a tool call (HTTP 400, unknown argument)",
                  "errors_provider": "the model provider answered HTTP 503",
@@ -491,4 +490,4 @@ DIAGNOSIS_LOOKS: dict[str, tuple[str, ...]] = {
 }
 
 __all__ = ["ACTIONS", "ACTION_MIN", "DIAGNOSIS_LOOKS", "Game", "GameOver", "LOOKS", "MOVE_MIN", "SEVERITIES",
-           "STATES", "OpResult"]
+           "STATES"]
