@@ -66,6 +66,11 @@ class GameDay:
         self.resolve_button.on_click(lambda _: self.play({"move": "resolve"}))
         self.postmortem_button.on_click(lambda _: self.play({"move": "postmortem", "root_cause": self.root_cause.value,
                                                              "prevent": self.prevent.value}))
+        # CSS classes a browser test finds the controls by (tests/browser/test_gameday_in_browser.py).
+        for name in ("clock", "look", "look_button", "ack_button", "severity", "severity_button", "state",
+                     "status_button", "action", "wait", "act_button", "resolve_button", "root_cause", "prevent",
+                     "postmortem_button", "log", "debrief"):
+            getattr(self, name).add_class(f"oncall-gd-{name.replace('_', '-')}")
         self.ui = W.VBox([self.clock,
                           W.HBox([self.ack_button, self.look, self.look_button]),
                           W.HBox([self.severity, self.severity_button, self.state, self.status_text,
