@@ -196,10 +196,22 @@ def debrief_markdown(game: Game, card: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def debrief_body(markdown: str) -> str:
+    """The debrief's Markdown as HTML (mistune, which the course extra brings; without it the text stays readable
+    in a <pre>)."""
+    try:
+        import mistune
+    except ImportError:
+        return f"<pre style='white-space: pre-wrap'>{html.escape(markdown)}</pre>"
+    return mistune.html(html.escape(markdown, quote=False))
+
+
 def debrief_html(markdown: str) -> str:
-    return ("<!doctype html><meta charset='utf-8'><title>Game day debrief</title>"
-            "<body style='font-family: sans-serif; max-width: 60em; margin: auto'><pre style='white-space: pre-wrap'>"
-            + html.escape(markdown) + "</pre></body>")
+    """The debrief as one self-contained page (the game's report.html)."""
+    return ("<!doctype html>\n<html lang='en'><head><meta charset='utf-8'><title>Game day debrief</title>"
+            "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
+            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;vertical-align:top}"
+            "pre,code{white-space:pre-wrap}</style></head><body>" + debrief_body(markdown) + "</body></html>\n")
 
 
 def action_log_jsonl(game: Game) -> str:

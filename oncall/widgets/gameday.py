@@ -14,7 +14,7 @@ import ipywidgets as W
 import yaml
 
 from ..gameday import ACTIONS, LOOKS, SEVERITIES, STATES, Game, new_game, postmortem_options, score
-from ..gameday.scoring import debrief_markdown
+from ..gameday.scoring import debrief_body, debrief_markdown
 
 
 class GameDay:
@@ -88,8 +88,7 @@ class GameDay:
         self.moves.append(move)
         if move["move"] == "postmortem":
             self.card = score(self.game, with_baselines=self.baselines)
-            self.debrief.value = ("<h3>Debrief</h3><pre style='white-space: pre-wrap'>"
-                                  + html.escape(debrief_markdown(self.game, self.card)) + "</pre>")
+            self.debrief.value = "<h3>Debrief</h3>" + debrief_body(debrief_markdown(self.game, self.card))
             self.scrub.max = len(self.game.log)
             self.scrub.disabled = False
             self.scrub.value = len(self.game.log)
