@@ -203,3 +203,21 @@ def test_the_spread_over_seeds_says_how_much_of_a_score_was_luck(capsys):
     assert low <= spread["budget_mean_pct"] <= high and low < high
     assert main(["gameday", "--scenario", "bad-deploy", "--play", moves, "--spread", "many"]) == 2
     assert "--spread" in capsys.readouterr().err
+
+
+def test_a_bad_file_in_a_class_gets_its_row_and_exit_2_without_stopping_the_others(tmp_path, capsys):
+    (tmp_path / "good.yaml").write_text(scripted_moves("bad-deploy").read_text())
+    (tmp_path / "bad.yaml").write_text("- {move: look, at: crystal-ball}\n")
+    assert main(["gameday", "--scenario", "bad-deploy", "--play", str(tmp_path)]) == 2
+    board = capsys.readouterr().out
+    assert "good.yaml" in board and "invalid: " in board and "move 1.at" in board
+    assert board.index("good.yaml") < board.index("bad.yaml")
+
+
+def test_the_debrief_sets_the_learners_timeline_beside_the_scripted_on_calls():
+    game = Game(load_scenario("stale-index"), 1)
+    for move in load_moves(scripted_moves("stale-index")):
+        game.play(move)
+    text = debrief_markdown(game, score(game))
+    side = text[text.index("beside the scripted on-call's"):]
+    assert "| +0 |" in side and "reindex" in side and "index.rebuilt" not in side

@@ -156,14 +156,37 @@ def spread(scenario, moves: list[dict], seeds) -> dict:
                                                               round(min(centre + width, 1), 3)]}
 
 
-def _scripted_timeline(game: Game) -> list[str]:
+SCRIPTED_KINDS = ("page.sent", "incident.acknowledged", "runbook.step", "page.escalated", "release.rolled_back",
+                  "index.rebuilt", "provider.failed_over", "flag.changed", "incident.mitigated", "incident.resolved")
+
+
+def _scripted_events(game: Game) -> list[tuple[int, str]]:
+    """(minutes after the page, what happened) for the scripted on-call's handling of the same night."""
     scripted = getattr(game, "scripted", None)
-    if scripted is None:
+    if scripted is None or scripted.page is None:
         return []
-    kinds = ("page.sent", "incident.acknowledged", "runbook.step", "page.escalated", "release.rolled_back",
-             "index.rebuilt", "provider.failed_over", "flag.changed", "incident.mitigated", "incident.resolved")
-    return [f"{e.t:%H:%M} {e.message}" for e in scripted.trace.events
-            if e.kind in kinds and e.phase in ("detect", "mitigate") and e.refs.get("incident") is not None]
+    page = scripted.page.at
+    return [(int((e.t - page).total_seconds() // 60), e.message) for e in scripted.trace.events
+            if e.kind in SCRIPTED_KINDS and e.phase in ("detect", "mitigate") and e.refs.get("incident") is not None]
+
+
+def _side_by_side(game: Game) -> list[str]:
+    """One row per minute after the page at which either on-call did something: yours beside the script's."""
+    def cell(text: str) -> str:
+        return text.replace("|", "/").replace("\n", " ")
+    mine: dict[int, list[str]] = {}
+    for e in game.log:
+        what = " ".join(f"{v}" for k, v in e["move"].items() if k not in ("move", "text", "think"))
+        mine.setdefault(e["minute"] - game.page_minute, []).append(f"{e['move']['move']} {what}".strip())
+    theirs: dict[int, list[str]] = {}
+    for minute, message in _scripted_events(game):
+        theirs.setdefault(minute, []).append(message)
+    if not theirs:
+        return []
+    rows = ["| minutes after the page | you | the scripted on-call |", "|---|---|---|"]
+    for minute in sorted(set(mine) | set(theirs)):
+        rows.append(f"| +{minute} | {cell('; '.join(mine.get(minute, [])))} | {cell('; '.join(theirs.get(minute, [])))} |")
+    return rows
 
 
 def debrief_markdown(game: Game, card: dict) -> str:
@@ -190,9 +213,9 @@ def debrief_markdown(game: Game, card: dict) -> str:
         move = ", ".join(f"{k}={v}" for k, v in e["move"].items() if k != "move")
         lines.append(f"- {e['at']} (+{e['took_min']} min) **{e['move']['move']}** {move}")
         lines += [f"    {line}" for line in e["text"].splitlines()]
-    scripted = _scripted_timeline(game)
-    if scripted:
-        lines += ["", "## The scripted on-call's timeline", ""] + [f"- {line}" for line in scripted]
+    side = _side_by_side(game)
+    if side:
+        lines += ["", "## Your timeline beside the scripted on-call's", ""] + side
     return "\n".join(lines) + "\n"
 
 
