@@ -8,13 +8,14 @@ ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: drill test test-fast test-prom test-browser console lab notebooks book bench lock clean help
+.PHONY: drill test test-fast test-prom test-browser console gameday lab notebooks book bench lock clean help
 help:
 	@echo "make drill      run the whole on-call shift and print its story (ARGS='--seed 3 --break errors')"
 	@echo "make test       run the unit tests and every notebook under nbval"
 	@echo "make test-fast  the unit tests not marked slow, no notebooks (the quick loop, under 2 minutes)"
 	@echo "make lab        open JupyterLab on the notebooks (loopback only)"
 	@echo "make console    serve the on-call console (notebooks/console.ipynb) as a Voila app on 127.0.0.1"
+	@echo "make gameday    serve the game day (notebooks/08_game_day.ipynb) as a Voila app on 127.0.0.1"
 	@echo "make test-prom  the rules under promtool, a real Prometheus and Alertmanager on 127.0.0.1 (apt-get install prometheus prometheus-alertmanager)"
 	@echo "make test-browser  JupyterLab and the console in a real browser (needs /usr/bin/chromium)"
 	@echo "make notebooks  re-execute the notebooks so their stored outputs are what the code prints today"
@@ -54,6 +55,9 @@ test-browser: $(STAMP)
 
 console: $(STAMP)
 	ONCALL_PROGRESS=1 $(VENV)/bin/voila notebooks/console.ipynb --Voila.ip=127.0.0.1 --no-browser
+
+gameday: $(STAMP)
+	$(VENV)/bin/voila notebooks/08_game_day.ipynb --Voila.ip=127.0.0.1 --no-browser
 
 # The course as a website: Jupyter Book 1.x over the notebooks, never executing them (book/_config.yml). The book's
 # source folder is the repository root, so the notebooks stay in notebooks/; book/_toc.yml lists the pages. Warnings

@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--full", action="store_true", help="print the whole numbered story (long runs folded)")
             p.add_argument("--no-fold", action="store_true", help="print the whole story, every event, no folding")
     sub.add_parser("scenarios", help="list the scenarios")
+    gd = sub.add_parser("gameday", help="a game day: the scenario hidden, your moves scored by the gate")
+    gd.add_argument("--scenario", default=None, help="a scenario NAME or PATH (default: drawn by the seed)")
+    gd.add_argument("--seed", type=str, default=None, help="random seed (default 1)")
+    gd.add_argument("--play", nargs="+", default=None, help="a move file; several, or a folder: a leaderboard")
+    gd.add_argument("--out", default=None, help="write the debrief (report.html, debrief.md) and the action log")
+    gd.add_argument("--spread", type=str, default="0", help="also replay one game on this many further seeds")
+    gd.add_argument("--json", action="store_true")
 
     slo = sub.add_parser("slo", help="SLO arithmetic").add_subparsers(dest="slo_command", required=True,
                                                                        parser_class=_Parser)
@@ -171,6 +178,15 @@ def _dispatch(args) -> int:
         return code
     if args.command == "eval":
         code, text = eval_command(args.cases, args.release, args.scenario, args.promote, args.json)
+        print(text)
+        return code
+    if args.command == "gameday":
+        from .gameday.command import gameday_command   # deferred: only this subcommand needs the game
+        seed = _seed(args.seed) if args.seed is not None else None
+        spread = int(args.spread) if args.spread.isdigit() else None
+        if spread is None:
+            raise BadInput("--spread", None, f"expected a whole number of seeds >= 0, got {args.spread!r}")
+        code, text = gameday_command(args.scenario, seed, args.play, args.out, args.json, min(spread, 200))
         print(text)
         return code
     return _run(args)

@@ -191,3 +191,20 @@ def voila_server(tmp_path):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def gameday_server(tmp_path):
+    """Voilà serving the game day (as ``make gameday`` does), from a copy of the notebook."""
+    root = tmp_path / "notebooks"
+    root.mkdir()
+    copy_notebooks(root, ["08_game_day.ipynb"], strip=False)
+    port, token = free_port(), secrets.token_hex(16)
+    argv = [str(BIN / "voila"), "08_game_day.ipynb", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
+            f"--token={token}", f"--Voila.root_dir={root}"]
+    server = Server(argv, port, token, root, server_env(tmp_path), tmp_path / "voila.log")
+    try:
+        server.wait_ready(None)
+        yield server
+    finally:
+        server.stop()
