@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..counts import COUNT_COLUMNS, MAX_INDEX_AGE_H
 from ..scenario_model import Release, Scenario, Shift
+from .answer_model import live_p_correct
 from .catalog import Catalog, load_catalog
 from .knowledge import stale_doc_share
 
@@ -197,10 +198,10 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
     now = times.as_unit("ns").asi8
     built = now - np.round(age_h * 3.6e12).astype(np.int64)
     stale = catalog.intent_mix["kb_question"] * stale_doc_share(built, now)
-    # A graded answer that quotes a document's superseded fact is stale (and wrong); the rest are right with
-    # the model's and prompt's quality.
+    # A graded answer that quotes a document's superseded fact is stale (and wrong); the rest are right with the
+    # answer model's chance for a graded answer drawn at random from traffic (the same model the evals sample).
     stale_answers = rng("stale_answers").binomial(graded, stale)
-    p_correct = np.clip(model.quality + catalog.prompts[release.prompt].quality_delta, 0, 1)
+    p_correct = live_p_correct(release, catalog)
     correct = rng("correct").binomial(graded - stale_answers, p_correct)
     tokens = rng("tokens").poisson(n * model.tokens_per_request)
     errors = errors_tool + errors_provider + errors_timeout
