@@ -140,3 +140,11 @@ def test_latency_break_is_caught_by_the_golden_latency_budget(sc):
     r = run_shift(sc, seed=1, break_mode="latency")
     check = next(c for c in r.checks if c.name == "eval_gate_passed")
     assert not check.passed and "golden suite golden" in check.detail
+
+
+def test_postmortem_makes_the_golden_set_a_deploy_gate(sc):
+    r = run_shift(sc, seed=1)
+    text = r.artifacts["postmortem.md"]
+    assert "was not a deploy gate" in text
+    row = next(line for line in text.splitlines() if "Make the golden set a deploy gate" in line)
+    assert "| process |" in row and "eval_gate_passed" in row
