@@ -245,7 +245,7 @@ def check_eval_gate_passed(record: ShiftRecord) -> CheckResult:
               f"{100 * gate.summary.ci_low:.1f}-{100 * gate.summary.ci_high:.1f}), {100 * gate.paired.delta:+.1f} "
               f"points vs {gate.baseline} (p = {gate.paired.p_value:.2g})")
     if not gate.passed:
-        detail += f"; red: {gate.reason}; the candidate never took traffic"
+        detail = f"{gate.release} red: {gate.reason}; the candidate never took traffic"
     return CheckResult("eval_gate_passed", gate.passed, value, want, detail)
 
 
