@@ -18,6 +18,7 @@ CHECK_PHASE = {
     "postmortem_complete": "learn",
     "regression_case_red_green": "learn",
     "canary_promoted_on_pass": "ship",
+    "eval_gate_passed": "ship",
     "same_incident": "gate",
     "index_fresh": "mitigate",
     "no_rollback": "mitigate",

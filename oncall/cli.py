@@ -124,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--scenario", default="bad-deploy", help="a scenario NAME in data/scenarios/ or a PATH")
     ev.add_argument("--promote", default=None, metavar="CASE",
                     help="copy this regression case file into data/evals/regressions/ (atomic, never overwriting)")
+    ev.add_argument("--epochs", type=int, default=None, metavar="K",
+                    help="K sampled answers per case: pass rate with its CI, pass@k, pass^k, flaky cases (default "
+                         "cases: the deploy gate's golden set)")
+    ev.add_argument("--seed", type=int, default=None, help="the seed of the sampled answers (default 0)")
+    ev.add_argument("--compare", default=None, metavar="RELEASE",
+                    help="also run RELEASE on the same cases and samples: delta and McNemar p-value")
     ev.add_argument("--json", action="store_true")
     return parser
 
@@ -177,7 +183,8 @@ def _dispatch(args) -> int:
         print(text)
         return code
     if args.command == "eval":
-        code, text = eval_command(args.cases, args.release, args.scenario, args.promote, args.json)
+        code, text = eval_command(args.cases, args.release, args.scenario, args.promote, args.json,
+                                  epochs=args.epochs, seed=args.seed, compare=args.compare)
         print(text)
         return code
     if args.command == "gameday":

@@ -93,6 +93,7 @@ class ShipResult:
     canary: CanaryRun | None = None
     budget: BudgetStanding | None = None
     canary_regression: EvalResult | None = None
+    eval_gate: object | None = None       # the golden set's deploy gate (oncall.ship.EvalGate)
 
 
 @dataclass

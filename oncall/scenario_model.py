@@ -54,6 +54,9 @@ class Traffic(_Strict):
     min_rpm_at_deploy: float = Field(ge=0, default=0)
     min_rpm_at_canary: float = Field(ge=0, default=0)
     low_traffic_lesson: bool = False
+    # Bursty, overdispersed failures (off: None): each minute and release, the chances of an error and of a slow
+    # request are multiplied by a Gamma(k, 1/k) factor (mean 1, variance 1/k), so counts are negative-binomial-like.
+    burst_dispersion: float | None = Field(default=None, gt=0)
 
     def rpm_at(self, when: datetime) -> float:
         """Expected requests per minute at ``when``: a daily cosine between trough and peak."""

@@ -1,7 +1,10 @@
 """The ship phase: the fix goes back out through a canary judged by statistics (M33), under the error-budget policy.
 
-Run of show: read where the error budget stands and what the policy lets ship; run the regression eval from the
-learn phase against the canary release (red: abort before any traffic); then the canary steps of
+Run of show: read where the error budget stands and what the policy lets ship; the deploy gate (M26): the regression
+eval from the learn phase and the golden set (hand-written and generated cases) against the candidate, the golden
+set once greedily (every suite at its pass-rate threshold: budgets, tool contracts) and once sampled as production
+answers, paired with the last good release on the same cases and samples (a candidate significantly below it
+never takes traffic), one ``eval.gated`` event, red: abort before any traffic; then the canary steps of
 ``release_ops.canary.run_canary`` (5, 25, 50 %, one analysis interval each) between the baseline (what serves
 now: the last good release the rollback restored) and the fix as it ships under the break mode; promote to 100 %
 only when the last analysis passes, abort to weight 0 on a failure, pause when the data stay inconclusive.
@@ -12,11 +15,13 @@ canary) and the metrics ``budget_remaining_pct_at_canary`` and ``canary_interval
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from . import yamlsafe
 from .checks import CheckResult, register
-from .evals.harness import Case, _as_caseset, run_eval
+from .evals import stats
+from .evals.harness import Case, EvalResult, _as_caseset, gate_cases, run_eval
 from .incident_response import budget
 from .incident_response.budget import POLICY, BudgetPolicy, BudgetStanding, load_policy  # noqa: F401 (re-exported)
 from .paths import DATA_DIR
@@ -42,11 +47,12 @@ def budget_standing(record: ShiftRecord, minute: int, policy: BudgetPolicy) -> B
 # --- the phase ---------------------------------------------------------------------------------------------------
 
 def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, policy: BudgetPolicy | None = None,
-         regression_precheck: bool = True, judge_fn=None) -> CanaryRun:
+         regression_precheck: bool = True, judge_fn=None, eval_gate: bool | None = None) -> CanaryRun:
     """Canary the fix back in. ``resimulate(record)`` re-runs the service after each change of the split.
 
-    ``regression_precheck=False`` skips the regression eval and ``judge_fn`` replaces the judge: both only to
-    measure the judge on its own (benchmarks, the notebook)."""
+    ``regression_precheck=False`` skips the regression eval and the golden set's gate (``eval_gate``, by default
+    the same) and ``judge_fn`` replaces the judge: only to measure the judge on its own (benchmarks, the
+    notebook)."""
     sc = record.scenario
     record.phases_run.append("ship")
     config = config or load_config(JUDGE_CONFIG)
@@ -73,6 +79,21 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
                       f"rest estimated); {why}" + ("." if allowed else "; shipping anyway breaks the policy."),
                       release=fix.version, spent_pct=standing.spent_pct, allowed=allowed)
 
+    eval_gate = regression_precheck if eval_gate is None else eval_gate
+    if regression_precheck or eval_gate:
+        red = _regression_precheck(record, fix, at(start)) if regression_precheck else None
+        gate = _eval_gate(record, fix, at(start), red) if eval_gate else None
+        if gate is not None and not gate.passed:
+            red = gate.reason
+        if red:
+            run = CanaryRun(fix.version, baseline.version, start, "aborted", red, start, [], [(start, 0.0)])
+            record.canary = run
+            record.metrics["canary_intervals"] = 0
+            record.trace.emit(at(start), "M33", "ship", "canary.verdict",
+                              f"Canary of {fix.version} aborted before any traffic: {red}; {baseline.version} keeps "
+                              f"100 %.", release=fix.version, weight=0, verdict="aborted", reason=red)
+            return run
+
     if skip:
         ops.deploy(start, fix, 1.0)
         resimulate(record)
@@ -84,17 +105,6 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
                           f"Release {fix.version} (fix) deployed straight to 100 % with no canary analysis.",
                           release=fix.version)
         return run
-
-    if regression_precheck:
-        red = _regression_precheck(record, fix, at(start))
-        if red:
-            run = CanaryRun(fix.version, baseline.version, start, "aborted", red, start, [], [(start, 0.0)])
-            record.canary = run
-            record.metrics["canary_intervals"] = 0
-            record.trace.emit(at(start), "M33", "ship", "canary.verdict",
-                              f"Canary of {fix.version} aborted before any traffic: {red}; {baseline.version} keeps "
-                              f"100 %.", release=fix.version, weight=0, verdict="aborted", reason=red)
-            return run
 
     def set_weight(minute: int, pct: float) -> None:
         if pct <= 0:
@@ -168,7 +178,76 @@ def _regression_precheck(record: ShiftRecord, fix, when) -> str | None:
     return None if result.passed else f"regression eval {name} is red on {fix.version} ({', '.join(failed)})"
 
 
+# --- the deploy gate: the golden set against the candidate (M26) -------------------------------------------------
+
+GATE_EPOCHS = 1     # sampled answers per golden case; ~336 cases see a 5-point drop (tests/test_eval_gate.py)
+
+
+@dataclass(frozen=True)
+class EvalGate:
+    release: str
+    baseline: str
+    passed: bool
+    reason: str | None
+    greedy: EvalResult               # the golden set, greedy: every suite at its own pass-rate threshold
+    summary: stats.Summary           # the golden set, sampled: pass rate with its interval
+    paired: stats.Paired             # ... against the last good release on the same cases and samples
+    regression_red: str | None       # the regression eval's reason to abort, or None
+
+    def to_json(self) -> dict:
+        return {"release": self.release, "baseline": self.baseline, "passed": self.passed, "reason": self.reason,
+                "suites": [s.to_json() for s in self.greedy.suites], "sampled": self.summary.to_json(),
+                "paired": self.paired.to_json(), "regression_passed": self.regression_red is None}
+
+
+def _eval_gate(record: ShiftRecord, fix, when, regression_red: str | None) -> EvalGate:
+    """Run the golden set against the candidate ``fix``; emit ``eval.gated``; the gate's verdict."""
+    good = record.scenario.releases.last_good
+    cases = gate_cases()
+    greedy = run_eval(cases, fix)
+    sampled = run_eval(cases, fix, seed=record.seed, epochs=GATE_EPOCHS)
+    summary = stats.summarize(sampled, cases.cases)
+    pair = stats.paired(run_eval(cases, good, seed=record.seed, epochs=GATE_EPOCHS), sampled)
+    reasons = []
+    if regression_red:
+        reasons.append(regression_red)
+    for s in greedy.suites:
+        if not s.passed:
+            reasons.append(f"golden suite {s.name} {s.passed_cases}/{s.cases} on {fix.version} (threshold "
+                           f"{100 * s.pass_rate_threshold:g} %)")
+    if pair.significantly_below:
+        reasons.append(f"sampled golden pass rate {100 * pair.candidate_rate:.1f} % vs {100 * pair.baseline_rate:.1f} % "
+                       f"on {good.version} (paired p = {pair.p_value:.2g})")
+    gate = EvalGate(fix.version, good.version, not reasons, "; ".join(reasons) or None, greedy, summary, pair,
+                    regression_red)
+    record.ship.eval_gate = gate
+    verdict = "passed" if gate.passed else f"red: {gate.reason}"
+    record.trace.emit(when, "M26", "ship", "eval.gated",
+                      f"Golden set ({summary.cases} cases) against {fix.version}: pass rate "
+                      f"{100 * summary.pass_rate:.1f} % (95 % CI {100 * summary.ci_low:.1f}-{100 * summary.ci_high:.1f}), "
+                      f"{100 * pair.delta:+.1f} points vs {good.version} (p = {pair.p_value:.2g}); gate {verdict}.",
+                      release=fix.version, passed=gate.passed, pass_rate=round(summary.pass_rate, 4),
+                      ci_low=round(summary.ci_low, 4), ci_high=round(summary.ci_high, 4), baseline=good.version,
+                      delta=round(pair.delta, 4), p_value=float(f"{pair.p_value:.4g}"))
+    return gate
+
+
 # --- the gate's check for this phase (M26) -----------------------------------------------------------------------
+
+@register("eval_gate_passed")
+def check_eval_gate_passed(record: ShiftRecord) -> CheckResult:
+    gate = record.ship.eval_gate
+    want = "the golden set and regression cases pass on the candidate, not significantly below the last good release"
+    if gate is None:
+        return CheckResult("eval_gate_passed", False, None, want, "no eval gate ran before the canary")
+    value = round(gate.summary.pass_rate, 4)
+    detail = (f"{gate.release}: sampled golden pass rate {100 * gate.summary.pass_rate:.1f} % (95 % CI "
+              f"{100 * gate.summary.ci_low:.1f}-{100 * gate.summary.ci_high:.1f}), {100 * gate.paired.delta:+.1f} "
+              f"points vs {gate.baseline} (p = {gate.paired.p_value:.2g})")
+    if not gate.passed:
+        detail = f"{gate.release} red: {gate.reason}; the candidate never took traffic"
+    return CheckResult("eval_gate_passed", gate.passed, value, want, detail)
+
 
 @register("canary_promoted_on_pass")
 def check_canary_promoted_on_pass(record: ShiftRecord) -> CheckResult:

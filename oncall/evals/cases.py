@@ -13,6 +13,7 @@ A case file (YAML) holds one case (a mapping with ``id``) or a suite: ``cases:``
     threshold: 1.0              # share of graders that must pass (default 1.0)
     epochs: 1                   # times the question is asked (for nondeterministic answers)
     reducer: mean               # mean, min or pass_at_k (with k, default epochs)
+    difficulty: 0.0             # in [-1, 1]: how much harder than a typical live question (the answer model's d)
 
 Scoring. One epoch's score is the share of its graders that pass. The reducer turns the epochs into the case's
 score: ``mean`` and ``min`` of the epoch scores; ``pass_at_k`` the unbiased pass@k estimate
@@ -43,6 +44,7 @@ from .graders import GRADER_TYPES, REQUIRED_VALUE, Grader
 EVALS_DIR = DATA_DIR / "evals"
 REGRESSIONS_DIR = EVALS_DIR / "regressions"
 DEFAULT_CASES = ("golden", "regressions")   # what `oncall eval` runs without --cases
+GATE_CASES = ("golden", "golden-generated")  # the golden set the deploy gate samples (hand-written + generated)
 ROLES = ("last_good", "bad", "fix")
 REDUCERS = ("mean", "min", "pass_at_k")
 
@@ -77,6 +79,7 @@ class Case(_Strict):
     epochs: int = Field(default=1, ge=1, le=100)
     reducer: Literal["mean", "min", "pass_at_k"] = "mean"
     k: int | None = Field(default=None, ge=1)
+    difficulty: float = Field(default=0.0, ge=-1, le=1)
     tags: list[str] = []
 
     @model_validator(mode="after")
@@ -238,6 +241,14 @@ def load_cases(path_or_name: str | Path | None = None, catalog=None) -> CaseSet:
         cases += file_cases
         suites.append(suite)
     return CaseSet(tuple(cases), tuple(suites), source)
+
+
+def gate_cases() -> CaseSet:
+    """The deploy gate's golden set: the hand-written cases and the generated ones (data/evals/generate_golden.py),
+    each file its own suite."""
+    sets = [_cases_in_file(_resolve_cases(name)) for name in GATE_CASES]
+    return CaseSet(tuple(c for s in sets for c in s.cases), tuple(s for cs in sets for s in cs.suites),
+                   " + ".join(cs.source for cs in sets))
 
 
 def golden_cases() -> CaseSet:

@@ -14,9 +14,9 @@ from typing import Callable
 
 from ..errors import BadInput
 from ..paths import display
-from .cases import (DEFAULT_CASES, EVALS_DIR, REDUCERS, REGRESSIONS_DIR, ROLES, Case, CaseSet,  # noqa: F401
-                    Context, Suite, _as_caseset, _case_files, _load_file, _resolve_cases, golden_cases,
-                    load_cases, promote)
+from .cases import (DEFAULT_CASES, EVALS_DIR, GATE_CASES, REDUCERS, REGRESSIONS_DIR, ROLES,  # noqa: F401
+                    Case, CaseSet, Context, Suite, _as_caseset, _case_files, _load_file, _resolve_cases,
+                    gate_cases, golden_cases, load_cases, promote)
 from .graders import GraderResult
 
 # --- releases ----------------------------------------------------------------------------------------------------
@@ -110,16 +110,25 @@ def _reduce(case: Case, scores: list[float]) -> float:
     return sum(scores) / len(scores)
 
 
-def run_case(case: Case, release, answer_fn: Callable | None = None, catalog=None) -> CaseResult:
-    """Ask ``case.question`` ``case.epochs`` times as ``release`` answers it; grade, reduce, threshold."""
+def run_case(case: Case, release, answer_fn: Callable | None = None, catalog=None, seed: int | None = None,
+             epochs: int | None = None) -> CaseResult:
+    """Ask ``case.question`` ``case.epochs`` times (or ``epochs``) as ``release`` answers it; grade, reduce,
+    threshold. With ``seed`` the answers are sampled (deterministic per seed, release, case and epoch); without,
+    the assistant answers greedily (the same answer every epoch)."""
     from ..service import agent
+    from ..service.answer_model import Sample
     from ..service.catalog import load_catalog
 
     answer_fn = answer_fn or agent.answer
     catalog = catalog or load_catalog()
+    n_epochs = epochs or case.epochs
+    if epochs is not None and case.reducer == "pass_at_k" and case.k and case.k > epochs:
+        case = case.model_copy(update={"k": epochs})
     epochs: list[list[GraderResult]] = []
-    for _ in range(case.epochs):
+    for i in range(n_epochs):
         extra = {"provider_down": True} if case.context.provider_down else {}
+        if seed is not None:
+            extra["sample"] = Sample(seed, case.id, i, case.difficulty)
         answer = answer_fn(case.question, release, index_built=case.context.index_built, **extra)
         epochs.append([g.grade(answer, catalog) for g in case.graders])
     scores = [sum(r.passed for r in results) / len(results) for results in epochs]
@@ -134,25 +143,27 @@ def run_case(case: Case, release, answer_fn: Callable | None = None, catalog=Non
     for j, r in enumerate(shown):
         n_fail = sum(not results[j].passed for results in epochs)
         if n_fail:
-            where = f" in {n_fail}/{case.epochs} epochs" if case.epochs > 1 else ""
+            where = f" in {n_fail}/{n_epochs} epochs" if n_epochs > 1 else ""
             failed.append(f"{r.type}{where}: {r.detail}")
-    head = (f"{sum(r.passed for r in epochs[0])}/{len(case.graders)} graders passed" if case.epochs == 1 else
-            f"{case.reducer} over {case.epochs} epochs = {score:.2f}")
-    bar = f" (threshold {case.threshold:g})" if case.threshold < 1 or case.epochs > 1 else ""
+    head = (f"{sum(r.passed for r in epochs[0])}/{len(case.graders)} graders passed" if n_epochs == 1 else
+            f"{case.reducer} over {n_epochs} epochs = {score:.2f}")
+    bar = f" (threshold {case.threshold:g})" if case.threshold < 1 or n_epochs > 1 else ""
     detail = head + bar + ("; failed: " + "; ".join(failed) if failed else "")
     return CaseResult(case.id, case.version, passed, score, case.threshold, detail, tuple(shown), tuple(scores))
 
 
-def run_eval(cases, release, answer_fn: Callable | None = None, catalog=None) -> EvalResult:
+def run_eval(cases, release, answer_fn: Callable | None = None, catalog=None, seed: int | None = None,
+             epochs: int | None = None) -> EvalResult:
     """Run every case against ``release`` (a scenario Release) with ``answer_fn`` (default: the simulated agent).
 
     ``cases`` is what ``load_cases`` returns, or a list of Case (then one suite that must pass every case).
+    ``seed``: sample the answers (see ``run_case``); ``epochs``: every case's number of epochs.
     """
     from ..service.catalog import load_catalog
 
     caseset = _as_caseset(cases)
     catalog = catalog or load_catalog()
-    results = tuple(run_case(c, release, answer_fn, catalog) for c in caseset.cases)
+    results = tuple(run_case(c, release, answer_fn, catalog, seed, epochs) for c in caseset.cases)
     by_id = {r.id: r for r in results}
     suites = []
     for s in caseset.suites:

@@ -1,8 +1,14 @@
-"""The assistant answers one question deterministically (M27), so evals grade real answers.
+"""The assistant answers one question as a release would (M27), so evals grade real answers.
 
 Its intent comes from the question's words; order questions call a tool through the release's tool schema
 (a schema the order API rejects makes the call fail); knowledge questions retrieve a document and answer with
 the fact the index holds (a stale index answers with the document's previous fact).
+
+Whether the answer comes out right is the answer model's (``service.answer_model``), the same chance the live
+traffic's quality counts are drawn with: given a ``Sample`` (seed, case, sample number, difficulty) the answer is
+a draw, different across samples and deterministic per (seed, release, case, sample); without one the assistant
+decodes greedily (temperature 0) and gives its most likely answer. A wrong answer keeps the tool call (the schema
+decides that) and misstates what it read: another order status, the wrong refund outcome, no fact.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from functools import lru_cache
 
 from ..paths import DATA_DIR
 from ..scenario_model import Release
+from .answer_model import Sample, answers_right
 from .catalog import Catalog, load_catalog
 from .knowledge import retrieve
 
@@ -62,6 +69,8 @@ def _call_tool(tool: str, arguments: dict, catalog: Catalog) -> dict:
 
 
 NO_CONTEXT_TEXT = "I'm not sure about that; our policies vary, please check the help center."
+WRONG_KB_TEXT = "Our help articles do not cover that exactly; policies usually allow it, so it should be fine."
+_STATUSES = ("processing", "shipped", "delivered", "cancelled")
 
 
 def answer_with_index(built_at: datetime | None, question: str, release: Release, index_built=None, **kw) -> Answer:
@@ -71,8 +80,10 @@ def answer_with_index(built_at: datetime | None, question: str, release: Release
 
 
 def answer(question: str, release: Release, index_built: datetime | None = None,
-           catalog: Catalog | None = None, provider_down: bool = False) -> Answer:
+           catalog: Catalog | None = None, provider_down: bool = False, sample: Sample | None = None) -> Answer:
     """Answer ``question`` as ``release`` would, with the index built at ``index_built`` (None: fresh).
+
+    ``sample``: draw the answer (a sampled model); None: the greedy answer.
 
     ``provider_down``: the primary model provider is failing; the answer is a provider error unless the release's
     client fails over to the secondary provider by itself."""
@@ -86,13 +97,15 @@ def answer(question: str, release: Release, index_built: datetime | None = None,
     if provider_down and not secondary:
         return Answer(text=FAILURE_TEXT, error="provider", **base)
     if intent == "kb_question":
+        right = answers_right(release, intent, catalog, sample)
         if not catalog.prompts[release.prompt].uses_retrieval:
-            return Answer(text=NO_CONTEXT_TEXT, **base)
+            doc = retrieve(question) if right else None     # from the model's memory, now and then right
+            return Answer(text=doc.fact if doc is not None else NO_CONTEXT_TEXT, **base)
         doc = retrieve(question)
         if doc is None:
             return Answer(text="I could not find that in our help articles; a human agent will follow up.", **base)
         fact = doc.fact if index_built is None else doc.fact_as_of(index_built)
-        return Answer(text=fact, sources=(doc.slug,), **base)
+        return Answer(text=fact if right else WRONG_KB_TEXT, sources=(doc.slug,), **base)
     order_id = _ORDER_ID.search(question).group(1) if _ORDER_ID.search(question) else ""
     tool = "issue_refund" if intent == "refund" else "lookup_order"
     names = catalog.tool_schemas[release.tool_schema][tool]
@@ -102,11 +115,13 @@ def answer(question: str, release: Release, index_built: datetime | None = None,
         result = _call_tool(tool, call["arguments"], catalog)
     except ValueError as exc:
         return Answer(text=FAILURE_TEXT, tool_call=call, error="tool", extra={"tool_error": str(exc)}, **base)
+    right = answers_right(release, intent, catalog, sample)
     if not result["found"]:
-        text = f"I could not find order {order_id}."
+        text = f"I could not find order {order_id}." if right else f"Order {order_id} is shipped."
     elif tool == "lookup_order":
-        text = f"Order {order_id} is {result['status']}."
-    elif result["refundable"] == "true":
+        status = result["status"] if right else next(s for s in _STATUSES if s != result["status"])
+        text = f"Order {order_id} is {status}."
+    elif (result["refundable"] == "true") == right:
         text = f"Refund issued for order {order_id}: {int(result['amount_cents']) / 100:.2f} to your original payment method."
     else:
         text = f"Order {order_id} is not eligible for a refund."

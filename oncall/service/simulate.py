@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..counts import COUNT_COLUMNS, MAX_INDEX_AGE_H
 from ..scenario_model import Release, Scenario, Shift
+from .answer_model import live_p_correct
 from .catalog import Catalog, load_catalog
 from .knowledge import stale_doc_share
 
@@ -168,8 +169,15 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
     refund_on = plan.flag_on("refund_tool", len(n), catalog.flags["refund_tool"].default if "refund_tool" in catalog.flags else True)
     tool_calls_refund = rng("tool_calls_refund").binomial(refund, catalog.tool_call_ratio) * refund_on
     # A tool whose schema the API rejects fails on every call; otherwise only the API's background errors.
-    p_lookup = 1.0 if not catalog.tool_accepts(release.tool_schema, "lookup_order") else catalog.tool_api.error_ratio
-    p_refund = 1.0 if not catalog.tool_accepts(release.tool_schema, "issue_refund") else catalog.tool_api.error_ratio
+    # Bursty noise (traffic.burst_dispersion k): a Gamma(k, 1/k) factor per minute on every failure chance below.
+    k = scenario.traffic.burst_dispersion
+    burst = rng("burst").gamma(k, 1 / k, len(n)) if k else 1.0
+
+    def bursty(p):
+        return np.clip(p * burst, 0, 1) if k else p
+
+    p_lookup = 1.0 if not catalog.tool_accepts(release.tool_schema, "lookup_order") else bursty(catalog.tool_api.error_ratio)
+    p_refund = 1.0 if not catalog.tool_accepts(release.tool_schema, "issue_refund") else bursty(catalog.tool_api.error_ratio)
     errors_tool = (rng("errors_lookup").binomial(tool_calls_lookup, p_lookup)
                    + rng("errors_refund").binomial(tool_calls_refund, p_refund))
     # The model provider: its own background errors, or (during a provider outage) the outage's error ratio,
@@ -178,7 +186,7 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
     failed_over = plan.flag_on("failover", len(n), False)
     if release.provider_failover == "auto":
         failed_over = failed_over | outage
-    p_provider = np.where(failed_over, catalog.failover.error_ratio, outage_ratio)
+    p_provider = bursty(np.where(failed_over, catalog.failover.error_ratio, outage_ratio))
     errors_provider = rng("errors_provider").binomial(n - errors_tool, p_provider)
     answered = n - errors_tool - errors_provider
     # On the secondary every request is latency_factor slower: the share over a threshold is the primary's share
@@ -186,8 +194,8 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
     factor = catalog.failover.latency_factor
 
     def share_over(threshold_ms: float) -> np.ndarray:
-        return np.where(failed_over, model.share_slower_than(threshold_ms / factor),
-                        model.share_slower_than(threshold_ms))
+        return bursty(np.where(failed_over, model.share_slower_than(threshold_ms / factor),
+                               model.share_slower_than(threshold_ms)))
 
     errors_timeout = rng("errors_timeout").binomial(answered, share_over(catalog.timeout_ms))
     answered = answered - errors_timeout
@@ -197,10 +205,10 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
     now = times.as_unit("ns").asi8
     built = now - np.round(age_h * 3.6e12).astype(np.int64)
     stale = catalog.intent_mix["kb_question"] * stale_doc_share(built, now)
-    # A graded answer that quotes a document's superseded fact is stale (and wrong); the rest are right with
-    # the model's and prompt's quality.
+    # A graded answer that quotes a document's superseded fact is stale (and wrong); the rest are right with the
+    # answer model's chance for a graded answer drawn at random from traffic (the same model the evals sample).
     stale_answers = rng("stale_answers").binomial(graded, stale)
-    p_correct = np.clip(model.quality + catalog.prompts[release.prompt].quality_delta, 0, 1)
+    p_correct = live_p_correct(release, catalog)
     correct = rng("correct").binomial(graded - stale_answers, p_correct)
     tokens = rng("tokens").poisson(n * model.tokens_per_request)
     errors = errors_tool + errors_provider + errors_timeout
