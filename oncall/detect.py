@@ -91,12 +91,15 @@ def _measure(record: ShiftRecord) -> None:
     naive = corr.naive_one_incident_per_alertname(alerts)
     naive_incidents = int(pd.Series(naive).dropna().nunique())
     naive_precision, naive_recall = corr.pairwise_precision_recall(naive, alerts["true_cause"])
+    distinct = int(alerts["fingerprint"].nunique()) if len(alerts) else 0
     record.metrics.update({
         "alerts_total": int(c.alerts_in),
+        "distinct_alerts": distinct,
         "notifications_sent": sent,
         "group_notifications": len(c.notifications),
         "incidents_opened": len(c.incidents),
         "noise_reduction_pct": round(corr.noise_reduction_pct(c.alerts_in, sent), 2),
+        "noise_reduction_distinct_pct": round(corr.noise_reduction_pct(distinct, sent), 2),
         "grouping_precision": round(precision, 4),
         "grouping_recall": round(recall, 4),
         "baseline_incidents_opened": naive_incidents,
