@@ -129,7 +129,7 @@ def _default_span(record):
     sc = record.scenario
     deploy = record.cause.onset_at
     ends = [e.t for e in record.trace.events if e.kind in ("sli.recovered", "incident.resolved")
-            and e.t >= deploy]
+            and e.t >= deploy and e.refs.get("incident") in (None, record.paged_incident)]
     end = max(ends) + timedelta(minutes=45) if ends else sc.shift.end
     return deploy - timedelta(minutes=45), min(end, sc.shift.end)
 
