@@ -151,3 +151,32 @@ def test_the_scorecard_carries_noise_on_distinct_alerts(shift):
     assert m["distinct_alerts"] == distinct < m["alerts_total"]
     assert m["noise_reduction_distinct_pct"] == round(100 * (1 - m["notifications_sent"] / distinct), 2)
     assert m["noise_reduction_distinct_pct"] < m["noise_reduction_pct"]
+
+
+def test_the_noise_bar_is_on_distinct_alerts(shift):
+    import copy
+
+    from oncall.detect import check_storm_collapsed
+
+    result = check_storm_collapsed(shift)
+    assert result.value == shift.metrics["noise_reduction_distinct_pct"]
+    assert result.threshold == shift.scenario.noise_reduction_min_pct
+    assert "distinct alerts" in result.detail and "on notifications" in result.detail
+    # re-sends cannot carry a storm over the bar: the notification figure high, the distinct one below the bar
+    record = copy.copy(shift)
+    record.metrics = dict(shift.metrics, noise_reduction_pct=99.9,
+                          noise_reduction_distinct_pct=shift.scenario.noise_reduction_min_pct - 1)
+    assert not check_storm_collapsed(record).passed
+
+
+def test_the_storm_s_earlier_pages_are_counted(shift):
+    """GatewayHigh5xx and ToolAPIErrors (severity page) reach the receiver before the burn-rate page: the trace
+    counts them as the outage's first pages, before page.sent."""
+    page = next(e for e in shift.trace.events if e.kind == "page.sent")
+    early = [e for e in shift.trace.events if e.kind == "page.received"]
+    assert {e.refs["alertname"] for e in early} >= {"GatewayHigh5xx", "ToolAPIErrors"}
+    assert all(e.t < page.t and e.refs["incident"] == page.refs["incident"] for e in early)
+    first = min(e.t for e in early)
+    deploy = shift.cause.onset_at
+    assert shift.metrics["time_to_first_page_min"] == round((first - deploy).total_seconds() / 60, 2)
+    assert shift.metrics["time_to_first_page_min"] < shift.metrics["time_to_detect_min"]
