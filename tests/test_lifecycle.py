@@ -180,3 +180,23 @@ def test_the_storm_s_earlier_pages_are_counted(shift):
     deploy = shift.cause.onset_at
     assert shift.metrics["time_to_first_page_min"] == round((first - deploy).total_seconds() / 60, 2)
     assert shift.metrics["time_to_first_page_min"] < shift.metrics["time_to_detect_min"]
+
+
+def test_the_postmortem_has_priorities_a_real_mitigation_responders_and_customer_communication(shift):
+    from oncall.incident_response.postmortem import SECTIONS
+
+    text = shift.artifacts["postmortem.md"]
+    assert {"Responders", "Customer communication"} <= set(SECTIONS)
+    items = text.split("## Action items\n", 1)[1].split("\n## ", 1)[0]
+    assert "| item | type | priority | due | owner | tracking |" in items
+    rows = [r for r in items.splitlines() if r.startswith("| ") and "---" not in r][1:]
+    mitigate = [r for r in rows if "| mitigate | P1 |" in r]
+    assert mitigate and all("timings" not in r for r in mitigate), mitigate   # a mitigation, not a note
+    opened = shift.incidents[shift.paged_incident].opened_at
+    assert all(f"| {(opened + timedelta(days=7)):%Y-%m-%d} |" in r for r in mitigate)
+    responders = text.split("## Responders\n", 1)[1].split("\n## ", 1)[0]
+    roles = load_policy().incident_roles
+    assert roles.comms.name in responders and roles.scribe.name in responders
+    comms = text.split("## Customer communication\n", 1)[1].split("\n## ", 1)[0]
+    assert all(f"status page: {state}." in comms for state in STATES)
+    assert "told it is resolved" in comms
