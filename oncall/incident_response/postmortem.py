@@ -83,7 +83,9 @@ def detection_and_resolution(record, inc, seq: dict, after: str, mitigated_after
             f"{m.get('time_to_detect_min', 0):.0f} min after {after}, at {page.long_burn:.1f}x over its long "
             f"window and {page.short_burn:.1f}x over its short window (trace #{seq.get('page.sent', '?')}). "
             f"The correlator had collapsed {m['alerts_total']} alert notifications into {m['incidents_opened']} "
-            f"incidents ({m['noise_reduction_pct']:.1f} % noise reduction), and the page joined {inc.id}.", "",
+            f"incidents ({m['noise_reduction_pct']:.1f} % noise reduction on notifications, "
+            f"{m.get('noise_reduction_distinct_pct', 0):.1f} % on {m.get('distinct_alerts', 0)} distinct alerts), and "
+            f"the page joined {inc.id}.", "",
             "## Resolution", "",
             f"The on-call followed runbook {sc.runbook}: " +
             "; ".join(f"{a['step']} at {hm(a['t'])} ({'ok' if a['ok'] else 'failed'})" for a in steps) + ". "
