@@ -94,6 +94,9 @@ def spent_by_resolution(record, curve: pd.Series | None = None) -> tuple[float, 
 
 
 def _action_word(record) -> str:
+    inc = record.incidents.get(record.paged_incident) if record.paged_incident else None
+    if inc is not None and any(a.get("step") == "roll-forward" for a in inc.actions):
+        return "roll-forward"   # the fix shipped hours later ended the impact (oncall/mitigate.py roll_forward)
     kinds = {e.kind: e for e in record.trace.events if e.refs.get("incident") == record.paged_incident}
     return action_title_word(kinds)
 
