@@ -33,7 +33,8 @@ def follow_through(record: ShiftRecord) -> None:
     resolve_background(record)
     ticket_triage.retriage(record)
     incident = record.incidents.get(record.paged_incident) if record.paged_incident else None
-    if incident is None or incident.time_of("acknowledged") is None:
+    if incident is None or incident.time_of("acknowledged") is None \
+            or record.trace.of_kind("status.updated"):   # already followed through
         return
     update_status_page(record, incident)
     command(record, incident)
