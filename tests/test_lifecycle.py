@@ -200,3 +200,11 @@ def test_the_postmortem_has_priorities_a_real_mitigation_responders_and_customer
     comms = text.split("## Customer communication\n", 1)[1].split("\n## ", 1)[0]
     assert all(f"status page: {state}." in comms for state in STATES)
     assert "told it is resolved" in comms
+
+
+def test_oncall_correlate_names_both_denominators(shift):
+    from oncall.support_desk.quality import to_json
+
+    doc = to_json(shift.correlation)
+    assert doc["distinct_alerts"] == shift.metrics["distinct_alerts"]
+    assert doc["noise_reduction_distinct_pct"] == shift.metrics["noise_reduction_distinct_pct"]
