@@ -255,7 +255,9 @@ def _correlate(args) -> int:
         print(json.dumps(doc, indent=2, default=str))
         return EXIT_OK
     print(f"{doc['alerts_total']} alert notifications in, {doc['notifications_sent']} notifications out "
-          f"({doc['noise_reduction_pct']:.1f} % noise reduction), {len(doc['incidents'])} incidents.")
+          f"({doc['noise_reduction_pct']:.1f} % noise reduction on notifications, "
+          f"{doc['noise_reduction_distinct_pct']:.1f} % on {doc['distinct_alerts']} distinct alerts), "
+          f"{len(doc['incidents'])} incidents.")
     for row in result.incidents.itertuples():
         parts = []
         for key in ("services", "components", "severity"):

@@ -91,12 +91,15 @@ def _measure(record: ShiftRecord) -> None:
     naive = corr.naive_one_incident_per_alertname(alerts)
     naive_incidents = int(pd.Series(naive).dropna().nunique())
     naive_precision, naive_recall = corr.pairwise_precision_recall(naive, alerts["true_cause"])
+    distinct = int(alerts["fingerprint"].nunique()) if len(alerts) else 0
     record.metrics.update({
         "alerts_total": int(c.alerts_in),
+        "distinct_alerts": distinct,
         "notifications_sent": sent,
         "group_notifications": len(c.notifications),
         "incidents_opened": len(c.incidents),
         "noise_reduction_pct": round(corr.noise_reduction_pct(c.alerts_in, sent), 2),
+        "noise_reduction_distinct_pct": round(corr.noise_reduction_pct(distinct, sent), 2),
         "grouping_precision": round(precision, 4),
         "grouping_recall": round(recall, 4),
         "baseline_incidents_opened": naive_incidents,
@@ -139,6 +142,31 @@ def detect(record: ShiftRecord) -> None:
                       f"{outcome.acknowledged_by} acknowledged {incident.id} ({severity}).", incident=incident.id)
     record.metrics["time_to_detect_min"] = round((page.at - record.cause.onset_at).total_seconds() / 60, 2)
     record.metrics["page_severity"] = severity
+    _earlier_pages(record, incident, page)
+
+
+def _earlier_pages(record: ShiftRecord, incident: Incident, page) -> None:
+    """The storm's own ``severity: page`` alerts (symptoms such as GatewayHigh5xx, the cause ToolAPIErrors) can
+    reach the receiver before the burn-rate page: they are counted as the outage's first page (``page.received``,
+    ``time_to_first_page_min``), while the burn-rate page sets the severity and starts the response. The course
+    keeps them paging (01_detect argues for paging on symptoms users feel); the story and the data say which
+    page came first."""
+    alerts, assignment = record.alerts, record.correlation.assignment
+    onset = record.cause.onset_at
+    early = alerts[(alerts["severity"] == "page") & (alerts["status"] == "firing")
+                   & (np.asarray(assignment) == incident.id)
+                   & (alerts["alertname"] != "ErrorBudgetBurn")]
+    early = early[(early["received_at"] >= onset) & (early["received_at"] < page.at)]
+    early = early.drop_duplicates("alertname")
+    for row in early.itertuples():
+        record.trace.emit(row.received_at.to_pydatetime(), "M32", "detect", "page.received",
+                          f"{row.alertname} (severity page) reached the receiver on {row.service}/{row.component}, "
+                          f"in {incident.id}: a page {(page.at - row.received_at.to_pydatetime()).total_seconds() / 60:.0f} "
+                          f"min before the burn-rate page, which sets the severity.",
+                          incident=incident.id, fingerprint=row.fingerprint, alertname=row.alertname)
+    if len(early):
+        first = early["received_at"].min().to_pydatetime()
+        record.metrics["time_to_first_page_min"] = round((first - onset).total_seconds() / 60, 2)
 
 
 def _incident_fingerprints(record: ShiftRecord):
@@ -213,7 +241,8 @@ def check_page_fired(record: ShiftRecord) -> CheckResult:
 @register("storm_collapsed")
 def check_storm_collapsed(record: ShiftRecord) -> CheckResult:
     """One incident holds every correlated alert of the outage; the concurrent unrelated incident (a real one,
-    not background noise) is kept apart from it; noise reduction at least 98 %."""
+    not background noise) is kept apart from it; noise reduction on distinct alerts (not on re-sends) at least the
+    scenario's bar."""
     alerts, assignment = record.alerts, record.correlation.assignment
     bad_cause = record.cause.label
     kept = ~assignment.isin(corr.REASONS)
@@ -221,13 +250,15 @@ def check_storm_collapsed(record: ShiftRecord) -> CheckResult:
     outage = set(assignment[kept & (cause == bad_cause)])
     concurrent = kept & (cause != bad_cause) & ~cause.str.startswith("background")
     other = set(assignment[concurrent])
-    noise = record.metrics["noise_reduction_pct"]
+    noise = record.metrics["noise_reduction_distinct_pct"]
     one, apart = len(outage) == 1, not (outage & other)
     bar = record.scenario.noise_reduction_min_pct
     passed = bool(one and apart and other and noise >= bar)
     m = record.metrics
-    detail = (f"{m['alerts_total']} alert notifications -> {m['group_notifications']} Alertmanager group "
-              f"notifications -> {m['notifications_sent']} incidents for the on-call; the outage in "
+    detail = (f"{m['alerts_total']} alert notifications ({m['distinct_alerts']} distinct alerts) -> "
+              f"{m['group_notifications']} Alertmanager group notifications -> {m['notifications_sent']} incidents "
+              f"for the on-call: noise reduction {noise:.2f} % on distinct alerts (the bar), "
+              f"{m['noise_reduction_pct']:.2f} % on notifications; the outage in "
               f"{len(outage)} incident(s), the concurrent incident "
               f"{'kept apart' if apart and other else 'merged with it' if other else 'not seen'}; pairwise precision "
               f"{m['grouping_precision']:.3f}, recall {m['grouping_recall']:.3f}")

@@ -56,14 +56,21 @@ def handoff_note(record: ShiftRecord) -> str:
         lines.append("- No page during the shift.")
     else:
         mitigated, resolved = inc.time_of("mitigated"), inc.time_of("resolved")
+        rolled = any(a.get("step") == "roll-forward" for a in inc.actions)
         lines.append(f"- {inc.id} ({inc.severity}): {sc.title.lower()}; paged at {record.page.at:%H:%M}, "
-                     + (f"mitigated at {mitigated:%H:%M}, resolved at {resolved:%H:%M}." if resolved else
-                        "NOT mitigated: " + record.cause.not_mitigated))
+                     + (f"mitigated at {mitigated:%H:%M}{' by a roll-forward' if rolled else ''}, resolved at "
+                        f"{resolved:%H:%M}." if resolved else "NOT mitigated: " + record.cause.not_mitigated))
         if record.artifacts.get("postmortem.md"):
             lines.append(f"- Postmortem written (postmortem.md); regression case {record.regression_name or 'none'}.")
         if inc.tickets:
+            told = [e for e in record.trace.events if e.kind == "ticket.replied" and e.refs.get("resolution")
+                    and e.refs.get("incident") == inc.id]
             lines.append(f"- {len(inc.tickets)} support tickets linked to {inc.id}; their users were told it is a "
-                         "known incident.")
+                         "known incident" + (f", and {len(told)} heard that it is resolved." if told else "."))
+    others = [i for i in record.incidents.values() if i is not inc and i.time_of("resolved") is not None]
+    if others:
+        lines.append(f"- {len(others)} other incident(s) resolved on their own during the shift: "
+                     + ", ".join(i.id for i in others) + ".")
     verdicts = [e for e in record.trace.events if e.kind == "canary.verdict"]
     for v in verdicts:
         lines.append(f"- Canary of {v.refs.get('release')}: {v.refs.get('verdict')}. {v.message}")
@@ -73,7 +80,7 @@ def handoff_note(record: ShiftRecord) -> str:
     still = []
     if correlation is not None:
         firing = correlation.incidents[correlation.incidents["status"] == "firing"]
-        still = [f"- {row.id}: alerts still firing on {', '.join(c for c in row.components if c) or 'the service'} "
+        still = [f"- {row.id}: handed over to the next on-call, alerts still firing on {', '.join(c for c in row.components if c) or 'the service'} "
                  f"of {', '.join(row.services)} (severity {row.severity})." for row in firing.itertuples()]
     lines += still or ["- Nothing is firing."]
     if open_incidents and inc in open_incidents:

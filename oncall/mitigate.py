@@ -257,6 +257,56 @@ def _verify(record, runbook: Runbook, step: Step, ops: ReleaseOps, t: datetime, 
     return None
 
 
+def roll_forward(record: ShiftRecord) -> None:
+    """A roll-forward that ends the impact mitigates the incident, for its state (M31, M33): when the paged
+    incident was acknowledged but not mitigated, and a release deployed later in the shift (the fix promoted by
+    the canary, or shipped straight to 100 %) brought the page's SLI back inside its objective for the runbook's
+    verify hold, the incident is mitigated when that release took effect and resolved once the burn page has
+    cleared. Read over the final counts (shift.observe). The gate's runbook checks still ask whether the on-call
+    carried out the runbook: a roll-forward hours later is not the runbook's mitigation."""
+    incident = record.incidents.get(record.paged_incident) if record.paged_incident else None
+    if incident is None or record.page is None or incident.time_of("acknowledged") is None \
+            or incident.time_of("mitigated") is not None:
+        return
+    ack = incident.time_of("acknowledged")
+    deployed = [e for e in record.trace.events if e.kind == "release.deployed" and e.phase == "ship" and e.t >= ack]
+    if not deployed:
+        return
+    hold = load_runbook(record.scenario.runbook).verify_step.within_objective_for_min
+    slo = record.slos[record.page.slo]
+    bad, total = slo.bad_and_total(record.service)
+    for release in deployed:
+        start = _minute(record, release.t)
+        before = slice(max(start - int(math.ceil(hold)), 0), start)
+        if float(bad[before].sum()) <= slo.budget_ratio * float(total[before].sum()):
+            continue   # the impact had already ended before this release: it mitigated nothing
+        r = recovery_minute(record, record.page.slo, start, hold)
+        if r is None or _at(record, r + 1) > record.scenario.shift.end:
+            continue
+        at, version = release.t, release.refs.get("release", "?")
+        incident.actions.append({"step": "roll-forward", "t": at, "ok": True, "action": "roll-forward",
+                                 "evidence": f"release {version} deployed"})
+        incident.transition(at, "mitigated")
+        record.trace.emit(at, "M31", "mitigate", "incident.mitigated",
+                          f"{incident.id} mitigated by a roll-forward: release {version} took effect at {at:%H:%M} "
+                          f"and {record.page.slo} was back inside its objective for {hold:g} consecutive minutes by "
+                          f"{_at(record, r + 1):%H:%M} (not the runbook's mitigation).",
+                          incident=incident.id, release=version)
+        record.metrics["time_to_mitigate_min"] = round((at - record.cause.onset_at).total_seconds() / 60, 2)
+        cleared = page_cleared_minute(record, record.page.slo, start)
+        if cleared is None:
+            return
+        resolved = max(_at(record, r + 1), _at(record, cleared))
+        if resolved > record.scenario.shift.end:
+            return
+        incident.transition(resolved, "resolved")
+        record.trace.emit(resolved, "M31", "mitigate", "incident.resolved",
+                          f"{incident.id} resolved: the SLI is back after the roll-forward and the burn page has "
+                          f"cleared; the root cause goes to the postmortem.", incident=incident.id)
+        record.metrics["time_to_resolve_min"] = round((resolved - record.cause.onset_at).total_seconds() / 60, 2)
+        return
+
+
 def budget_consumed_pct(record: ShiftRecord, slo_name: str, start_minute: int, end_minute: int) -> float:
     """Bad events above the pre-incident baseline in [start, end), as % of the 30-day budget.
 
@@ -347,6 +397,10 @@ def _not_verified(record: ShiftRecord, runbook: Runbook, incident, mitigated: da
     elif mitigated is None:
         head = (f"the on-call never mitigated {incident.id} (the runbook's {runbook.action_step.action} was not "
                 f"carried out), so the runbook's verify step never confirmed {slo} back inside its objective")
+    elif any(a.get("step") == "roll-forward" for a in incident.actions):
+        head = (f"the on-call never carried out the runbook's {runbook.action_step.action} on {incident.id}; a "
+                f"roll-forward mitigated it at {mitigated:%H:%M}, so the runbook's verify step never confirmed "
+                f"{slo} back inside its objective")
     else:
         head = (f"{incident.id} was mitigated at {mitigated:%H:%M}, but the runbook's verify step never confirmed "
                 f"{slo} back inside its objective")

@@ -70,6 +70,7 @@ class DetectResult:
 class TriageResult:
     """What the triage phase read beside the queue: the tickets' ground truth (for the measures and the gate)."""
     ticket_truth: dict[str, dict] | None = None      # ticket id -> its ground truth (None: the queue has none)
+    ticket_events: list = field(default_factory=list)  # the events triage emitted (taken back when it runs again)
 
 
 @dataclass

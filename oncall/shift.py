@@ -20,6 +20,7 @@ from . import detect as detection
 from . import gate as scoring
 from . import learn as learning
 from . import mitigate as mitigation
+from . import respond as responding
 from . import ship as shipping
 from . import triage as ticket_triage
 from .causes import cause_of
@@ -115,6 +116,7 @@ def observe(record: ShiftRecord) -> None:
     if "detect" in record.phases_run:
         detection.correlate_shift(record)   # the same past, plus whatever a rollback changed afterwards
         detection.emit_alert_events(record)
+        responding.follow_through(record)   # roll-forward, resolutions, replies, status page, commander
     mitigation.measure_budget(record)       # the budget the incident spent, from the final counts
     # Counts of minute m cover [m, m+1): what they show is known at the end of the minute.
     ends = record.service.index + timedelta(minutes=1)
@@ -140,7 +142,8 @@ def gate(record: ShiftRecord) -> None:
 def scorecard(record: ShiftRecord) -> dict:
     """The scorecard object of DESIGN.md: passed, checks and metrics (null where not measured yet)."""
     keys = ("time_to_detect_min", "time_to_mitigate_min", "budget_consumed_pct", "alerts_total",
-            "notifications_sent", "incidents_opened", "noise_reduction_pct", "ticket_link_f1")
+            "notifications_sent", "incidents_opened", "noise_reduction_pct", "ticket_link_f1", "distinct_alerts",
+            "noise_reduction_distinct_pct")
     metrics = {key: record.metrics.get(key) for key in keys}
     metrics.update({k: v for k, v in record.metrics.items() if k not in metrics})
     return {

@@ -54,6 +54,11 @@ class Trace:
         self._emitted.append(event)
         return event
 
+    def discard(self, events) -> None:
+        """Take back events emitted earlier (a phase that decides again once later facts are known)."""
+        gone = {id(e) for e in events}
+        self._emitted = [e for e in self._emitted if id(e) not in gone]
+
     @property
     def events(self) -> list[Event]:
         ordered = sorted(self._emitted, key=lambda e: e.t)  # stable: ties keep emission order

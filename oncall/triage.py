@@ -7,7 +7,10 @@
     5. links are measured against the ground truth (``<scenario>.truth.jsonl``), beside a naive baseline
 
 Triage runs after detect and before mitigate, so no incident has resolved yet: an incident without a
-``resolved`` state change counts as still open.
+``resolved`` state change counts as still open. Once the shift knows when each incident really resolved (after
+mitigate and ship), ``retriage`` decides again at each ticket's own time: a ticket that comes in after the
+resolution is linked against it and told the incident is resolved, and every ticket told "we are working on it"
+gets the resolution reply when the incident resolves (``ticket.replied`` with ``resolution: true``).
 """
 from __future__ import annotations
 
@@ -42,6 +45,24 @@ def triage(record: ShiftRecord) -> list[desk.Triage]:
     record.phases_run.append("triage")
     if truth_path(record).is_file():   # the ground truth, for the measures and the gate (never for the triage)
         record.ticket_truth = desk.load_truth(truth_path(record))
+    return _triage(record)
+
+
+def retriage(record: ShiftRecord) -> list[desk.Triage]:
+    """Triage the queue again once the incidents' real resolution times are known (after mitigate and ship):
+    the desk works at each ticket's own time, so a ticket that comes in after its incident resolved is linked
+    (or not) against the resolution, and hears that it is resolved; every ticket linked before the resolution
+    gets the resolution reply when it comes. The first pass's ticket events are taken back and emitted again."""
+    if "triage" not in record.phases_run:
+        return []
+    record.trace.discard(record.triage.ticket_events)
+    return _triage(record)
+
+
+def _triage(record: ShiftRecord) -> list[desk.Triage]:
+    record.triage.ticket_events = emitted = []
+    for incident in record.incidents.values():
+        incident.tickets = []
     path = queue_path(record)
     if not path.is_file():
         record.metrics.update({"tickets_total": 0, "tickets_linked": 0})
@@ -50,36 +71,51 @@ def triage(record: ShiftRecord) -> list[desk.Triage]:
     incidents = desk.incidents_from_record(record)
     by_id = {i.id: i for i in incidents}
     triaged = desk.triage_tickets(tickets, incidents)
-    trace = record.trace
+
+    def emit(at, kind, message, **refs):
+        emitted.append(record.trace.emit(at, MODULE, PHASE, kind, message, **refs))
+
     drafted = set()
+    waiting: dict[str, list[str]] = {}   # incident id -> tickets told "working on it", owed the resolution
     for t in triaged:
         ticket, at = t.ticket, t.ticket.created_at
         tier = f" ({ticket.customer_tier} customer)" if ticket.customer_tier else ""
-        trace.emit(at, MODULE, PHASE, "ticket.received", f"Ticket {t.id} received{tier}: {_quote(ticket.text)}.",
-                   ticket=t.id)
-        trace.emit(at, MODULE, PHASE, "ticket.triaged",
-                   f"Ticket {t.id} triaged as {t.category}, {t.priority}, routed to {t.team}: "
-                   f"{t.reasons['category']}.", ticket=t.id)
+        emit(at, "ticket.received", f"Ticket {t.id} received{tier}: {_quote(ticket.text)}.", ticket=t.id)
+        emit(at, "ticket.triaged", f"Ticket {t.id} triaged as {t.category}, {t.priority}, routed to {t.team}: "
+                                   f"{t.reasons['category']}.", ticket=t.id)
         inc_id = t.linked_incident
         if inc_id:
             incident = record.incidents[inc_id]
             incident.tickets.append(t.id)
             # Users can be faster than the correlator: the link is made once the incident exists.
             linked_at = max(at, incident.opened_at)
+            resolved_at = incident.time_of("resolved")
+            over = resolved_at is not None and linked_at >= resolved_at
             dup = f" (duplicate of {t.duplicate_of})" if t.duplicate_of else ""
-            trace.emit(linked_at, MODULE, PHASE, "ticket.linked",
-                       f"Ticket {t.id} linked to {inc_id}{dup}: {t.reasons['link'].split(': ', 1)[1]}; "
-                       f"{len(incident.tickets)} ticket(s) on it now.", ticket=t.id, incident=inc_id)
-            trace.emit(linked_at, MODULE, PHASE, "ticket.replied", f"Replied to {t.id}: {desk.reply(t)}",
-                       ticket=t.id, incident=inc_id)
+            emit(linked_at, "ticket.linked",
+                 f"Ticket {t.id} linked to {inc_id}{dup}: {t.reasons['link'].split(': ', 1)[1]}; "
+                 f"{len(incident.tickets)} ticket(s) on it now.", ticket=t.id, incident=inc_id)
+            if over:
+                emit(linked_at, "ticket.replied", f"Replied to {t.id}: {desk.resolution_reply(inc_id)}",
+                     ticket=t.id, incident=inc_id, resolution=True)
+                continue
+            emit(linked_at, "ticket.replied", f"Replied to {t.id}: {desk.reply(t)}", ticket=t.id, incident=inc_id)
+            waiting.setdefault(inc_id, []).append(t.id)
             if inc_id not in drafted:
                 drafted.add(inc_id)
-                trace.emit(linked_at, MODULE, PHASE, "status_page.drafted",
-                           f"Status page drafted for {inc_id}: "
-                           + desk.status_page_draft(by_id[inc_id], [x for x in triaged if x.ticket.created_at <= at]),
-                           incident=inc_id)
+                emit(linked_at, "status_page.drafted", f"Status page drafted for {inc_id}: "
+                     + desk.status_page_draft(by_id[inc_id], [x for x in triaged if x.ticket.created_at <= at]),
+                     incident=inc_id)
         else:
-            trace.emit(at, MODULE, PHASE, "ticket.replied", f"Replied to {t.id}: {desk.reply(t)}", ticket=t.id)
+            emit(at, "ticket.replied", f"Replied to {t.id}: {desk.reply(t)}", ticket=t.id)
+    # The promise kept: once the incident resolves, every ticket told it was being worked on hears it is over.
+    for inc_id, ids in waiting.items():
+        resolved_at = record.incidents[inc_id].time_of("resolved")
+        if resolved_at is None:
+            continue
+        for tid in ids:
+            emit(resolved_at, "ticket.replied", f"Replied to {tid}: {desk.resolution_reply(inc_id)}",
+                 ticket=tid, incident=inc_id, resolution=True)
     record.metrics.update({"tickets_total": len(triaged),
                            "tickets_linked": sum(t.linked_incident is not None for t in triaged)})
     paged = by_id.get(record.paged_incident) if record.paged_incident else None

@@ -22,7 +22,7 @@ LAYERS = [
     ("course modules", ("incident_response", "support_desk", "release_ops", "evals")),
     ("cause kinds", ("causes",)),
     ("record and loader", ("record", "scenario")),
-    ("phases", ("detect", "triage", "mitigate", "learn", "ship", "gate")),
+    ("phases", ("detect", "triage", "mitigate", "learn", "ship", "gate", "respond")),
     ("shift and sweeps", ("shift", "sweeps")),
     ("edges", ("plots", "widgets", "cli", "commands", "report", "export", "gameday", "course", "__main__",
                "__init__")),

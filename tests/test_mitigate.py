@@ -6,7 +6,9 @@ from oncall.shift import run_shift
 
 
 def _first(record, kind):
-    return next(e for e in record.trace.events if e.kind == kind)
+    """The first event of ``kind`` about the paged incident (background incidents resolve on their own too)."""
+    return next(e for e in record.trace.events if e.kind == kind
+                and e.refs.get("incident", record.paged_incident) == record.paged_incident)
 
 
 def test_the_story_happens_in_order(shift):

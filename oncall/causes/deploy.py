@@ -119,9 +119,14 @@ class Deploy(CauseKind):
         sc, inc = record.scenario, record.incidents[record.paged_incident]
         escalated = any(a["step"] == "escalation" for a in inc.actions)
         items = [pm.ActionItem(
+            f"Roll a release back automatically when a page-tier burn fires within 2 h of its deploy (runbook "
+            f"{sc.runbook}'s roll-back step as the deploy pipeline's own action, its verify step as the guard), so "
+            f"the next bad release is out in minutes without waiting for a human", "mitigate",
+            pm.OWNERS["mitigate"], f"{inc.id}-1"),
+            pm.ActionItem(
             f"Add the {'escalation fallback (redeploy from artifact)' if escalated else 'rollback'} timings of this "
-            f"incident to runbook {sc.runbook}'s verification notes", "mitigate", pm.OWNERS["mitigate"],
-            f"{inc.id}-1")]
+            f"incident to runbook {sc.runbook}'s verification notes", "process", pm.OWNERS["mitigate"],
+            f"{inc.id}-5")]
         if pm.broken_tools(record):
             items.append(pm.ActionItem(
                 "Regression eval: every tool call the assistant makes must be accepted by the order API "

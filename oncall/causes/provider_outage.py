@@ -94,8 +94,11 @@ class ProviderOutage(CauseKind):
         sc, inc = record.scenario, record.incidents[record.paged_incident]
         escalated = any(a["step"] == "escalation" for a in inc.actions)
         return [
+            pm.ActionItem("Fail over to the secondary model provider automatically when the primary's errors stay "
+                          "above 5 % for 5 min (the runbook's failover as the client's own circuit breaker)",
+                          "mitigate", pm.OWNERS["mitigate"], f"{inc.id}-1"),
             pm.ActionItem(f"Add the {'escalation' if escalated else self.kind} timings of this incident to runbook "
-                          f"{sc.runbook}'s verification notes", "mitigate", pm.OWNERS["mitigate"], f"{inc.id}-1"),
+                          f"{sc.runbook}'s verification notes", "process", pm.OWNERS["mitigate"], f"{inc.id}-5"),
             pm.ActionItem("Regression eval: with the primary model provider down, the assistant still answers "
                           "(the client fails over by itself)", "prevent", pm.OWNERS["prevent"],
                           regression_id or f"{inc.id}-2"),

@@ -129,8 +129,12 @@ class StaleIndex(CauseKind):
         sc, inc = record.scenario, record.incidents[record.paged_incident]
         escalated = any(a["step"] == "escalation" for a in inc.actions)
         return [
+            pm.ActionItem("Keep a build of the index no older than the freshness limit warm beside kb-live and "
+                          "swap the alias to it automatically when the freshness SLO pages, so the next failed "
+                          "build is mitigated before a reindex finishes", "mitigate", "data operations",
+                          f"{inc.id}-1"),
             pm.ActionItem(f"Add the {'escalation' if escalated else self.kind} timings of this incident to runbook "
-                          f"{sc.runbook}'s verification notes", "mitigate", pm.OWNERS["mitigate"], f"{inc.id}-1"),
+                          f"{sc.runbook}'s verification notes", "process", pm.OWNERS["mitigate"], f"{inc.id}-5"),
             pm.ActionItem("Regression eval: an index serving traffic answers every help article changed since "
                           "its previous build with the current fact; the reindex runbook runs it before every "
                           "alias swap", "prevent", "data operations", regression_id or f"{inc.id}-2"),

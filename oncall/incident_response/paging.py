@@ -42,10 +42,20 @@ class Schedule(_Strict):
     escalate_after_min: float = Field(gt=0)
 
 
+class IncidentRoles(_Strict):
+    """A major incident's roles beside the commander, its update cadence, and when a stalled one is re-paged."""
+    comms: Person
+    scribe: Person
+    update_every_min: float = Field(gt=0)
+    stalled_after_min: float = Field(gt=0)
+    escalate_stalled_to: Person
+
+
 class PagingPolicy(_Strict):
     severities: list[SeverityRule] = Field(min_length=1)
     major: list[str]
     schedule: Schedule
+    incident_roles: IncidentRoles
 
     def severity_for(self, alert: str, impact_pct: float, slo: str | None = None) -> tuple[str, str]:
         """(severity, the reason that decided it) for an alert tier severity and an impact in percent."""

@@ -1,7 +1,9 @@
 """The postmortem writer (M31): a blameless Markdown postmortem built from the incident record and the trace.
 
 Sections follow the Google SRE book's example postmortem and PagerDuty's template: Summary, Impact, Root cause,
-Trigger, Detection, Resolution, Action items (typed mitigate / prevent / process, with owners), Lessons learned
+Trigger, Detection, Resolution, Responders (who was paged, the commander's roles, escalations), Customer
+communication (the status page's states, what linked tickets were told), Action items (typed mitigate / prevent /
+process, with owners, priority and due date), Lessons learned
 (what went well, what went wrong, where we got lucky) and Timeline (UTC, linking the trace events by seq).
 Every sentence is computed from the record; a fact the shift did not produce is said to be missing, never
 invented. Blameless: it names causes and systems, never people's mistakes.
@@ -9,18 +11,24 @@ invented. Blameless: it names causes and systems, never people's mistakes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ..service import simulate as sim
 
-SECTIONS = ("Summary", "Impact", "Root cause", "Trigger", "Detection", "Resolution", "Action items",
-            "Lessons learned", "Timeline")
+SECTIONS = ("Summary", "Impact", "Root cause", "Trigger", "Detection", "Resolution", "Responders",
+            "Customer communication", "Action items", "Lessons learned", "Timeline")
 PLACEHOLDERS = ("TODO", "TBD", "XXX", "FIXME", "lorem", "<fill", "[fill")
 TIMELINE_KINDS = ("release.deployed", "index.build_failed", "provider.degraded", "sli.degraded", "incident.opened",
                   "page.sent", "page.escalated", "incident.acknowledged", "ticket.linked", "runbook.step",
                   "release.rolled_back", "flag.changed", "index.rebuilt", "provider.failed_over",
-                  "incident.mitigated", "sli.recovered", "incident.resolved")
+                  "incident.mitigated", "sli.recovered", "incident.resolved", "page.received", "status.updated")
 OWNERS = {"mitigate": "on-call (support-assistant)", "prevent": "release engineering",
           "process": "incident review board"}
+
+
+# Each type's priority and how many days after the incident it is due (a mitigation that shortens the next
+# incident first, then the prevention, then the process change).
+PRIORITY = {"mitigate": ("P1", 7), "prevent": ("P2", 14), "process": ("P3", 30)}
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,13 @@ class ActionItem:
     type: str          # mitigate, prevent or process
     owner: str
     tracking: str      # an id, or the regression case that implements it
+
+    def priority(self) -> str:
+        return PRIORITY.get(self.type, ("P3", 30))[0]
+
+    def due(self, opened) -> str:
+        """The due date: the type's number of days after the incident opened."""
+        return (opened + timedelta(days=PRIORITY.get(self.type, ("P3", 30))[1])).strftime("%Y-%m-%d")
 
 
 ASKING = {"issue_refund": "a refund", "lookup_order": "an order's status"}
@@ -68,7 +83,9 @@ def detection_and_resolution(record, inc, seq: dict, after: str, mitigated_after
             f"{m.get('time_to_detect_min', 0):.0f} min after {after}, at {page.long_burn:.1f}x over its long "
             f"window and {page.short_burn:.1f}x over its short window (trace #{seq.get('page.sent', '?')}). "
             f"The correlator had collapsed {m['alerts_total']} alert notifications into {m['incidents_opened']} "
-            f"incidents ({m['noise_reduction_pct']:.1f} % noise reduction), and the page joined {inc.id}.", "",
+            f"incidents ({m['noise_reduction_pct']:.1f} % noise reduction on notifications, "
+            f"{m.get('noise_reduction_distinct_pct', 0):.1f} % on {m.get('distinct_alerts', 0)} distinct alerts), and "
+            f"the page joined {inc.id}.", "",
             "## Resolution", "",
             f"The on-call followed runbook {sc.runbook}: " +
             "; ".join(f"{a['step']} at {hm(a['t'])} ({'ok' if a['ok'] else 'failed'})" for a in steps) + ". "
@@ -85,6 +102,34 @@ def header(sc, inc) -> list[str]:
             "not people.", ""]
 
 
+def responders(record, inc) -> list[str]:
+    """Who responded, in which role, from the trace: the paged, the acknowledger, the commander's roles, and whoever
+    an escalation or a re-page brought in."""
+    events = [e for e in record.trace.events if e.refs.get("incident") == inc.id]
+    lines = ["## Responders", ""]
+    for e in events:
+        if e.kind in ("page.sent", "incident.acknowledged", "page.escalated") or (
+                e.kind == "incident.updated" and e.refs.get("roles") == "assigned"):
+            lines.append(f"- {hm(e.t)} {e.message}")
+    if len(lines) == 2:
+        lines.append("- Nobody was paged for this incident.")
+    return lines + [""]
+
+
+def customer_communication(record, inc) -> list[str]:
+    """What users were told and when: the status page's updates, the tickets linked and the replies they got."""
+    events = [e for e in record.trace.events if e.refs.get("incident") == inc.id]
+    status = [e for e in events if e.kind == "status.updated"]
+    lines = ["## Customer communication", ""]
+    lines += [f"- {hm(e.t)} status page: {e.refs.get('state')}." for e in status] or [
+        "- Status page: no update posted by the time of writing."]
+    replies = [e for e in events if e.kind == "ticket.replied"]
+    resolved = [e for e in replies if e.refs.get("resolution")]
+    lines.append(f"- Support tickets: {len(inc.tickets)} linked to {inc.id}; {len(replies) - len(resolved)} told it "
+                 f"is a known incident being worked on, {len(resolved)} told it is resolved.")
+    return lines + [""]
+
+
 def closing(record, inc, items: list[ActionItem], well: list[str], wrong: list[str], lucky: list[str],
             in_timeline) -> list[str]:
     """Action items, Lessons learned (a failed runbook step is always among what went wrong) and the Timeline of
@@ -93,8 +138,10 @@ def closing(record, inc, items: list[ActionItem], well: list[str], wrong: list[s
     if any(not a["ok"] for a in inc.actions):
         wrong.append("a runbook step failed: " + "; ".join(f"{a['step']} ({a.get('evidence', 'timed out')})"
                                                         for a in inc.actions if not a["ok"]))
-    lines = ["## Action items", "", "| item | type | owner | tracking |", "|---|---|---|---|"]
-    lines += [f"| {a.item} | {a.type} | {a.owner} | {a.tracking} |" for a in items] + [""]
+    lines = responders(record, inc) + customer_communication(record, inc)
+    lines += ["## Action items", "", "| item | type | priority | due | owner | tracking |", "|---|---|---|---|---|---|"]
+    lines += [f"| {a.item} | {a.type} | {a.priority()} | {a.due(inc.opened_at)} | {a.owner} | {a.tracking} |"
+              for a in sorted(items, key=lambda a: a.priority())] + [""]
     lines += ["## Lessons learned", "", "**What went well**", ""] + [f"- {w}" for w in well]
     lines += ["", "**What went wrong**", ""] + [f"- {w}" for w in wrong]
     lines += ["", "**Where we got lucky**", ""] + [f"- {w}" for w in lucky] + [""]

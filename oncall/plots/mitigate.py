@@ -94,6 +94,9 @@ def spent_by_resolution(record, curve: pd.Series | None = None) -> tuple[float, 
 
 
 def _action_word(record) -> str:
+    inc = record.incidents.get(record.paged_incident) if record.paged_incident else None
+    if inc is not None and any(a.get("step") == "roll-forward" for a in inc.actions):
+        return "roll-forward"   # the fix shipped hours later ended the impact (oncall/mitigate.py roll_forward)
     kinds = {e.kind: e for e in record.trace.events if e.refs.get("incident") == record.paged_incident}
     return action_title_word(kinds)
 
@@ -129,7 +132,7 @@ def _default_span(record):
     sc = record.scenario
     deploy = record.cause.onset_at
     ends = [e.t for e in record.trace.events if e.kind in ("sli.recovered", "incident.resolved")
-            and e.t >= deploy]
+            and e.t >= deploy and e.refs.get("incident") in (None, record.paged_incident)]
     end = max(ends) + timedelta(minutes=45) if ends else sc.shift.end
     return deploy - timedelta(minutes=45), min(end, sc.shift.end)
 

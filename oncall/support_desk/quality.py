@@ -33,9 +33,11 @@ def to_json(c: Correlation) -> dict:
     dropped = [{"fingerprint": str(f), "reason": str(rs), "row": int(rw), "detail": str(dt)}
                for rw, f, rs, dt in zip(c.dropped["row"], c.dropped["fingerprint"], c.dropped["reason"], c.dropped["detail"])]
     sent = c.oncall_notifications
+    distinct = len({f for r in incidents for f in r["fingerprints"]} | {d["fingerprint"] for d in dropped})
     return {"incidents": incidents, "dropped": dropped, "alerts_total": int(c.alerts_in),
             "group_notifications": len(c.notifications), "notifications_sent": sent,
-            "noise_reduction_pct": round(noise_reduction_pct(c.alerts_in, sent), 2)}
+            "noise_reduction_pct": round(noise_reduction_pct(c.alerts_in, sent), 2),
+            "distinct_alerts": distinct, "noise_reduction_distinct_pct": round(noise_reduction_pct(distinct, sent), 2)}
 
 
 def _pairs(counts: np.ndarray) -> int:

@@ -79,7 +79,8 @@ class MitigationPicker:
                   + (f"; runbook followed: {followed.detail}" if followed else ""))
             for e in self.record.trace.events:
                 if e.kind in ("runbook.step", "page.escalated", "release.rolled_back", "flag.changed",
-                              "incident.mitigated", "incident.resolved") and e.t >= cause_of(self.scenario).onset_at:
+                              "incident.mitigated", "incident.resolved") and e.t >= cause_of(self.scenario).onset_at \
+                        and e.refs.get("incident") in (None, self.record.paged_incident):
                     print(f"  {e.t:%H:%M}  {e.kind:<20} {e.message}")
 
     def show(self):
