@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from oncall import shift
 from oncall.cli import main
 from oncall.gameday import LOOKS, Game, draw_scenario, load_moves, new_game, play_moves, score, scripted_moves
 from oncall.gameday.command import opening
@@ -68,7 +69,10 @@ def test_a_game_that_never_mitigates_is_red_like_no_mitigation():
     assert not card["passed"]
     assert must_fail <= set(card["red"])
     assert game.premature_resolves == 1           # resolving without a mitigation is refused
-    assert card["metrics"]["time_to_mitigate_min"] is None
+    assert game.mitigated_at is None              # the learner never mitigated ...
+    # ... so only the shipped fix's roll-forward ended the impact, hours after the scripted on-call's rollback.
+    scripted = shift.run_shift(load_scenario("bad-deploy"), seed=1).metrics["time_to_mitigate_min"]
+    assert card["metrics"]["time_to_mitigate_min"] > 3 * scripted
 
 
 def _forbidden(game: Game) -> list[str]:
