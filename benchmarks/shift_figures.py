@@ -16,7 +16,7 @@ from oncall.scenario import load_scenario
 from oncall.shift import run_shift, scorecard
 
 COLUMNS = ["time_to_detect_min", "time_to_mitigate_min", "budget_consumed_pct", "alerts_total",
-           "notifications_sent", "noise_reduction_pct", "grouping_precision", "grouping_recall",
+           "notifications_sent", "noise_reduction_pct", "noise_reduction_distinct_pct", "grouping_precision", "grouping_recall",
            "baseline_incidents_opened", "baseline_grouping_recall", "ticket_link_f1", "baseline_ticket_link_f1"]
 
 
@@ -42,7 +42,7 @@ def main() -> None:
     numeric = table.drop(columns=["gate", "red"]).astype(float)
     print("\nmean:  " + ", ".join(f"{k} {v:.2f}" for k, v in numeric.mean().items()))
     worst = {"time_to_detect_min": "max", "time_to_mitigate_min": "max", "budget_consumed_pct": "max",
-             "noise_reduction_pct": "min", "grouping_precision": "min", "grouping_recall": "min",
+             "noise_reduction_pct": "min", "noise_reduction_distinct_pct": "min", "grouping_precision": "min", "grouping_recall": "min",
              "ticket_link_f1": "min"}
     print("worst: " + ", ".join(f"{k} {getattr(numeric[k], how)():.2f} (seed {getattr(numeric[k], 'idx' + how)()})"
                                 for k, how in worst.items() if numeric[k].notna().any()))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import yamlsafe
 from ..errors import BadInput
 from ..paths import DATA_DIR
 from .engine import ACTIONS, LOOKS, MAX_WAIT_MIN, SEVERITIES, STATES
@@ -43,7 +44,7 @@ def postmortem_options() -> dict[str, list[dict]]:
     """The postmortem's choices (data/gameday/postmortem.yaml): ``root_causes`` and ``prevent``, each a list of
     ``id``, ``text`` and ``kinds`` (the cause kinds it names truly). The same list in every game."""
     with open(DATA_DIR / "gameday" / "postmortem.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yamlsafe.safe_load(fh)
 
 
 def check_moves(moves, where: str) -> list[dict]:
@@ -108,7 +109,7 @@ def load_moves(path: str | Path) -> list[dict]:
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(where, None, f"cannot read it ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yamlsafe.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise BadInput(where, f"line {mark.line + 1}" if mark else None, "not valid YAML") from None

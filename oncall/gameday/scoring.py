@@ -2,7 +2,7 @@
 
 The learner's checks: acknowledged before the page escalates; severity declared as the scenario expects for the
 impact; status updates on time (the first within ``STATUS_FIRST_MIN`` of the page, then at most
-``STATUS_CADENCE_MIN`` apart until resolved, and a Resolved one); no wrong action (one that is neither the
+the paging policy's ``incident_roles.update_every_min`` apart until resolved, and a Resolved one); no wrong action (one that is neither the
 runbook's action nor its escalation's fallback); the postmortem names the true cause, and its prevent item fits the
 cause and compiles to a regression case. The metrics set the learner's budget beside the scripted on-call's and
 beside doing nothing, on the same seed.
@@ -12,9 +12,8 @@ from __future__ import annotations
 import html
 import json
 
-import yaml
-
-from .. import shift
+from .. import shift, yamlsafe
+from ..incident_response import paging
 from ..checks import CheckResult
 from ..paths import DATA_DIR
 from ..scenario_model import OnCallChoices
@@ -22,7 +21,6 @@ from .engine import Game
 from .moves import postmortem_options
 
 STATUS_FIRST_MIN = 15     # the first status-page update within this long of the page
-STATUS_CADENCE_MIN = 30   # then one at least this often until the incident is resolved
 
 
 def _fits(option_id: str | None, options: list[dict], kind: str) -> bool:
@@ -64,17 +62,18 @@ def _status_check(game: Game) -> CheckResult:
     states = [s for _, s in game.status]
     end = (game.resolved_at if game.resolved_at is not None else game.now) - game.page_minute
     problems = []
+    cadence = paging.load_policy().incident_roles.update_every_min   # data/paging.yaml, as the scripted IC's
     if not times or times[0] > STATUS_FIRST_MIN:
         problems.append(f"no update within {STATUS_FIRST_MIN} min of the page")
     gaps = [b - a for a, b in zip(times, times[1:] + [end])]
     gap = max(gaps) if gaps else end
-    if times and gap > STATUS_CADENCE_MIN:
-        problems.append(f"{gap} min between updates (at most {STATUS_CADENCE_MIN})")
+    if times and gap > cadence:
+        problems.append(f"{gap} min between updates (at most {cadence:g})")
     if game.resolved_at is not None and "Resolved" not in states:
         problems.append("no Resolved update")
     detail = (f"{len(times)} update(s) at " + ", ".join(f"+{t} min {s}" for t, s in zip(times, states))
               if times else "no status update") + ("; " + "; ".join(problems) if problems else "")
-    return CheckResult("status_on_time", not problems, len(times), STATUS_CADENCE_MIN, detail)
+    return CheckResult("status_on_time", not problems, len(times), cadence, detail)
 
 
 def wrong_actions(game: Game) -> list[dict]:
@@ -88,7 +87,7 @@ def red_herrings(game: Game) -> list[dict]:
     """The red herrings the learner took: actions the scenario names as tempting and useless
     (data/gameday/red_herrings.yaml), each with why it could not help."""
     with open(DATA_DIR / "gameday" / "red_herrings.yaml", encoding="utf-8") as fh:
-        named = (yaml.safe_load(fh) or {}).get(game.scenario.name, [])
+        named = (yamlsafe.safe_load(fh) or {}).get(game.scenario.name, [])
     why = {h["action"]: h["why"] for h in named}
     return [dict(a, at=f"{game.at(a['minute']):%H:%M}", why=why[a["action"]]) for a in game.actions
             if a["action"] in why]
