@@ -14,10 +14,21 @@ def status_html(record, card) -> str:
     state = "healthy" if now < 100 * record.slos["availability"].budget_ratio else "DEGRADED"
     facts = [f"<b>{record.catalog.service}</b> {state} ({now:.2f} % errors over the last 30 min)",
              f"page {m.get('page_severity') or 'none'} after {m.get('time_to_detect_min')} min",
-             f"mitigated after {m['time_to_mitigate_min']} min" if m.get("time_to_mitigate_min") else "never mitigated",
+             _mitigation(record),
              f"budget spent {m['budget_consumed_pct']:.2f} % (limit {record.scenario.budget_limit_pct:g} %)",
              f"gate <b>{verdict}</b> ({sum(c['passed'] for c in card['checks'])}/{len(card['checks'])})"]
     return " &nbsp;|&nbsp; ".join(facts)
+
+
+def _mitigation(record) -> str:
+    """When the bleeding stopped, and by whom: the on-call's runbook, or only the shipped fix's roll-forward."""
+    minutes = record.metrics.get("time_to_mitigate_min")
+    if not minutes:
+        return "never mitigated"
+    incident = record.incidents.get(record.paged_incident) if record.paged_incident else None
+    if incident is not None and any(a.get("action") == "roll-forward" for a in incident.actions):
+        return f"the on-call never mitigated; the fix's roll-forward did after {minutes} min"
+    return f"mitigated after {minutes} min"
 
 
 def incidents_table(record) -> pd.DataFrame:
