@@ -176,14 +176,13 @@ def lab_server(tmp_path):
         server.stop()
 
 
-@pytest.fixture
-def voila_server(tmp_path):
-    """Voilà serving the on-call console (as ``make console`` does), from a copy of the notebook."""
+def _voila(tmp_path: Path, notebook: str):
+    """Voilà serving one notebook from a copy, on 127.0.0.1 with a token; stopped at the end."""
     root = tmp_path / "notebooks"
     root.mkdir()
-    copy_notebooks(root, ["console.ipynb"], strip=False)
+    copy_notebooks(root, [notebook], strip=False)
     port, token = free_port(), secrets.token_hex(16)
-    argv = [str(BIN / "voila"), "console.ipynb", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
+    argv = [str(BIN / "voila"), notebook, "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
             f"--token={token}", f"--Voila.root_dir={root}"]
     server = Server(argv, port, token, root, server_env(tmp_path), tmp_path / "voila.log")
     try:
@@ -194,17 +193,12 @@ def voila_server(tmp_path):
 
 
 @pytest.fixture
+def voila_server(tmp_path):
+    """Voilà serving the on-call console (as ``make console`` does)."""
+    yield from _voila(tmp_path, "console.ipynb")
+
+
+@pytest.fixture
 def gameday_server(tmp_path):
-    """Voilà serving the game day (as ``make gameday`` does), from a copy of the notebook."""
-    root = tmp_path / "notebooks"
-    root.mkdir()
-    copy_notebooks(root, ["08_game_day.ipynb"], strip=False)
-    port, token = free_port(), secrets.token_hex(16)
-    argv = [str(BIN / "voila"), "08_game_day.ipynb", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
-            f"--token={token}", f"--Voila.root_dir={root}"]
-    server = Server(argv, port, token, root, server_env(tmp_path), tmp_path / "voila.log")
-    try:
-        server.wait_ready(None)
-        yield server
-    finally:
-        server.stop()
+    """Voilà serving the game day (as ``make gameday`` does)."""
+    yield from _voila(tmp_path, "08_game_day.ipynb")
