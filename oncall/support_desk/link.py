@@ -51,7 +51,14 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"complete|finish|submit)\w*",
         r"wont (work|load|respond|answer|reply|open|send|process)\w*",
         r"went wrong", r"try again later", r"stuck", r"frozen", r"freez\w*", r"hang(s|ing)", r"tim(es|ed|ing) out",
-        r"timeout\w*", r"nothing happens", r"no (response|reply)", r"never (answers|replies|responds|loads)",
+        r"timeout\w*", r"time out", r"unresponsive",
+        # the service's own error message, quoted ("We couldn't get an answer right now")
+        r"(couldn'?t|could not|can'?t|cannot|unable to|failed to) (get|generate|load|fetch|give) (you |me )?(an|a|any|the|"
+        r"your) (answer|response|reply)",
+        # what the customer came to do and cannot: log in, pay, check out, order
+        r"(can'?t|cannot|can not|unable to|not able to|couldn'?t|could not|impossible to) (even |still )?(log ?in|login|"
+        r"sign ?in|pay|check ?out|checkout|place (an |my |the |any |our )?orders?|complete (my |the |a |our )?(order|"
+        r"purchase|payment|checkout)|buy|purchase|order anything|add (\w+ )?to (my |the )?(cart|basket))\w*", r"nothing happens", r"no (response|reply)", r"never (answers|replies|responds|loads)",
         r"5\d\ds?", r"stopped (working|responding|answering)", r"oops", r"unusable", r"disconnect\w*", r"offline",
         r"ain'?t work\w*", r"\d+ ?(min|mins|minutes|seconds|secs|s) (of )?(loading|spinning|waiting)",
         r"(still|keeps?|forever) (loading|spinning)", r"nothing (loads|works|happens|shows)",
@@ -88,7 +95,17 @@ NEGATED = re.compile(r"(?<![\w'])(?<!\bi )(?<!\bwe )(?<!\byou )(can't|cannot|can
                      r" (even |seem to |seems to |always |still |really |)"
                      r"(look ?up|reach|access|retrieve|fetch|pull up|process|complete|connect|load|track|check|get|"
                      r"issue|submit|find (my|the|any|our) (order|refund|account|ticket))\w*")
-SLOW = (r"slow\w*", r"takes? (forever|ages)", r"lag\w*", r"sluggish")
+SLOW = (r"slow\w*", r"takes? (forever|ages)", r"lag\w*", r"sluggish",
+        # slowness told as the wait itself: "takes a full minute", "15-25 seconds per reply", "thinking so long",
+        # "waited 5 minutes", "response times are unacceptable"
+        r"(takes?|took|taking) (a |an )?(full |whole |over a |more than a |almost a |nearly a |about a )?(minute|hour)s?",
+        r"(takes?|took|taking) (over |more than |almost |nearly |about |like )?\d+ ?(-|to) ?\d* ?(sec\w*|s|min\w*)",
+        r"(takes?|took|taking) (over |more than |almost |nearly |about |like )?\d+ ?(sec\w*|s|min\w*)",
+        r"\d+ ?((-|to) ?\d+ ?)?(seconds|secs|sec|s|minutes|mins) (per|for (a|an|each|every|one)|to get (a|an)) (reply|"
+        r"answer|response|message|question)",
+        r"response times?", r"(thinking|typing|loading|waiting|spinning)'? (for )?(so|too|very|really) long",
+        r"waited (for )?(\d+|a few|several|over \d+|almost \d+|nearly \d+) (min\w*|sec\w*|hours?)",
+        r"forever to (answer|reply|respond|load)")
 WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date",
          r"(old|older|previous|superseded|former|obsolete|expired) (\w+ )?(polic\w+|information|info|answers?|rules?|"
          r"pages?|articles?|terms|prices?|data|version|conditions)",
@@ -97,14 +114,31 @@ WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date"
          r"mak(es|ing) (things|stuff|it|that|this) up", r"made (things|stuff|it|that|this) up", r"invent(s|ed|ing)",
          r"nonsense", r"gibberish", r"(lied|lies|lying) to (me|us|our)", r"confidently wrong",
          r"(not|isn't|wasn't|is not|was not) (true|correct|accurate)",
-         r"wrong (price|prices|date|dates|polic\w+|number|amount|details|facts|rules?|terms)")
+         r"wrong (price|prices|date|dates|polic\w+|number|amount|details|facts|rules?|terms)",
+         # the answer itself judged wrong ("is the assistant wrong or the checkout?", "it got it wrong")
+         r"(is|was|are|were) (the |your |this |that |it )?(\w+ )?wrong(?! with)",
+         r"(got|gets|getting) (it|this|that|things|everything|my \w+) wrong",
+         # instructions for what is not there ("steps for a menu that doesn't exist")
+         r"(doesn't|does not|don't|do not|didn't|did not) exist\w*",
+         r"no such (menu|button|option|page|setting|link|tab|field|section)s?",
+         r"(isn't|aren't|is not|are not|wasn't|weren't) (there|on (my|the) (screen|page|account))",
+         # the service contradicting itself ("now it says it never said that", "a different answer every time")
+         r"(says|said|claims|claimed|insists|insisted) (it|that it) (never|didn't|did not|hasn't|has not) "
+         r"(said|say|promised?|offered?|told|tell)\w*", r"says the opposite", r"changed its (answer|story|mind)",
+         r"(different|another) answer (every|each) time")
 STALE = re.compile(r"outdated|out of date|\b(old|older|previous|superseded|former|obsolete|expired)\b")
 # A wrong answer told as a contrast: what the service said against what our own page, article, email or the customer
 # knows ("the bot says 14 days, but the policy page says 30"; "bot says 1 year?? i thought it was 2").
-SAID = r"(says?|said|told|tells|quoted|quotes|answered|answers|replied|replies|claims?|claimed|insists?)"
+SAID = (r"(says?|said|told|tells|telling (me|us)|quoted|quotes|answered|answers|replied|replies|claims?|claimed|"
+        r"insists?|gave (me|us)|gives (me|us)|showed (me|us)|shows (me|us)|answer (me|us)|promised?|offered?)")
+# our own pages, screens and papers a customer holds an answer against
+OURS_SAY = (r"page|article|site|website|help cent(er|re)|faq|policy|terms|email|e-mail|docs|documentation|"
+            r"confirmation|receipt|invoice|checkout|cart|basket|app|screen|account|order page|product page")
 CONTRAST = re.compile(r"\b" + SAID + r"\b.{1,160}?\b(but|while|whereas|however|although|though|yet)\b.{0,80}?\b("
-                      r"page|article|site|website|help cent(er|re)|faq|policy|terms|email|e-mail|docs|documentation|"
-                      r"confirmation|receipt|invoice)\b"
+                      + OURS_SAY + r")\b"
+                      # ... or our page stating otherwise, with no "but" ("the bot told me X? the refund page says Y")
+                      r"|\b" + SAID + r"\b.{1,160}?\b(the|our|your|my) (\w+ )?(" + OURS_SAY + r") (says|said|shows|showed|"
+                      r"states|stated|lists|listed|charges|charged|asks|asked)\b"
                       r"|\b" + SAID + r"\b.{1,160}?\b(i thought|i was told|i read|it used to be|should be|is supposed to be|"
                       r"(that|this|it|which) (has )?changed|no longer|not any ?more|was updated|has been updated)\b",
                       re.S)
@@ -124,7 +158,14 @@ NOT_A_REPORT = re.compile(r"\b(what happens |what do i do |what should i do )?(i
                           # goods damaged in the post: "arrived broken", "the handle broken off"
                           r"\b(arrived|came|delivered|got here|shipped) (\w+ )?(broken|damaged|smashed|"
                           r"cracked|crushed|shattered|dented|torn|broke)\b|\b(broken|broke|snapped|came|fell) off\b|"
-                          r"\bdamaged in (transit|shipping|the post|delivery)\b")
+                          r"\bdamaged in (transit|shipping|the post|delivery)\b|"
+                          # the pace of a voice, not a wait ("in voice mode the voice is really slow")
+                          r"\b(voice|speech|speaking|talking|talks|speaks|reading voice)( mode)? (\w+ )?(is |are |sounds? )?"
+                          r"(really |very |so |too |a bit |kind of )?(slow|fast)\w*")
+# A customer who asks whether something failed but met no failure ("was there an outage? i didn't notice anything")
+NOT_FELT = re.compile(r"\b(i|we) (didn't|did not|haven't|have not|never|don't|do not) (notice|see|saw|experience|have|"
+                      r"had|get|got|run into|ran into) (anything|any (problem|issue|error|trouble)s?|a problem|an issue|"
+                      r"any of (it|this|that))\b|\bworks? (fine|perfectly|great|ok) for (me|us)\b")
 FEATURE_REQUEST = re.compile(r"\b(would love|please add|could you add|can you add|please let|feature request|"
                              r"would be (nice|great|cool|helpful)|it would help|suggestion|i wish|wish list)\b")
 # A problem older than the incident.
@@ -253,7 +294,7 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
             said = [g for g in contrast.groups() if g and len(g) > 1]   # "says ... but ... page"
             kind, evidence = "wrong", (" ... ".join(said[:3]),)
     if kind is None and words is not None and _names_ours(cleaned, words):
-        negated = _hits(NEGATED, cleaned)    # "the assistant can't look up my order"
+        negated = _negated(cleaned)          # "the assistant can't look up my order"
         doubt = DOUBT.search(cleaned)        # "it says 10 to 14 business days?? is this true"
         if negated:
             kind, evidence = "hard", tuple(negated)
@@ -264,7 +305,10 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
         if symptoms:
             kind, evidence = "hard", tuple(dict.fromkeys(symptoms))
     not_report = None
-    if FEATURE_REQUEST.search(norm):
+    if NOT_FELT.search(norm):
+        not_report = "asks about a failure it did not meet"
+        kind = None
+    elif FEATURE_REQUEST.search(norm):
         not_report = "asks for something new"
     elif kind is None and _hits(_HARD, norm):
         not_report = "its failure words are a condition or a denial, not a report"
@@ -272,6 +316,22 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
     stale = kind == "wrong" and (bool(CONTRAST.search(cleaned)) or any(STALE.search(e) for e in evidence))
     return Reading(norm, kind, evidence, not_report, old, bool(YESTERDAY.search(norm)),
                    bool(PAST.search(norm)), stale)
+
+
+# What the service answered, not how it failed: "it keeps saying it can't find my order" is its answer about the
+# customer's data (a guest order, a typo in the number).
+ANSWERED = re.compile(r"\b(says?|said|saying|tells? (me|us)|telling (me|us)|told (me|us)|replies|replied|answers)"
+                      r"( that)? (it|they|he|she) $")
+
+
+def _negated(cleaned: str) -> list[str]:
+    out = []
+    for m in NEGATED.finditer(cleaned):
+        if m.group(3).startswith("find") and ANSWERED.search(cleaned[max(0, m.start() - 40):m.start()]):
+            continue
+        if m.group(0) not in out:
+            out.append(m.group(0))
+    return out
 
 
 def _old(norm: str) -> str | None:
@@ -429,7 +489,9 @@ def link(reading: Reading, when: datetime, found: dict, incidents: list[Incident
                 and feature_level_of(inc, services, words)):
             refusals.append(f"a wrong answer about something {inc.id} does not name (similarity {cos:.2f})")
             continue
-        key = (bool(covered), is_major(inc.severity), inc.severity is not None, round(cos, 12),
+        # a major incident before a warning; then one open when the ticket was written before one already resolved
+        open_now = inc.resolved_at is None or when <= inc.resolved_at
+        key = (bool(covered), is_major(inc.severity), open_now, inc.severity is not None, round(cos, 12),
                -inc.opened_at.timestamp())
         if best is None or key > best[0]:
             names = [w for s in services for k in ("names", "symptoms") for w in found[s].get(k, [])]
