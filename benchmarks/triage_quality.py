@@ -1,8 +1,8 @@
 """How well the desk links and prioritises tickets (course module M32): on the held-out queues it was not
 written against (data/tickets/heldout*/, each written apart by a different hand who saw the storm and the product,
-never the rules; the rules were fixed after measuring the first three, each of those measured once untouched
-first; the last is measured once, untouched, after the rules were frozen), and on the course's own queues (the
-bad-deploy and stale-index shifts, seed 1),
+never the rules; the rules were fixed after measuring the first four, each of those measured once untouched
+first; the last, held-out 5, is measured once, untouched, after the rules were frozen, and skipped with a message
+while its folder does not exist), and on the course's own queues (the bad-deploy and stale-index shifts, seed 1),
 each beside the naive baselines: link every ticket created while an incident that pages is open; link nothing.
 
 Prints link precision, recall and F1 over (ticket, incident) pairs, and the share of outage tickets at P1/P2,
@@ -43,13 +43,19 @@ def course(scenario: str, seed: int = 1) -> dict:
 
 # The held-out nights: (name, folder, the figures it was measured at once, untouched, before any rule saw it).
 NIGHTS = (("held-out", "heldout", None), ("held-out 2", "heldout2", None),
-          ("held-out 3", "heldout3", "F1 0.76, P1/P2 68 %"))
-UNTOUCHED = (("held-out 4", "heldout4", None),)   # measured once after the rules were frozen: the honest figure
+          ("held-out 3", "heldout3", "F1 0.76, P1/P2 68 %"),
+          ("held-out 4", "heldout4", "precision 0.87, recall 0.68, F1 0.76, P1/P2 78 %"))
+UNTOUCHED = (("held-out 5", "heldout5", None),)   # measured once after the rules were frozen: the honest figure
 
 
 def main() -> int:
     queues, confusions = {}, {}
+    missing = []
     for name, folder, _ in NIGHTS + UNTOUCHED:
+        if not (DATA_DIR / "tickets" / folder / "truth.jsonl").exists():
+            missing.append(name)
+            print(f"{name}: data/tickets/{folder}/ does not exist yet, skipped (measured once, after it is written)")
+            continue
         triaged, truth, incidents = ev.heldout(DATA_DIR / "tickets" / folder)
         queues[name] = ev.figures(triaged, truth, incidents)
         confusions[name] = ev.confusion(triaged, truth)
@@ -63,7 +69,7 @@ def main() -> int:
     for name, table in confusions.items():
         print(f"\n{name} confusion matrix (tickets):")
         print(table.to_string())
-    fixed = [n for n, _, _ in NIGHTS] + ["bad-deploy", "stale-index"]
+    fixed = [n for n, _, _ in NIGHTS if n not in missing] + ["bad-deploy", "stale-index"]
     ok = all(queues[q]["linker"][k] >= v for q in fixed for k, v in TARGETS.items())
     print(f"\ntargets on the queues the rules were fixed against ({', '.join(fixed)}: F1 >= 0.9 and P1/P2 >= 90 %): "
           f"{'met' if ok else 'MISSED'}")
@@ -71,6 +77,8 @@ def main() -> int:
         if before:
             print(f"{name} was measured once, untouched, before the rules were fixed against it: {before}")
     for name, _, _ in UNTOUCHED:
+        if name in missing:
+            continue
         f = queues[name]["linker"]
         print(f"{name}, measured once after the rules were frozen, untouched: F1 {f['link_f1']:.2f}, P1/P2 "
               f"{100 * f['outage_p1_p2_share']:.0f} % (target 0.9 and 90 %: "

@@ -47,7 +47,8 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"not (work\w*|function\w*|load\w*|respond\w*|answer\w*|reply\w*|open\w*)",
         r"(does|do|did|is|are|was|were|has|have|wo|ca|could)(n'?t| not) (work|load|respond|answer|reply|open|send|"
         r"process|go through|connect|start|show)\w*",
-        r"(can'?t|cannot|cant|unable to|not able to) (get|use|reach|access|load|open|send|chat|talk|connect|"
+        r"(can'?t|cannot|cant|unable to|not able to|couldn'?t|could not) (get|use|reach|access|load|open|send|chat|"
+        r"talk|connect|"
         r"complete|finish|submit)\w*",
         r"wont (work|load|respond|answer|reply|open|send|process)\w*",
         r"went wrong", r"try again later", r"stuck", r"frozen", r"freez\w*", r"hang(s|ing)", r"tim(es|ed|ing) out",
@@ -116,7 +117,7 @@ WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date"
          r"(not|isn't|wasn't|is not|was not) (true|correct|accurate)",
          r"wrong (price|prices|date|dates|polic\w+|number|amount|details|facts|rules?|terms)",
          # the answer itself judged wrong ("is the assistant wrong or the checkout?", "it got it wrong")
-         r"(is|was|are|were) (the |your |this |that |it )?(\w+ )?wrong(?! with)",
+         r"(is|was|are|were) (the |your |this |that |it )?(?!something|anything|everything|nothing)(\w+ )?wrong(?! with)",
          r"(got|gets|getting) (it|this|that|things|everything|my \w+) wrong",
          # instructions for what is not there ("steps for a menu that doesn't exist")
          r"(doesn't|does not|don't|do not|didn't|did not) exist\w*",
@@ -160,8 +161,8 @@ NOT_A_REPORT = re.compile(r"\b(what happens |what do i do |what should i do )?(i
                           r"cracked|crushed|shattered|dented|torn|broke)\b|\b(broken|broke|snapped|came|fell) off\b|"
                           r"\bdamaged in (transit|shipping|the post|delivery)\b|"
                           # the pace of a voice, not a wait ("in voice mode the voice is really slow")
-                          r"\b(voice|speech|speaking|talking|talks|speaks|reading voice)( mode)? (\w+ )?(is |are |sounds? )?"
-                          r"(really |very |so |too |a bit |kind of )?(slow|fast)\w*")
+                          r"\b(voice|speech|speak|speaks|speaking|talk|talks|talking|reading voice)( mode)? (\w+ )?"
+                          r"(is |are |sounds? )?(really |very |so |too |a bit |a little |kind of )?(slow|fast)\w*")
 # A customer who asks whether something failed but met no failure ("was there an outage? i didn't notice anything")
 NOT_FELT = re.compile(r"\b(i|we) (didn't|did not|haven't|have not|never|don't|do not) (notice|see|saw|experience|have|"
                       r"had|get|got|run into|ran into) (anything|any (problem|issue|error|trouble)s?|a problem|an issue|"
