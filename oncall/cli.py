@@ -106,8 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     tri.add_argument("file", help="tickets as JSON Lines: id, created_at, text, optional customer_tier")
     src = tri.add_mutually_exclusive_group()
     src.add_argument("--incidents", default=None, help="incidents JSON (the output of oncall correlate --json)")
+    src.add_argument("--storm", default=None, help="Alertmanager webhook payloads (JSON Lines): correlated into "
+                                                   "incidents as oncall correlate does, then linked")
     src.add_argument("--scenario", default=None, help="link to the incidents of this scenario's shift")
     tri.add_argument("--seed", type=str, default=None, help="the shift's seed (with --scenario)")
+    tri.add_argument("--tiers", default=None, help="the desk's tier names -> free, pro, enterprise (YAML: default, "
+                                                   "aliases; as data/tickets/tiers.yaml)")
     tri.add_argument("--json", action="store_true")
 
     cj = sub.add_parser("canary-judge", help="judge a canary against a baseline (CSV metric exports)")
@@ -201,7 +205,8 @@ def _dispatch(args) -> int:
 
 def _triage(args) -> int:
     seed = _seed(args.seed) if args.seed is not None else None
-    doc = run_triage(args.file, incidents_path=args.incidents, scenario=args.scenario, seed=seed)
+    doc = run_triage(args.file, incidents_path=args.incidents, scenario=args.scenario, seed=seed,
+                     storm_path=args.storm, tiers_path=args.tiers)
     if args.json:
         print(json.dumps(doc, indent=2))
         return EXIT_OK

@@ -2,6 +2,8 @@
 it does not know read as the default with one warning on stderr, extra fields kept; bad input still exit 2."""
 import json
 
+import pytest
+
 from oncall.cli import main
 from oncall.support_desk import triage as tr
 
@@ -56,3 +58,76 @@ def test_bad_csv_is_exit_2_with_one_line(tmp_path, capsys):
     assert "bad.csv: line 2" in err and "created_at" in err
     code, out, err = run(tmp_path, capsys, "bad2.csv", "who,when\n1,2\n")
     assert code == 2 and "bad2.csv: line 1" in err and "header" in err
+
+
+def test_a_desks_api_export_a_json_array_or_an_object_of_tickets(tmp_path, capsys):
+    rows = [{"id": "A", "created_at": "2026-11-27T01:40:00Z", "text": "the bot is down", "status": "open"},
+            {"id": "B", "created_at": "2026-11-27T01:41:00Z", "text": "How do I change my address?"}]
+    code, doc, err = run(tmp_path, capsys, "api.json", json.dumps(rows, indent=2))
+    assert code == 0 and [t["id"] for t in doc["tickets"]] == ["A", "B"]
+    assert doc["tickets"][0]["linked_incident"] == "INC-9" and doc["tickets"][0]["extra"] == {"status": "open"}
+    code, doc, err = run(tmp_path, capsys, "api2", json.dumps({"tickets": rows, "count": 2}))
+    assert code == 0 and len(doc["tickets"]) == 2
+    code, out, err = run(tmp_path, capsys, "api3.json", json.dumps({"tickets": [rows[0], 7]}))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "api3.json: tickets[1]" in err
+    code, out, err = run(tmp_path, capsys, "api4.json", '[{"id": "A",\n')
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "api4.json" in err
+
+
+def test_a_multi_line_description_keeps_the_line_numbers_of_the_file(tmp_path, capsys):
+    csv = ('Ticket ID,Created at,Description\nZ-1,2026-11-27T02:40:00+01:00,"the bot\nerrors on, ""everything"""\n'
+           "Z-2,soon,x\n")
+    code, out, err = run(tmp_path, capsys, "multi.csv", csv)
+    assert code == 2 and "multi.csv: line 4" in err and "created_at" in err
+    code, doc, err = run(tmp_path, capsys, "multi2.csv", csv.replace("soon", "2026-11-27T01:45:00Z"))
+    assert code == 0 and doc["tickets"][0]["linked_incident"] == "INC-9"
+
+
+def test_the_desks_own_tier_mapping(tmp_path, capsys):
+    (tmp_path / "tiers.yaml").write_text("default: pro\naliases:\n  enterprise: [gold]\n", encoding="utf-8")
+    path = tmp_path / "export.csv"
+    path.write_text(CSV, encoding="utf-8")
+    tickets = {t.id: t for t in tr.load_tickets(path, warn=lambda line: None, tiers=tmp_path / "tiers.yaml")}
+    assert tickets["Z-1"].customer_tier == "enterprise" and tickets["Z-2"].customer_tier == "enterprise"
+    (tmp_path / "bad.yaml").write_text("default: gold\n", encoding="utf-8")
+    code = main(["triage", str(path), "--tiers", str(tmp_path / "bad.yaml")])
+    out, err = capsys.readouterr()
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "bad.yaml" in err and "default" in err
+
+
+STORM = [{"version": "4", "status": "firing", "receiver": "oncall", "groupKey": "{}:{alertname=\"GatewayErrors\"}",
+          "groupLabels": {"alertname": "GatewayErrors"}, "commonLabels": {}, "commonAnnotations": {},
+          "externalURL": "http://alertmanager.invalid", "truncatedAlerts": 0,
+          "alerts": [{"status": "firing", "labels": {"alertname": "GatewayErrors", "service": "support-assistant",
+                                                     "component": "gateway", "severity": "page"},
+                      "annotations": {"summary": "Chat gateway 5xx above 5 %"},
+                      "startsAt": "2026-11-27T01:30:00Z", "endsAt": "0001-01-01T00:00:00Z",
+                      "generatorURL": "http://prometheus.invalid", "fingerprint": "a1b2c3d4e5f60718"}]}]
+
+
+def test_incidents_straight_from_a_storm_file(tmp_path, capsys):
+    storm = tmp_path / "storm.jsonl"
+    storm.write_text("".join(json.dumps(p) + "\n" for p in STORM), encoding="utf-8")
+    tickets = tmp_path / "t.jsonl"
+    tickets.write_text(json.dumps({"id": "A", "created_at": "2026-11-27T01:40:00Z", "text": "chat bot gives errors"})
+                       + "\n", encoding="utf-8")
+    assert main(["triage", str(tickets), "--storm", str(storm), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["tickets"][0]["linked_incident"] == doc["incidents"][0]["id"]
+    from oncall.commands.triage import incidents_from_storm
+    (inc,) = incidents_from_storm(storm)
+    assert inc.summary == "GatewayErrors: Chat gateway 5xx above 5 %" and inc.severity == "page"
+
+
+@pytest.mark.parametrize("content, says", [(b"", "empty"), (b"\xff\xfe{", "line 1"), (b"not json\n", "line 1"),
+                                           (b'{"id": "A", "created_at": "x", "text": "y"}\n', "version")])
+def test_a_bad_storm_file_is_exit_2_with_one_line(tmp_path, capsys, content, says):
+    storm = tmp_path / "storm.jsonl"
+    storm.write_bytes(content)
+    tickets = tmp_path / "t.jsonl"
+    tickets.write_text(json.dumps({"id": "A", "created_at": "2026-11-27T01:40:00Z", "text": "bot down"}) + "\n",
+                       encoding="utf-8")
+    assert main(["triage", str(tickets), "--storm", str(storm)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "storm.jsonl" in err and says in err
+    assert main(["triage", str(tickets), "--storm", str(storm), "--incidents", str(storm)]) == 2

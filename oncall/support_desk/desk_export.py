@@ -2,6 +2,8 @@
 column names ("Ticket ID", "Created at", "Description", "Plan", ...), told apart by the file's extension or,
 without one we know, by its first character.
 
+A desk's API export, a JSON array of tickets (or an object whose ``tickets`` is one), is read too.
+
 Pure: text in, ``(line number, "FILE: line N", row)`` out, each row with the course's field names (``id``,
 ``created_at``, ``text``, ``customer_tier``) and every other column kept under its own name.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 from ..errors import BadInput
@@ -39,6 +42,30 @@ def kind_of(path_name: str, text: str) -> str:
     if lower.endswith((".jsonl", ".ndjson", ".json")):
         return "jsonl"
     return "jsonl" if text.lstrip().startswith("{") else "csv"
+
+
+def json_document_rows(text: str, where: str):
+    """The rows of a JSON document export (a desk's API: a JSON array of tickets, or an object whose ``tickets`` is
+    one), or None when the text is not one such document (JSON Lines)."""
+    start = text.lstrip()[:1]
+    if start not in ("[", "{"):
+        return None
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        if start == "[":
+            raise BadInput(where, None, "not a JSON array of tickets (nor JSON Lines)") from None
+        return None                          # JSON Lines: one object a line
+    rows = doc.get("tickets") if isinstance(doc, dict) else doc
+    if not isinstance(rows, list):
+        return None
+    out = []
+    for i, row in enumerate(rows):
+        at = f"{where}: tickets[{i}]"
+        if not isinstance(row, dict):
+            raise BadInput(at, None, "expected a JSON object (a ticket)")
+        out.append((i + 1, at, row))
+    return out
 
 
 def csv_rows(text: str, where: str):

@@ -170,16 +170,16 @@ def _json_lines(lines: list[str], where: str):
         yield n, at, row
 
 
-def parse_tickets(lines: list[str], where: str = "<tickets>", warn=None) -> list[Ticket]:
+def parse_tickets(lines: list[str], where: str = "<tickets>", warn=None, tiers: str | None = None) -> list[Ticket]:
     """JSON Lines -> tickets, sorted by creation time (then id). Blank lines are skipped; a bad line raises
     BadInput naming the file, the line and the field. A tier we do not know is read through
     ``data/tickets/tiers.yaml`` (its aliases, else its default) with one warning per tier given to ``warn``."""
-    return _tickets(_json_lines(lines, where), where, warn)
+    return _tickets(_json_lines(lines, where), where, warn, tiers)
 
 
-def _tickets(rows, where: str, warn) -> list[Ticket]:
+def _tickets(rows, where: str, warn, tiers_path: str | None = None) -> list[Ticket]:
     tickets, seen, unknown = [], {}, {}
-    tiers = load_tiers()
+    tiers = load_tiers(None if tiers_path is None else str(tiers_path))
     for n, at, row in rows:
         for name in ("id", "created_at", "text"):
             if name not in row:
@@ -232,13 +232,17 @@ def load_tiers(path: str | None = None) -> dict:
     return {"default": doc["default"], "aliases": aliases}
 
 
-def load_tickets(path: str | Path, warn=None) -> list[Ticket]:
-    """Read and validate a ticket file: JSON Lines or a desk's CSV export (by extension, else by its first
-    character), UTF-8. Warnings (a tier we do not know) go to ``warn``, by default one line each on stderr."""
+def load_tickets(path: str | Path, warn=None, tiers: str | Path | None = None) -> list[Ticket]:
+    """Read and validate a ticket file: JSON Lines, a desk's CSV export (by extension, else by its first
+    character) or a JSON array of tickets (or ``{"tickets": [...]}``), UTF-8. ``tiers``: the desk's own tier
+    mapping (``default`` and ``aliases``, as ``data/tickets/tiers.yaml``). Warnings (a tier we do not know) go to ``warn``, by default one line each on stderr."""
     where, lines = _lines(path)
     if desk_export.kind_of(str(path), "\n".join(lines[:5])) == "csv":
-        return _tickets(desk_export.csv_rows("\n".join(lines), where), where, warn)
-    return parse_tickets(lines, where, warn)
+        return _tickets(desk_export.csv_rows("\n".join(lines), where), where, warn, tiers)
+    rows = desk_export.json_document_rows("\n".join(lines), where)   # a JSON array, or {"tickets": [...]}
+    if rows is not None:
+        return _tickets(rows, where, warn, tiers)
+    return parse_tickets(lines, where, warn, tiers)
 
 
 def load_truth(path: str | Path) -> dict[str, dict]:
@@ -293,7 +297,11 @@ def alert_texts(storm: str | Path) -> dict[str, str]:
     fingerprints only)."""
     from .alerts import parse_file
 
-    frame = parse_file(storm)
+    return texts_of(parse_file(storm))
+
+
+def texts_of(frame) -> dict[str, str]:
+    """fingerprint -> "alertname (slo SLO): summary" of every alert of an alert frame (``alerts.parse_file``)."""
     out: dict[str, str] = {}
     for fp, name, labels, notes in zip(frame["fingerprint"], frame["alertname"], frame["labels"],
                                        frame["annotations"]):
