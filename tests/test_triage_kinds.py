@@ -38,6 +38,7 @@ def run(text, incidents, minutes=15, tier=None):
     "Our team finds the assistant completely unresponsive this evening",
     "The chat window shows 'Sorry, we could not get a response' after every message",
     "typing dots for ages in the chat then nothing",
+    "the virtual assistant returns nothing, an empty reply bubble every time",
 ])
 def test_timeouts_and_the_services_own_error_message_join_a_timeout_incident(text):
     t = run(text, [TIMEOUTS])
@@ -52,6 +53,8 @@ def test_timeouts_and_the_services_own_error_message_join_a_timeout_incident(tex
     "assistant response times are terrible tonight",
     "the bot was thinking for so long I closed the tab",
     "waited 3 minutes for the chat to reply about my refund",
+    "the helper needs about a minute per question",
+    "bot replies arrive really late, often after 40 seconds",
 ])
 def test_slowness_told_as_the_wait_itself_joins_a_latency_incident(text):
     t = run(text, [SLOW])
@@ -66,6 +69,8 @@ def test_slowness_told_as_the_wait_itself_joins_a_latency_incident(text):
     "earlier the helper promised me free delivery, now it says it never promised that",
     "the assistant told me my voucher is valid until June, my account page shows it expired in May",
     "I get a different answer each time I ask the bot about the warranty",
+    "the chat assistant suggested a gift wrap service you don't even offer",
+    "the bot said my return was received, it wasn't, the parcel is still here",
 ])
 def test_wrong_invented_or_contradicting_answers_join_a_quality_incident(text):
     t = run(text, [QUALITY])
@@ -90,6 +95,8 @@ def test_what_a_customer_cannot_do_on_the_shop_joins_the_storefront_incident(tex
     ("was the chat down earlier? a friend mentioned it, I didn't notice anything myself", [TIMEOUTS]),
     ("the assistant keeps telling me it can't find my booking, I paid at the counter, how do I add it?", [TIMEOUTS]),
     ("the shop's answers are right, I just want the chat to be shorter", [QUALITY]),
+    ("the assistant is fine but shipping is so slow, 9 days and counting", [SLOW]),
+    ("slow delivery again, the chat bot could not speed it up either", [SLOW]),
 ])
 def test_the_same_words_about_something_else_are_not_linked(text, incidents):
     t = run(text, incidents)

@@ -5,7 +5,8 @@ is a report. A ticket joins an incident when four things hold, each kept in the 
 
 1. **time**: it was created while the incident was open (from ``LEAD_MIN`` before the correlator opened it, users
    are faster than correlators, ``QUALITY_LEAD_MIN`` for a wrong answer before a quality burn fires, to
-   ``GRACE_MIN`` after it resolved), or up to ``PAST_GRACE_MIN`` after it resolved when the ticket speaks of the
+   ``GRACE_MIN`` after it resolved, ``QUALITY_GRACE_MIN`` for a wrong answer, which is read and checked before it
+   is reported), or up to ``PAST_GRACE_MIN`` after it resolved when the ticket speaks of the
    past ("it was broken an hour ago"); a ticket about an older problem ("since last week", "last Monday") is not
    about this incident;
 2. **topic**: it names a service the incident is on, in customers' words (``data/tickets/services.yaml``: the
@@ -35,6 +36,9 @@ from .tickets import GRACE_MIN, LEAD_MIN, IncidentInfo, ServiceWords
 # Wrong answers are read before a quality or freshness alert fires: its burn rate must hold over its long window
 # (an hour) first, while a failing request shows on the 5-minute one.
 QUALITY_LEAD_MIN = 60
+# ... and reported later after it resolved: a wrong answer is read, checked against our page or the checkout, and
+# only then written about, while an error is met and reported at once.
+QUALITY_GRACE_MIN = 120
 PAST_GRACE_MIN = 240      # "it was broken earlier tonight": a report about the past, after the incident resolved
 MIN_SIMILARITY = 0.2      # TF-IDF cosine against the incident's description: the topic of a wrong-answer report
 
@@ -53,6 +57,9 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"wont (work|load|respond|answer|reply|open|send|process)\w*",
         r"went wrong", r"try again later", r"stuck", r"frozen", r"freez\w*", r"hang(s|ing)", r"tim(es|ed|ing) out",
         r"timeout\w*", r"time out", r"unresponsive",
+        # an answer with nothing in it
+        r"(empty|blank) (bubble|answer|reply|response|message|chat window|window)s?", r"returns nothing",
+        r"(says|shows|answers|replies|returns|gives me) nothing",
         # the service's own error message, quoted ("We couldn't get an answer right now")
         r"(couldn'?t|could not|can'?t|cannot|unable to|failed to) (get|generate|load|fetch|give) (you |me )?(an|a|any|the|"
         r"your) (answer|response|reply)",
@@ -99,14 +106,17 @@ NEGATED = re.compile(r"(?<![\w'])(?<!\bi )(?<!\bwe )(?<!\byou )(can't|cannot|can
 SLOW = (r"slow\w*", r"takes? (forever|ages)", r"lag\w*", r"sluggish",
         # slowness told as the wait itself: "takes a full minute", "15-25 seconds per reply", "thinking so long",
         # "waited 5 minutes", "response times are unacceptable"
-        r"(takes?|took|taking) (a |an )?(full |whole |over a |more than a |almost a |nearly a |about a )?(minute|hour)s?",
+        r"(takes?|took|taking|needs?|needed|needing) (like |about |almost |nearly |over |more than )?(a |an )?(full |"
+        r"whole )?(minute|hour)s?",
         r"(takes?|took|taking) (over |more than |almost |nearly |about |like )?\d+ ?(-|to) ?\d* ?(sec\w*|s|min\w*)",
         r"(takes?|took|taking) (over |more than |almost |nearly |about |like )?\d+ ?(sec\w*|s|min\w*)",
         r"\d+ ?((-|to) ?\d+ ?)?(seconds|secs|sec|s|minutes|mins) (per|for (a|an|each|every|one)|to get (a|an)) (reply|"
         r"answer|response|message|question)",
         r"response times?", r"(thinking|typing|loading|waiting|spinning)'? (for )?(so|too|very|really) long",
         r"waited (for )?(\d+|a few|several|over \d+|almost \d+|nearly \d+) (min\w*|sec\w*|hours?)",
-        r"forever to (answer|reply|respond|load)")
+        r"forever to (answer|reply|respond|load)",
+        r"(answers?|replies|responses?|messages?) (come|comes|came|arrive|arrives|arrived|show up|shows up) (very |"
+        r"really |so |too |much )?late", r"after (like |about |over |almost |nearly )?\d+ ?(sec\w*|s|min\w*)")
 WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date",
          r"(old|older|previous|superseded|former|obsolete|expired) (\w+ )?(polic\w+|information|info|answers?|rules?|"
          r"pages?|articles?|terms|prices?|data|version|conditions)",
@@ -126,7 +136,9 @@ WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date"
          # the service contradicting itself ("now it says it never said that", "a different answer every time")
          r"(says|said|claims|claimed|insists|insisted) (it|that it) (never|didn't|did not|hasn't|has not) "
          r"(said|say|promised?|offered?|told|tell)\w*", r"says the opposite", r"changed its (answer|story|mind)",
-         r"(different|another) answer (every|each) time")
+         r"(different|another) answer (every|each) time",
+         # what we do not sell or offer, recommended or promised
+         r"(that |which |you |we |they )(don't|do not|doesn't|does not|no longer) (even )?(sell|offer|stock|carry)\w*")
 STALE = re.compile(r"outdated|out of date|\b(old|older|previous|superseded|former|obsolete|expired)\b")
 # A wrong answer told as a contrast: what the service said against what our own page, article, email or the customer
 # knows ("the bot says 14 days, but the policy page says 30"; "bot says 1 year?? i thought it was 2").
@@ -141,7 +153,11 @@ CONTRAST = re.compile(r"\b" + SAID + r"\b.{1,160}?\b(but|while|whereas|however|a
                       r"|\b" + SAID + r"\b.{1,160}?\b(the|our|your|my) (\w+ )?(" + OURS_SAY + r") (says|said|shows|showed|"
                       r"states|stated|lists|listed|charges|charged|asks|asked)\b"
                       r"|\b" + SAID + r"\b.{1,160}?\b(i thought|i was told|i read|it used to be|should be|is supposed to be|"
-                      r"(that|this|it|which) (has )?changed|no longer|not any ?more|was updated|has been updated)\b",
+                      r"(that|this|it|which) (has )?changed|no longer|not any ?more|was updated|has been updated|"
+                      # ... or the customer's own facts ("it said my order was delivered, it wasn't")
+                      r"(it|that|this|which|but it|but that) (wasn't|isn't|hasn't|didn't|is not|was not|has not|"
+                      r"did not|never was|never did)(?! (working|loading|responding|answering|replying|open))"
+                      r")\b",
                       re.S)
 # A wrong answer told as doubt: what the service said, and the customer asking whether it is right ("it says 10 to
 # 14 business days?? is this true", "which one is it?", "that's not how it worked"): a quality complaint asked as a
@@ -160,6 +176,11 @@ NOT_A_REPORT = re.compile(r"\b(what happens |what do i do |what should i do )?(i
                           r"\b(arrived|came|delivered|got here|shipped) (\w+ )?(broken|damaged|smashed|"
                           r"cracked|crushed|shattered|dented|torn|broke)\b|\b(broken|broke|snapped|came|fell) off\b|"
                           r"\bdamaged in (transit|shipping|the post|delivery)\b|"
+                          # goods or money slow in the post, not a wait on our screen ("delivery is slow")
+                          r"\b(delivery|deliveries|shipping|shipment|parcel|package|courier|post|transit|refund|"
+                          r"refunds|dispatch)( \w+)? (is |are |was |were |has been |seems |feels )?(so |very |really |"
+                          r"too |a bit |quite )?slow\w*|\bslow (delivery|shipping|shipment|courier|post|dispatch|"
+                          r"refunds?)\b|"
                           # the pace of a voice, not a wait ("in voice mode the voice is really slow")
                           r"\b(voice|speech|speak|speaks|speaking|talk|talks|talking|reading voice)( mode)? (\w+ )?"
                           r"(is |are |sounds? )?(really |very |so |too |a bit |a little |kind of )?(slow|fast)\w*")
@@ -434,6 +455,8 @@ def _window(incident: IncidentInfo, when: datetime, reading: Reading) -> str | N
     after = (when - incident.resolved_at).total_seconds() / 60
     if after <= GRACE_MIN:
         return f"created {after:.0f} min after it resolved"
+    if lead == QUALITY_LEAD_MIN and after <= QUALITY_GRACE_MIN:
+        return f"a wrong answer reported {after:.0f} min after it resolved"
     if reading.past and after <= PAST_GRACE_MIN:
         return f"speaks of the past, {after:.0f} min after it resolved"
     return None
