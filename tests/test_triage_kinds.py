@@ -117,3 +117,16 @@ def test_the_catalog_carries_the_storefront_and_its_checkout():
     reading = link.read("can't place an order, the cart is empty", words)
     assert reading.kind == "hard"
     assert "storefront" in link.mentions(reading, words)
+
+
+def test_a_service_the_catalog_does_not_know_is_named_by_what_its_engineers_called_it():
+    gift = tr.IncidentInfo("INC-26", OPEN, OPEN + timedelta(minutes=30), ("gift-cards",), ("redemption",),
+                           "GiftCardRedemptionErrors: redemption 5xx above 5 %", "critical")
+    t = run("Redeeming my voucher fails with an error, twice now", [gift])
+    assert t.linked_incident is None, t.reason              # no word of its name: unknown to the desk
+    t = run("my gift cards page errors out, can't use the card I got for my birthday", [gift])
+    assert t.linked_incident == "INC-26", t.reason
+    words = tr.load_service_words()
+    assert words.knowing([gift]).services["gift-cards"] == ("gift cards", "gift", "cards")
+    assert words.knowing([SHOP]) is words                    # the catalog's own services stay as they are
+    assert tr.load_service_words().knowing([gift]).features["gift-cards"] == {"redemption": ("redemption",)}

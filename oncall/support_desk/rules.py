@@ -184,7 +184,7 @@ class _Vectors:
 def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
                    words: ServiceWords | None = None) -> list[Triage]:
     """Triage and link every ticket (in creation order); the same input gives the same output."""
-    words = words or load_service_words()
+    words = (words or load_service_words()).knowing(incidents)   # a service the catalog does not know, by its name
     tickets = sorted(tickets, key=lambda t: (t.created_at, t.id))
     descriptions = [describe_incident(i, words) for i in incidents]
     vectors = _Vectors([t.text for t in tickets], descriptions)

@@ -110,6 +110,25 @@ class ServiceWords:
     # components whose words are not the service's alone ("upload"): they name it only beside another of its words
     shared: dict[str, frozenset] = field(default_factory=dict)
 
+    def knowing(self, incidents) -> "ServiceWords":
+        """These words, plus words for every incident's service the catalog does not know, made from its own name
+        ("payment-gateway": "payment gateway", "payment") and its components' ("psp"): a new service of the shop is
+        still named by what its engineers called it. The catalog's own services are kept as they are."""
+        unknown = {s: set() for i in incidents for s in i.services if s and s not in self.services}
+        if not unknown:
+            return self
+        for inc in incidents:
+            for s in inc.services:
+                if s in unknown:
+                    unknown[s].update(c for c in inc.components if c)
+        services, features = dict(self.services), {k: dict(v) for k, v in self.features.items()}
+        service_wide = dict(self.service_wide)
+        for s, comps in unknown.items():
+            services[s] = tuple(dict.fromkeys(_name_words(s)))
+            features[s] = {c: tuple(w for w in _name_words(c) if w not in services[s]) for c in sorted(comps)}
+            service_wide[s] = frozenset()
+        return ServiceWords(services, features, self.symptoms, service_wide, self.shared)
+
     def words_for(self, services, components) -> list[str]:
         out = []
         for s in services:
@@ -117,6 +136,23 @@ class ServiceWords:
             for c in components:
                 out += list(self.features.get(s, {}).get(c, ()))
         return out
+
+
+# Parts of an engineer's name that say nothing to a customer ("api", "svc").
+_GENERIC_PARTS = {"api", "web", "db", "svc", "service", "services", "prod", "app", "server", "backend", "frontend",
+                  "worker", "workers", "node", "nodes", "gateway", "proxy", "cache", "queue", "job", "jobs", "main",
+                  "core", "internal", "v1", "v2", "the", "and"}
+
+
+def _name_words(name: str) -> list[str]:
+    """An engineer's name as customers might say it: "payment-gateway" -> "payment gateway", "payment";
+    single parts of four letters or more that are not generic ("api", "worker")."""
+    parts = [p for p in re.split(r"[-_.\s/]+", name.lower()) if p]
+    out = [" ".join(parts)] if len(parts) > 1 else []
+    out += [p for p in parts if len(p) >= 4 and p not in _GENERIC_PARTS]
+    if len(parts) == 1 and (len(parts[0]) < 4 or parts[0] in _GENERIC_PARTS):
+        out = []
+    return list(dict.fromkeys(out))
 
 
 # ---------------------------------------------------------------- reading and validation
