@@ -202,7 +202,7 @@ class BadReleaseInjector:
         axes[0].title.set_fontsize(9)
         axes[0].legend(fontsize=7, loc="upper right", ncol=2, frameon=False)  # inside: the figure keeps its width
         plots.burn_chart(self.service, self.slos[name], self.evaluations[name], self.page, events, span=span,
-                         period_total=period_total, tiers=BURN_TIERS, axes=axes[1:])
+                         period_total=period_total, tiers=BURN_TIERS, axes=axes[1:], history=self.history)
         fig.subplots_adjust(left=0.1, right=0.97, top=0.91, bottom=0.07, hspace=0.5)
         return fig
 
