@@ -104,7 +104,7 @@ def handoff_note(record: ShiftRecord) -> str:
                  if spent is not None else f"- The error budget {budget.SPENT_NAME} was not measured.")
     if "budget_remaining_pct_at_canary" in m and record.budget is not None:
         canary_at = sc.shift.start + timedelta(minutes=minute_of(sc, sc.canary_at))
-        lines.append(f"- {budget.left_words(m['budget_remaining_pct_at_canary'], canary_at)} ({record.budget.slo}), "
+        lines.append(f"- {budget.left_words(m['budget_remaining_pct_at_canary'], canary_at, record.budget.slo)}, "
                      f"when the fix went out; "
                      f"{budget.history_words(record.slos[record.budget.slo], record.history)}.")
     return "\n".join(lines) + "\n"

@@ -74,7 +74,7 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
     record.metrics["budget_remaining_pct_at_canary"] = standing.remaining_pct
     allowed, why = standing.allows("fix", through_canary=not skip, policy=policy)
     record.trace.emit(at(start), "M33", "ship", "budget.policy",
-                      f"At the canary ({standing.slo}): {budget.left_words(standing.remaining_pct, at(start))}, "
+                      f"At the canary: {budget.left_words(standing.remaining_pct, at(start), standing.slo)}, "
                       f"{why} ({budget.history_words(record.slos[policy.slo], record.history)})"
                       + ("." if allowed else "; shipping anyway breaks the policy."),
                       release=fix.version, left_pct=standing.remaining_pct, allowed=allowed)

@@ -116,9 +116,9 @@ def spent_words(pct: float) -> str:
     return f"{pct:.2f} % of the 30-day error budget {SPENT_NAME}"
 
 
-def left_words(pct: float, at) -> str:
-    """'67.1 % of the error budget left in the 30-day window at 05:30'."""
-    return f"{pct:.1f} % of the error budget {LEFT_NAME} at {at:%H:%M}"
+def left_words(pct: float, at, slo: str) -> str:
+    """'67.1 % of the availability error budget left in the 30-day window at 05:30'."""
+    return f"{pct:.1f} % of the {slo} error budget {LEFT_NAME} at {at:%H:%M}"
 
 
 def window_assumption(history_min: int, hist_ratio: float) -> str:

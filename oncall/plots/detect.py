@@ -291,9 +291,9 @@ def burn_chart(service: pd.DataFrame, slo, evaluation, page=None, events: pd.Dat
     if low < 0:
         top.axhline(0, color="0.25", linestyle="--", linewidth=1)
         gone = left[left < 0].index[0]
-        note = f"the error budget {budget.LEFT_NAME} is gone at {gone:%H:%M}"
+        note = f"the {slo.name} error budget {budget.LEFT_NAME} is gone at {gone:%H:%M}"
     else:
-        note = budget.left_words(now, end)
+        note = budget.left_words(now, end, slo.name)
     top.annotate(note, (0.995, 0.95), xycoords="axes fraction", ha="right", va="top", fontsize=9, color="#009E73",
                  fontweight="bold")
     top.set_ylabel(budget.LEFT_AXIS, fontsize=9)
