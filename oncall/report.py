@@ -67,6 +67,11 @@ def _value(value) -> str:
     return str(value)
 
 
+def _breakable(name: str) -> str:
+    """A snake_case name that may wrap after its underscores on a narrow screen."""
+    return html.escape(name).replace("_", "_<wbr>")
+
+
 def _png(fig) -> str:
     from .plots import data_uri
 
@@ -80,6 +85,7 @@ def _markdown(text: str, shift: int = 1) -> str:
     except ImportError:  # the course extra brings it (with nbconvert); without it the text stays readable
         return f"<pre class=wrap>{html.escape(text)}</pre>"
     out = mistune.html(text)
+    out = out.replace("<table>", "<div class=table><table>").replace("</table>", "</table></div>")  # scrolls alone
     return re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m[1]}h{min(int(m[2]) + shift, 6)}", out)
 
 
@@ -113,7 +119,7 @@ def _figures(record) -> list[tuple[str, str, str]]:
 CSS = """*,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{font-family:system-ui,sans-serif;line-height:1.45;max-width:1100px;margin:0 auto;padding:1em;color:#222;
-overflow-wrap:anywhere}
+overflow-wrap:break-word}
 h1{font-size:1.6em;line-height:1.2}
 nav.toc{background:#f4f6f8;border-radius:6px;padding:.5em 1em}
 nav.toc ol{margin:.3em 0;padding-left:1.4em}
@@ -141,7 +147,7 @@ def render_report(record, card: dict) -> str:
     incident = record.paged_incident
     key = [e for e in record.trace.events
            if e.module in ("M31", "M33", "M26", "M27") or e.refs.get("incident") == incident and e.kind != "alert.fired"]
-    rows = "".join(f"<tr><td>{esc(c['name'])}</td><td class={'ok' if c['passed'] else 'bad'}>"
+    rows = "".join(f"<tr><td>{_breakable(c['name'])}</td><td class={'ok' if c['passed'] else 'bad'}>"
                    f"{'pass' if c['passed'] else 'FAIL'}</td><td>{esc(str(c['detail']))}</td></tr>"
                    for c in card["checks"])
     metrics = "".join(f"<tr><td>{esc(metric_label(k))}</td><td class=num>{esc(_value(v))}</td></tr>"

@@ -102,8 +102,9 @@ def _plot_texts(record, without) -> str:
     texts = []
     for fig in figs:
         for ax in fig.axes:
-            texts += [ax.get_title(), ax.get_ylabel().replace("\n", " ")] + [t.get_text() for t in ax.texts]
+            texts += [ax.get_title(), ax.get_ylabel()] + [t.get_text() for t in ax.texts]
         texts += [t.get_text() for t in fig.texts]
+        texts = [t.replace("\n", " ") for t in texts]
         close(fig)
     return "\n".join(t for t in texts if t)
 

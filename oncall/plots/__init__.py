@@ -102,11 +102,11 @@ def shift_timeline(trace: pd.DataFrame, span=None, ax=None, title: str | None = 
     ax.set_yticks(range(len(lanes)), [f"{m} {MODULES[m]}" for m in lanes], fontsize=8)
     ax.set_ylim(-0.7, len(lanes) - 0.3)
     ax.set_xlim(start, end)
-    event_markers(ax, shown[shown["kind"].isin(["release.deployed", "release.rolled_back", "page.sent"])])
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz="UTC"))
     ax.set_xlabel("simulated time (UTC)")
     ax.set_title(title or "Which module acted when: one lane per course module")
     fig.tight_layout()
+    event_markers(ax, shown[shown["kind"].isin(["release.deployed", "release.rolled_back", "page.sent"])])
     return fig
 
 
@@ -122,12 +122,12 @@ def service_overview(service: pd.DataFrame, deploys: pd.DataFrame | None = None,
     ax2.plot(service.index, ratio, color="#D55E00", linewidth=1.2, label="error ratio (%)")
     ax2.set_ylabel("errors (% of requests)", color="#D55E00")
     ax2.set_ylim(0, max(1.0, float(ratio.max()) * 1.2))
-    if deploys is not None:
-        event_markers(ax, deploys, since=service.index[0])
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz="UTC"))
     ax.set_xlabel("simulated time (UTC)")
     ax.set_title(title or "Traffic and errors per minute")
     fig.tight_layout()
+    if deploys is not None:
+        event_markers(ax, deploys, since=service.index[0])
     return fig
 
 

@@ -293,8 +293,8 @@ def burn_chart(service: pd.DataFrame, slo, evaluation, page=None, events: pd.Dat
         gone = left[left < 0].index[0]
         note = f"the {slo.name} error budget {budget.LEFT_NAME} is gone at {gone:%H:%M}"
     else:
-        note = budget.left_words(now, end, slo.name)
-    top.annotate(note, (0.995, 0.95), xycoords="axes fraction", ha="right", va="top", fontsize=9, color="#009E73",
+        note = budget.left_words(now, end, slo.name).replace(" left in", "\nleft in")   # two short lines
+    top.annotate(note, (0.005, 0.95), xycoords="axes fraction", ha="left", va="top", fontsize=9, color="#009E73",
                  fontweight="bold")
     top.set_ylabel(budget.LEFT_AXIS, fontsize=9)
     top.grid(axis="y", alpha=0.3)
