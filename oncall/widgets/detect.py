@@ -52,8 +52,13 @@ class Injection:
     quality_drop: float = 0.0
 
     def label(self) -> str:
-        return (f"release at {self.deploy_at:%H:%M}: {100 * self.error_ratio:g} % errors, "
-                f"+{self.extra_latency_ms:g} ms median latency, -{100 * self.quality_drop:g} % correct answers")
+        """What the release does, naming only what it changes (no "-0 %")."""
+        parts = [f"{100 * self.error_ratio:g} % errors"]
+        if self.extra_latency_ms:
+            parts.append(f"+{self.extra_latency_ms:g} ms median latency")
+        if self.quality_drop:
+            parts.append(f"{100 * self.quality_drop:g} points fewer correct answers")
+        return f"release at {self.deploy_at:%H:%M}: " + ", ".join(parts)
 
 
 def good_night(scenario, seed: int, catalog=None, latency_threshold_ms: float = 4000) -> pd.DataFrame:
