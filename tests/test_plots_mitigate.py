@@ -152,3 +152,10 @@ def test_verdict_grid_marks_red_cells_and_titles_them(shift, scenario):
     assert "red on bad (bad)" in title and "green on" in title
     rows = learn_plots.verdict_table(results)
     assert all(len(row) == len(results) and not any(v is None for v in row) for _, row in rows)
+
+
+def test_budget_title_never_compares_the_curve_with_itself(without):
+    title = plots.budget_title(without, without)
+    forward = plots.roll_forward_at(without)
+    assert title == (f"Never mitigated by the on-call: {without.metrics['budget_consumed_pct']:.2f} % of the 30-day "
+                     f"error budget spent by the incident (the fix's roll-forward at {forward:%H:%M} ended the incident)")

@@ -130,7 +130,13 @@ def budget_title(with_record, without_record, with_curve=None, without_curve=Non
     spent, _ = spent_by_resolution(with_record, with_curve)
     never, at = spent_by_resolution(without_record, without_curve)
     mitigated = mitigated_at(with_record)
-    act = f"The {mitigated:%H:%M} {_action_word(with_record)}" if mitigated else "The on-call's choice"
+    forward = roll_forward_at(with_record)
+    if mitigated is None or forward is not None:
+        # The on-call never mitigated: the curve is the one without mitigation; do not compare it with itself.
+        ended = (f"the fix's roll-forward at {forward:%H:%M} ended the incident" if forward is not None else
+                 f"still burning at {with_record.scenario.shift.end:%H:%M}")
+        return f"Never mitigated by the on-call: {budget.spent_words(spent)} ({ended})"
+    act = f"The {mitigated:%H:%M} {_action_word(with_record)}"
     return (f"{act} holds the error budget {budget.SPENT_NAME} to {spent:.2f} % of 30 days; "
             f"without it, {never:.2f} % ({never / max(spent, 1e-9):.0f}x)")
 
