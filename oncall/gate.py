@@ -11,7 +11,9 @@ from datetime import timedelta
 
 from .causes import M33_ACTIONS
 from .checks import CheckResult, register
+from .incident_response import budget
 from .record import ShiftRecord
+from .service.simulate import minute_of
 
 
 @register("same_incident")
@@ -73,7 +75,7 @@ def handoff_note(record: ShiftRecord) -> str:
                      + ", ".join(i.id for i in others) + ".")
     verdicts = [e for e in record.trace.events if e.kind == "canary.verdict"]
     for v in verdicts:
-        lines.append(f"- Canary of {v.refs.get('release')}: {v.refs.get('verdict')}. {v.message}")
+        lines.append(f"- {v.message}")
     lines += ["", "## Still open", ""]
     open_incidents = [i for i in record.incidents.values() if i.time_of("resolved") is None]
     correlation = record.correlation
@@ -98,10 +100,13 @@ def handoff_note(record: ShiftRecord) -> str:
     lines += watch
     lines += ["", "## Error budget", ""]
     spent = m.get("budget_consumed_pct")
-    lines.append(f"- This incident spent {spent:.2f} % of the 30-day {record.page.slo} budget (limit {sc.budget_limit_pct:g} %)."
-                 if spent is not None else "- The budget spent by the incident was not measured.")
-    if "budget_remaining_pct_at_canary" in m:
-        lines.append(f"- {m['budget_remaining_pct_at_canary']:.1f} % of the budget was left when the fix went out.")
+    lines.append(f"- {budget.spent_words(spent)} ({record.page.slo}; limit {sc.budget_limit_pct:g} %)."
+                 if spent is not None else f"- The error budget {budget.SPENT_NAME} was not measured.")
+    if "budget_remaining_pct_at_canary" in m and record.budget is not None:
+        canary_at = sc.shift.start + timedelta(minutes=minute_of(sc, sc.canary_at))
+        lines.append(f"- {budget.left_words(m['budget_remaining_pct_at_canary'], canary_at, record.budget.slo)}, "
+                     f"when the fix went out; "
+                     f"{budget.history_words(record.slos[record.budget.slo], record.history)}.")
     return "\n".join(lines) + "\n"
 
 

@@ -430,4 +430,4 @@ def check_budget(record: ShiftRecord) -> CheckResult:
     if spent is None:
         return CheckResult("budget_within_limit", False, None, limit, "no budget was measured")
     return CheckResult("budget_within_limit", spent <= limit, spent, limit,
-                       f"the incident spent {spent:.2f} % of the 30-day error budget (limit {limit:g} %)")
+                       f"{budget.spent_words(spent)} (limit {limit:g} %)")

@@ -74,10 +74,10 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
     record.metrics["budget_remaining_pct_at_canary"] = standing.remaining_pct
     allowed, why = standing.allows("fix", through_canary=not skip, policy=policy)
     record.trace.emit(at(start), "M33", "ship", "budget.policy",
-                      f"Error budget ({standing.slo}) at the canary: {standing.spent_pct:.1f} % of the 30-day budget "
-                      f"spent, {standing.remaining_pct:.1f} % left ({standing.observed_days:g} days simulated, the "
-                      f"rest estimated); {why}" + ("." if allowed else "; shipping anyway breaks the policy."),
-                      release=fix.version, spent_pct=standing.spent_pct, allowed=allowed)
+                      f"At the canary: {budget.left_words(standing.remaining_pct, at(start), standing.slo)}, "
+                      f"{why} ({budget.history_words(record.slos[policy.slo], record.history)})"
+                      + ("." if allowed else "; shipping anyway breaks the policy."),
+                      release=fix.version, left_pct=standing.remaining_pct, allowed=allowed)
 
     eval_gate = regression_precheck if eval_gate is None else eval_gate
     if regression_precheck or eval_gate:
@@ -257,8 +257,9 @@ def check_canary_promoted_on_pass(record: ShiftRecord) -> CheckResult:
         return CheckResult("canary_promoted_on_pass", False, None, want, "no canary ran")
     if run.verdict == "skipped":
         budget = record.budget
-        extra = (f"; the error-budget policy requires the canary ({budget.spent_pct:.1f} % spent, line "
-                 f"{budget.line_pct:g} %)" if budget is not None and budget.restricted else "")
+        extra = (f"; the error-budget policy requires the canary ({budget.remaining_pct:.1f} % of the error budget "
+                 f"left in the 30-day window, line {budget.line_left_pct:g} % left)"
+                 if budget is not None and budget.restricted else "")
         return CheckResult("canary_promoted_on_pass", False, "skipped", want,
                            f"the fix went straight to 100 % with no canary analysis{extra}")
     n = len(run.intervals)

@@ -8,6 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from oncall.plots import detect as plots  # noqa: E402
@@ -62,7 +63,27 @@ def test_burn_chart_title_says_when_the_page_fires(shift, events):
         assert ax.get_yscale() == "log"
     budget = fig.axes[0]
     left = budget.get_lines()[0].get_ydata()
-    assert left[0] <= 100 and np.all(np.diff(left) <= 1e-12)   # the budget only goes down
+    assert left[0] <= 100 and np.all(np.diff(left) <= 1e-12)   # no history: a clean month, only going down
+    plots.close(fig)
+
+
+def test_burn_chart_shows_the_budget_left_in_the_30_day_window(shift, events):
+    """The top panel is the window the ship phase reads: at the canary it is the scorecard's figure, and its note
+    names the figure in the course's words."""
+    from oncall.incident_response import budget
+    from oncall.service.simulate import minute_of
+
+    slo, sc = shift.slos["availability"], shift.scenario
+    period_total = budget.period_events(sc.traffic, slo.period_min)
+    fig = plots.burn_chart(shift.service, slo, shift.evaluations["availability"], shift.page, events,
+                           history=shift.history, period_total=period_total)
+    line = fig.axes[0].get_lines()[0]
+    x, left = line.get_xdata(), line.get_ydata()
+    canary = minute_of(sc, sc.canary_at)
+    assert pd.Timestamp(x[canary]) == sc.shift.start + timedelta(minutes=canary)
+    assert abs(left[canary] - shift.metrics["budget_remaining_pct_at_canary"]) < 0.006
+    notes = [t.get_text().replace("\n", " ") for t in fig.axes[0].texts if "30-day window" in t.get_text()]
+    assert notes == [budget.left_words(left[-1], sc.shift.end, "availability")]
     plots.close(fig)
 
 
@@ -74,7 +95,7 @@ def test_burn_title_without_a_page(shift):
 def test_budget_left_goes_below_zero_when_overspent(shift):
     slo = shift.slos["availability"]
     left = plots.budget_left_pct(shift.service, slo, period_total=1000.0)
-    assert left.iloc[-1] < 0 and left.index[0] == shift.service.index[0] + timedelta(minutes=1)
+    assert left.iloc[-1] < 0 and left.index[0] == shift.service.index[0] and left.iloc[0] == 100
 
 
 def test_injected_release_changes_only_minutes_after_its_deploy(shift):

@@ -47,8 +47,10 @@ def test_budget_curve_ends_at_the_scorecards_numbers(shift, without):
     resolved = without.incidents[without.paged_incident].time_of("resolved")
     assert round(never, 3) == without.metrics["budget_consumed_pct"] and end == (resolved or without.scenario.shift.end)
     assert never > 10 * spent
-    # Without mitigation the budget only grows (until the fix ships, bad events only fall back to the baseline).
-    assert (without_curve.diff().dropna() >= -0.01).all(), "without mitigation the budget only grows"
+    # Spent budget is never given back: both curves only grow, and stay flat once the incident resolved.
+    for record, curve, resolved_at in ((shift, with_curve, at), (without, without_curve, end)):
+        assert (curve.diff().dropna() >= 0).all(), "the budget spent by the incident never goes down"
+        assert curve[curve.index >= resolved_at].nunique() == 1
 
 
 def test_sli_bad_pct_reads_the_bad_release_off_the_counts(shift):
@@ -96,10 +98,12 @@ def test_budget_spent_compares_with_and_without(shift, without):
     fig = plots.budget_spent(shift, without)
     ax = fig.get_axes()[0]
     title = ax.get_title()
-    assert f"{shift.metrics['budget_consumed_pct']:.1f} %" in title
-    assert f"{without.metrics['budget_consumed_pct']:.1f} %" in title
-    assert {t.get_text() for t in ax.get_legend().get_texts()} == {
-        "without mitigation", f"with the rollback at {plots.mitigated_at(shift):%H:%M}"}
+    assert f"{shift.metrics['budget_consumed_pct']:.2f} %" in title
+    assert f"{without.metrics['budget_consumed_pct']:.2f} %" in title
+    forward = plots.roll_forward_at(without)          # why the curve without mitigation flattens, said beside it
+    assert forward is not None and {t.get_text() for t in ax.get_legend().get_texts()} == {
+        f"without mitigation (flat once the fix's canary takes 100 % at {forward:%H:%M}: a roll-forward)",
+        f"with the rollback at {plots.mitigated_at(shift):%H:%M}"}
 
 
 def test_a_twice_failing_rollback_is_marked_as_escalated(scenario):
@@ -148,3 +152,10 @@ def test_verdict_grid_marks_red_cells_and_titles_them(shift, scenario):
     assert "red on bad (bad)" in title and "green on" in title
     rows = learn_plots.verdict_table(results)
     assert all(len(row) == len(results) and not any(v is None for v in row) for _, row in rows)
+
+
+def test_budget_title_never_compares_the_curve_with_itself(without):
+    title = plots.budget_title(without, without)
+    forward = plots.roll_forward_at(without)
+    assert title == (f"Never mitigated by the on-call: {without.metrics['budget_consumed_pct']:.2f} % of the 30-day "
+                     f"error budget spent by the incident (the fix's roll-forward at {forward:%H:%M} ended the incident)")

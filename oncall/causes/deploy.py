@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
+from ..incident_response import budget
 from ..incident_response import postmortem as pm
 from ..release_ops.releases import OpResult, ReleaseOps
 from ..scenario_model import Release, iso
@@ -200,7 +201,7 @@ class Deploy(CauseKind):
         lines += ["## Impact", "", "| measure | value |", "|---|---|",
                   f"| duration (deploy to mitigation) | {f'{duration:.0f} min' if duration is not None else 'not mitigated in the shift'} |",
                   f"| requests failed | {failed:,} of {served:,} ({100 * failed / max(served, 1):.1f} %), {tool_failed:,} of them tool errors |",
-                  f"| error budget spent | {m.get('budget_consumed_pct', 0):.2f} % of the 30-day {page.slo} budget |",
+                  f"| error budget {budget.SPENT_NAME} | {m.get('budget_consumed_pct', 0):.2f} % of the 30-day {page.slo} budget |",
                   f"| time in {inc.severity} | {f'{(resolved - page.at).total_seconds() / 60:.0f} min' if resolved else 'until the end of the shift'} |",
                   f"| users affected | {users} |",
                   f"| support tickets linked | {tickets} |" if "triage" in record.phases_run else

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import BadInput
+from ..incident_response.budget import SPENT_NAME
 from ..scenario import load_scenario
 from . import draw_scenario
 from .engine import ACTIONS, LOOKS, MOVE_MIN, Game
@@ -57,7 +58,7 @@ def _summary(card: dict) -> str:
     lines = [f"{'GREEN' if card['passed'] else 'RED'}: {sum(c['passed'] for c in card['checks'])} of "
              f"{len(card['checks'])} checks passed" + (f"; red: {', '.join(card['red'])}" if card["red"] else "")]
     lines += [f"  {'ok ' if c['passed'] else 'RED'} {c['name']}: {c['detail']}" for c in card["checks"]]
-    lines.append(f"  budget spent {m.get('budget_consumed_pct')} % (the scripted on-call: "
+    lines.append(f"  error budget {SPENT_NAME}: {m.get('budget_consumed_pct')} % of 30 days (the scripted on-call: "
                  f"{m.get('scripted_budget_consumed_pct')} %, doing nothing: "
                  f"{m.get('no_mitigation_budget_consumed_pct')} %); time to mitigate "
                  f"{m.get('time_to_mitigate_min')} min (scripted {m.get('scripted_time_to_mitigate_min')}); "
@@ -113,7 +114,7 @@ def gameday_command(scenario: str | None, seed: int | None, play: list[str] | No
         if spread_seeds and not as_json:
             sp = card["spread"]
             text += (f"\n  on {spread_seeds} other seeds: green {sp['green_share']:.0%} (95 % interval "
-                     f"{sp['green_ci95'][0]:.0%}-{sp['green_ci95'][1]:.0%}); budget spent {sp['budget_mean_pct']} % "
+                     f"{sp['green_ci95'][0]:.0%}-{sp['green_ci95'][1]:.0%}); error budget {SPENT_NAME} {sp['budget_mean_pct']} % "
                      f"(95 % interval {sp['budget_ci95_pct'][0]}-{sp['budget_ci95_pct'][1]})"
                      if sp["budget_mean_pct"] is not None else "")
         return (EXIT_OK if card["passed"] else EXIT_NO), text
@@ -151,8 +152,8 @@ def leaderboard(sc, seed: int, files: list[Path], as_json: bool) -> tuple[int, s
                                  "scripted_budget_consumed_pct": base["scripted"].metrics.get("budget_consumed_pct"),
                                  "no_mitigation_budget_consumed_pct":
                                      base["nothing"].metrics.get("budget_consumed_pct")}, indent=2)
-    lines = [f"Leaderboard, seed {seed} ({len(rows)} games; the scripted on-call spent "
-             f"{base['scripted'].metrics.get('budget_consumed_pct')} % of the budget, doing nothing "
+    lines = [f"Leaderboard, seed {seed} ({len(rows)} games; error budget {SPENT_NAME}: the scripted on-call's "
+             f"{base['scripted'].metrics.get('budget_consumed_pct')} % of 30 days, doing nothing's "
              f"{base['nothing'].metrics.get('budget_consumed_pct')} %)",
              f"{'rank':<5}{'file':<28}{'checks':>8}{'budget %':>10}{'mitigate min':>14}{'wrong':>7}  red"]
     for i, r in enumerate(rows, start=1):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ..service import simulate as sim
+from . import budget
 
 SECTIONS = ("Summary", "Impact", "Root cause", "Trigger", "Detection", "Resolution", "Responders",
             "Customer communication", "Action items", "Lessons learned", "Timeline")
@@ -184,7 +185,7 @@ def write_no_release(record, regression_id: str | None, text: dict, cause_event:
               f"| duration (cause to mitigation) | {f'{duration:.0f} min' if duration is not None else 'not mitigated in the shift'} |",
               f"| requests failed | {failed:,} of {served:,} ({100 * failed / max(served, 1):.1f} %) |",
               f"| graded answers wrong | {wrong:,} of {graded:,} ({100 * wrong / max(graded, 1):.1f} %), {stale:,} of them quoting a superseded help-article fact |",
-              f"| error budget spent | {m.get('budget_consumed_pct', 0):.2f} % of the 30-day {page.slo} budget |",
+              f"| error budget {budget.SPENT_NAME} | {m.get('budget_consumed_pct', 0):.2f} % of the 30-day {page.slo} budget |",
               f"| time in {inc.severity} | {f'{(resolved - page.at).total_seconds() / 60:.0f} min' if resolved else 'until the end of the shift'} |",
               f"| users affected | {text['users']} |",
               f"| support tickets linked | {len(inc.tickets)} |" if "triage" in record.phases_run else

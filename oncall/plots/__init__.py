@@ -9,6 +9,7 @@ import io
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from ..causes import MARKER_WORDS
@@ -24,9 +25,57 @@ _LABELS = {**MARKER_WORDS, "page.sent": "page", "incident.acknowledged": "ack", 
            "sli.degraded": "degraded"}
 
 
+MARKER_LABEL_GID = "marker-label"   # every marker label carries it, so tests can find them and check overlaps
+_LABEL_PAD_PX = 3                   # room between two labels, and slack for a later tight_layout
+
+
+def _overlap(a, b, pad: float = _LABEL_PAD_PX) -> bool:
+    return a.x0 < b.x1 + pad and b.x0 < a.x1 + pad and a.y0 < b.y1 + pad and b.y0 < a.y1 + pad
+
+
+def place_marker_labels(ax, items, fontsize: float = 8, max_lanes: int = 12) -> list:
+    """Labels for vertical marker lines, written across the top of ``ax`` in lanes so that no two overlap (the
+    way a dashboard annotates a graph). ``items`` are (x in data units, label, colour). Each label starts just
+    right of its line (left of it near the right edge) in the highest lane where it overlaps nothing placed so
+    far: other labels, texts already on the axes (a threshold's label) and the legend. Returns the annotations
+    (each with ``gid`` MARKER_LABEL_GID)."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    placed = [t.get_window_extent(renderer) for t in ax.texts if t.get_visible() and t.get_text()]
+    if ax.get_legend() is not None:
+        placed.append(ax.get_legend().get_window_extent(renderer))
+    right = ax.get_window_extent(renderer).x1
+    lo, hi = sorted(ax.get_xlim())
+    out = []
+    for x, label, colour in sorted(items, key=lambda item: item[0]):
+        at = x if isinstance(x, (int, float, np.number)) else mdates.date2num(x)
+        if not lo <= at <= hi:
+            continue      # a marker outside the axes' range (an earlier deploy) gets no label
+        drop = 2.0        # points below the top of the axes
+        for _ in range(max_lanes):
+            ann = ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -drop),
+                              textcoords="offset points", va="top", ha="left", fontsize=fontsize, color=colour,
+                              gid=MARKER_LABEL_GID, annotation_clip=False,
+                              bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none",
+                                    "alpha": 0.8})
+            box = ann.get_window_extent(renderer)
+            if box.x1 > right:      # near the right edge: the label ends at its line instead
+                ann.set_horizontalalignment("right")
+                ann.xyann = (-2, -drop)
+                box = ann.get_window_extent(renderer)
+            if not any(_overlap(box, p) for p in placed):
+                break
+            drop += box.height * 72 / fig.dpi + 1
+            ann.remove()
+        placed.append(box)
+        out.append(ann)
+    return out
+
+
 def event_markers(ax, events: pd.DataFrame, since=None) -> None:
-    """Vertical markers with short labels for the shift's key events, the same colours in every notebook."""
-    top = ax.get_ylim()[1]
+    """Vertical markers with short labels for the shift's key events, the same colours in every notebook; labels
+    placed so that none overlaps another (``place_marker_labels``)."""
+    items = []
     for _, row in events[events["kind"].isin(list(MARKERS))].iterrows():
         if since is not None and row["t"] < since:
             continue
@@ -34,7 +83,8 @@ def event_markers(ax, events: pd.DataFrame, since=None) -> None:
         if row["kind"] == "release.deployed":
             label = f"{label} {row['refs'].get('release', '')}"
         ax.axvline(row["t"], color=MARKERS[row["kind"]], linestyle="--", linewidth=1)
-        ax.annotate(label, (row["t"], top), fontsize=8, rotation=90, va="top", ha="right", color=MARKERS[row["kind"]])
+        items.append((row["t"], label, MARKERS[row["kind"]]))
+    place_marker_labels(ax, items)
 
 
 def shift_timeline(trace: pd.DataFrame, span=None, ax=None, title: str | None = None):
@@ -52,11 +102,11 @@ def shift_timeline(trace: pd.DataFrame, span=None, ax=None, title: str | None = 
     ax.set_yticks(range(len(lanes)), [f"{m} {MODULES[m]}" for m in lanes], fontsize=8)
     ax.set_ylim(-0.7, len(lanes) - 0.3)
     ax.set_xlim(start, end)
-    event_markers(ax, shown[shown["kind"].isin(["release.deployed", "release.rolled_back", "page.sent"])])
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz="UTC"))
     ax.set_xlabel("simulated time (UTC)")
     ax.set_title(title or "Which module acted when: one lane per course module")
     fig.tight_layout()
+    event_markers(ax, shown[shown["kind"].isin(["release.deployed", "release.rolled_back", "page.sent"])])
     return fig
 
 
@@ -72,12 +122,12 @@ def service_overview(service: pd.DataFrame, deploys: pd.DataFrame | None = None,
     ax2.plot(service.index, ratio, color="#D55E00", linewidth=1.2, label="error ratio (%)")
     ax2.set_ylabel("errors (% of requests)", color="#D55E00")
     ax2.set_ylim(0, max(1.0, float(ratio.max()) * 1.2))
-    if deploys is not None:
-        event_markers(ax, deploys, since=service.index[0])
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz="UTC"))
     ax.set_xlabel("simulated time (UTC)")
     ax.set_title(title or "Traffic and errors per minute")
     fig.tight_layout()
+    if deploys is not None:
+        event_markers(ax, deploys, since=service.index[0])
     return fig
 
 

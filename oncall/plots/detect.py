@@ -102,17 +102,24 @@ def funnel_title(counts: pd.DataFrame) -> str:
     return f"{n} alert notifications become {incidents} incidents ({reduction:.1f} % less noise){tail}"
 
 
-def budget_left_pct(service: pd.DataFrame, slo, period_total: float | None = None) -> pd.Series:
-    """The error budget left (% of the SLO period's budget), the budget full at the first minute of ``service``.
+def budget_left_pct(service: pd.DataFrame, slo, period_total: float | None = None,
+                    history: pd.DataFrame | None = None) -> pd.Series:
+    """The error budget left in the 30-day window (% of the SLO period's budget) as each minute of ``service``
+    ends: ``budget.window_left_curve``, the simulated ``history`` before the shift and the shift so far, the rest
+    of the window estimated at the history's error ratio (with no history, a clean month before the shift).
 
-    Indexed by the end of each minute. ``period_total``: the events expected over the SLO period (default: the
-    mean events per minute of ``service`` x the period); it can go below 0 (the budget is overspent).
+    Indexed by the end of each minute, from the shift's start. ``period_total``: the events expected over the SLO
+    period (default: the mean events per minute of ``service`` x the period); below 0 the budget is overspent.
     """
     bad, total = slo.bad_and_total(service)
     if period_total is None:
         period_total = float(total.mean()) * slo.period_min
-    spent = budget.spent_pct(np.cumsum(bad), slo.budget_ratio, period_total)
-    return pd.Series(100.0 - spent, index=service.index + timedelta(minutes=1), name="budget_left_pct")
+    hist_bad, hist_total = slo.bad_and_total(history) if history is not None else (bad[:0], total[:0])
+    left = budget.window_left_curve(hist_bad, hist_total, bad, period_total / slo.period_min, slo.budget_ratio,
+                                    slo.period_min)
+    index = service.index.append(pd.DatetimeIndex([service.index[-1] + timedelta(minutes=1)])) if len(service) \
+        else service.index
+    return pd.Series(left, index=index, name="budget_left_in_window_pct")
 
 
 def _window(minutes: int) -> str:
@@ -172,13 +179,12 @@ def storm(alerts: pd.DataFrame, span=None, events: pd.DataFrame | None = None, t
         values = per_minute[name].to_numpy()
         colour = OTHER_COLOUR if name == "other" else colours[i % len(colours)]
         ax.fill_between(x, base, base + values, step="post", color=colour, linewidth=0,
-                        label=f"{name} ({int(values.sum())})")
+                        label=f"{name or 'no component'} ({int(values.sum())})")
         base = base + values
     ax.set_ylim(0, max(1.0, float(base.max())) * 1.15)
     ax.set_ylabel("alert notifications\nper minute")
     ax.set_xlabel("simulated time (UTC)")
     _time_axis(ax, (x[0], x[-1] + timedelta(minutes=1)))
-    _markers(ax, events, labels=True)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(title="component (notifications)", fontsize=8, title_fontsize=8, loc="upper left", frameon=False,
               bbox_to_anchor=(1.005, 1.0))
@@ -187,6 +193,7 @@ def storm(alerts: pd.DataFrame, span=None, events: pd.DataFrame | None = None, t
     ax.set_title(title or storm_title(shown, deploy), fontsize=10.5)
     if own:
         fig.tight_layout()
+    _markers(ax, events, labels=True)      # labels last: placed on the final axes (place_marker_labels)
     return fig
 
 
@@ -252,8 +259,10 @@ def _tier_panel(ax, evaluation, tier, x, span, events) -> None:
 
 
 def burn_chart(service: pd.DataFrame, slo, evaluation, page=None, events: pd.DataFrame | None = None,
-               span=None, period_total: float | None = None, tiers=None, title: str | None = None, axes=None):
-    """The error budget burn of one SLO: the budget left over the shift (top), then each alert tier's burn rate
+               span=None, period_total: float | None = None, tiers=None, title: str | None = None, axes=None,
+               history: pd.DataFrame | None = None):
+    """The error budget burn of one SLO: the budget left in the 30-day window (``budget_left_pct`` over the
+    simulated ``history`` and the shift; top), then each alert tier's burn rate
     over its long and its short window against its dashed threshold, shaded where the tier fires; markers for
     the deploy, the page and what follows.
 
@@ -264,31 +273,31 @@ def burn_chart(service: pd.DataFrame, slo, evaluation, page=None, events: pd.Dat
     tiers = [t for t in evaluation.tiers if tiers is None or t.name in tiers]
     own = axes is None
     if own:
-        fig, axes = plt.subplots(1 + len(tiers), 1, figsize=(10, 2.0 + 1.55 * len(tiers)), sharex=True,
-                                 height_ratios=[1.3] + [1] * len(tiers))
+        fig, axes = plt.subplots(1 + len(tiers), 1, figsize=(10, 2.6 + 1.55 * len(tiers)), sharex=True,
+                                 height_ratios=[1.8] + [1] * len(tiers))
     else:
         fig = axes[0].figure
     x = service.index + timedelta(minutes=1)  # a sample is known at the end of its minute
     span = span or (service.index[0], x[-1])
-    left = budget_left_pct(service, slo, period_total)
+    left = budget_left_pct(service, slo, period_total, history)
     top = axes[0]
     top.plot(left.index, left.values, color="#009E73", linewidth=2)
     shown = left[(left.index >= span[0]) & (left.index <= span[1])]
-    low = float(shown.min()) if len(shown) else 100.0
-    spent = 100.0 - low
-    top.set_ylim(min(low - max(spent * 0.3, 0.3), 99.0), 100.0 + max(spent * 0.45, 0.45))
-    end = shown.index[-1] if len(shown) else left.index[-1]
+    shown = shown if len(shown) else left
+    low, high = float(shown.min()), float(shown.max())
+    pad = max((high - low) * 0.3, 0.3)
+    top.set_ylim(low - pad, high + 1.2 * (high - low + pad))     # room above the line for the marker labels
+    end, now = shown.index[-1], float(shown.iat[-1])
     if low < 0:
         top.axhline(0, color="0.25", linestyle="--", linewidth=1)
         gone = left[left < 0].index[0]
-        note = f"the 30-day budget is gone at {gone:%H:%M}; {low:.0f} % left at {end:%H:%M}"
+        note = f"the {slo.name} error budget {budget.LEFT_NAME} is gone at {gone:%H:%M}"
     else:
-        note = f"{low:.2f} % of the 30-day budget left at {end:%H:%M} (full at {left.index[0] - timedelta(minutes=1):%H:%M})"
-    top.annotate(note, (0.995, 0.06), xycoords="axes fraction", ha="right", va="bottom", fontsize=9, color="#009E73",
+        note = budget.left_words(now, end, slo.name).replace(" left in", "\nleft in")   # two short lines
+    top.annotate(note, (0.005, 0.95), xycoords="axes fraction", ha="left", va="top", fontsize=9, color="#009E73",
                  fontweight="bold")
-    top.set_ylabel(f"{slo.name} budget\nleft (%)", fontsize=9)
+    top.set_ylabel(budget.LEFT_AXIS, fontsize=9)
     top.grid(axis="y", alpha=0.3)
-    _markers(top, events, labels=True)
     for ax, tier in zip(axes[1:], tiers):
         _tier_panel(ax, evaluation, tier, x, span, events)
     _time_axis(axes[-1], span)
@@ -296,6 +305,7 @@ def burn_chart(service: pd.DataFrame, slo, evaluation, page=None, events: pd.Dat
     fig.suptitle(title or burn_title(evaluation, page, slo.name), fontsize=11)
     if own:
         fig.tight_layout()
+    _markers(top, events, labels=True)     # labels last: placed on the final axes (place_marker_labels)
     return fig
 
 

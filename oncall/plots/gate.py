@@ -1,29 +1,56 @@
 """Plots of the gate phase (M26): the scorecard at a glance."""
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
+from matplotlib.patches import FancyBboxPatch
+
+from ..checks import CHECK_PHASE
 
 PASS, FAIL, NOT_RUN = "#009E73", "#D55E00", "#BBBBBB"
+# The shift's phases in the order they run, with the course module that answers for each.
+PHASE_ORDER = (("detect", "M31, M32"), ("triage", "M32"), ("mitigate", "M31, M33"), ("learn", "M31, M26"),
+               ("ship", "M33, M26"), ("gate", "M26"))
+
+
+def _tile_text(name: str, verdict: str) -> str:
+    """The verdict over the check's own name, wrapped after its underscores (the name stays searchable)."""
+    return f"{verdict}\n" + "\n".join(part.replace(" ", "") for part in textwrap.wrap(name.replace("_", "_ "), 17))
 
 
 def scorecard_chart(card: dict, ax=None, title: str | None = None):
-    """One row per gate check: green pass, vermilion fail, grey not run; the module of each in its label."""
+    """The gate's checks as tiles, one column per phase of the shift in the order it runs (green pass, vermilion
+    fail, grey not run), so a red tile says at once which part of the shift went wrong."""
     checks = card["checks"]
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(9, 0.42 * len(checks) + 1.2))
-    for i, c in enumerate(reversed(checks)):
-        not_run = str(c["detail"]).startswith("not run")
-        colour = PASS if c["passed"] else NOT_RUN if not_run else FAIL
-        ax.barh(i, 1, color=colour)
-        ax.text(0.02, i, f"{'pass' if c['passed'] else 'not run' if not_run else 'FAIL'}  {c['name']}",
-                va="center", ha="left", color="white" if colour != NOT_RUN else "black", fontsize=9)
+    columns = {phase: [] for phase, _ in PHASE_ORDER}
+    for c in checks:
+        columns.setdefault(CHECK_PHASE.get(c["name"], "other"), []).append(c)
+    phases = [p for p in columns if columns[p]]
+    modules = dict(PHASE_ORDER)
+    rows = max(len(v) for v in columns.values()) if checks else 1
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(10, 1.0 * rows + 1.3))
+    for x, phase in enumerate(phases):
+        for y, c in enumerate(columns[phase]):
+            not_run = str(c["detail"]).startswith("not run")
+            colour = PASS if c["passed"] else NOT_RUN if not_run else FAIL
+            verdict = "pass" if c["passed"] else "not run" if not_run else "FAIL"
+            ax.add_patch(FancyBboxPatch((x + 0.06, rows - y - 0.94), 0.88, 0.86, boxstyle="round,pad=0,rounding_size=0.06",
+                                        facecolor=colour, edgecolor="none"))
+            ax.text(x + 0.5, rows - y - 0.51, _tile_text(c["name"], verdict), ha="center", va="center", fontsize=8.5,
+                    color="white" if colour != NOT_RUN else "black", fontweight="bold" if not c["passed"] else None)
+    ax.set_xlim(0, max(len(phases), 1))
+    ax.set_ylim(0, rows)
+    ax.set_xticks([x + 0.5 for x in range(len(phases))],
+                  [f"{p}\n({modules[p]})" if p in modules else p for p in phases], fontsize=9)
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
     ax.set_yticks([])
-    ax.set_xticks([])
-    ax.set_xlim(0, 1)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
     passed = sum(c["passed"] for c in checks)
     verdict = "GREEN" if card["passed"] else "RED"
     ax.set_title(title or f"The gate is {verdict}: {passed} of {len(checks)} checks pass "
-                          f"(break: {card.get('break', 'none')})")
+                          f"(break: {card.get('break', 'none')}), by the phase that answers each", fontsize=11)
     fig.tight_layout()
     return fig

@@ -6,17 +6,19 @@ a kill switch turned off and an escalation.
 """
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from ..causes import CAUSE_EVENTS, M33_ACTIONS, action_title_word
-from ..mitigate import budget_consumed_pct
+from ..incident_response import budget
 from ..service import simulate as sim
 from ..incident_response.slis import window_bad_ratio
-from . import _LABELS, MARKERS
+from . import _LABELS, MARKERS, place_marker_labels
 
 SLI_WINDOW_MIN = 5   # the SLI is read over 5-minute windows (the fastest burn tier's short window)
 # (SLO, what is bad, y label, window in minutes) for the three panels. Errors use the 5-minute window the burn
@@ -70,18 +72,25 @@ def error_pct(service: pd.DataFrame, start, end) -> float:
 
 
 def budget_curve(record, slo_name: str | None = None) -> pd.Series:
-    """The error budget the incident has spent (% of the 30-day budget), from the bad deploy to the end of the shift.
-
-    Each point is ``oncall.mitigate.budget_consumed_pct`` from the deploy minute to the end of that minute, so the
-    point at the resolution minute is exactly the scorecard's ``budget_consumed_pct``.
+    """The error budget spent by the incident (% of the 30-day budget), from the cause's onset to the end of the
+    shift: ``budget.incident_spent_curve`` until the incident resolved, flat after it (the incident is over; what
+    the service does later is not its spend). It never goes down, and its value from the resolution minute on is
+    the scorecard's ``budget_consumed_pct``.
     """
     sc = record.scenario
     slo_name = slo_name or (record.page.slo if record.page is not None else "availability")
+    slo = record.slos[slo_name]
+    bad, total = slo.bad_and_total(record.service)
     start = sim.minute_of(sc, record.cause.onset_at)
-    ends = range(start, len(record.service) + 1)
-    spent = [budget_consumed_pct(record, slo_name, start, end) for end in ends]
-    index = pd.DatetimeIndex([sc.shift.start + timedelta(minutes=m) for m in ends])
-    return pd.Series(spent, index=index, name="budget_spent_pct")
+    inc = record.incidents.get(record.paged_incident) if record.paged_incident else None
+    resolved = inc.time_of("resolved") if inc is not None else None
+    # The resolution's minute as the mitigate phase counts it (oncall.mitigate.measure_budget): the first whole one.
+    stop = len(record.service) if resolved is None else math.ceil((resolved - sc.shift.start).total_seconds() / 60)
+    spent = budget.incident_spent_curve(bad, total, start, stop, slo.budget_ratio,
+                                        budget.period_events(sc.traffic, slo.period_min))
+    values = np.concatenate([[0.0], spent, np.full(len(record.service) - max(stop, start), spent[-1] if len(spent) else 0.0)])
+    index = pd.DatetimeIndex([sc.shift.start + timedelta(minutes=m) for m in range(start, len(record.service) + 1)])
+    return pd.Series(values, index=index, name="budget_spent_by_incident_pct")
 
 
 def spent_by_resolution(record, curve: pd.Series | None = None) -> tuple[float, object]:
@@ -121,9 +130,32 @@ def budget_title(with_record, without_record, with_curve=None, without_curve=Non
     spent, _ = spent_by_resolution(with_record, with_curve)
     never, at = spent_by_resolution(without_record, without_curve)
     mitigated = mitigated_at(with_record)
-    act = f"The {mitigated:%H:%M} {_action_word(with_record)}" if mitigated else "The on-call's choice"
-    return (f"{act} holds the incident to {spent:.1f} % of the 30-day error budget; "
-            f"without it, {never:.1f} % by {at:%H:%M} ({never / max(spent, 1e-9):.0f}x)")
+    forward = roll_forward_at(with_record)
+    if mitigated is None or forward is not None:
+        # The on-call never mitigated: the curve is the one without mitigation; do not compare it with itself.
+        ended = (f"the fix's roll-forward at {forward:%H:%M} ended the incident" if forward is not None else
+                 f"still burning at {with_record.scenario.shift.end:%H:%M}")
+        return f"Never mitigated by the on-call: {budget.spent_words(spent)} ({ended})"
+    act = f"The {mitigated:%H:%M} {_action_word(with_record)}"
+    return (f"{act} holds the error budget {budget.SPENT_NAME} to {spent:.2f} % of 30 days; "
+            f"without it, {never:.2f} % ({never / max(spent, 1e-9):.0f}x)")
+
+
+def roll_forward_at(record):
+    """When the shipped fix's roll-forward ended the incident (None if it did not)."""
+    inc = record.incidents.get(record.paged_incident) if record.paged_incident else None
+    steps = [a["t"] for a in (inc.actions if inc is not None else []) if a.get("step") == "roll-forward"]
+    return steps[0] if steps else None
+
+
+def without_label(without_record) -> str:
+    """The no-mitigation curve's legend entry, saying why it flattens: the fix's canary promoted it to 100 % (a
+    roll-forward) and that ended the incident; or it never does within the shift."""
+    forward = roll_forward_at(without_record)
+    if forward is not None:
+        return f"without mitigation (flat once the fix's canary takes 100 % at {forward:%H:%M}: a roll-forward)"
+    end = without_record.scenario.shift.end
+    return f"without mitigation (still burning at {end:%H:%M})"
 
 
 # --- drawing ------------------------------------------------------------------------------------------------------
@@ -138,11 +170,9 @@ def _default_span(record):
 
 
 def _markers(ax, events: pd.DataFrame, labels: bool) -> None:
-    """event_markers' lines, colours and labels (labels on the top panel only), plus the flag and escalation
-    markers. Unlike event_markers, a label that would overlap the previous one (the page and the ack, four minutes
-    apart on an hours-wide axis) goes on the other side of its line. Call after the axes' limits are set."""
-    top = ax.get_ylim()[1]
-    last_px = None
+    """event_markers' lines, colours and labels (labels on the top panel only, placed by ``place_marker_labels``
+    so none overlaps another), plus the flag and escalation markers. Call after the axes' limits are set."""
+    items = []
     for _, row in events.sort_values("t").iterrows():
         if row["kind"] in MARKERS:
             label, colour, style = _LABELS[row["kind"]], MARKERS[row["kind"]], "--"
@@ -153,13 +183,9 @@ def _markers(ax, events: pd.DataFrame, labels: bool) -> None:
         else:
             continue
         ax.axvline(row["t"], color=colour, linestyle=style, linewidth=1.5 if row["kind"] in EXTRA_MARKERS else 1)
-        if not labels:
-            continue
-        px = ax.transData.transform((mdates.date2num(row["t"]), 0))[0]
-        crowded = last_px is not None and px - last_px < 14
-        ax.annotate(label, (row["t"], top), fontsize=8, rotation=90, va="top", ha="left" if crowded else "right",
-                    color=colour, xytext=(1 if crowded else 0, -2), textcoords="offset points")
-        last_px = None if crowded else px   # after a flipped label the next one has room again
+        items.append((row["t"], label, colour))
+    if labels:
+        place_marker_labels(ax, items)
 
 
 def _time_axis(ax, span) -> None:
@@ -206,7 +232,7 @@ def _budget_panel(ax, with_record, without_record, with_label: str, span=None) -
     with_curve, without_curve = budget_curve(with_record), budget_curve(without_record)
     limit = with_record.scenario.budget_limit_pct
     ax.step(without_curve.index, without_curve.values, where="pre", color=WITHOUT_COLOUR, linewidth=1.6,
-            label="without mitigation")
+            label=without_label(without_record))
     ax.step(with_curve.index, with_curve.values, where="pre", color=WITH_COLOUR, linewidth=2, label=with_label)
     ax.axhline(limit, color="0.35", linestyle="--", linewidth=1)
     for record, curve, colour in ((with_record, with_curve, WITH_COLOUR),
@@ -217,7 +243,7 @@ def _budget_panel(ax, with_record, without_record, with_label: str, span=None) -
             spent = float(curve[curve.index <= at].iloc[-1])
         ax.plot([at], [spent], "o", color=colour, markersize=5)
         right_edge = span is not None and at >= span[1] or at >= curve.index[-1]
-        ax.annotate(f"{spent:.1f} %", (at, spent), xytext=(-6, 8) if right_edge else (12, 22),
+        ax.annotate(f"{spent:.2f} %", (at, spent), xytext=(-6, 8) if right_edge else (12, 22),
                     textcoords="offset points", ha="right" if right_edge else "left", fontsize=9, color=colour,
                     fontweight="bold", arrowprops=None if right_edge else {"arrowstyle": "-", "color": colour})
     visible = [c if span is None else c[(c.index >= span[0]) & (c.index <= span[1])]
@@ -226,7 +252,7 @@ def _budget_panel(ax, with_record, without_record, with_label: str, span=None) -
     ax.set_ylim(0, top)
     ax.annotate(f"limit for this incident: {limit:g} %", (0.005, limit), xycoords=("axes fraction", "data"),
                 xytext=(0, 3), textcoords="offset points", fontsize=8, color="0.25")
-    ax.set_ylabel("error budget spent\n(% of 30 days)", fontsize=9)
+    ax.set_ylabel(budget.SPENT_AXIS, fontsize=9)
     ax.legend(loc="upper center", fontsize=8, frameon=False)
     return with_curve, without_curve
 
@@ -256,10 +282,10 @@ def outcome_title(record, choice_label: str) -> str:
     mitigated = mitigated_at(record)
     spent, _ = spent_by_resolution(record)
     if mitigated is None:
-        return f"{choice_label}: never mitigated; {spent:.1f} % of the error budget spent by {sc.shift.end:%H:%M}"
+        return f"{choice_label}: never mitigated by {sc.shift.end:%H:%M}; {budget.spent_words(spent)}"
     minutes = (mitigated - record.cause.onset_at).total_seconds() / 60
     return (f"{choice_label}: mitigated {minutes:.0f} min after the {record.cause.onset_words} "
-            f"(by the {_action_word(record)}); {spent:.1f} % of the error budget spent")
+            f"(by the {_action_word(record)}); {budget.spent_words(spent)}")
 
 
 def mitigation_outcome(record, without_record, span, choice_label: str, title: str | None = None):
@@ -285,4 +311,5 @@ def close(fig) -> None:
 
 
 __all__ = ["sli_bad_pct", "key_events", "budget_curve", "spent_by_resolution", "recovery_title", "budget_title",
-           "sli_recovery", "budget_spent", "mitigation_outcome", "outcome_title", "error_pct", "mitigated_at"]
+           "sli_recovery", "budget_spent", "mitigation_outcome", "outcome_title", "error_pct", "mitigated_at",
+           "roll_forward_at", "without_label"]

@@ -1,8 +1,12 @@
 """Plots of the ship phase (M33): canary vs baseline per metric per interval; scores against the bands."""
 from __future__ import annotations
 
+import textwrap
+
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
 from ..release_ops.canary import CanaryRun, JudgeConfig
 
@@ -45,16 +49,14 @@ def canary_vs_baseline(run: CanaryRun, title: str | None = None):
 
 def canary_scores(run: CanaryRun, config: JudgeConfig, start=None, title: str | None = None):
     """The score of each analysis against the pass and marginal bands (left), and the canary weight over
-    simulated time (right)."""
+    simulated time (right): clock time (UTC) from ``start``, the shift's start, like every other plot; without it,
+    minutes since the shift started."""
     fig, (ax, aw) = plt.subplots(1, 2, figsize=(12, 3.2), gridspec_kw={"width_ratios": [1.2, 1]})
     x = np.arange(len(run.intervals))
     ax.axhspan(config.pass_score, 100, color="#009E73", alpha=0.12)
     ax.axhspan(config.marginal_score, config.pass_score, color="#E69F00", alpha=0.15)
     ax.axhline(config.pass_score, color="#009E73", ls="--", lw=1)
     ax.axhline(config.marginal_score, color="#D55E00", ls="--", lw=1)
-    ax.text(-0.45, config.pass_score + 0.5, f"pass {config.pass_score:g}", fontsize=8, color="#009E73")
-    ax.text(-0.45, config.marginal_score + 0.5, f"fail at or below {config.marginal_score:g}", fontsize=8,
-            color="#D55E00")
     colours = {"pass": "#009E73", "marginal": "#E69F00", "fail": "#D55E00", "inconclusive": "#999999"}
     ax.bar(x, [iv.judgment.score for iv in run.intervals], color=[colours[iv.judgment.verdict]
                                                                  for iv in run.intervals])
@@ -63,14 +65,27 @@ def canary_scores(run: CanaryRun, config: JudgeConfig, start=None, title: str | 
     ax.set_xticks(x, [_label(iv) for iv in run.intervals], fontsize=8)
     ax.set_ylim(0, 105)
     ax.set_ylabel("score")
+    # The bands' lines named on a right-hand axis, beside the bars rather than over them.
+    bands = ax.twinx()
+    bands.set_ylim(ax.get_ylim())
+    bands.set_yticks([config.marginal_score, config.pass_score],
+                     [f"fail at or below {config.marginal_score:g}", f"pass at {config.pass_score:g}"], fontsize=8)
+    for tick, colour in zip(bands.get_yticklabels(), ("#D55E00", "#009E73")):
+        tick.set_color(colour)
     ax.set_title("score per analysis")
     minutes = [m for m, _ in run.weights] + [run.end + 10 if run.end is not None else run.weights[-1][0] + 10]
     weights = [w for _, w in run.weights]
-    aw.step(minutes[:-1] + [minutes[-1]], weights + [weights[-1]], where="post", color="#009E73")
+    when = minutes if start is None else [pd.Timestamp(start) + pd.Timedelta(minutes=m) for m in minutes]
+    aw.step(when, weights + [weights[-1]], where="post", color="#009E73")
     aw.set_ylim(-5, 105)
     aw.set_ylabel("canary weight (%)")
-    aw.set_xlabel("shift minute")
+    if start is None:
+        aw.set_xlabel("minutes since the shift started")
+    else:
+        aw.xaxis.set_major_locator(mdates.MinuteLocator(byminute=[0, 15, 30, 45], tz="UTC"))
+        aw.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz="UTC"))
+        aw.set_xlabel("simulated time (UTC)")
     aw.set_title("canary weight over time")
-    fig.suptitle(title or f"Canary {run.release}: {run.verdict} ({run.reason[:70]})", fontsize=10)
+    fig.suptitle(title or f"Canary {run.release}: {run.verdict} ({textwrap.shorten(run.reason, 90, placeholder=' ...')})", fontsize=10)
     fig.tight_layout()
     return fig

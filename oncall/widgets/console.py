@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..incident_response.budget import spent_words
+
 
 def status_html(record, card) -> str:
     """One line of HTML: the service's state over the last 30 minutes, the page, the mitigation, the budget spent
@@ -15,7 +17,7 @@ def status_html(record, card) -> str:
     facts = [f"<b>{record.catalog.service}</b> {state} ({now:.2f} % errors over the last 30 min)",
              f"page {m.get('page_severity') or 'none'} after {m.get('time_to_detect_min')} min",
              _mitigation(record),
-             f"budget spent {m['budget_consumed_pct']:.2f} % (limit {record.scenario.budget_limit_pct:g} %)",
+             f"{spent_words(m['budget_consumed_pct'])} (limit {record.scenario.budget_limit_pct:g} %)",
              f"gate <b>{verdict}</b> ({sum(c['passed'] for c in card['checks'])}/{len(card['checks'])})"]
     return " &nbsp;|&nbsp; ".join(facts)
 

@@ -52,8 +52,13 @@ class Injection:
     quality_drop: float = 0.0
 
     def label(self) -> str:
-        return (f"release at {self.deploy_at:%H:%M}: {100 * self.error_ratio:g} % errors, "
-                f"+{self.extra_latency_ms:g} ms median latency, -{100 * self.quality_drop:g} % correct answers")
+        """What the release does, naming only what it changes (no "-0 %")."""
+        parts = [f"{100 * self.error_ratio:g} % errors"]
+        if self.extra_latency_ms:
+            parts.append(f"+{self.extra_latency_ms:g} ms median latency")
+        if self.quality_drop:
+            parts.append(f"{100 * self.quality_drop:g} points fewer correct answers")
+        return f"release at {self.deploy_at:%H:%M}: " + ", ".join(parts)
 
 
 def good_night(scenario, seed: int, catalog=None, latency_threshold_ms: float = 4000) -> pd.DataFrame:
@@ -202,7 +207,7 @@ class BadReleaseInjector:
         axes[0].title.set_fontsize(9)
         axes[0].legend(fontsize=7, loc="upper right", ncol=2, frameon=False)  # inside: the figure keeps its width
         plots.burn_chart(self.service, self.slos[name], self.evaluations[name], self.page, events, span=span,
-                         period_total=period_total, tiers=BURN_TIERS, axes=axes[1:])
+                         period_total=period_total, tiers=BURN_TIERS, axes=axes[1:], history=self.history)
         fig.subplots_adjust(left=0.1, right=0.97, top=0.91, bottom=0.07, hspace=0.5)
         return fig
 

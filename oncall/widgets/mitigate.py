@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from ..causes import cause_of
+from ..incident_response import budget
 from ..incident_response.runbooks import load_runbook
 from ..plots import mitigate as plots
 from ..scenario import OnCallChoices, load_scenario
@@ -74,7 +75,7 @@ class MitigationPicker:
             mitigate = m.get("time_to_mitigate_min")
             followed = next((c for c in self.record.checks if c.name == "runbook_followed"), None)
             print(f"time to mitigate: {'never' if mitigate is None else f'{mitigate:g} min'}; "
-                  f"budget spent: {m['budget_consumed_pct']:.2f} % "
+                  f"{budget.spent_words(m['budget_consumed_pct'])} "
                   f"(limit {self.scenario.budget_limit_pct:g} %)"
                   + (f"; runbook followed: {followed.detail}" if followed else ""))
             for e in self.record.trace.events:

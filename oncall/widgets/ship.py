@@ -45,7 +45,7 @@ class BreakTheFix:
         with self.out:
             self.out.clear_output(wait=True)
             if run.intervals:
-                ship_plots.canary_scores(run, self.config)
+                ship_plots.canary_scores(run, self.config, start=self.scenario.shift.start)
                 plt.show()
             print(f"break {self.mode.value}, seed {self.seed.value}: canary {run.verdict}: {run.reason}")
 
