@@ -59,11 +59,20 @@ def true_pass_rate(truths) -> float:
     return float(np.mean([t.p_pass for t in truths]))
 
 
+def draw_matrix(ids, release: str, seed: int, epochs: int = 1) -> np.ndarray:
+    """The answer model's draws, cases x epochs, for the case ids ``ids`` of ``release`` on ``seed``."""
+    return np.array([[draw(seed, release, cid, e) for e in range(epochs)] for cid in ids]).reshape(len(ids), epochs)
+
+
+def passes(truths, u: np.ndarray) -> np.ndarray:
+    """Which answers pass, given their draws ``u`` (cases x epochs): right iff u < p, then the case's verdict."""
+    p = np.array([t.p_right for t in truths])[:, None]
+    if_right = np.array([t.pass_if_right for t in truths])[:, None]
+    if_wrong = np.array([t.pass_if_wrong for t in truths])[:, None]
+    return np.where(u < p, if_right, if_wrong)
+
+
 def units(truths, release: str, seed: int, epochs: int = 1) -> np.ndarray:
     """A cases x epochs array of passes, exactly as ``run_eval(..., seed=seed, epochs=epochs)`` samples them."""
-    out = np.empty((len(truths), epochs), dtype=bool)
-    for i, t in enumerate(truths):
-        for e in range(epochs):
-            right = draw(seed, release, t.id, e) < t.p_right
-            out[i, e] = t.pass_if_right if right else t.pass_if_wrong
-    return out
+    truths = tuple(truths)
+    return passes(truths, draw_matrix([t.id for t in truths], release, seed, epochs))
