@@ -148,7 +148,7 @@ class Deploy(CauseKind):
             "Make the golden set a deploy gate (the root cause): every candidate runs it (sampled, paired with the "
             "last good release) and the regression cases before any canary, and never takes traffic when "
             "significantly below. Done: the ship phase's eval gate (trace event eval.gated) does it for this fix",
-            "prevent", pm.OWNERS["prevent"], "done: check eval_gate_passed"))
+            "process", pm.OWNERS["process"], "done: check eval_gate_passed"))
         return items
 
     def postmortem(self, record, regression_id: str | None = None) -> str:
