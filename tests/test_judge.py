@@ -152,3 +152,11 @@ def test_oncall_eval_judge_reports_raw_and_corrected_rates_keeping_the_keys():
     assert abs(doc["pass_rate_raw"] - doc["pass_rate"]) > 0.001
     code, text = eval_command(release="fix", epochs=1, judge=True)
     assert "kappa" in text and "corrected (Rogan-Gladen)" in text
+
+
+def test_the_command_line_takes_judge_and_refuses_it_with_promote(oncall_cli):
+    r = oncall_cli(["eval", "--release", "fix", "--cases", "golden", "--judge", "--json"])
+    doc = json.loads(r.stdout)
+    assert r.returncode == 0 and doc["epochs"] == 1 and "pass_rate_corrected" in doc
+    r = oncall_cli(["eval", "--promote", "x.yaml", "--judge"])
+    assert r.returncode == 2 and "--promote" in r.stderr and r.stderr.count("\n") == 1
