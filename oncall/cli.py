@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=None, help="the seed of the sampled answers (default 0)")
     ev.add_argument("--compare", default=None, metavar="RELEASE",
                     help="also run RELEASE on the same cases and samples: delta and McNemar p-value")
+    ev.add_argument("--judge", action="store_true",
+                    help="also read the sampled answers through the LLM judge: raw and corrected pass rate, the "
+                         "judge's kappa, sensitivity and specificity on data/evals/judge_calibration.jsonl")
     ev.add_argument("--json", action="store_true")
     return parser
 
@@ -188,7 +191,7 @@ def _dispatch(args) -> int:
         return code
     if args.command == "eval":
         code, text = eval_command(args.cases, args.release, args.scenario, args.promote, args.json,
-                                  epochs=args.epochs, seed=args.seed, compare=args.compare)
+                                  epochs=args.epochs, seed=args.seed, compare=args.compare, judge=args.judge)
         print(text)
         return code
     if args.command == "gameday":

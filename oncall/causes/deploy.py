@@ -146,9 +146,10 @@ class Deploy(CauseKind):
             items.append(pm.ActionItem("Keep the last two releases' configs in the release store so a rollback "
                                        "cannot find them pruned", "prevent", pm.OWNERS["prevent"], f"{inc.id}-4"))
         items.append(pm.ActionItem(   # the root cause: the golden set was not a deploy gate
-            "Make the golden set a deploy gate: every candidate runs it (sampled, paired with the last good release) "
-            "and the regression cases before any canary, and never takes traffic when significantly below",
-            "process", pm.OWNERS["process"], "eval_gate_passed"))
+            "Make the golden set a deploy gate (the root cause): every candidate runs it (sampled, paired with the "
+            "last good release) and the regression cases before any canary, and never takes traffic when "
+            "significantly below. Done: the ship phase's eval gate (trace event eval.gated) does it for this fix",
+            "process", pm.OWNERS["process"], "done: check eval_gate_passed"))
         return items
 
     def postmortem(self, record, regression_id: str | None = None) -> str:

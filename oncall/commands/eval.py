@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from ..errors import BadInput
+from ..evals import judge as judging
 from ..evals import stats
 from ..evals.harness import ROLES, EvalResult, gate_cases, load_cases, run_eval
 from ..evals.harness import promote as promote_case
@@ -57,20 +58,32 @@ def format_stats(summary: stats.Summary, pair: stats.Paired | None) -> str:
     return "\n".join(lines)
 
 
+def format_judge(j: judging.JudgedEval) -> str:
+    cal, c = j.calibration, j.corrected
+    return (f"LLM judge {cal.judge.name} (stated false pass {_pct(cal.judge.false_pass)}, false fail "
+            f"{_pct(cal.judge.false_fail)}): on {cal.items} human-labelled answers kappa {cal.kappa:.2f}, "
+            f"sensitivity {_pct(cal.sensitivity)}, specificity {_pct(cal.specificity)}\n"
+            f"judged pass rate {_pct(c.raw)} ({j.false_passes} false passes, {j.false_fails} false fails against "
+            f"the exact graders' {_pct(j.exact_pass_rate)}); corrected (Rogan-Gladen) {_pct(c.corrected)}, 95 % "
+            f"bootstrap CI {_pct(c.ci_low)} to {_pct(c.ci_high)}")
+
+
 def eval_command(cases: str | None = None, release: str | None = None, scenario: str = "bad-deploy",
                  promote: str | None = None, as_json: bool = False,
                  regressions_dir: str | Path | None = None, epochs: int | None = None, seed: int | None = None,
-                 compare: str | None = None) -> tuple[int, str]:
+                 compare: str | None = None, judge: bool = False) -> tuple[int, str]:
     """What ``oncall eval`` prints and its exit status: 0 the eval passed, 1 it failed (BadInput propagates: 2).
 
     With ``promote``, copies that case file into data/evals/regressions/ (or ``regressions_dir``) instead.
     With ``epochs``, ``seed`` or ``compare`` the answers are sampled (``epochs`` per case, default 1; ``seed``
     default 0) and the statistics added: without ``cases`` the deploy gate's golden set runs (hand-written and
     generated); ``compare`` runs that release on the same cases and samples and tests the difference (exit 1 when
-    the release is significantly below it).
+    the release is significantly below it). ``judge`` reads the sampled answers through the LLM judge too
+    (``evals.judge``): raw and corrected pass rate, kappa, sensitivity and specificity (the verdict stays the
+    exact graders').
     """
     if promote is not None:
-        if cases is not None or release is not None or epochs is not None or compare is not None:
+        if cases is not None or release is not None or epochs is not None or compare is not None or judge:
             raise BadInput("--promote", None, "promotes a case file and runs nothing; drop --cases and --release")
         target = promote_case(promote, regressions_dir)
         if as_json:
@@ -80,7 +93,7 @@ def eval_command(cases: str | None = None, release: str | None = None, scenario:
         raise BadInput("--release", None, "missing; expected a release version or a role (last_good, bad, fix)")
     if epochs is not None and not 1 <= epochs <= 100:
         raise BadInput("--epochs", None, f"expected a whole number from 1 to 100, got {epochs}")
-    sampled = epochs is not None or seed is not None or compare is not None
+    sampled = epochs is not None or seed is not None or compare is not None or judge
     scen = load_scenario(scenario)
     rel = resolve_release(release, scen)
     caseset = gate_cases() if sampled and cases is None else load_cases(cases)
@@ -108,6 +121,7 @@ def eval_command(cases: str | None = None, release: str | None = None, scenario:
         base = resolve_release(compare, scen)
         pair = stats.paired(run_eval(caseset, base, seed=seed, epochs=epochs), result)
         code = 1 if pair.significantly_below else code
+    judged = judging.judge_result(result, seed) if judge else None
     if as_json:
         doc = result.to_json()
         doc.update(scenario=scen.name, role=role)
@@ -117,6 +131,12 @@ def eval_command(cases: str | None = None, release: str | None = None, scenario:
         if pair is not None:
             doc.update(comparison=pair.to_json(), delta=round(pair.delta, 4),
                        p_value=float(f"{pair.p_value:.4g}"))
+        if judged is not None:
+            doc.update(judge=judged.to_json(), pass_rate_raw=round(judged.corrected.raw, 4),
+                       pass_rate_corrected=round(judged.corrected.corrected, 4),
+                       kappa=round(judged.calibration.kappa, 4),
+                       sensitivity=round(judged.calibration.sensitivity, 4),
+                       specificity=round(judged.calibration.specificity, 4))
         return code, json.dumps(doc, indent=2)
     if summary is None:
         return code, format_result(result, role, scen.name, caseset.source)
@@ -125,6 +145,8 @@ def eval_command(cases: str | None = None, release: str | None = None, scenario:
     for name, v in suites.items():
         text += (f"\nsampled suite {name}: pass rate {_pct(v['pass_rate'])} of {v['samples']} answers, threshold "
                  f"{_pct(v['pass_rate_threshold'])}: {'PASS' if v['passed'] else 'FAIL'}")
+    if judged is not None:
+        text += "\n" + format_judge(judged)
     text += f"\n{'PASS' if code == 0 else 'FAIL'}: sampled eval {'passed' if code == 0 else 'failed'} on {result.release}"
     return code, text
 

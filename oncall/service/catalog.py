@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import datafile
 from ..errors import BadInput
 from ..paths import DATA_DIR, display
+from .judge import JudgeModel
 
 
 class _Strict(BaseModel):
@@ -65,6 +66,7 @@ class Catalog(_Strict):
     tool_schemas: dict[str, dict[str, list[str]]]
     flags: dict[str, Flag] = {}
     failover: Failover = Failover(provider="secondary", latency_factor=1.2, error_ratio=0.0004)
+    judge: JudgeModel = JudgeModel()   # the LLM judge that grades the quality SLI's sample (service/judge.py)
 
     def tool_accepts(self, schema: str, tool: str) -> bool:
         """Whether the order API accepts the arguments this tool schema sends for ``tool``."""

@@ -1,8 +1,8 @@
 """The simulated service's traffic, minute by minute across a shift (M27).
 
 Per minute and per serving release it emits integer COUNTS: requests, errors by cause (tool, provider,
-timeout), requests slower than the latency objective's threshold, answers graded and answers correct, tokens,
-plus the retrieval index's age. Every SLO is then a ratio of good to total events over these counts.
+timeout), requests slower than the latency objective's threshold, answers graded and answers the LLM judge
+passed (``correct``), tokens, plus the retrieval index's age. Every SLO is then a ratio of good to total events over these counts.
 
 Determinism: every quantity has its own random stream, a numpy Generator seeded from (seed, stream name),
 drawn minute after minute in one vectorised call. So changing the serving plan at minute m (a rollback, a
@@ -209,7 +209,11 @@ def _outcomes(release: Release, n: np.ndarray, times: pd.DatetimeIndex, age_h: n
     # answer model's chance for a graded answer drawn at random from traffic (the same model the evals sample).
     stale_answers = rng("stale_answers").binomial(graded, stale)
     p_correct = live_p_correct(release, catalog)
-    correct = rng("correct").binomial(graded - stale_answers, p_correct)
+    truly_correct = rng("correct").binomial(graded - stale_answers, p_correct)
+    # The quality SLI counts what the LLM judge says of them (service/judge.py): it fails a few right answers and
+    # passes some wrong ones (stale ones too); ``correct`` is "judged correct", as in a real service.
+    correct = catalog.judge.judged_correct(truly_correct, graded - truly_correct, rng("judge_right"),
+                                           rng("judge_wrong"))
     tokens = rng("tokens").poisson(n * model.tokens_per_request)
     errors = errors_tool + errors_provider + errors_timeout
     return {"requests": n, "errors": errors, "errors_tool": errors_tool, "errors_provider": errors_provider,
