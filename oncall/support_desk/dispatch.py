@@ -8,10 +8,14 @@ dedup against the notification log (is this group's content new since the last n
 forces a resend), then notifies with retries. Its dedup is per notification, never per alert fingerprint: that
 is a receiver-side step (Keep and the like), as the correlator's ``_dedup``.
 
-Two views of the same dispatcher live here: ``deliver`` (alert by alert: the webhook rows a storm's alerts make,
-for ``monitors.generate_alerts``) and ``notifications`` (vectorized: how many notifications the delivered alert
-instances make per group, for the correlator's totals). ``tests/prom/test_alertmanager.py`` replays a night to a
-running Alertmanager and compares.
+Two algorithms of the same dispatcher live here: ``deliver`` (alert by alert: the webhook rows a storm's alerts
+make, for ``monitors.generate_alerts``; with ``as_alertmanager=True``, Alertmanager 0.25's own behaviours as
+well) and ``notifications`` (vectorized: how many notifications the delivered alert instances make per group,
+for the correlator's totals). They are not yet one: ``notifications`` starts a new group after an empty one only
+when the next alert comes more than one ``group_interval`` later (an approximation of the flush time), so on
+some nights it counts a notification more or fewer than ``deliver`` would for the same instances.
+``tests/prom/test_alertmanager.py`` and ``tests/prom/test_storm_replay.py`` (a whole night's storm, count for
+count) compare ``deliver`` with a running Alertmanager.
 """
 from __future__ import annotations
 
