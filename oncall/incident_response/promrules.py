@@ -148,6 +148,13 @@ def _branch(slo: SLO, tier: burn.Tier) -> str:
     return f'label_replace(\n   {cond},\n   "tier", "{tier.name}", "", "")'
 
 
+def alert_yaml(slo: SLO, severity: str = "page", tiers: list[burn.Tier] | None = None) -> str:
+    """One SLO's alerting rule of one severity, as it stands in the file ``oncall slo rules`` writes."""
+    rules = rule_groups(slo, tiers or burn.load_tiers())[0]["rules"]
+    alert = next(r for r in rules if "alert" in r and r["labels"]["severity"] == severity)
+    return yaml.dump([alert], Dumper=_BlockDumper, sort_keys=False, width=120)
+
+
 def rules_document(slos: list[SLO], tiers: list[burn.Tier]) -> dict:
     return {"groups": [g for slo in slos for g in rule_groups(slo, tiers)]}
 
@@ -385,3 +392,29 @@ def rules_command(names: list[str] | None, out: str | None) -> str:
     (folder / "alertmanager.yaml").write_text(am, encoding="utf-8")
     return (f"wrote {folder / 'slo_rules.yaml'} ({len(names)} SLOs) and {folder / 'alertmanager.yaml'}; check them "
             f"with: promtool check rules {folder / 'slo_rules.yaml'}; amtool check-config {folder / 'alertmanager.yaml'}")
+
+
+INSTALL_HINT = ("promtool is not installed: apt-get install prometheus (Debian/Ubuntu), or take promtool from "
+                "the release archive on prometheus.io")
+
+
+def promtool_check(record, promtool: str | None = None) -> str:
+    """Write the shift's generated files (``artifacts``) into a temporary folder and run ``promtool check rules``
+    and ``promtool test rules`` on them: promtool's own words, one block per command with its exit status. Without
+    promtool, the one line ``INSTALL_HINT``."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    promtool = promtool or shutil.which("promtool")
+    if promtool is None:
+        return INSTALL_HINT
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in artifacts(record).items():
+            Path(tmp, name).write_text(text)
+        for args in (["check", "rules", "slo_rules.yaml"], ["test", "rules", "promtool_test.yaml"]):
+            done = subprocess.run([promtool, *args], cwd=tmp, capture_output=True, text=True, timeout=600)
+            said = (done.stdout + done.stderr).strip()
+            out.append(f"$ promtool {' '.join(args)}   (exit {done.returncode})\n{said}")
+    return "\n\n".join(out)

@@ -8,10 +8,14 @@ dedup against the notification log (is this group's content new since the last n
 forces a resend), then notifies with retries. Its dedup is per notification, never per alert fingerprint: that
 is a receiver-side step (Keep and the like), as the correlator's ``_dedup``.
 
-Two views of the same dispatcher live here: ``deliver`` (alert by alert: the webhook rows a storm's alerts make,
-for ``monitors.generate_alerts``) and ``notifications`` (vectorized: how many notifications the delivered alert
-instances make per group, for the correlator's totals). ``tests/prom/test_alertmanager.py`` replays a night to a
-running Alertmanager and compares.
+Two algorithms of the same dispatcher live here: ``deliver`` (alert by alert: the webhook rows a storm's alerts
+make, for ``monitors.generate_alerts``; with ``as_alertmanager=True``, Alertmanager 0.25's own behaviours as
+well) and ``notifications`` (vectorized: how many notifications the delivered alert instances make per group,
+for the correlator's totals). They are not yet one: ``notifications`` starts a new group after an empty one only
+when the next alert comes more than one ``group_interval`` later (an approximation of the flush time), so on
+some nights it counts a notification more or fewer than ``deliver`` would for the same instances.
+``tests/prom/test_alertmanager.py`` and ``tests/prom/test_storm_replay.py`` (a whole night's storm, count for
+count) compare ``deliver`` with a running Alertmanager.
 """
 from __future__ import annotations
 
@@ -29,7 +33,8 @@ def _group_key(labels: dict, group_by: tuple[str, ...]) -> str:
     return "{}:{" + ", ".join(f'{g}="{labels.get(g, "")}"' for g in group_by) + "}"
 
 
-def deliver(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Timestamp) -> list[tuple]:
+def deliver(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Timestamp, *,
+            as_alertmanager: bool = False, removed_at=None) -> list[tuple]:
     """Simulate Alertmanager's dispatcher per group; returns (received_at, group_key, alert index, status) rows
     for notifications sent in [start, end).
 
@@ -38,7 +43,23 @@ def deliver(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Timestamp) -
     ``repeat_interval`` passed since its last notification while anything fires. A notification carries every
     firing alert of the group and those resolved since the last notification. A group with nothing firing after
     a notification is deleted; its next alert creates it anew.
+
+    ``as_alertmanager``: what Alertmanager 0.25 does besides (``tests/prom/test_storm_replay.py`` replays a whole
+    night to one and finds these, and only these, differences from the course's model):
+
+    - it keeps one alert per fingerprint: an instance starting while another of its fingerprint fires merges
+      into it (the earlier start, the later end), and one starting after the other resolved but before a flush
+      sent that resolution replaces it (the resolution is never sent);
+    - its dedup compares fingerprint sets with the last notification (its notification log): a group whose
+      first flush finds nothing firing, or whose last notification had nothing firing, sends no resolutions;
+    - ``removed_at(t)``: when a group left empty at ``t`` is really deleted (Alertmanager 0.25 deletes empty
+      groups on its dispatcher's maintenance, every 30 s); an alert arriving before that joins the old group on
+      its old ``group_interval`` ticks instead of starting a new group with ``group_wait``.
+
+    Rows of a merged instance name the first instance of the merge.
     """
+    if as_alertmanager:
+        return _deliver_am(alerts, storm, start, end, removed_at)
     gw = pd.Timedelta(seconds=storm.group_wait_s).value
     gi = pd.Timedelta(seconds=storm.resend_interval_s).value
     ri = pd.Timedelta(seconds=storm.repeat_interval_s).value
@@ -83,6 +104,93 @@ def deliver(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Timestamp) -
                 prev = tick
                 tick = tick + max(1, math.ceil((target - tick) / gi)) * gi
             pending &= s > tick  # alerts that started (and maybe ended) while this group lived were handled
+    return rows
+
+
+def _merge_per_fingerprint(alerts: list[dict]) -> tuple[list[dict], list[int]]:
+    """Alertmanager's store: an instance starting while an earlier one of its fingerprint fires merges into it.
+    Returns the instances left and, for each, the index of its first instance in ``alerts``."""
+    order = sorted(range(len(alerts)), key=lambda k: alerts[k]["start"].value)
+    out, idx, live = [], [], {}
+    for k in order:
+        a = alerts[k]
+        fp = _label_key(a["labels"])
+        j = live.get(fp)
+        if j is not None and (out[j]["end"] is None or a["start"] < out[j]["end"]):
+            if out[j]["end"] is not None:
+                out[j]["end"] = None if a["end"] is None else max(out[j]["end"], a["end"])
+            continue
+        live[fp] = len(out)
+        out.append({"labels": a["labels"], "start": a["start"], "end": a["end"]})
+        idx.append(k)
+    return out, idx
+
+
+def _label_key(labels: dict) -> tuple:
+    return tuple(sorted(labels.items()))
+
+
+def _deliver_am(alerts, storm, start, end, removed_at) -> list[tuple]:
+    """``deliver`` with Alertmanager 0.25's behaviours (see there)."""
+    merged, idx = _merge_per_fingerprint(alerts)
+    gw = pd.Timedelta(seconds=storm.group_wait_s).value
+    gi = pd.Timedelta(seconds=storm.resend_interval_s).value
+    ri = pd.Timedelta(seconds=storm.repeat_interval_s).value
+    t_end, t_begin = end.value, start.value
+    never = np.iinfo(np.int64).max
+    groups: dict[str, list[int]] = {}
+    for k, a in enumerate(merged):
+        groups.setdefault(_group_key(a["labels"], storm.group_by), []).append(k)
+    rows = []
+    for key in sorted(groups):
+        members = np.array(groups[key])
+        s = np.array([merged[k]["start"].value for k in members], dtype=np.int64)
+        e = np.array([never if merged[k]["end"] is None else merged[k]["end"].value for k in members], dtype=np.int64)
+        fp = pd.factorize(np.array([str(_label_key(merged[k]["labels"])) for k in members], dtype=object))[0]
+        nxt_same = np.full(len(members), never, dtype=np.int64)   # when the fingerprint's next instance starts
+        o = np.lexsort((s, fp))
+        same = fp[o][1:] == fp[o][:-1]
+        nxt_same[o[:-1][same]] = s[o][1:][same]
+        done = np.zeros(len(members), dtype=bool)
+        changes = np.unique(np.r_[s, e[e < never]])
+        pending = np.ones(len(members), dtype=bool)
+        last_firing = None   # fingerprints firing in the last notification (None: the log has no entry)
+        while pending.any():
+            first = s[pending].min()
+            tick, last_sent = first + gw, None
+            while tick < t_end:
+                current = (s <= tick) & (nxt_same > tick)
+                firing = current & (e > tick)
+                resolved_now = current & (e <= tick) & ~done
+                f_fps = set(fp[firing].tolist())
+                if last_firing is None:
+                    update = bool(firing.any())
+                elif not f_fps <= last_firing:
+                    update = True
+                elif not firing.any():
+                    update = len(last_firing) > 0
+                elif resolved_now.any():
+                    update = True
+                else:
+                    update = last_sent is not None and tick - last_sent >= ri
+                if update:
+                    send = np.flatnonzero(firing | resolved_now)
+                    if tick >= t_begin:
+                        rows += [(tick, key, idx[members[j]], "firing" if firing[j] else "resolved") for j in send]
+                    last_sent, last_firing = tick, f_fps
+                done |= ((s <= tick) & (e <= tick)) | (nxt_same <= tick)   # resolved alerts leave at each flush
+                pending &= ~(s <= tick)
+                nxt = changes[changes > tick]
+                nxt = int(nxt[0]) if len(nxt) else never
+                if not firing.any():
+                    gone = tick if removed_at is None else removed_at(tick)
+                    if nxt >= gone:
+                        break   # deleted; a later alert creates the group anew
+                target = min(nxt, (last_sent + ri) if last_sent is not None and firing.any() else never)
+                if target >= t_end:
+                    break
+                tick = tick + max(1, math.ceil((target - tick) / gi)) * gi
+            pending &= s > tick
     return rows
 
 

@@ -106,3 +106,29 @@ def test_offset_scrapes_move_each_page_edge_by_at_most_one_evaluation_interval(n
                 assert len(got) == len(want), (seed, slo, tier, want, got)
                 for (a, b), (c, d) in zip(want, got):
                     assert abs(a - c) <= 1 and abs(b - d) <= 1, (seed, slo, tier, want, got)
+
+
+def test_promtool_check_runs_both_commands_on_the_shift_files(tmp_path, monkeypatch):
+    """01_detect's cell: promrules.promtool_check writes the shift's three files and runs check, then test, in
+    their folder (a stand-in promtool records what it was asked); without promtool, one line saying how to
+    install it."""
+    import shutil
+    import yaml
+
+    record = run_shift(load_scenario("bad-deploy"), 1, "none")
+    log = tmp_path / "calls"
+    fake = tmp_path / "promtool"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {log}\nls >> {log}\necho "SUCCESS"\n')
+    fake.chmod(0o755)
+    text = promrules.promtool_check(record, str(fake))
+    assert text.count("(exit 0)") == 2 and text.count("SUCCESS") == 2
+    calls = log.read_text().splitlines()
+    assert calls[0] == "check rules slo_rules.yaml" and calls[4] == "test rules promtool_test.yaml"
+    assert calls[1:4] == ["metrics.om", "promtool_test.yaml", "slo_rules.yaml"]
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert promrules.promtool_check(record) == promrules.INSTALL_HINT
+    assert "\n" not in promrules.INSTALL_HINT and "apt-get install prometheus" in promrules.INSTALL_HINT
+    # the page tier's rule, as 01_detect shows it: one alert ORing both page tiers
+    rule = yaml.safe_load(promrules.alert_yaml(record.slos["availability"], "page"))[0]
+    assert rule["labels"] == {"severity": "page", "slo": "availability"}
+    assert '"page-1h"' in rule["expr"] and '"page-6h"' in rule["expr"] and "ticket" not in rule["expr"]
