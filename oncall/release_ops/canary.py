@@ -29,10 +29,10 @@ from .canary_config import (  # noqa: F401
     CORRECTIONS, COUNT_COLUMNS, DIRECTIONS, ConfigError, JudgeConfig, MetricSpec, _number, config_from_dict,
     default_spec, load_config)
 from .canary_judge import (  # noqa: F401
-    VERDICTS, Judgment, _judge_metric, judge, metric_names, naive_judge, naive_judgment, score_metrics, stops_rollout,
-    verdict_label)
+    VERDICTS, Judgment, _judge_metric, judge, metric_names, naive_judge, naive_judgment, score_metrics, slo_guard_note,
+    stops_rollout, verdict_label)
 from .canary_rollout import (  # noqa: F401
-    SIM_COUNTS, CanaryRun, Interval, analysis_config_for, interval_samples, run_canary)
+    SIM_COUNTS, CanaryRun, Interval, analysis_config_for, fresh_baseline_of, interval_samples, run_canary, traffic_split)
 from .canary_stats import (  # noqa: F401
     CLASSIFICATIONS, EXACT_MAX_PAIRS, ZERO_INFLATED_SHARE, MetricResult, _call, _dispersion, _fisher_p, _mean,
     _mean_ratio, _midranks, _p_value, _p_value_of, _rank_moved_up, _rejected_in_band, _wdiff, classify_counts,
