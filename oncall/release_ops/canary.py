@@ -26,8 +26,8 @@ import pandas as pd
 
 # The judge lives in four modules; every name is importable from here as before.
 from .canary_config import (  # noqa: F401
-    CORRECTIONS, COUNT_COLUMNS, DIRECTIONS, ConfigError, JudgeConfig, MetricSpec, _number, config_from_dict,
-    default_spec, load_config)
+    CORRECTIONS, COUNT_COLUMNS, DIRECTIONS, FLOOR_BUDGET_PCT, ConfigError, JudgeConfig, MetricSpec, _number,
+    config_from_dict, default_spec, load_config, remedy_variants)
 from .canary_judge import (  # noqa: F401
     VERDICTS, Judgment, _judge_metric, judge, metric_names, naive_judge, naive_judgment, score_metrics, slo_guard_note,
     stops_rollout, verdict_label)

@@ -23,7 +23,7 @@ Three remedies for noisy (bursty, overdispersed) traffic, each off in ``JudgeCon
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import yamlsafe
@@ -103,6 +103,21 @@ def default_spec(name: str, columns=()) -> MetricSpec:
     if lower == "quality":
         return MetricSpec(name, "decrease", critical=True)
     return MetricSpec(name)
+
+
+FLOOR_BUDGET_PCT = 0.1   # the floor's share of the budget when a remedy variant turns it on (data/canary/judge.yaml's)
+
+
+def remedy_variants(config: JudgeConfig) -> dict[str, JudgeConfig]:
+    """``config`` with no remedy, each remedy alone, and all three: name -> config (for measuring them side by
+    side: benchmarks/canary_bursty.py, 05_ship). The floor keeps ``config``'s share, or FLOOR_BUDGET_PCT."""
+    floor = config.floor_budget_pct or FLOOR_BUDGET_PCT
+    off = replace(config, floor_budget_pct=None, fresh_baseline=False, slo_guard=False)
+    return {"no remedy": off,
+            "floor": replace(off, floor_budget_pct=floor),
+            "fresh baseline": replace(off, fresh_baseline=True),
+            "SLO guard": replace(off, slo_guard=True),
+            "all three": replace(off, floor_budget_pct=floor, fresh_baseline=True, slo_guard=True)}
 
 
 class ConfigError(ValueError):
