@@ -6,6 +6,9 @@ tolerance band of 0.25 x |shift|, the mean-ratio effect size, the metric's bad d
 no-data handling; the score is 100 x passing / counted metrics, pass at 95 or more, marginal from 75 (exactly 75
 is Kayenta's Marginal, which stops a rollout), fail below. Where Kayenta's users were hurt it does better: sparse
 errors on summed counts (#426), too little data never Pass, variance increases (#780), multiple comparisons.
+For noisy (bursty) traffic, three remedies, each switched in the config (``canary_config``'s docstring states
+them): a practical-significance floor tied to the error budget, a fresh baseline of the canary's size, and an
+absolute SLO guard (a canary never passes while its own ratio breaks its SLO, whatever the baseline does).
 
 The code is in four modules, and every name is importable from here as before:
 
