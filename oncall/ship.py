@@ -26,7 +26,8 @@ from .incident_response import budget
 from .incident_response.budget import POLICY, BudgetPolicy, BudgetStanding, load_policy  # noqa: F401 (re-exported)
 from .paths import DATA_DIR
 from .record import ShiftRecord
-from .release_ops.canary import CanaryRun, Interval, JudgeConfig, interval_samples, load_config, run_canary
+from .release_ops.canary import (CanaryRun, Interval, JudgeConfig, fresh_baseline_of, interval_samples, load_config,
+                                 run_canary, slo_guard_note, traffic_split)
 from .release_ops.releases import ReleaseOps
 from .service import simulate as sim
 
@@ -106,9 +107,14 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
                           release=fix.version)
         return run
 
+    # config.fresh_baseline: the canary is judged against a new group of its own size, not the long-running fleet
+    fresh = fresh_baseline_of(baseline) if config.fresh_baseline else None
+
     def set_weight(minute: int, pct: float) -> None:
         if pct <= 0:
             ops.deploy(minute, baseline, 1.0)       # abort: all traffic back to the baseline
+        elif fresh is not None and pct < 100:
+            ops.split(minute, list(zip((fix, fresh, baseline), traffic_split(pct, True))))
         else:
             ops.deploy(minute, fix, pct / 100)
         resimulate(record)
@@ -116,7 +122,7 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
     lost_until = start + sc.faults.canary_metrics_missing_min   # fault: the canary's metrics go missing
 
     def samples(s: int, e: int):
-        base = interval_samples(record.minutes, baseline.version, s, e)
+        base = interval_samples(record.minutes, (fresh or baseline).version, s, e)
         canary = interval_samples(record.minutes, fix.version, s, e)
         if s < lost_until:   # minutes whose canary samples never reached the judge
             canary = canary[canary["minute"] >= lost_until].reset_index(drop=True)
@@ -128,7 +134,8 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
         hold = f" (held, window {iv.end - iv.start} min)" if iv.hold else ""
         record.trace.emit(at(iv.end), "M33", "ship", "canary.interval",
                           f"Canary {fix.version} at {iv.weight:g} %{hold}: score {j.score:.0f}, {j.verdict} "
-                          f"({parts}).", release=fix.version, weight=iv.weight, score=round(j.score, 2),
+                          f"({parts})" + (f"; {note}" if (note := slo_guard_note(j)) else "") + ".",
+                          release=fix.version, weight=iv.weight, score=round(j.score, 2),
                           verdict=j.verdict)
 
     if sc.faults.canary_metrics_missing_min:
@@ -138,7 +145,8 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
                           f"weight instead of guessing, and pauses for a human if the data never come.",
                           release=fix.version)
     record.trace.emit(at(start), "M33", "ship", "canary.started",
-                      f"Canary of {fix.version} starts against {baseline.version}: steps "
+                      f"Canary of {fix.version} starts against {baseline.version}"
+                      + (f" (a fresh baseline group {fresh.version} of the canary's size)" if fresh else "") + ": steps "
                       f"{', '.join(f'{w:g}' for w in config.steps)} %, {config.interval_min} min analysis each.",
                       release=fix.version, baseline=baseline.version)
     run = run_canary(fix.version, baseline.version, start, sc.shift.minutes, config, set_weight, samples, on_interval,

@@ -6,6 +6,9 @@ tolerance band of 0.25 x |shift|, the mean-ratio effect size, the metric's bad d
 no-data handling; the score is 100 x passing / counted metrics, pass at 95 or more, marginal from 75 (exactly 75
 is Kayenta's Marginal, which stops a rollout), fail below. Where Kayenta's users were hurt it does better: sparse
 errors on summed counts (#426), too little data never Pass, variance increases (#780), multiple comparisons.
+For noisy (bursty) traffic, three remedies, each switched in the config (``canary_config``'s docstring states
+them): a practical-significance floor tied to the error budget, a fresh baseline of the canary's size, and an
+absolute SLO guard (a canary never passes while its own ratio breaks its SLO, whatever the baseline does).
 
 The code is in four modules, and every name is importable from here as before:
 
@@ -26,13 +29,13 @@ import pandas as pd
 
 # The judge lives in four modules; every name is importable from here as before.
 from .canary_config import (  # noqa: F401
-    CORRECTIONS, COUNT_COLUMNS, DIRECTIONS, ConfigError, JudgeConfig, MetricSpec, _number, config_from_dict,
-    default_spec, load_config)
+    CORRECTIONS, COUNT_COLUMNS, DIRECTIONS, FLOOR_BUDGET_PCT, ConfigError, JudgeConfig, MetricSpec, _number,
+    config_from_dict, default_spec, load_config, remedy_variants)
 from .canary_judge import (  # noqa: F401
-    VERDICTS, Judgment, _judge_metric, judge, metric_names, naive_judge, naive_judgment, score_metrics, stops_rollout,
-    verdict_label)
+    VERDICTS, Judgment, _judge_metric, judge, metric_names, naive_judge, naive_judgment, score_metrics, slo_guard_note,
+    stops_rollout, verdict_label)
 from .canary_rollout import (  # noqa: F401
-    SIM_COUNTS, CanaryRun, Interval, analysis_config_for, interval_samples, run_canary)
+    SIM_COUNTS, CanaryRun, Interval, analysis_config_for, fresh_baseline_of, interval_samples, run_canary, traffic_split)
 from .canary_stats import (  # noqa: F401
     CLASSIFICATIONS, EXACT_MAX_PAIRS, ZERO_INFLATED_SHARE, MetricResult, _call, _dispersion, _fisher_p, _mean,
     _mean_ratio, _midranks, _p_value, _p_value_of, _rank_moved_up, _rejected_in_band, _wdiff, classify_counts,

@@ -2,11 +2,28 @@
 
 Defaults follow Spinnaker Kayenta's NetflixACAJudge (98 % confidence, tolerance 0.25 x |shift|, pass 95 /
 marginal 75) and Argo Rollouts' canary steps; ``data/canary/judge.yaml`` is the simulated service's config.
+
+Three remedies for noisy (bursty, overdispersed) traffic, each off in ``JudgeConfig()`` and switched in the config:
+
+* ``floor_budget_pct`` (a share of the error budget, in %): the practical-significance floor. A metric with an SLO
+  (``slo_objective``) whose canary is worse than its baseline by less than
+
+      floor = floor_budget_pct / 100 x (1 - slo_objective) x budget_period_min / canary_window_min
+
+  is never a fail, however significant: a difference that small, served to ALL traffic for the whole canary window
+  (``canary_window_min``: the planned analyses, len(steps) x interval_min), would burn less than
+  ``floor_budget_pct`` % of the 30-day budget. (It is the burn rate floor_budget_pct / 100 x period / window above
+  the baseline's: 0.1 % over 30 min of 30 days is a burn rate of 1.44.)
+* ``fresh_baseline``: the canary is compared with a new baseline group of its own size, started with it (Kayenta's
+  practice), not with the long-running fleet; the rollout (``oncall.ship``) runs it.
+* ``slo_guard``: the absolute SLO guard. A canary whose own ratio is significantly worse than its SLO allows
+  (a one-sided exact binomial test against 1 - slo_objective, or slo_objective for a good ratio, at the metric's
+  level) is High (Low), whatever the baseline does: a canary never passes against a baseline as broken as itself.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import yamlsafe
@@ -29,6 +46,8 @@ class MetricSpec:
     allowed_dispersion_increase: float = 1.5
     min_samples: int = 10                 # rank test: samples per side (below: nodata unless significant)
     min_total: int = 100                  # count test: summed denominator per side
+    slo_objective: float | None = None    # the SLO's objective on this ratio (counts only): a bad ratio (direction
+                                          # increase) may be at most 1 - objective, a good one (decrease) at least it
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,24 @@ class JudgeConfig:
     interval_min: int = 10
     failure_limit: int = 0                # abort when failed intervals > failure_limit (Argo, strict)
     inconclusive_limit: int = 3           # pause when inconclusive analyses at one step > this limit
+    # the remedies for noisy traffic (module docstring); all off by default
+    floor_budget_pct: float | None = None  # practical-significance floor: a share (%) of the error budget
+    budget_period_days: float = 30         # the SLOs' period
+    fresh_baseline: bool = False           # a new baseline group of the canary's size, started with it
+    slo_guard: bool = False                # a canary never passes while its own ratio breaks its SLO
+
+    @property
+    def canary_window_min(self) -> int:
+        """The canary's planned analysis time: one interval per step."""
+        return len(self.steps) * self.interval_min
+
+    def floor_for(self, spec: "MetricSpec") -> float | None:
+        """The practical-significance floor of a metric, in its ratio's units, or None (off, or no SLO):
+        floor_budget_pct / 100 x (1 - slo_objective) x period / canary window (module docstring)."""
+        if self.floor_budget_pct is None or spec.slo_objective is None:
+            return None
+        return (self.floor_budget_pct / 100 * (1 - spec.slo_objective) * self.budget_period_days * 24 * 60
+                / self.canary_window_min)
 
     def spec_for(self, name: str, columns) -> MetricSpec:
         """The configured spec, or the name's default: error_ratio, latency* and quality know their direction."""
@@ -68,6 +105,21 @@ def default_spec(name: str, columns=()) -> MetricSpec:
     return MetricSpec(name)
 
 
+FLOOR_BUDGET_PCT = 0.1   # the floor's share of the budget when a remedy variant turns it on (data/canary/judge.yaml's)
+
+
+def remedy_variants(config: JudgeConfig) -> dict[str, JudgeConfig]:
+    """``config`` with no remedy, each remedy alone, and all three: name -> config (for measuring them side by
+    side: benchmarks/canary_bursty.py, 05_ship). The floor keeps ``config``'s share, or FLOOR_BUDGET_PCT."""
+    floor = config.floor_budget_pct or FLOOR_BUDGET_PCT
+    off = replace(config, floor_budget_pct=None, fresh_baseline=False, slo_guard=False)
+    return {"no remedy": off,
+            "floor": replace(off, floor_budget_pct=floor),
+            "fresh baseline": replace(off, fresh_baseline=True),
+            "SLO guard": replace(off, slo_guard=True),
+            "all three": replace(off, floor_budget_pct=floor, fresh_baseline=True, slo_guard=True)}
+
+
 class ConfigError(ValueError):
     """A bad judge config: ``field`` names the key."""
 
@@ -77,9 +129,10 @@ class ConfigError(ValueError):
 
 
 _SPEC_KEYS = {"direction", "critical", "allowed_increase", "allowed_decrease", "counts", "dispersion",
-              "allowed_dispersion_increase", "min_samples", "min_total"}
+              "allowed_dispersion_increase", "min_samples", "min_total", "slo_objective"}
 _TOP_KEYS = {"confidence", "tolerance", "pass_score", "marginal_score", "nodata_share", "metrics", "steps",
-             "interval_min", "failure_limit", "inconclusive_limit", "ignore", "correction", "rollout_correction"}
+             "interval_min", "failure_limit", "inconclusive_limit", "ignore", "correction", "rollout_correction",
+             "floor_budget_pct", "budget_period_days", "fresh_baseline", "slo_guard"}
 CORRECTIONS = {"correction": ("holm", "none"), "rollout_correction": ("bonferroni", "none")}
 
 
@@ -115,6 +168,21 @@ def config_from_dict(doc: dict | None) -> JudgeConfig:
             if doc[key] not in allowed:
                 raise ConfigError(key, f"expected one of {', '.join(allowed)} (got {doc[key]!r})")
             top[key] = doc[key]
+    if doc.get("floor_budget_pct") is not None:
+        value = _number(doc["floor_budget_pct"], "floor_budget_pct")
+        if not 0 < value <= 100:
+            raise ConfigError("floor_budget_pct", "expected a share of the error budget in % (above 0, at most "
+                                                  "100), or null for no floor")
+        top["floor_budget_pct"] = value
+    if "budget_period_days" in doc:
+        top["budget_period_days"] = _number(doc["budget_period_days"], "budget_period_days")
+        if top["budget_period_days"] <= 0:
+            raise ConfigError("budget_period_days", "expected a number of days above 0")
+    for key in ("fresh_baseline", "slo_guard"):
+        if key in doc:
+            if not isinstance(doc[key], bool):
+                raise ConfigError(key, f"expected true or false (got {doc[key]!r})")
+            top[key] = doc[key]
     if "ignore" in doc:
         if not isinstance(doc["ignore"], list):
             raise ConfigError("ignore", "expected a list of column names")
@@ -142,6 +210,14 @@ def config_from_dict(doc: dict | None) -> JudgeConfig:
         for key in ("critical", "dispersion"):
             if key in kw and not isinstance(kw[key], bool):
                 raise ConfigError(f"{where}.{key}", f"expected true or false (got {kw[key]!r})")
+        if kw.get("slo_objective") is not None:
+            kw["slo_objective"] = _number(kw["slo_objective"], f"{where}.slo_objective")
+            if not 0 < kw["slo_objective"] < 1:
+                raise ConfigError(f"{where}.slo_objective", "expected the SLO's objective strictly between 0 and 1, "
+                                                            "like 0.999")
+            if "counts" not in kw or kw.get("direction", "either") == "either":
+                raise ConfigError(f"{where}.slo_objective", "needs counts and a direction (increase: a bad ratio, "
+                                                            "decrease: a good ratio)")
         metrics[str(name)] = MetricSpec(name=str(name), **kw)
     return JudgeConfig(metrics=metrics, **top)
 

@@ -127,6 +127,26 @@ def score_metrics(results: list[MetricResult], config: JudgeConfig = JudgeConfig
                               + ", ".join(bad)
 
 
+def slo_guard_note(judgment: Judgment) -> str:
+    """A sentence for an analysis whose BASELINE breaks an SLO (the SLO guard found it): the comparison then says
+    little (a canary as broken as its baseline would pass it), so the canary is judged on its own ratio. Empty
+    when no baseline metric breaks its SLO, or the guard is off."""
+    broken = [m for m in judgment.metrics if m.baseline_slo_broken]
+    if not broken:
+        return ""
+    def word(m) -> str:
+        if m.slo_broken:
+            return "breaks it too"
+        within = m.canary <= m.slo_limit if m.slo_at_most else m.canary >= m.slo_limit
+        return "within it" if within else "not significantly beyond it"
+
+    return ("the baseline breaks its SLO (" + ", ".join(
+        f"{m.name} {100 * m.baseline:.3g} % against {'at most' if m.slo_at_most else 'at least'} "
+        f"{100 * m.slo_limit:.3g} %" for m in broken)
+        + "), so the SLO guard judges the canary on its own: " + ", ".join(
+        f"{m.name} {100 * m.canary:.3g} % {word(m)}" for m in broken))
+
+
 def stops_rollout(judgment: Judgment, config: JudgeConfig = JudgeConfig()) -> bool:
     """Does this analysis stop a rollout? Kayenta's fail-fast: a score at or below the marginal threshold, which is
     a Fail, or a Marginal exactly at the threshold."""

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..scenario_model import Release
 from .canary_config import JudgeConfig
 from .canary_judge import Judgment, judge, stops_rollout
 
@@ -39,6 +40,25 @@ def interval_samples(minutes: pd.DataFrame, version: str, start: int, end: int) 
                          "quality": counts["correct"] / graded,
                          "tokens_per_request": counts["tokens"] / req,
                          **counts})
+
+
+# --- a fresh baseline of the canary's size (JudgeConfig.fresh_baseline) -------------------------------------------
+
+FRESH_SUFFIX = "-baseline"
+
+
+def fresh_baseline_of(baseline: Release) -> Release:
+    """The baseline's release as a new group of its own (Kayenta's practice): the same config, started with the
+    canary, under its own name (so the simulator gives it its own pods' draws)."""
+    return baseline.model_copy(update={"version": baseline.version + FRESH_SUFFIX, "deployed_at": None})
+
+
+def traffic_split(weight: float, fresh_baseline: bool) -> tuple[float, float, float]:
+    """(canary, fresh baseline, long-running fleet) shares of traffic (0..1) at canary weight ``weight`` (%): with a
+    fresh baseline, a group of the canary's size beside it (at most what is left), else none."""
+    canary = weight / 100
+    fresh = min(canary, 1 - canary) if fresh_baseline and 0 < canary < 1 else 0.0
+    return canary, fresh, max(1 - canary - fresh, 0.0)
 
 
 # --- the rollout -------------------------------------------------------------------------------------------------

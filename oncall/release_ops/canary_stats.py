@@ -21,7 +21,11 @@ the mean-ratio effect size against the allowed increase/decrease and the metric'
   values 0 on one side) is then judged by the share of samples with any non-zero value, Fisher's exact test on
   those two shares; if that test does not reject either, the metric is undecided (``nodata`` with
   ``undecided``), which makes the analysis inconclusive: it holds the weight for more data;
-* Holm-Bonferroni across one analysis' metrics (``holm_adjust``, ``holm_levels``).
+* Holm-Bonferroni across one analysis' metrics (``holm_adjust``, ``holm_levels``);
+* for noisy traffic (``canary_config``'s docstring states them): the practical-significance floor tied to the error
+  budget (a worse canary by less than the floor is never High/Low) and the absolute SLO guard (a canary whose own
+  ratio breaks its SLO, significantly by a one-sided exact binomial test, is High/Low whatever its baseline), both in
+  ``classify_counts``.
 """
 from __future__ import annotations
 
@@ -149,12 +153,24 @@ class MetricResult:
     rank_classification: str | None = None  # counts only: what the rank test alone would say (Kayenta)
     p_adjusted: float | None = None       # Holm-adjusted p-value across the analysis' metrics (correction: holm)
     undecided: bool = False               # nodata because its test rejects but cannot say by how much (inconclusive)
+    floor: float | None = None            # the practical-significance floor applied (floor_budget_pct), or None
+    slo_limit: float | None = None        # the SLO guard: the ratio the SLO allows (at most / at least), or None
+    slo_p: float | None = None            # ... its one-sided exact binomial p-value for the canary
+    slo_at_most: bool = True              # ... the limit is a most (a bad ratio) or a least (a good ratio)
+    slo_broken: bool = False              # ... the canary's own ratio breaks the SLO (significantly)
+    baseline_slo_broken: bool = False     # ... so does the baseline's (reported; it never passes a canary)
 
     def to_dict(self) -> dict:
         def r(v):
             return None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), 6)
 
-        return {"name": self.name, "classification": self.classification, "critical": self.critical,
+        extra = {}
+        if self.floor is not None:
+            extra["floor"] = r(self.floor)
+        if self.slo_limit is not None:
+            extra["slo"] = {"limit": r(self.slo_limit), "at_most": self.slo_at_most, "p_value": r(self.slo_p), "canary_broken": self.slo_broken,
+                            "baseline_broken": self.baseline_slo_broken}
+        return extra | {"name": self.name, "classification": self.classification, "critical": self.critical,
                 "test": self.test, "baseline": r(self.baseline), "canary": r(self.canary), "shift": r(self.shift),
                 "ci": None if self.ci_low is None else [r(self.ci_low), r(self.ci_high)],
                 "p_value": r(self.p_value), "effect_size": r(self.effect_size), "n_baseline": self.n_baseline,
@@ -294,11 +310,44 @@ def classify_counts(spec: MetricSpec, bad_b: int, total_b: int, bad_c: int, tota
     cls = _call(spec.direction, significant and rc > rb, significant and rc < rb, effect, spec)
     reason = (f"{bad_c}/{total_c} canary vs {bad_b}/{total_b} baseline ({100 * rc:.3g} % vs {100 * rb:.3g} %), "
               f"Fisher exact p {p:.2g}")
+    floor = config.floor_for(spec)
+    if floor is not None and cls in ("high", "low") and abs(rc - rb) < floor:
+        cls, reason = "pass", (f"worse by {100 * abs(rc - rb):.3g} points, under the practical floor of "
+                               f"{100 * floor:.3g} ({config.floor_budget_pct:g} % of the error budget over the "
+                               f"{config.canary_window_min} min canary): " + reason)
     if cls == "pass" and min(total_b, total_c) < spec.min_total:
         cls, reason = "nodata", (f"too little traffic to judge (at least {spec.min_total} on each side) and no "
                                  f"significant change: " + reason)
+    guard = {}
+    if config.slo_guard and spec.slo_objective is not None:
+        limit, slo_p, broken, base_broken = _slo_guard(spec, bad_b, total_b, bad_c, total_c, alpha)
+        guard = {"slo_limit": limit, "slo_p": slo_p, "slo_broken": broken, "baseline_slo_broken": base_broken,
+                 "slo_at_most": spec.direction == "increase"}
+        if broken:
+            cls = "high" if spec.direction == "increase" else "low"
+            word = "at most" if spec.direction == "increase" else "at least"
+            reason = (f"breaks its SLO: {100 * rc:.3g} % where the SLO allows {word} {100 * limit:.3g} % (one-sided "
+                      f"exact binomial p {slo_p:.2g}" + (", the baseline breaks it too" if base_broken else "")
+                      + "); " + reason)
     return MetricResult(spec.name, cls, spec.critical, "fisher-exact", rb, rc, rc - rb, None, None, p, effect,
-                        total_b, total_c, reason)
+                        total_b, total_c, reason, floor=floor, **guard)
+
+
+def _slo_guard(spec: MetricSpec, bad_b: int, total_b: int, bad_c: int, total_c: int,
+               alpha: float) -> tuple[float, float, bool, bool]:
+    """(limit, p, canary broken, baseline broken): is each side's own ratio significantly worse than the SLO allows?
+    A bad ratio (direction increase) may be at most 1 - objective: p = P(X >= bad) for X ~ Binomial(total, limit);
+    a good ratio (decrease) at least the objective: p = P(X <= good). Broken when p < alpha."""
+    increase = spec.direction == "increase"
+    limit = 1 - spec.slo_objective if increase else spec.slo_objective
+
+    def p_of(k: int, n: int) -> float:
+        if n == 0:
+            return 1.0
+        return float(stats.binom.sf(k - 1, n, limit) if increase else stats.binom.cdf(k, n, limit))
+
+    p_c = p_of(bad_c, total_c)
+    return limit, p_c, p_c < alpha, p_of(bad_b, total_b) < alpha
 
 
 def _p_value(test: str, c: np.ndarray, b: np.ndarray) -> float:

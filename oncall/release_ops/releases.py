@@ -61,6 +61,16 @@ class ReleaseOps:
         self.attempts.append((minute, f"deploy {release.version} at {weight:.0%}", True))
         return OpResult(True, f"{release.version} takes {weight:.0%} of traffic")
 
+    def split(self, minute: int, shares: list[tuple[Release, float]]) -> OpResult:
+        """Several releases at once from ``minute`` on, each with its share (summing to 1), e.g. a canary beside a
+        fresh baseline group and the long-running fleet."""
+        for release, _ in shares:
+            self.plan.releases.setdefault(release.version, release)
+        self.plan.changes.append((minute, {r.version: w for r, w in shares if w > 0}))
+        self.plan.changes.sort(key=lambda c: c[0])
+        self.attempts.append((minute, "split " + ", ".join(f"{r.version} {w:.0%}" for r, w in shares if w > 0), True))
+        return OpResult(True, "traffic split " + ", ".join(f"{r.version} {w:.0%}" for r, w in shares if w > 0))
+
     def rollback(self, minute: int) -> OpResult:
         """Roll back to the last known good release; fails while injected failures remain."""
         target = self.last_known_good(minute)
