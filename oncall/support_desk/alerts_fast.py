@@ -9,6 +9,7 @@ an alert seen before: an alert is decoded once per distinct text, and each row p
 from __future__ import annotations
 
 import re
+from itertools import islice, repeat
 
 import msgspec
 import numpy as np
@@ -167,26 +168,22 @@ class _Columns:
     def add(self, payloads: list, first: int) -> None:
         if self.base is None:
             self.base = first
-        texts: list = []
-        counts: list[int] = []
-        for p in payloads:
-            if p.version != "4":
-                raise _OffPath
-            texts += map(bytes, p.alerts)
-            counts.append(len(p.alerts))
-            self.received.append(p.receivedAt)
-            self.group_keys.append(p.groupKey)
+        if any(p.version != "4" for p in payloads):
+            raise _OffPath
+        self.received += [p.receivedAt for p in payloads]
+        self.group_keys += [p.groupKey for p in payloads]
+        counts = [len(p.alerts) for p in payloads]
+        texts = [bytes(r) for p in payloads for r in p.alerts]
         if not texts:
             return
         index = self.index
-        new = [t for t in dict.fromkeys(texts) if t not in index]
         n0 = len(index)
-        index.update(zip(new, range(n0, n0 + len(new))))
-        decoded = [orjson.loads(t) for t in new]
-        for a in decoded:
-            _check(a)
+        # One pass: a text seen before gets its number, a new one the next number (len(index) before it is added).
+        ids = np.fromiter(map(index.setdefault, texts, map(len, repeat(index))), dtype=np.int64, count=len(texts))
+        decoded = [orjson.loads(t) for t in islice(index, n0, None)]
+        _check(decoded)
         self.uniq += decoded
-        self.ids.append(np.fromiter(map(index.__getitem__, texts), dtype=np.int64, count=len(texts)))
+        self.ids.append(ids)
         self.payload.append(np.repeat(np.arange(first, first + len(counts), dtype=np.int64),
                                       np.asarray(counts, dtype=np.int64)))
 
@@ -240,20 +237,28 @@ def _fast_times(values: list, take: np.ndarray, required: bool) -> pd.Series:
     return pd.Series(parsed.array.take(take))
 
 
-def _check(a: dict) -> None:
-    """An alert the fast path takes as it is: what the reference accepts, with string values only (so an alert
-    equal to it is identical to it: 1 == 1.0 == True, but a string equals only a string)."""
-    labels, ann = a["labels"], a.get("annotations") or {}
-    name = labels["alertname"]
-    if (type(labels) is not dict or type(name) is not str or not name or type(ann) is not dict
-            or a["status"] not in _STATUS_SET or not _STR.issuperset(map(type, labels.values()))
-            or not _STR.issuperset(map(type, ann.values()))):
+def _check(alerts: list) -> None:
+    """Alerts the fast path takes as they are: what the reference accepts, with string values only (so a column's
+    type is what pandas infers from strings). Each check is one pass over all the alerts; raises _OffPath (or
+    TypeError/KeyError where the reference would name the field)."""
+    labels = [a["labels"] for a in alerts]
+    anns = [a.get("annotations") or {} for a in alerts]
+    names = [lab["alertname"] for lab in labels]
+    if (not _DICT.issuperset(map(type, labels)) or not _DICT.issuperset(map(type, anns))
+            or not _STR.issuperset(map(type, names)) or "" in names
+            or not _STATUS_SET.issuperset([a["status"] for a in alerts])
+            or not _STR.issuperset({type(v) for lab in labels for v in lab.values()})
+            or not _STR.issuperset({type(v) for ann in anns for v in ann.values()})):
         raise _OffPath
-    top = list(map(type, a.values()))  # strings and None, besides the labels and annotations objects
-    if not _TOP.issuperset(top) or top.count(dict) != 1 + (type(a.get("annotations")) is dict):
+    # Top-level values: strings and None, besides the labels and annotations objects.
+    if not _TOP.issuperset({type(v) for a in alerts for v in a.values()}):
+        raise _OffPath
+    objects = sum(type(v) is dict for a in alerts for v in a.values())
+    if objects != len(alerts) + sum(type(a.get("annotations")) is dict for a in alerts):
         raise _OffPath
 
 
+_DICT = frozenset((dict,))
 _STR = frozenset((str,))
 _TOP = frozenset((str, type(None), dict))
 _STATUS_SET = set(_STATUSES)
