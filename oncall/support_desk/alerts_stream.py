@@ -62,6 +62,7 @@ def reduced_frame(path, chunk_alerts: int = CHUNK_ALERTS) -> tuple[pd.DataFrame,
                 part, n, t = _reduce(cols, shared)
                 parts.append(part)
                 rows, last, cols = rows + n, max(last, t), _Columns()
+                gc.collect(0)  # the chunk's frame, if pandas left it in a cycle (the collector is paused)
         if first_payload < 2:
             return None  # one payload: read as one object
         if cols.ids:
