@@ -241,7 +241,8 @@ def fig_correlate_stream(sizes: Sizes) -> Figure:
 
     path, _ = storm_file(sizes.alerts)
     cfg, topo = _shipped()
-    chunked = alerts_stream.correlate_file(path, cfg, topo, chunk_alerts=max(sizes.alerts // 4, 1000))
+    chunk = max(sizes.alerts // 4, 1000)
+    chunked = alerts_stream.correlate_file(path, cfg, topo, chunk_alerts=chunk)
     in_memory = corr.correlate(alerts_mod.parse_file(path), cfg, topo)
     equal = chunked.incidents.equals(in_memory.incidents) and chunked.notifications.equals(in_memory.notifications)
     del chunked, in_memory
@@ -252,6 +253,7 @@ def fig_correlate_stream(sizes: Sizes) -> Figure:
     parent = ("import resource, subprocess, sys\n"
               "r = subprocess.run([sys.executable, '-c', sys.argv[1], sys.argv[2]], capture_output=True, text=True)\n"
               "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.stdout.strip())")
+    # (the parent reads its own child's peak: no earlier child of ours can be the maximum it reports)
     t = time.perf_counter()
     try:
         r = subprocess.run([sys.executable, "-c", parent, _STREAM_CHILD, str(big)], cwd=ROOT, capture_output=True,

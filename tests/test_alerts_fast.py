@@ -169,7 +169,8 @@ def _random_payloads(seed: int, n: int) -> list[dict]:
     names = ["HighLatency", "Erreur élevée", "高错误率", "Disk🔥Full"]
     pool = []
     for i in range(40):
-        labels = {"alertname": rng.choice(names), "service": f"svc-{i % 7}", "severity": rng.choice(["page", "warning", "info"])}
+        labels = {"alertname": rng.choice(names), "service": f"svc-{i % 7}",
+                  "severity": rng.choice(["page", "warning", "info"])}
         if rng.random() < 0.3:
             del labels["service"]  # missing label: ""
         if rng.random() < 0.3:
