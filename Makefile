@@ -33,8 +33,13 @@ $(STAMP): requirements.lock pyproject.toml
 drill: $(STAMP)
 	@$(VENV)/bin/oncall drill $(ARGS); status=$$?; [ $$status -le 1 ]
 
+# Two workers (pytest-xdist): every test writes only under its own tmp_path, and each notebook runs in one kernel
+# on one worker (--dist loadfile keeps a file's tests, so a notebook's cells, together and in order).
+# TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 test: $(STAMP)
-	ONCALL_PROGRESS=0 $(PY) -m pytest $(NBVAL) tests notebooks
+	ONCALL_PROGRESS=0 $(PY) -m pytest $(XDIST) $(NBVAL) tests notebooks
 
 # The quick loop while editing: the unit tests without the ones marked slow (the 06_gate notebook under papermill,
 # the determinism matrix of drills in fresh processes, the benchmark smoke, ...) and without the notebooks.

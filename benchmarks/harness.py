@@ -38,11 +38,12 @@ class Sizes:
     notebooks: int = 0  # 0: every notebook in notebooks/ (the whole suite: about a minute a round, both sides)
     rounds_nb: int = 3  # the notebook figures: a single round moved by 0.2x from run to run
     quick_make: bool = False  # make_test_fast_s: True times `make -n test-fast` only
+    stream_copies: int = 10  # correlate_10m_s: the storm of `alerts` rows, this many days in a row
 
     @classmethod
     def quick(cls) -> "Sizes":
         return cls(alerts=4_000, alerts_small=400, burn_days=2, rounds_fast=2, rounds_big=2, rounds_corr=2,
-                   notebooks=1, rounds_nb=1, quick_make=True)
+                   notebooks=1, rounds_nb=1, quick_make=True, stream_copies=3)
 
 
 @dataclass
@@ -58,11 +59,14 @@ class Figure:
     rounds: int = 0
     extra: dict = field(default_factory=dict)
     error: str | None = None
+    limit: tuple[str, float, float] | None = None  # a reported figure's bound: (what, its value, at most)
 
     @property
     def passed(self) -> bool | None:
         if self.error is not None:
             return False
+        if self.limit is not None:
+            return bool(self.limit[1] <= self.limit[2])
         if self.target is None or self.value is None:
             return None
         return bool(self.value <= self.target)
@@ -72,6 +76,8 @@ class Figure:
              "baseline": self.baseline, "measured": self.measured, "baseline_s": _round(self.baseline_s),
              "measured_s": _round(self.measured_s), "rounds": self.rounds}
         d.update(self.extra)
+        if self.limit is not None:
+            d["limit"] = {"name": self.limit[0], "value": _round(self.limit[1]), "at_most": self.limit[2]}
         if self.error is not None:
             d["error"] = self.error
         return d

@@ -157,3 +157,74 @@ def test_parse_file_gives_the_reference_error(text, tmp_path):
     with pytest.raises(BadInput) as got:
         alerts.parse_file(path)
     assert str(got.value) == str(want.value)
+
+
+def _random_payloads(seed: int, n: int) -> list[dict]:
+    """Payloads mixing what a real Alertmanager file holds: re-sends (the same alert text again), the same alert
+    with its labels in another order, missing labels, resolved alerts, unicode, extra fields, alerts without a
+    fingerprint or annotations."""
+    import random
+
+    rng = random.Random(seed)
+    names = ["HighLatency", "Erreur élevée", "高错误率", "Disk🔥Full"]
+    pool = []
+    for i in range(40):
+        labels = {"alertname": rng.choice(names), "service": f"svc-{i % 7}",
+                  "severity": rng.choice(["page", "warning", "info"])}
+        if rng.random() < 0.3:
+            del labels["service"]  # missing label: ""
+        if rng.random() < 0.3:
+            labels["zone"] = rng.choice(["eu-1", "zürich"])
+        a = alert(labels=labels, annotations={"summary": f"{labels['alertname']} – {i}"},
+                  startsAt=f"2025-03-14T02:{i:02d}:00Z", fingerprint=f"{i:016x}")
+        if rng.random() < 0.3:
+            a["status"], a["endsAt"] = "resolved", f"2025-03-14T03:{i:02d}:30.25+00:00"
+        if rng.random() < 0.2:
+            a["silenceURL"] = "http://am/silence"  # an extra field the frame does not read
+        if rng.random() < 0.1:
+            del a["fingerprint"]
+        if rng.random() < 0.1:
+            del a["annotations"]
+        pool.append(a)
+    out = []
+    for k in range(n):
+        chosen = [dict(rng.choice(pool)) for _ in range(rng.randint(0, 6))]
+        for a in chosen:
+            if rng.random() < 0.1:  # the same alert, its labels in another order: a row of its own order
+                a["labels"] = dict(reversed(list(a["labels"].items())))
+        extra = {"receivedAt": f"2025-03-14T04:{k % 60:02d}:00Z"} if rng.random() < 0.5 else {}
+        out.append(payload(*chosen, groupKey=f"{{}}:{{n=\"{k % 5}\"}}", commonLabels={"x": "y"}, **extra))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_generated_payloads_with_edge_cases_agree(seed, tmp_path, monkeypatch):
+    monkeypatch.setattr(alerts_fast, "_CHUNK_CHARS", 3000)
+    items = _random_payloads(seed, 200)
+    ascii_text = "".join(json.dumps(p) + "\n" for p in items)  # \u escapes: ASCII, read by the file path too
+    text = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in items)  # UTF-8 as written
+    for t in (ascii_text, text):
+        frame = same(t)
+        path = tmp_path / "p.jsonl"
+        path.write_text(t, encoding="utf-8")
+        got = alerts.parse_file(path)
+        pd.testing.assert_frame_equal(got, frame, check_exact=True)
+        assert list(got["labels"].map(list)) == list(frame["labels"].map(list))
+    assert alerts._fast_file(tmp_path / "p.jsonl") is None  # not ASCII: the whole text, read by parse_payloads
+    assert "高错误率" in set(frame["alertname"]) and "" in set(frame["service"])
+    bad = ascii_text.splitlines(keepends=True)
+    bad.insert(150, json.dumps(payload(alert(status="pending"))) + "\n")  # a bad line deep in the file
+    path.write_text("".join(bad), encoding="utf-8")
+    with pytest.raises(BadInput) as want:
+        alerts.parse_payloads_reference("".join(bad), str(path))
+    with pytest.raises(BadInput) as got_err:
+        alerts.parse_file(path)
+    assert str(got_err.value) == str(want.value) and "line 151" in str(want.value)
+
+
+def test_a_bad_line_exits_2_naming_file_and_field(oncall_cli, tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text(jsonl(payload(alert()), payload(alert(labels={"alertname": "A", "n": 1}))), encoding="utf-8")
+    r = oncall_cli(["correlate", path])
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "p.jsonl" in r.stderr and "line 2: alerts[0].labels.n" in r.stderr

@@ -25,14 +25,15 @@ payload per line (blank lines ignored). A bare alert (an object with ``labels`` 
 as posted to Alertmanager's ``/api/v2/alerts``) is NOT accepted: it carries no ``status``, and guessing one
 from ``endsAt`` needs a "now" we do not have, so it is rejected with a message saying how to wrap it.
 
-Speed: the common case (well-formed payloads) is decoded with orjson, JSON Lines a chunk of lines at a time,
-with the garbage collector paused (the parse builds millions of acyclic objects, and each collection would walk
-them all), and equal label sets, annotations and strings are shared between rows, so a million re-sent alerts
-hold one copy of each. Anything off that path (any input the fast path does not take as it is: bad JSON, a
-wrong type, a number orjson reads differently) is parsed again by the reference path, the plain ``json``
-loop, so results and error messages are those of the reference path (``tests/test_alerts_fast.py``).
+Speed: the common case (well-formed payloads) is decoded with msgspec (each payload's envelope, its alerts kept
+as JSON text) and orjson (each distinct alert text once), JSON Lines a chunk of lines at a time, with the garbage
+collector paused (the parse builds millions of acyclic objects, and each collection would walk them all), so a
+million re-sent alerts hold one copy of each alert's dicts and strings. Anything off that path (any input the
+fast path does not take as it is: bad JSON, a wrong type, a number orjson reads differently) is parsed again by
+the reference path, the plain ``json`` loop, so results and error messages are those of the reference path
+(``tests/test_alerts_fast.py``).
 
-Pure: json, orjson, numpy and pandas only.
+Pure: json, orjson, msgspec, numpy and pandas only.
 """
 from __future__ import annotations
 
