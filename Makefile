@@ -53,8 +53,12 @@ test-prom: $(STAMP)
 test-browser: $(STAMP)
 	ONCALL_BROWSER_TESTS=1 $(PY) -m pytest tests/browser
 
+# Voila serves the notebooks folder with notebooks/voila.json (the course's offline template from share/jupyter,
+# code and check cells hidden, idle kernels of closed tabs culled): the console's links to other notebooks work.
 console: $(STAMP)
-	ONCALL_PROGRESS=1 $(VENV)/bin/voila notebooks/console.ipynb --Voila.ip=127.0.0.1 --no-browser
+	@echo "open the printed address, then console.ipynb (/voila/render/console.ipynb)"
+	cd notebooks && JUPYTER_PATH=$(CURDIR)/share/jupyter ONCALL_PROGRESS=1 $(CURDIR)/$(VENV)/bin/voila \
+	  --Voila.ip=127.0.0.1 --no-browser
 
 gameday: $(STAMP)
 	$(VENV)/bin/voila notebooks/08_game_day.ipynb --Voila.ip=127.0.0.1 --no-browser
