@@ -63,7 +63,7 @@ def canary_table(record) -> pd.DataFrame | str:
 
 _TABLE_CSS = ("<style>.oncall-table{border-collapse:collapse;font-size:12px}"
               ".oncall-table th,.oncall-table td{border-bottom:1px solid #ddd;padding:2px 6px;text-align:left;"
-              "vertical-align:top;white-space:normal;overflow-wrap:anywhere}</style>")
+              "vertical-align:top;white-space:normal;overflow-wrap:break-word}</style>")
 
 
 def _table(columns: list[str], rows: list[list], empty: str) -> str:
@@ -71,7 +71,10 @@ def _table(columns: list[str], rows: list[list], empty: str) -> str:
     if not rows:
         return f"<p><i>{html.escape(empty)}</i></p>"
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+    # A single word (an id, a time) never wraps, not even at its hyphen ("INC-0005"); prose wraps between words.
+    cell = lambda v: (f"<td>{html.escape(str(v))}</td>" if " " in str(v) else
+                      f'<td style="white-space:nowrap">{html.escape(str(v))}</td>')
+    body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
     return f'{_TABLE_CSS}<table class="oncall-table"><tr>{head}</tr>{body}</table>'
 
 
