@@ -151,6 +151,16 @@ def server_env(tmp: Path) -> dict:
 @pytest.fixture
 def lab_server(tmp_path):
     """JupyterLab on a copy of the notebooks without outputs; cells render all at once (no windowing)."""
+    yield from _lab(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def lab_module_server(tmp_path_factory):
+    """One JupyterLab for every test of a module (the learner's pass opens all notebooks in one server)."""
+    yield from _lab(tmp_path_factory.mktemp("lab"))
+
+
+def _lab(tmp_path):
     root = tmp_path / "notebooks"
     root.mkdir()
     copy_notebooks(root, sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")), strip=True)
