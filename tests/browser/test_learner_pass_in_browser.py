@@ -45,6 +45,19 @@ def _menu(page, menu: str, item: str) -> None:
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).click()
 
 
+def _kernel_up(page) -> None:
+    """Until the notebook's kernel is idle. On a loaded machine JupyterLab sometimes asks which kernel to start
+    (its kernel list came late); the notebook names Python 3, which is what "Select" starts."""
+    page.wait_for_function(f"() => document.querySelector('.jp-Dialog') || document.querySelector('{IDLE}')",
+                           timeout=KERNEL_TIMEOUT_MS)
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count():
+        assert "Select Kernel" in dialog.inner_text(), dialog.inner_text()[:500]
+        print("(JupyterLab asked for a kernel: Select)")
+        dialog.locator("button", has_text=re.compile("^Select$")).click()
+        page.wait_for_selector(IDLE, state="attached", timeout=KERNEL_TIMEOUT_MS)
+
+
 def _settle(page) -> None:
     """Until the kernel has answered what the last move sent (busy, then idle again)."""
     page.wait_for_timeout(400)
@@ -75,7 +88,7 @@ def test_run_all_then_move_every_widget(lab_module_server, browser, screenshots,
         page.goto(lab_module_server.url(f"/lab/workspaces/pass-{stem.replace('_', '-')}/tree/{name}?reset"),
                   wait_until="commit", timeout=KERNEL_TIMEOUT_MS)
         page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=KERNEL_TIMEOUT_MS)
-        page.wait_for_selector(IDLE, state="attached", timeout=KERNEL_TIMEOUT_MS)
+        _kernel_up(page)
         for attempt in range(3):   # a Run All sent before the kernel is connected is dropped: send it again
             _menu(page, "Run", "Run All Cells")
             try:
