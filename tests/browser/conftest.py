@@ -95,6 +95,12 @@ def copy_notebooks(dest: Path, names: list[str], strip: bool) -> None:
                     cell.outputs, cell.execution_count = [], None
         nbformat.write(nb, dest / name)
     shutil.copy(NOTEBOOKS / "sanitize.cfg", dest / "sanitize.cfg")
+    for extra in ("glossary.md", "starter"):   # the notebooks link the glossary; 07 reads starter/ files
+        src = NOTEBOOKS / extra
+        if src.is_dir() and not (dest / extra).exists():
+            shutil.copytree(src, dest / extra)
+        elif src.is_file():
+            shutil.copy(src, dest / extra)
 
 
 class Server:
@@ -214,8 +220,7 @@ def voila_server(tmp_path):
     root = tmp_path / "notebooks"
     root.mkdir()
     copy_notebooks(root, sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")), strip=False)
-    for name in ("voila.json", "glossary.md"):
-        shutil.copy(NOTEBOOKS / name, root / name)
+    shutil.copy(NOTEBOOKS / "voila.json", root / "voila.json")
     port, token = free_port(), secrets.token_hex(16)
     argv = [str(BIN / "voila"), "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}", f"--token={token}",
             *CULL_FLAGS]
