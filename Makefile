@@ -33,10 +33,11 @@ $(STAMP): requirements.lock pyproject.toml
 drill: $(STAMP)
 	@$(VENV)/bin/oncall drill $(ARGS); status=$$?; [ $$status -le 1 ]
 
-# Two workers (pytest-xdist): every test writes only under its own tmp_path, and each notebook runs in one kernel
-# on one worker (--dist loadfile keeps a file's tests, so a notebook's cells, together and in order).
-# TEST_WORKERS=0 runs it in one process.
-TEST_WORKERS ?= 2
+# One process by default: under load (both cores busy) a kernel driven by nbclient can wait forever on 03_mitigate's
+# picker cell (its plot shown inside an Output widget), so the notebooks run where nothing competes with them.
+# TEST_WORKERS=2 runs on two workers (pytest-xdist; every test writes only under its own tmp_path, and
+# --dist loadfile keeps a file's tests, so a notebook's cells, together and in order).
+TEST_WORKERS ?= 0
 XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 test: $(STAMP)
 	ONCALL_PROGRESS=0 $(PY) -m pytest $(XDIST) $(NBVAL) tests notebooks
@@ -58,8 +59,12 @@ test-prom: $(STAMP)
 test-browser: $(STAMP)
 	ONCALL_BROWSER_TESTS=1 $(PY) -m pytest tests/browser
 
+# Voila serves the notebooks folder with notebooks/voila.json (the course's offline template from share/jupyter,
+# code and check cells hidden, idle kernels of closed tabs culled): the console's links to other notebooks work.
 console: $(STAMP)
-	ONCALL_PROGRESS=1 $(VENV)/bin/voila notebooks/console.ipynb --Voila.ip=127.0.0.1 --no-browser
+	@echo "open the printed address, then console.ipynb (/voila/render/console.ipynb)"
+	cd notebooks && JUPYTER_PATH=$(CURDIR)/share/jupyter ONCALL_PROGRESS=1 $(CURDIR)/$(VENV)/bin/voila \
+	  --Voila.ip=127.0.0.1 --no-browser
 
 gameday: $(STAMP)
 	$(VENV)/bin/voila notebooks/08_game_day.ipynb --Voila.ip=127.0.0.1 --no-browser

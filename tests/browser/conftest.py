@@ -95,6 +95,12 @@ def copy_notebooks(dest: Path, names: list[str], strip: bool) -> None:
                     cell.outputs, cell.execution_count = [], None
         nbformat.write(nb, dest / name)
     shutil.copy(NOTEBOOKS / "sanitize.cfg", dest / "sanitize.cfg")
+    for extra in ("glossary.md", "starter"):   # the notebooks link the glossary; 07 reads starter/ files
+        src = NOTEBOOKS / extra
+        if src.is_dir() and not (dest / extra).exists():
+            shutil.copytree(src, dest / extra)
+        elif src.is_file():
+            shutil.copy(src, dest / extra)
 
 
 class Server:
@@ -143,13 +149,24 @@ def server_env(tmp: Path) -> dict:
     """Keep every Jupyter file the server writes (runtime, settings, workspaces) inside ``tmp``."""
     env = dict(os.environ)
     env.update(JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), JUPYTER_CONFIG_DIR=str(tmp / "config"),
-               IPYTHONDIR=str(tmp / "ipython"), MPLBACKEND="module://matplotlib_inline.backend_inline")
+               IPYTHONDIR=str(tmp / "ipython"), MPLBACKEND="module://matplotlib_inline.backend_inline",
+               JUPYTER_PATH=str(ROOT / "share" / "jupyter"))   # the course's Voila template
     return env
 
 
 @pytest.fixture
 def lab_server(tmp_path):
     """JupyterLab on a copy of the notebooks without outputs; cells render all at once (no windowing)."""
+    yield from _lab(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def lab_module_server(tmp_path_factory):
+    """One JupyterLab for every test of a module (the learner's pass opens all notebooks in one server)."""
+    yield from _lab(tmp_path_factory.mktemp("lab"))
+
+
+def _lab(tmp_path):
     root = tmp_path / "notebooks"
     root.mkdir()
     copy_notebooks(root, sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")), strip=True)
@@ -192,10 +209,29 @@ def _voila(tmp_path: Path, notebook: str):
         server.stop()
 
 
+# The console's server cull idle kernels of closed tabs after seconds, not voila.json's minutes, so a test can watch.
+CULL_FLAGS = ["--MappingKernelManager.cull_idle_timeout=4", "--MappingKernelManager.cull_interval=2"]
+
+
 @pytest.fixture
 def voila_server(tmp_path):
-    """Voilà serving the on-call console (as ``make console`` does)."""
-    yield from _voila(tmp_path, "console.ipynb")
+    """Voila serving the notebooks folder with notebooks/voila.json, as ``make console`` does (the console is at
+    ``CONSOLE``); kernels of closed tabs are culled after seconds."""
+    root = tmp_path / "notebooks"
+    root.mkdir()
+    copy_notebooks(root, sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")), strip=False)
+    shutil.copy(NOTEBOOKS / "voila.json", root / "voila.json")
+    port, token = free_port(), secrets.token_hex(16)
+    argv = [str(BIN / "voila"), "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}", f"--token={token}",
+            *CULL_FLAGS]
+    server = Server(argv, port, token, root, server_env(tmp_path), tmp_path / "voila.log")
+    try:
+        server.wait_ready(None)
+        yield server
+    finally:
+        server.stop()
+
+
 
 
 @pytest.fixture
