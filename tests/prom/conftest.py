@@ -13,10 +13,16 @@ PROGRAMS = {"promtool": "prometheus", "prometheus": "prometheus", "amtool": "pro
             "prometheus-alertmanager": "prometheus-alertmanager"}
 
 
-@pytest.fixture(autouse=True)
-def _selected():
+def skip_unless_selected() -> None:
+    """Skip unless `make test-prom` (or CI) asked for the real programs; module-scoped fixtures that start servers
+    call it first, since they are set up before the autouse check below."""
     if not (os.environ.get("ONCALL_PROM_TESTS") == "1" or os.environ.get("ONCALL_REQUIRE_PROM") == "1"):
         pytest.skip("the real Prometheus/Alertmanager tests run with `make test-prom`")
+
+
+@pytest.fixture(autouse=True)
+def _selected():
+    skip_unless_selected()
 
 
 def need(program: str) -> str:

@@ -24,7 +24,7 @@ from oncall.paths import DATA_DIR
 from oncall.support_desk.alerts import fingerprint, parse_payloads
 from oncall.support_desk.correlate import alerting_config_from_dict, correlate
 
-from .conftest import Server, free_port, need
+from .conftest import Server, free_port, need, skip_unless_selected
 
 pytestmark = pytest.mark.prom
 
@@ -73,6 +73,7 @@ class _Capture(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def alertmanager(tmp_path_factory):
+    skip_unless_selected()
     tmp = tmp_path_factory.mktemp("am")
     hook = HTTPServer(("127.0.0.1", 0), _Capture)
     thread = threading.Thread(target=hook.serve_forever, daemon=True)

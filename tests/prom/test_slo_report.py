@@ -10,13 +10,14 @@ from oncall.incident_response.slo import load_slo
 from oncall.scenario import load_scenario
 from oncall.shift import run_shift
 
-from .conftest import Server, free_port, need, run
+from .conftest import Server, free_port, need, run, skip_unless_selected
 
 pytestmark = pytest.mark.prom
 
 
 @pytest.fixture(scope="module")
 def backfilled(tmp_path_factory):
+    skip_unless_selected()
     record = run_shift(load_scenario("bad-deploy"), 1, "none")
     tmp = tmp_path_factory.mktemp("prom")
     (tmp / "metrics.om").write_text(promrules.openmetrics(record))

@@ -61,7 +61,7 @@ from oncall.support_desk import monitors
 from oncall.support_desk.alerts import fingerprint as _fingerprint
 from oncall.support_desk.dispatch import deliver
 
-from .conftest import Server, free_port, need
+from .conftest import Server, free_port, need, skip_unless_selected
 
 pytestmark = pytest.mark.prom
 
@@ -277,6 +277,7 @@ class _Replay:
 
 @pytest.fixture(scope="module")
 def replays(tmp_path_factory):
+    skip_unless_selected()
     tmp = tmp_path_factory.mktemp("replay")
     _Hook.captured = []
     hook = _Server(("127.0.0.1", 0), _Hook)
