@@ -2,9 +2,7 @@
 included, and its errors word for word; inputs off the fast path are handed to the reference parse."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,17 +11,13 @@ import pytest
 from oncall.errors import BadInput
 from oncall.support_desk import alerts, alerts_fast
 
+from benchload import load_bench
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "alerts"
 
 
-def _bench():
-    if "bench_run" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules["bench_run"] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules["bench_run"]
+_bench = load_bench
 
 
 def alert(name="A", status="firing", **over):

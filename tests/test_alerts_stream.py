@@ -2,10 +2,8 @@
 frame in memory, on a generated storm cut into many chunks, shuffled, and with re-sends that disagree."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,16 +13,12 @@ from oncall.errors import BadInput
 from oncall.support_desk import alerts, alerts_fast, alerts_stream
 from oncall.support_desk import correlate as corr
 
+from benchload import load_bench
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _bench():
-    if "bench_run" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules["bench_run"] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules["bench_run"]
+_bench = load_bench
 
 
 def same_grouping(path, chunk_alerts):

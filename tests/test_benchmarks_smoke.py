@@ -1,25 +1,18 @@
 """Smoke test of benchmarks/run.py on tiny sizes: the figures' schema only, never a timing."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
 import pytest
 
+from benchload import load_bench
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load():
-    if "bench_run" in sys.modules:
-        return sys.modules["bench_run"]
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_run"] = mod  # dataclasses look their module up there
-    spec.loader.exec_module(mod)
-    return mod
+_load = load_bench
 
 
 # The notebook-suite figures run every notebook several times: the slowest part, kept in a file of its own
