@@ -11,6 +11,8 @@ random counts is in tests/test_burn.py: not repeated here.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 from functools import lru_cache
 
@@ -190,11 +192,16 @@ def samples(draw):
 @settings(max_examples=40, **DETERMINISTIC)
 @given(frame=samples(), shuffle=st.integers(0, 2**16))
 def test_identical_canary_samples_pass(frame, shuffle):
-    config = _judge_config()
+    """The comparison never fails a canary that is its baseline; with the SLO guard on (the course's default), a
+    metric of such a canary fails only where the canary's own ratio breaks its SLO, whatever the baseline does."""
     twin = frame.sample(frac=1, random_state=shuffle).reset_index(drop=True)   # the same samples, another order
-    judgment = canary.judge(frame, twin, config)
+    judgment = canary.judge(frame, twin, replace(_judge_config(), slo_guard=False))
     assert judgment.verdict == "pass" and judgment.score == 100, judgment.reason
     assert all(m.classification == "pass" for m in judgment.metrics)
+    guarded = canary.judge(frame, twin, _judge_config())
+    assert _judge_config().slo_guard
+    for m in guarded.metrics:
+        assert m.classification == "pass" or m.slo_broken, (m.name, m.classification)
 
 
 @lru_cache(maxsize=1)
