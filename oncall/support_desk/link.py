@@ -55,7 +55,14 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"talk|connect|"
         r"complete|finish|submit)\w*",
         r"wont (work|load|respond|answer|reply|open|send|process)\w*",
-        r"went wrong", r"try again later", r"stuck", r"frozen", r"freez\w*", r"hang(s|ing)", r"tim(es|ed|ing) out",
+        r"went wrong", r"stuck",
+        # the service turning the customer away: "please try again in a few minutes", "too many questions, try
+        # later", "come back later", "429" (not the customer's own plan: "i'll try again later")
+        r"(?<!i'll )(?<!i will )(?<!we'll )(?<!will )(?<!might )(try|ask|come back|check back)( (it|again|once more))?"
+        r" (later|soon|in a (few|couple of|little|bit|moment|minute|while)\w*( (min\w*|moments?|hours?|while))?|"
+        r"in \d+ ?(min\w*|hours?))",
+        r"(too many|a lot of|so many|lots of) (questions|requests|messages|people|users|conversations)( right)?( now)?",
+        r"too busy", r"overloaded", r"429s?", r"frozen", r"freez\w*", r"hang(s|ing)", r"tim(es|ed|ing) out",
         r"timeout\w*", r"time out", r"unresponsive",
         # an answer with nothing in it
         r"(empty|blank) (bubble|answer|reply|response|message|chat window|window)s?", r"returns nothing",
@@ -102,7 +109,9 @@ NEGATED = re.compile(r"(?<![\w'])(?<!\bi )(?<!\bwe )(?<!\byou )(can't|cannot|can
                      r"couldn't|could not|won't|doesn't|does not|didn't|did not|fails? to|failed to)"
                      r" (even |seem to |seems to |always |still |really |)"
                      r"(look ?up|reach|access|retrieve|fetch|pull up|process|complete|connect|load|track|check|get|"
-                     r"issue|submit|find (my|the|any|our) (order|refund|account|ticket))\w*")
+                     r"issue|submit|find (my|the|any|our) (order|refund|account|ticket)|"
+                     # what the customer asked it to do with an order: "it can't refund me", "could not cancel them"
+                     r"refund|cancel|modify|reroute|re-route|rebook|reschedule)\w*")
 SLOW = (r"slow\w*", r"takes? (forever|ages)", r"lag\w*", r"sluggish",
         # slowness told as the wait itself: "takes a full minute", "15-25 seconds per reply", "thinking so long",
         # "waited 5 minutes", "response times are unacceptable"
@@ -143,10 +152,12 @@ STALE = re.compile(r"outdated|out of date|\b(old|older|previous|superseded|forme
 # A wrong answer told as a contrast: what the service said against what our own page, article, email or the customer
 # knows ("the bot says 14 days, but the policy page says 30"; "bot says 1 year?? i thought it was 2").
 SAID = (r"(says?|said|told|tells|telling (me|us)|quoted|quotes|answered|answers|replied|replies|claims?|claimed|"
-        r"insists?|gave (me|us)|gives (me|us)|showed (me|us)|shows (me|us)|answer (me|us)|promised?|offered?)")
+        r"insists?|gave (me|us)|gives (me|us)|showed (me|us)|shows (me|us)|answer (me|us)|promised?|offered?|"
+        r"informed (me|us)|(told|informed|quoted|promised) (me |us )?by|writes|wrote|stated|states|confirmed)")
 # our own pages, screens and papers a customer holds an answer against
 OURS_SAY = (r"page|article|site|website|help cent(er|re)|faq|policy|terms|email|e-mail|docs|documentation|"
-            r"confirmation|receipt|invoice|checkout|cart|basket|app|screen|account|order page|product page")
+            r"confirmation|receipt|invoice|checkout|cart|basket|app|screen|account|order page|product page|"
+            r"payment|quote|total|price tag")
 CONTRAST = re.compile(r"\b" + SAID + r"\b.{1,160}?\b(but|while|whereas|however|although|though|yet)\b.{0,80}?\b("
                       + OURS_SAY + r")\b"
                       # ... or our page stating otherwise, with no "but" ("the bot told me X? the refund page says Y")
@@ -159,6 +170,51 @@ CONTRAST = re.compile(r"\b" + SAID + r"\b.{1,160}?\b(but|while|whereas|however|a
                       r"did not|never was|never did)(?! (working|loading|responding|answering|replying|open))"
                       r")\b",
                       re.S)
+# ... or as two figures: one the service gave ("it answered 189.00 per unit"), another our own page, checkout or bill
+# shows or charged ("the quote at checkout says 214.00", "got charged 4.95 shipping"). Order numbers and the like
+# (five digits or more) are not figures.
+FIGURE = re.compile(r"(?<![\w.,])(\d{1,4}(?:[.,]\d{1,2})?)(?![\d])")
+SAID_AT = re.compile(r"\b" + SAID + r"\b")
+THEIRS = re.compile(r"\b(" + OURS_SAY + r")\b|\b(charged?|charges|adds|added|billed|bills|costs?|took|debited|"
+                    r"is showing|shows|showing)\b")
+# where what the service said ends: a sentence's end (not a decimal point), a turn, or our side's first word
+SAID_ENDS = re.compile(r"[.!?\n](?!\d)|\b(but|then|so|while|whereas|however|and|yet)\b|" + THEIRS.pattern)
+
+
+def _figure_contrast(cleaned: str) -> str | None:
+    """'said 30 days ... page says 14': a figure the service gave against a different one of ours (evidence)."""
+    said, spans = {}, []
+    for m in SAID_AT.finditer(cleaned):
+        if THEIRS.search(re.split(r"[.!?,;\n]", cleaned[max(0, m.start() - 25):m.start()])[-1]):
+            continue                  # "the returns page now says 14": our side speaking
+        tail = cleaned[m.end():m.end() + 100]
+        stop = SAID_ENDS.search(tail)
+        end = m.end() + (stop.start() if stop else len(tail))
+        spans.append((m.start(), end))
+        for f in FIGURE.finditer(cleaned, m.end(), end):
+            said.setdefault(f.group(1).replace(",", "."), cleaned[m.start():end].strip())
+    if not said:
+        return None
+    for f in FIGURE.finditer(cleaned, spans[0][0]):
+        if f.group(1).replace(",", ".") in said or any(a <= f.start() < b for a, b in spans):
+            continue
+        ours = THEIRS.search(cleaned[max(0, f.start() - 50):f.start()])
+        if ours:
+            return f"{next(iter(said.values()))} ... {ours.group(0)} {f.group(1)}"
+    return None
+
+
+def _contrast(cleaned: str) -> str | None:
+    """What the service said held against what our own page or the customer knows, as evidence (None: nothing)."""
+    m = CONTRAST.search(cleaned)
+    if m:
+        figures = [f.group(1).replace(",", ".") for f in FIGURE.finditer(cleaned, m.start())]
+        if len(figures) >= 2 and len(set(figures)) == 1:
+            return None             # "says 30 days, the page says 30 days too": the two agree
+        return " ... ".join([g for g in m.groups() if g and len(g) > 1][:3])
+    return _figure_contrast(cleaned)
+
+
 # A wrong answer told as doubt: what the service said, and the customer asking whether it is right ("it says 10 to
 # 14 business days?? is this true", "which one is it?", "that's not how it worked"): a quality complaint asked as a
 # question. Read only when the ticket names a service of ours.
@@ -193,9 +249,13 @@ FEATURE_REQUEST = re.compile(r"\b(would love|please add|could you add|can you ad
 # A problem older than the incident.
 OLD = re.compile(r"\b(last (week|month|year|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                  r"(it's|it has|its) been (a|one|two|three|over a|more than a|\d+) (days?|weeks?|months?)|\d+ (days|weeks|months) ago|(a|one|two|few|couple of) (days|weeks|months)"
-                 r" ago|for (days|weeks|months)|since (last week|monday|tuesday|wednesday|thursday|friday|saturday|"
+                 r" ago|for (\d+ |two |three |four |five |several |a few |a couple of |)(days|weeks|months)|since (last week|monday|tuesday|wednesday|thursday|friday|saturday|"
                  r"sunday|last month)|back in (january|february|march|april|may|june|july|august|september|october|"
                  r"november|december))\b")
+# Something owed that never came ("the refund still hasn't arrived"): dated weeks ago, it is an older problem.
+OVERDUE = re.compile(r"\b(still|never|not yet)( \w+)? (arrived|came|come|received|credited|refunded|paid|here)\b|"
+                     r"\b(hasn't|has not|haven't|have not|didn't|did not|never) (\w+ )?(arrived|come|reached|received|"
+                     r"been (refunded|credited|paid|returned))\b|\bstill waiting\b")
 # A date that places something else in the past ("the policy changed last month") says nothing about the failure;
 # nor does a bare one when the ticket places the failure now ("it worked last week, tonight it fails"). A duration
 # of the failure ("for weeks", "since last week") always does.
@@ -203,6 +263,12 @@ CHANGED = re.compile(r"\b(changed?|changes|updated?|introduced|announced|extende
                      r"went into effect|came into effect|took effect|effective|since then)\b")
 NOW = re.compile(r"\b(tonight|today|right now|just now|this evening|at the moment|currently)\b")
 YESTERDAY = re.compile(r"\byesterday\b")
+# A clock time the ticket gives ("between about 23:50 and 00:40", "around 10pm", "around midnight"), read on the
+# desk's clock (UTC, as the tickets' own times are).
+CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\s*(am|pm|a\.m\.|p\.m\.)?(?![\d:])|\b(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)(?!\w)|"
+                   r"\b(midnight|noon)\b")
+STATED_TOLERANCE_MIN = 30     # "around 10pm": a customer's clock time is a rough one
+STATED_GRACE_H = 12           # "last night between 23:50 and 00:40": a report the next morning, placed by its time
 PAST = re.compile(r"\b(earlier|ago|last night|this morning|tonight|was (broken|down|failing|not working)|"
                   r"were (broken|down|failing|not working)|(is|it's|its) (working|fine|ok) (again|now)|fixed now)\b")
 
@@ -299,6 +365,7 @@ class Reading:
     yesterday: bool
     past: bool                         # speaks of the past ("earlier", "was broken")
     stale: bool = False                # a wrong answer told as out of date or against our own page ("old rules")
+    at: tuple[tuple[int, int], ...] = ()   # clock times it gives (hour, minute)
 
 
 def read(text: str, words: ServiceWords | None = None) -> Reading:
@@ -311,10 +378,9 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
             kind, evidence = name, tuple(found)
             break
     if kind is None:                            # "the bot says 14 days, but the policy page says 30"
-        contrast = CONTRAST.search(cleaned)
+        contrast = _contrast(cleaned)       # "says ... but ... page", "said 40 ... checkout adds 4.95"
         if contrast:
-            said = [g for g in contrast.groups() if g and len(g) > 1]   # "says ... but ... page"
-            kind, evidence = "wrong", (" ... ".join(said[:3]),)
+            kind, evidence = "wrong", (contrast,)
     if kind is None and words is not None and _names_ours(cleaned, words):
         negated = _negated(cleaned)          # "the assistant can't look up my order"
         doubt = DOUBT.search(cleaned)        # "it says 10 to 14 business days?? is this true"
@@ -335,9 +401,38 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
     elif kind is None and _hits(_HARD, norm):
         not_report = "its failure words are a condition or a denial, not a report"
     old = _old(norm)
-    stale = kind == "wrong" and (bool(CONTRAST.search(cleaned)) or any(STALE.search(e) for e in evidence))
-    return Reading(norm, kind, evidence, not_report, old, bool(YESTERDAY.search(norm)),
-                   bool(PAST.search(norm)), stale)
+    stale = kind == "wrong" and (_contrast(cleaned) is not None or any(STALE.search(e) for e in evidence))
+    return Reading(norm, kind, evidence, not_report, old, _yesterday(norm, words),
+                   bool(PAST.search(norm)), stale, _clock_times(norm))
+
+
+def _clock_times(norm: str) -> tuple[tuple[int, int], ...]:
+    out = []
+    for m in CLOCK.finditer(norm):
+        if m.group(6):
+            hour, minute = (0 if m.group(6) == "midnight" else 12), 0
+        else:
+            hour, minute = int(m.group(1) or m.group(4)), int(m.group(2) or 0)
+            half = (m.group(3) or m.group(5) or "").replace(".", "")
+            if half and not 1 <= hour <= 12:
+                continue
+            hour = hour % 12 + (12 if half == "pm" else 0) if half else hour
+        if hour < 24 and minute < 60 and (hour, minute) not in out:
+            out.append((hour, minute))
+    return tuple(out)
+
+
+def _yesterday(norm: str, words: ServiceWords | None) -> bool:
+    """Whether 'yesterday' dates the failure: only in a sentence that reports one or names a service of ours ("the
+    bot failed yesterday"), not one that dates something else ("photos I sent yesterday")."""
+    for m in YESTERDAY.finditer(norm):
+        before, after = norm[:m.start()], norm[m.end():]
+        sentence = re.split(r"[.!?;\n]", before)[-1] + m.group(0) + re.split(r"[.!?;\n]", after)[0]
+        if any(p.search(sentence) for p in (_HARD, _SLOW, _WRONG, NEGATED)):
+            return True
+        if words is not None and _names_ours(sentence, words):
+            return True
+    return False
 
 
 # What the service answered, not how it failed: "it keeps saying it can't find my order" is its answer about the
@@ -368,7 +463,7 @@ def _old(norm: str) -> str | None:
         sentence = re.split(r"[.!?;\n]", before)[-1] + phrase + re.split(r"[.!?;\n]", norm[m.end():])[0]
         if CHANGED.search(sentence) or NOW.search(norm.replace(phrase, " ")):
             continue
-        if not any(p.search(sentence) for p in (_HARD, _SLOW, _WRONG, NEGATED)):
+        if not any(p.search(sentence) for p in (_HARD, _SLOW, _WRONG, NEGATED, OVERDUE)):
             continue                    # "my item arrived 20 days ago": the date is the delivery's, not the failure's
         return phrase
     return None
@@ -462,6 +557,20 @@ def _window(incident: IncidentInfo, when: datetime, reading: Reading) -> str | N
     return None
 
 
+def _stated_fit(incident: IncidentInfo, when: datetime, reading: Reading) -> str | None:
+    """Whether a clock time the ticket gives falls while the incident was open (the time's last occurrence before
+    the ticket, within a day), give or take ``STATED_TOLERANCE_MIN``."""
+    tol = timedelta(minutes=STATED_TOLERANCE_MIN)
+    end = incident.resolved_at or when
+    for hour, minute in reading.at:
+        t = when.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if t > when:
+            t -= timedelta(days=1)
+        if incident.opened_at - tol <= t <= end + tol:
+            return f"says it happened at {hour:02d}:{minute:02d}, while it was open"
+    return None
+
+
 def link(reading: Reading, when: datetime, found: dict, incidents: list[IncidentInfo], words: ServiceWords,
          similarity) -> Verdict:
     """The incident a failure report joins, with the reason; ``similarity(j)`` is the TF-IDF cosine to incident j."""
@@ -475,6 +584,10 @@ def link(reading: Reading, when: datetime, found: dict, incidents: list[Incident
         if not services:
             continue
         when_ok = _window(inc, when, reading)
+        stated = _stated_fit(inc, when, reading)
+        if when_ok is None and stated and reading.past and when >= inc.opened_at \
+                and inc.resolved_at is not None and when - inc.resolved_at <= timedelta(hours=STATED_GRACE_H):
+            when_ok = stated
         if when_ok is None:
             continue
         if reading.yesterday and inc.opened_at.date() >= when.date():
@@ -515,7 +628,7 @@ def link(reading: Reading, when: datetime, found: dict, incidents: list[Incident
             continue
         # a major incident before a warning; then one open when the ticket was written before one already resolved
         open_now = inc.resolved_at is None or when <= inc.resolved_at
-        key = (bool(covered), is_major(inc.severity), open_now, inc.severity is not None, round(cos, 12),
+        key = (bool(stated), bool(covered), is_major(inc.severity), open_now, inc.severity is not None, round(cos, 12),
                -inc.opened_at.timestamp())
         if best is None or key > best[0]:
             names = [w for s in services for k in ("names", "symptoms") for w in found[s].get(k, [])]

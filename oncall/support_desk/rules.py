@@ -13,6 +13,10 @@ The desk reads each ticket of a queue (``tickets.py``) and decides, each with th
 5. duplicates: the tickets linked to one incident aggregate under its first ticket; other tickets that say the
    same thing (TF-IDF cosine at least ``DUP_SIMILARITY``, same category, within ``DUP_WINDOW_H``) under the
    earliest one.
+
+A follow-up joins what it follows: a ticket that refers back ("again", "still", "following up") and names an
+order number of an earlier ticket linked to an incident is linked there too, while that incident is open or up to
+``PAST_GRACE_MIN`` after it resolved ("order 6655871 again: still the same message").
 """
 from __future__ import annotations
 
@@ -57,6 +61,11 @@ TEAMS = {"outage": "on-call", "bug": "engineering", "how-to": "support", "billin
          "feature request": "product", "other": "support"}
 BASE_PRIORITY = {"outage": 2, "bug": 3, "billing": 3, "how-to": 4, "feature request": 4, "other": 4}
 HIGH_SEVERITIES = ("SEV-1", "SEV-2")
+# A follow-up: the customer refers back to what they wrote before, and the order it was about.
+REFERS_BACK = re.compile(r"\b(again|still|same (message|error|problem|issue|thing|answer)|follow(ing|s|ed)?[- ]?up|"
+                         r"as i (said|wrote|mentioned)|my (last|previous|earlier|first) (message|ticket|e-?mail|mail)|"
+                         r"any (news|update))\b")
+ORDER_NUMBER = re.compile(r"(?<![\d.,])\d{6,}(?![\d.,]\d)")
 
 
 def _pattern(words) -> re.Pattern:
@@ -227,8 +236,43 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
             team, reasons["team"] = "support", "routed to support: needs a human"
         out.append(Triage(ticket, category, priority, team, linked.id if linked else None, None,
                           None if sim is None else round(sim, 4), reasons))
+    _link_follow_ups(out, incidents)
     _aggregate_duplicates(out, vectors.ticket_to_ticket())
     return out
+
+
+def _link_follow_ups(triaged: list[Triage], incidents: list[IncidentInfo]) -> None:
+    """Link an unlinked follow-up (it refers back and names an earlier linked ticket's order number) to that
+    ticket's incident, while it is open or up to ``PAST_GRACE_MIN`` after it resolved."""
+    by_id = {i.id: i for i in incidents}
+    linked_orders: dict[str, Triage] = {}
+    for t in triaged:
+        numbers = ORDER_NUMBER.findall(t.ticket.text)
+        if t.linked_incident:
+            for n in numbers:
+                linked_orders.setdefault(n, t)
+            continue
+        text = _link._normalise(t.ticket.text)
+        if not numbers or not REFERS_BACK.search(text) or _link.NOT_FELT.search(text):
+            continue
+        earlier = next((linked_orders[n] for n in numbers if n in linked_orders), None)
+        if earlier is None:
+            continue
+        inc = by_id[earlier.linked_incident]
+        when = t.ticket.created_at
+        if inc.resolved_at is not None and when > inc.resolved_at + timedelta(minutes=PAST_GRACE_MIN):
+            continue
+        number = next(n for n in numbers if n in linked_orders)
+        t.linked_incident = inc.id
+        t.category = earlier.category
+        t.priority, t.reasons["priority"] = _priority(t.category, t.ticket.text, t.ticket.customer_tier, inc,
+                                                      True, True)
+        t.team, t.reasons["team"] = _team(t.category, inc, {})
+        t.reasons["category"] = f"{t.category}: follows up {earlier.id} (order {number})"
+        t.reasons["link"] = (f"linked to {inc.id}: follows up {earlier.id} (refers back, order {number}), "
+                             f"which is linked to {inc.id}")
+        for n in numbers:
+            linked_orders.setdefault(n, t)
 
 
 def _aggregate_duplicates(triaged: list[Triage], sims) -> None:
