@@ -127,7 +127,7 @@ def test_yesterday_dates_the_failure_only_in_its_own_sentence(text, dates_failur
 
 
 @pytest.mark.parametrize("text", [
-    "I sent back a jacket 4 weeks ago and the refund still hasn't arrived, the chat says paid but my bank shows nothing",
+    "I sent back a jacket 4 weeks ago and the refund still hasn't arrived. The chat says paid but my bank shows nothing",
     "for 3 days now the assistant can't find any order I make in the app",
 ])
 def test_a_problem_dated_before_the_night_is_older_than_the_incident(text):
