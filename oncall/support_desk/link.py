@@ -74,7 +74,8 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"(can'?t|cannot|can not|unable to|not able to|couldn'?t|could not|impossible to) (even |still )?(log ?in|login|"
         r"sign ?in|pay|check ?out|checkout|place (an |my |the |any |our )?orders?|complete (my |the |a |our )?(order|"
         r"purchase|payment|checkout)|buy|purchase|order anything|add (\w+ )?to (my |the )?(cart|basket))\w*", r"nothing happens", r"no (response|reply)", r"never (answers|replies|responds|loads)",
-        r"5\d\ds?", r"stopped (working|responding|answering)", r"oops", r"unusable", r"disconnect\w*", r"offline",
+        r"5\d\ds?", r"not found", r"non trovat[oa]", r"introuvable", r"no encontrad[oa]", r"nicht gefunden",
+        r"nicht (abrufen|verf[üu]gbar|m[öo]glich)", r"stopped (working|responding|answering)", r"oops", r"unusable", r"disconnect\w*", r"offline",
         r"ain'?t work\w*", r"\d+ ?(min|mins|minutes|seconds|secs|s) (of )?(loading|spinning|waiting)",
         r"(still|keeps?|forever) (loading|spinning)", r"nothing (loads|works|happens|shows)",
         r"(won'?t|doesn'?t|does not|isn'?t|is not) (the |your |it |this )?(\w+ )?(work|load|respond|answer|reply|open|"
@@ -111,8 +112,12 @@ NEGATED = re.compile(r"(?<![\w'])(?<!\bi )(?<!\bwe )(?<!\byou )(can't|cannot|can
                      r"(look ?up|reach|access|retrieve|fetch|pull up|process|complete|connect|load|track|check|get|"
                      r"issue|submit|find (my|the|any|our) (order|refund|account|ticket)|"
                      # what the customer asked it to do with an order: "it can't refund me", "could not cancel them"
-                     r"refund|cancel|modify|reroute|re-route|rebook|reschedule)\w*")
-SLOW = (r"slow\w*", r"takes? (forever|ages)", r"lag\w*", r"sluggish",
+                     r"refund|cancel|modify|reroute|re-route|rebook|reschedule|see|show|view)\w*")
+SLOW = (r"slow\w*", r"(takes?|took|taking) (forever|ages|an eternity)", r"lag\w*", r"sluggish",
+        r"gave up waiting", r"(met|prend|mis) une [ée]ternit[ée]",
+        # the wait itself, in the languages customers write it ("ich warte seit 2 minuten", "j'attends depuis 5 min")
+        r"(warte|wartet|warten|attends|attend|espero|aspetto) (schon |d[ée]j[àa] )?(seit|depuis|hace|da) "
+        r"(\d+|einer|une|un|mehreren|plusieurs) ?(min\w*|sek\w*|sec\w*)",
         # slowness told as the wait itself: "takes a full minute", "15-25 seconds per reply", "thinking so long",
         # "waited 5 minutes", "response times are unacceptable"
         r"(takes?|took|taking|needs?|needed|needing) (like |about |almost |nearly |over |more than )?(a |an )?(full |"
@@ -129,7 +134,12 @@ SLOW = (r"slow\w*", r"takes? (forever|ages)", r"lag\w*", r"sluggish",
 WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date",
          r"(old|older|previous|superseded|former|obsolete|expired) (\w+ )?(polic\w+|information|info|answers?|rules?|"
          r"pages?|articles?|terms|prices?|data|version|conditions)",
-         r"made up", r"hallucinat\w*", r"contradict\w*", r"(doesn't|does not|don't|do not) match",
+         r"made up", r"hallucinat\w*", r"(is|are|was) (a )?(lie|lies|lying)", r"lying",
+         # an ordinary question refused ("I'm sorry, I can't help with that request")
+         r"(can't|cannot|can not|unable to|not able to|won't) (help|assist) (you |me )?with (that|this)( request| "
+         r"question| one)?", r"refus(es|ed|ing) to (answer|help|reply)",
+         # the service contradicting an answer it gave before ("now it says 60 days", "this time it told me")
+         r"(now|this time|today|tonight) (it|the bot|the assistant|the chat|he|she) (says|said|tells|told)", r"contradict\w*", r"(doesn't|does not|don't|do not) match",
          # answers made up or beside the point, in customers' words
          r"mak(es|ing) (things|stuff|it|that|this) up", r"made (things|stuff|it|that|this) up", r"invent(s|ed|ing)",
          r"nonsense", r"gibberish", r"(lied|lies|lying) to (me|us|our)", r"confidently wrong",
@@ -153,7 +163,8 @@ STALE = re.compile(r"outdated|out of date|\b(old|older|previous|superseded|forme
 # knows ("the bot says 14 days, but the policy page says 30"; "bot says 1 year?? i thought it was 2").
 SAID = (r"(says?|said|told|tells|telling (me|us)|quoted|quotes|answered|answers|replied|replies|claims?|claimed|"
         r"insists?|gave (me|us)|gives (me|us)|showed (me|us)|shows (me|us)|answer (me|us)|promised?|offered?|"
-        r"informed (me|us)|(told|informed|quoted|promised) (me |us )?by|writes|wrote|stated|states|confirmed)")
+        r"informed (me|us)|(told|informed|quoted|promised) (me |us )?by|writes|wrote|stated|states|confirmed|"
+        r"disse|dijo|dice|dit|sagt|sagte|zegt|zei)")
 # our own pages, screens and papers a customer holds an answer against
 OURS_SAY = (r"page|article|site|website|help cent(er|re)|faq|policy|terms|email|e-mail|docs|documentation|"
             r"confirmation|receipt|invoice|checkout|cart|basket|app|screen|account|order page|product page|"
@@ -204,8 +215,16 @@ def _figure_contrast(cleaned: str) -> str | None:
     return None
 
 
+# What the service said, confirmed by our own page or the customer: a complaint about the rule, not the answer
+# ("same as your shipping page says", "I read it, that's what it says").
+AGREES = re.compile(r"\b(same as (your|the|our|it|what)|that'?s what (it|the \w+) says|that is what (it|the \w+) says|"
+                    r"(it|the bot|the assistant|the chat) (is|was) right|(says|said) the same)\b")
+
+
 def _contrast(cleaned: str) -> str | None:
     """What the service said held against what our own page or the customer knows, as evidence (None: nothing)."""
+    if AGREES.search(cleaned):
+        return None
     m = CONTRAST.search(cleaned)
     if m:
         figures = [f.group(1).replace(",", ".") for f in FIGURE.finditer(cleaned, m.start())]
@@ -249,7 +268,8 @@ FEATURE_REQUEST = re.compile(r"\b(would love|please add|could you add|can you ad
 # A problem older than the incident.
 OLD = re.compile(r"\b(last (week|month|year|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                  r"(it's|it has|its) been (a|one|two|three|over a|more than a|\d+) (days?|weeks?|months?)|\d+ (days|weeks|months) ago|(a|one|two|few|couple of) (days|weeks|months)"
-                 r" ago|for (\d+ |two |three |four |five |several |a few |a couple of |)(days|weeks|months)|since (last week|monday|tuesday|wednesday|thursday|friday|saturday|"
+                 r" ago|for (\d+ |two |three |four |five |six |seven |eight |nine |ten |several |a few |a couple of |many |)"
+                 r"(days|weeks|months)|since (last week|monday|tuesday|wednesday|thursday|friday|saturday|"
                  r"sunday|last month)|back in (january|february|march|april|may|june|july|august|september|october|"
                  r"november|december))\b")
 # Something owed that never came ("the refund still hasn't arrived"): dated weeks ago, it is an older problem.
@@ -261,12 +281,19 @@ OVERDUE = re.compile(r"\b(still|never|not yet)( \w+)? (arrived|came|come|receive
 # of the failure ("for weeks", "since last week") always does.
 CHANGED = re.compile(r"\b(changed?|changes|updated?|introduced|announced|extended|shortened|new|raised|lowered|"
                      r"went into effect|came into effect|took effect|effective|since then)\b")
-NOW = re.compile(r"\b(tonight|today|right now|just now|this evening|at the moment|currently)\b")
+NOW = re.compile(r"\b(tonight|today|right now|just now|this evening|at the moment|currently|"
+                 r"now (it|the \w+|he|she) (says|tells|shows|answers))\b")
 YESTERDAY = re.compile(r"\byesterday\b")
 # A clock time the ticket gives ("between about 23:50 and 00:40", "around 10pm", "around midnight"), read on the
 # desk's clock (UTC, as the tickets' own times are).
 CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\s*(am|pm|a\.m\.|p\.m\.)?(?![\d:])|\b(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)(?!\w)|"
                    r"\b(midnight|noon)\b")
+# ... or on the customer's own clock, when they name it ("09:30 to 10:20 SGT"): hours ahead of UTC
+ZONES = {"utc": 0, "gmt": 0, "z": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "eest": 3, "msk": 3,
+         "ict": 7, "wib": 7, "sgt": 8, "hkt": 8, "awst": 8, "pht": 8, "jst": 9, "kst": 9, "aest": 10,
+         "aedt": 11, "nzst": 12, "nzdt": 13, "est": -5, "edt": -4, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8,
+         "pdt": -7}
+ZONE = re.compile(r"\b(" + "|".join(sorted(ZONES, key=len, reverse=True)) + r")\b")
 STATED_TOLERANCE_MIN = 30     # "around 10pm": a customer's clock time is a rough one
 STATED_GRACE_H = 12           # "last night between 23:50 and 00:40": a report the next morning, placed by its time
 PAST = re.compile(r"\b(earlier|ago|last night|this morning|tonight|was (broken|down|failing|not working)|"
@@ -407,6 +434,7 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
 
 
 def _clock_times(norm: str) -> tuple[tuple[int, int], ...]:
+    """Clock times in the text, in UTC: on the customer's clock when a zone follows them within a few words."""
     out = []
     for m in CLOCK.finditer(norm):
         if m.group(6):
@@ -417,20 +445,30 @@ def _clock_times(norm: str) -> tuple[tuple[int, int], ...]:
             if half and not 1 <= hour <= 12:
                 continue
             hour = hour % 12 + (12 if half == "pm" else 0) if half else hour
-        if hour < 24 and minute < 60 and (hour, minute) not in out:
+        if not (hour < 24 and minute < 60):
+            continue
+        zone = ZONE.search(norm, m.end(), m.end() + 30)
+        if zone and zone.group(1) != "z":
+            total = (hour * 60 + minute - round(ZONES[zone.group(1)] * 60)) % (24 * 60)
+            hour, minute = divmod(total, 60)
+        if (hour, minute) not in out:
             out.append((hour, minute))
     return tuple(out)
 
 
+CLAUSE = re.compile(r"[.!?;,\n]|\b(?:but|and|so|while|although|though|because)\b")
+
+
 def _yesterday(norm: str, words: ServiceWords | None) -> bool:
-    """Whether 'yesterday' dates the failure: only in a sentence that reports one or names a service of ours ("the
-    bot failed yesterday"), not one that dates something else ("photos I sent yesterday")."""
+    """Whether 'yesterday' dates the failure: only in a clause that reports one or names a service of ours ("the
+    bot failed yesterday"), not one that dates something else ("photos I sent yesterday", "but yesterday I got an
+    email")."""
     for m in YESTERDAY.finditer(norm):
         before, after = norm[:m.start()], norm[m.end():]
-        sentence = re.split(r"[.!?;\n]", before)[-1] + m.group(0) + re.split(r"[.!?;\n]", after)[0]
-        if any(p.search(sentence) for p in (_HARD, _SLOW, _WRONG, NEGATED)):
+        clause = CLAUSE.split(before)[-1] + m.group(0) + CLAUSE.split(after)[0]
+        if any(p.search(clause) for p in (_HARD, _SLOW, _WRONG, NEGATED)):
             return True
-        if words is not None and _names_ours(sentence, words):
+        if words is not None and _names_ours(clause, words):
             return True
     return False
 
@@ -623,7 +661,8 @@ def link(reading: Reading, when: datetime, found: dict, incidents: list[Incident
         # index) must be about what it names; an incident on the quality of every answer (no feature of the
         # service in its components) is what every wrong answer of that service reports
         if (reading.kind == "wrong" and not covered and cos < MIN_SIMILARITY and not reading.stale
-                and feature_level_of(inc, services, words)):
+                and feature_level_of(inc, services, words)
+                and not any(set(inc.components) & words.service_wide.get(s, frozenset()) for s in services)):
             refusals.append(f"a wrong answer about something {inc.id} does not name (similarity {cos:.2f})")
             continue
         # a major incident before a warning; then one open when the ticket was written before one already resolved

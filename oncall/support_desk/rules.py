@@ -14,9 +14,10 @@ The desk reads each ticket of a queue (``tickets.py``) and decides, each with th
    same thing (TF-IDF cosine at least ``DUP_SIMILARITY``, same category, within ``DUP_WINDOW_H``) under the
    earliest one.
 
-A follow-up joins what it follows: a ticket that refers back ("again", "still", "following up") and names an
-order number of an earlier ticket linked to an incident is linked there too, while that incident is open or up to
-``PAST_GRACE_MIN`` after it resolved ("order 6655871 again: still the same message").
+A follow-up joins what it follows: a ticket by the same customer as an earlier ticket linked to an incident (the
+same order number, or the same signature) is linked there too when it refers back ("again", "still", "following
+up") or asks about it while the incident is still open, up to ``PAST_GRACE_MIN`` after it resolved ("order 6655871
+again: still the same message").
 """
 from __future__ import annotations
 
@@ -66,6 +67,21 @@ REFERS_BACK = re.compile(r"\b(again|still|same (message|error|problem|issue|thin
                          r"as i (said|wrote|mentioned)|my (last|previous|earlier|first) (message|ticket|e-?mail|mail)|"
                          r"any (news|update))\b")
 ORDER_NUMBER = re.compile(r"(?<![\d.,])\d{6,}(?![\d.,]\d)")
+# A signature: a name after a dash or slash, or alone on the last line ("- Maria L.", "Dana / Harbour Clinics").
+SIGNATURE = re.compile(r"(?:\n|[-\u2013\u2014/]\s)\s*([A-Z][\w.'-]*(?:[ ,]+(?:[A-Z][\w.'&-]*|de|van|von|da|der|den|"
+                       r"la|le|di)){0,6})\s*$")
+THANKS = re.compile(r"\b(thanks?|thank you|arrived|all good|works (now|again)|solved|resolved)\b")
+CLOSINGS = {"thanks", "thank you", "regards", "best regards", "kind regards", "cheers", "merci", "danke", "grazie",
+            "gracias", "obrigado", "obrigada", "bedankt", "thx", "br"}
+
+
+def _who(text: str) -> set[str]:
+    """What identifies the customer who wrote it: order numbers and a signature."""
+    out = {f"order {n}" for n in ORDER_NUMBER.findall(text)}
+    m = SIGNATURE.search(text.strip())
+    if m and len(m.group(1)) >= 4 and m.group(1).strip(" ,.!").lower() not in CLOSINGS:
+        out.add(f"signed {m.group(1).strip(' ,.').lower()}")
+    return out
 
 
 def _pattern(words) -> re.Pattern:
@@ -242,37 +258,39 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
 
 
 def _link_follow_ups(triaged: list[Triage], incidents: list[IncidentInfo]) -> None:
-    """Link an unlinked follow-up (it refers back and names an earlier linked ticket's order number) to that
-    ticket's incident, while it is open or up to ``PAST_GRACE_MIN`` after it resolved."""
+    """Link an unlinked follow-up (the same order number or signature as an earlier linked ticket; it refers back,
+    or asks about it while the incident is open) to that ticket's incident, up to ``PAST_GRACE_MIN`` after it
+    resolved."""
     by_id = {i.id: i for i in incidents}
-    linked_orders: dict[str, Triage] = {}
+    linked_by: dict[str, Triage] = {}
     for t in triaged:
-        numbers = ORDER_NUMBER.findall(t.ticket.text)
+        who = _who(t.ticket.text)
         if t.linked_incident:
-            for n in numbers:
-                linked_orders.setdefault(n, t)
+            for w in who:
+                linked_by.setdefault(w, t)
             continue
         text = _link._normalise(t.ticket.text)
-        if not numbers or not REFERS_BACK.search(text) or _link.NOT_FELT.search(text):
+        same = sorted(w for w in who if w in linked_by)
+        if not same or _link.NOT_FELT.search(text):
             continue
-        earlier = next((linked_orders[n] for n in numbers if n in linked_orders), None)
-        if earlier is None:
-            continue
+        earlier = linked_by[same[0]]
         inc = by_id[earlier.linked_incident]
         when = t.ticket.created_at
         if inc.resolved_at is not None and when > inc.resolved_at + timedelta(minutes=PAST_GRACE_MIN):
             continue
-        number = next(n for n in numbers if n in linked_orders)
+        # referring back, or a question about the same order while its incident is open ("order 5583902: can I
+        # change the address without tracking?"); a thank-you is not the matter going on
+        if not (REFERS_BACK.search(text) or (inc.open_at(when) and "?" in text and not THANKS.search(text))):
+            continue
         t.linked_incident = inc.id
         t.category = earlier.category
         t.priority, t.reasons["priority"] = _priority(t.category, t.ticket.text, t.ticket.customer_tier, inc,
                                                       True, True)
         t.team, t.reasons["team"] = _team(t.category, inc, {})
-        t.reasons["category"] = f"{t.category}: follows up {earlier.id} (order {number})"
-        t.reasons["link"] = (f"linked to {inc.id}: follows up {earlier.id} (refers back, order {number}), "
-                             f"which is linked to {inc.id}")
-        for n in numbers:
-            linked_orders.setdefault(n, t)
+        t.reasons["category"] = f"{t.category}: follows up {earlier.id} ({same[0]})"
+        t.reasons["link"] = f"linked to {inc.id}: follows up {earlier.id} ({same[0]}), which is linked to {inc.id}"
+        for w in who:
+            linked_by.setdefault(w, t)
 
 
 def _aggregate_duplicates(triaged: list[Triage], sims) -> None:
