@@ -170,8 +170,8 @@ def test_refusals_and_contradictions_join_a_release_that_worsens_every_answer(te
 
 
 @pytest.mark.parametrize("text", [
-    "the bot says no returns on opened software, same as your terms page. silly rule",
-    "your assistant told me 14 days. I checked the policy page, that's what it says. too short!",
+    "the bot says no returns on opened software, same as your terms page says. silly rule",
+    "your assistant told me no express to my island. I read the delivery page, that's what it says. unfair!",
 ])
 def test_an_answer_our_page_agrees_with_is_a_complaint_about_the_rule(text):
     (t,) = run([(20, text)], [PROMPT])
