@@ -215,3 +215,52 @@ def test_a_follow_up_by_signature_or_during_the_incident_joins_the_earlier_ticke
 def test_yesterday_in_another_clause_dates_something_else():
     words = tr.load_service_words()
     assert not link.read("the bot says processing but yesterday I got an email that it shipped", words).yesterday
+
+
+# After the seventh night: what should have come and did not (an e-mail, the human the assistant promised), an
+# ability lost ("have not been able to upload"), the window or conversation gone, answers in mixed languages or
+# not understood, and the shop's e-mails and payment step in the catalog.
+UPLOADS = tr.IncidentInfo("INC-51", OPEN, OPEN + timedelta(minutes=70), ("support-assistant",), ("gateway",),
+                          "AttachmentUploadErrors: chat attachment uploads failing 502", "page")
+HANDOVER = tr.IncidentInfo("INC-52", OPEN, OPEN + timedelta(minutes=90), ("support-assistant",), ("agent", "db"),
+                           "HumanHandoffFailing: hand-overs to the help desk failing, conversation closed", "page")
+FALLBACK = tr.IncidentInfo("INC-53", OPEN, OPEN + timedelta(minutes=80), ("support-assistant",),
+                           ("agent", "llm-provider"),
+                           "LLMProviderUnavailable: primary provider 503. LLMFailoverActive: fallback model; answer "
+                           "quality graded incorrect", "page")
+MAIL = tr.IncidentInfo("INC-54", OPEN, OPEN + timedelta(minutes=110), ("notifications",), ("mailer",),
+                       "EmailDeliveryDelayed: password-reset e-mails not delivered within 10 minutes", "critical")
+PAYMENT = tr.IncidentInfo("INC-55", OPEN, OPEN + timedelta(minutes=50), ("storefront",), ("checkout",),
+                          "CheckoutPaymentErrors: card payment attempts failing 504", "critical")
+
+
+@pytest.mark.parametrize("text,incident", [
+    ("we have not been able to upload pictures to your assistant for half an hour", UPLOADS),
+    ("the chat bot promised a human agent, then nobody contacted me", HANDOVER),
+    ("asked the assistant for a person. still nobody, 25 minutes", HANDOVER),
+    ("your assistant said 'transferring you' and then the chat window just closed", HANDOVER),
+    ("the assistant answers half in English half in Italian, I can't follow", FALLBACK),
+    ("I asked the bot to cancel and it says it doesn't understand", FALLBACK),
+    ("reset mail is not coming, asked 3 times", MAIL),
+    ("still no verification email, nothing in my spam folder", MAIL),
+    ("I can't pay, the payment fails at the last step every time", PAYMENT),
+])
+def test_new_kinds_of_failure_join_their_incident(text, incident):
+    (t,) = run([(20, text)], [incident])
+    assert t.linked_incident == incident.id, t.reasons
+
+
+@pytest.mark.parametrize("text,incident", [
+    ("how do I make the assistant answer in French? it always answers me in English", FALLBACK),
+    ("I deleted my chat history myself, can you restore it?", HANDOVER),
+    ("how do I unsubscribe from your marketing emails", MAIL),
+])
+def test_look_alikes_of_the_new_kinds_stay_unlinked(text, incident):
+    (t,) = run([(20, text)], [incident])
+    assert t.linked_incident is None, t.reasons
+
+
+def test_order_numbers_with_a_dash_identify_a_follow_up():
+    first = "the assistant cannot upload my photo for order 4471-2290, it fails every time"
+    a, b = run([(10, first), (30, "me again, 4471-2290, still cannot send the picture")], [UPLOADS])
+    assert a.linked_incident == "INC-51" and b.linked_incident == "INC-51", b.reasons

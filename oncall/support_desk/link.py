@@ -56,6 +56,23 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"complete|finish|submit)\w*",
         r"wont (work|load|respond|answer|reply|open|send|process)\w*",
         r"went wrong", r"stuck",
+        # what should have come and did not: an e-mail, a code, the human it promised ("nobody contacted me")
+        r"(is |are |was |were )?(not|never|still not) (coming|arriving|arrived|received|delivered)",
+        r"(doesn't|does not|didn't|did not|won't|don't|do not|never) (come|arrive|show up)s?",
+        r"(haven't|have not|hasn't|has not|never) (got|gotten|received)",
+        r"no (e-?mail|mail|code|link|sms|text|confirmation|reset (e-?mail|mail|link)|agent|human|person|one|body|"
+        r"colleague)s? (came|comes|arrived|arrives|joined|joins|showed up|called|replied|answered|contacted)",
+        r"no (confirmation|reset|verification|password|order) ?(e-?mail|mail|link|code)",
+        r"where is (the|my) (e-?mail|mail|code|link|confirmation)", r"nobody (contacted|called|came|answered|joined|replied|got back|took over|did)", r"still (nobody|no one|no human|"
+        r"no agent|no (\w+ )?(e-?mail|mail|code|link|confirmation))", r"nothing in (my |the )?(inbox|spam|junk|mailbox)",
+        r"(since|for) \d+ ?(min\w*|hours?) nothing", r"went nowhere",
+        r"(have|has|had|haven't|hasn't|have not|has not)( not)? (been|ever been) able to",
+        r"(never|not) been able to",
+        # the window or the conversation gone from under the customer
+        r"(chat|window|conversation) (just |suddenly |then )?(closed|disappeared|vanished|went away)",
+        r"(is|are|was|were) (no longer|not|nowhere) in (my|our|the) (chat )?(history|messages|inbox)",
+        r"spinner (going|spinning|keeps|forever)\w*", r"fehlgeschlagen", r"[ée]chou[ée]", r"fallit[oa]", r"fallid[oa]",
+        r"non riesco", r"no puedo", r"je ne (peux|arrive) pas",
         # the service turning the customer away: "please try again in a few minutes", "too many questions, try
         # later", "come back later", "429" (not the customer's own plan: "i'll try again later")
         r"(?<!i'll )(?<!i will )(?<!we'll )(?<!will )(?<!might )(try|ask|come back|check back)( (it|again|once more))?"
@@ -93,9 +110,9 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"kicking me out)", r"(died|dies|dying) on me", r"drop(ped|s|ping) me", r"kick(ed|s|ing) me out",
         r"(connection|session) (was |got |is )?(lost|dropped|failed|reset|closed|interrupted)",
         r"lost (the |my |our )?connection", r"reconnect\w*",
-        r"(ate|eats|lost|loses|wiped|erased|deleted|swallowed) (my|the|our) (whole |entire )?"
+        r"(?<!\bi )(?<!\bwe )(ate|eats|lost|loses|wiped|erased|deleted|swallowed) (my|the|our) (whole |entire )?"
         r"(conversation|chat|messages?|history)",
-        r"(conversation|chat history|messages?|history) (is |was |were |got |just )?(gone|empty|disappeared|"
+        r"(conversation|chat history|messages?|history|transcripts?) (also |is |was |were |got |just |have |has )*(gone|empty|disappeared|"
         r"vanished|wiped|erased)",
         # a question about the service's state is a report of its failure ("what is going on with your bot",
         # "is the chat down?", "is anyone else getting this?")
@@ -134,7 +151,16 @@ SLOW = (r"slow\w*", r"(takes?|took|taking) (forever|ages|an eternity)", r"lag\w*
 WRONG = (r"wrong (answer|info\w*)\w*", r"incorrect", r"outdated", r"out of date",
          r"(old|older|previous|superseded|former|obsolete|expired) (\w+ )?(polic\w+|information|info|answers?|rules?|"
          r"pages?|articles?|terms|prices?|data|version|conditions)",
-         r"made up", r"hallucinat\w*", r"(is|are|was) (a )?(lie|lies|lying)", r"lying",
+         r"made up", r"hallucinat\w*",
+         r"(doesn't|does not|didn't|did not|can't|cannot) understand (me|my|anything|what|the|a)\w*",
+         r"(says|said) (it )?(doesn't|does not|didn't|did not|can't|cannot) understand",
+         # languages mixed in one answer (answering in English when asked to is a setting, not a failure)
+         r"(half|moiti[ée]|mitad|halb|partly)( \w+){0,2} (in|en|auf) (english|anglais|ingl[ée]s|englisch|spanish|"
+         r"espagnol|espa[ñn]ol|spanisch|german|allemand|deutsch|french|fran[çc]ais|dutch|italian)",
+         r"mix(es|ed|ing) (up )?(\w+ )?(languages|english and|spanish and|french and|german and)",
+         r"wrong language", r"(weird|strange|broken|bad) (answers?|english|replies)", r"(answers?|replies) (are |were )?"
+         r"(\w+ )?(short and )?(weird|strange|broken|garbled)", r"like a different (bot|assistant|chat)",
+         r"forgets? what (i|we) (wrote|said|asked)", r"(is|are|was) (a )?(lie|lies|lying)", r"lying",
          # an ordinary question refused ("I'm sorry, I can't help with that request")
          r"(can't|cannot|can not|unable to|not able to|won't) (help|assist) (you |me )?with (that|this)( request| "
          r"question| one)?", r"refus(es|ed|ing) to (answer|help|reply)",
@@ -460,15 +486,15 @@ CLAUSE = re.compile(r"[.!?;,\n]|\b(?:but|and|so|while|although|though|because)\b
 
 
 def _yesterday(norm: str, words: ServiceWords | None) -> bool:
-    """Whether 'yesterday' dates the failure: only in a clause that reports one or names a service of ours ("the
-    bot failed yesterday"), not one that dates something else ("photos I sent yesterday", "but yesterday I got an
-    email")."""
+    """Whether 'yesterday' dates the failure: only in a clause that reports one, or says what a service of ours
+    said ("the bot failed yesterday", "yesterday the assistant said"), not one that dates something else ("photos I
+    sent yesterday", "but yesterday I got an email")."""
     for m in YESTERDAY.finditer(norm):
         before, after = norm[:m.start()], norm[m.end():]
         clause = CLAUSE.split(before)[-1] + m.group(0) + CLAUSE.split(after)[0]
         if any(p.search(clause) for p in (_HARD, _SLOW, _WRONG, NEGATED)):
             return True
-        if words is not None and _names_ours(clause, words):
+        if words is not None and _names_ours(clause, words) and SAID_AT.search(clause):
             return True
     return False
 

@@ -66,7 +66,7 @@ HIGH_SEVERITIES = ("SEV-1", "SEV-2")
 REFERS_BACK = re.compile(r"\b(again|still|same (message|error|problem|issue|thing|answer)|follow(ing|s|ed)?[- ]?up|"
                          r"as i (said|wrote|mentioned)|my (last|previous|earlier|first) (message|ticket|e-?mail|mail)|"
                          r"any (news|update))\b")
-ORDER_NUMBER = re.compile(r"(?<![\d.,])\d{6,}(?![\d.,]\d)")
+ORDER_NUMBER = re.compile(r"(?<![\d.,-])(?:\d{6,}|\d{3,5}-\d{3,5})(?![\d.,]\d|-\d)")
 # A signature: a name after a dash or slash, or alone on the last line ("- Maria L.", "Dana / Harbour Clinics").
 SIGNATURE = re.compile(r"(?:\n|[-\u2013\u2014/]\s)\s*([A-Z][\w.'-]*(?:[ ,]+(?:[A-Z][\w.'&-]*|de|van|von|da|der|den|"
                        r"la|le|di)){0,6})\s*$")
