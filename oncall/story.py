@@ -91,3 +91,39 @@ def verdict_lines(card: dict) -> list[str]:
     word = "GREEN" if card["passed"] else "RED"
     tail = f", {not_run} not run yet" if not_run else ""
     return ["", f"Gate {word}: {passed} of {len(checks)} checks passed{tail}."]
+
+
+WIDTH = 100   # characters: what a notebook's output shows on a laptop without wrapping
+
+
+def wrap(text: str, width: int = WIDTH) -> str:
+    """Text with every line longer than ``width`` folded at spaces, the rest of it indented under where its last
+    column starts (a story line's message, a table's last field) or four spaces in. JupyterLab breaks an
+    over-long output line anywhere, mid-word; this breaks it between words. A single word longer than the room
+    (a URL, a query) stays whole."""
+    import re
+    import textwrap
+
+    out = []
+    for line in str(text).split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        lead = len(line) - len(line.lstrip(" "))
+        starts = [m.end() for m in re.finditer(r"\S( {2,})(?=\S)", line) if m.end() <= width * 0.7]
+        indent = starts[-1] if starts else lead + 4
+        head, rest = line[:indent], line[indent:]
+        if not starts:
+            head, rest, indent = line[:lead], line[lead:], lead + 4
+        chunks = textwrap.wrap(rest, max(20, width - indent), break_long_words=False, break_on_hyphens=False)
+        first = head + chunks[0] if chunks else head
+        if not starts and chunks:      # a plain paragraph: its first line runs to the full width
+            chunks = textwrap.wrap(rest, max(20, width - lead), break_long_words=False, break_on_hyphens=False)
+            first, chunks = head + chunks[0], textwrap.wrap(" ".join(chunks[1:]), max(20, width - indent),
+                                                            break_long_words=False, break_on_hyphens=False)
+            out.append(first)
+            out.extend(" " * indent + c for c in chunks)
+            continue
+        out.append(first)
+        out.extend(" " * indent + c for c in chunks[1:])
+    return "\n".join(out)

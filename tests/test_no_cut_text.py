@@ -56,3 +56,42 @@ def test_the_course_import_shows_whole_cells():
 def test_stored_outputs_cut_no_word(path):
     cut = cut_lines(nbformat.read(path, 4))
     assert not cut, f"{path.name}: {len(cut)} line(s) cut mid-word, e.g. {cut[:3]}"
+
+
+def long_lines(nb, width: int) -> list[str]:
+    """Stored printed lines longer than ``width`` that hold a space after their indent (a line JupyterLab would
+    break mid-word, as its output area breaks anywhere); a table shown as HTML, a figure or a widget aside."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if any(k in data for k in ("text/html", "image/png", "application/vnd.jupyter.widget-view+json")):
+                continue
+            text = out.get("text") or data.get("text/plain") or ""
+            text = "".join(text) if isinstance(text, list) else text
+            found += [f"cell {i}: {line[:100]}" for line in text.splitlines()
+                      if len(line) > width and " " in line.strip()]
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_printed_lines_fit_the_output_area(path):
+    from oncall.story import WIDTH
+
+    found = long_lines(nbformat.read(path, 4), WIDTH)
+    assert not found, f"{path.name}: {len(found)} line(s) over {WIDTH} characters, e.g. {found[:2]}"
+
+
+def test_wrap_folds_between_words_under_the_last_column():
+    from oncall.story import wrap
+
+    line = ("      193  11-27 01:37  M31  detect    page.sent             " + "Paged Sam Rivera at SEV-1 " * 6).rstrip()
+    out = wrap(line, 100).split("\n")
+    assert len(out) > 1 and all(len(x) <= 100 for x in out)
+    assert all(x.startswith(" " * 61) and x[61] != " " for x in out[1:])          # under the message column
+    assert " ".join(x.strip() for x in out).split() == line.split()              # no word lost or cut
+    plain = "word " * 50
+    assert all(len(x) <= 100 for x in wrap(plain).split("\n")) and wrap("short") == "short"
+    assert wrap("x" * 150) == "x" * 150                                           # one long token stays whole
