@@ -282,7 +282,7 @@ def _sessions(first: np.ndarray, active: np.ndarray, t: np.ndarray, gw: int, gi:
     """
     n = len(t)
     new = first.copy()
-    zero = np.flatnonzero((active[:-1] <= 0) & ~first[1:])   # empties its group; the next event is of the same
+    zero = np.flatnonzero((active[:-1] <= 0) & ~first[1:])   # leaves its group empty; a next event follows
     gap = t[zero + 1] - t[zero]
     sure = gap >= max(gi, gw + 1)
     new[zero[sure] + 1] = True
