@@ -21,7 +21,8 @@ alert's flush time, then correlates; every step vectorized (sort once, factorize
 3. then its silences: matchers and a [startsAt, endsAt) window.
 4. resolved handling: an alert instance seen only as resolved never opens an incident.
 5. the groups' notifications (``dispatch.notifications``: ``group_by``, ``group_wait``, ``group_interval``,
-   ``repeat_interval``): the notifications Alertmanager sends for what is left.
+   ``repeat_interval``): the notifications Alertmanager sends for what is left (``dispatch.deliver``'s model,
+   vectorized: the same notifications for the same alert instances).
 6. correlation: alerts whose components are connected in the dependency graph (``topology.yaml``) and whose gap
    to the previous alert of that part of the graph is at most ``window`` join one incident (Keep's timeframe
    rule); a firing alert of a ``hold_open`` severity (a page) holds its incident open until ``window`` after it

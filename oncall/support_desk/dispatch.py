@@ -8,12 +8,13 @@ dedup against the notification log (is this group's content new since the last n
 forces a resend), then notifies with retries. Its dedup is per notification, never per alert fingerprint: that
 is a receiver-side step (Keep and the like), as the correlator's ``_dedup``.
 
-Two algorithms of the same dispatcher live here: ``deliver`` (alert by alert: the webhook rows a storm's alerts
-make, for ``monitors.generate_alerts``; with ``as_alertmanager=True``, Alertmanager 0.25's own behaviours as
-well) and ``notifications`` (vectorized: how many notifications the delivered alert instances make per group,
-for the correlator's totals). They are not yet one: ``notifications`` starts a new group after an empty one only
-when the next alert comes more than one ``group_interval`` later (an approximation of the flush time), so on
-some nights it counts a notification more or fewer than ``deliver`` would for the same instances.
+One dispatcher model, two algorithms: ``deliver`` (alert by alert: the webhook rows a storm's alerts make, for
+``monitors.generate_alerts``; with ``as_alertmanager=True``, Alertmanager 0.25's own behaviours as well) and
+``notifications`` (vectorized: the notifications the delivered alert instances make per group, for the
+correlator's totals over millions of alerts). They give the same notifications for the same instances (count,
+time, group and kind of each; ``tests/test_dispatch.py``): a group is deleted at the first flush that finds
+nothing firing, an alert arriving before that flush joins the old group on its ticks, one arriving after it
+starts a new group with ``group_wait``. Only their horizons differ (see ``notifications``).
 ``tests/prom/test_alertmanager.py`` and ``tests/prom/test_storm_replay.py`` (a whole night's storm, count for
 count) compare ``deliver`` with a running Alertmanager.
 """
@@ -60,6 +61,13 @@ def deliver(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Timestamp, *
     """
     if as_alertmanager:
         return _deliver_am(alerts, storm, start, end, removed_at)
+    return [(tick, key, j, status) for tick, key, _, sent in _deliver_notes(alerts, storm, start, end)
+            for j, status in sent]
+
+
+def _deliver_notes(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Timestamp) -> list[tuple]:
+    """``deliver``'s notifications: (received_at, group_key, kind, [(alert index, status), ...]), kind
+    'first' (a group's first flush), 'update' (alerts started or resolved since the last tick) or 'repeat'."""
     gw = pd.Timedelta(seconds=storm.group_wait_s).value
     gi = pd.Timedelta(seconds=storm.resend_interval_s).value
     ri = pd.Timedelta(seconds=storm.repeat_interval_s).value
@@ -68,7 +76,7 @@ def deliver(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Timestamp, *
     groups: dict[str, list[int]] = {}
     for k, a in enumerate(alerts):
         groups.setdefault(_group_key(a["labels"], storm.group_by), []).append(k)
-    rows = []
+    notes = []
     never = np.iinfo(np.int64).max
     for key in sorted(groups):
         members = np.array(groups[key])
@@ -89,7 +97,9 @@ def deliver(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Timestamp, *
                 if changed or repeat:
                     send = np.flatnonzero(firing | resolved_now)
                     if len(send) and tick >= t_begin:
-                        rows += [(tick, key, int(members[j]), "firing" if firing[j] else "resolved") for j in send]
+                        kind = "first" if prev is None else "update" if changed else "repeat"
+                        notes.append((tick, key, kind,
+                                      [(int(members[j]), "firing" if firing[j] else "resolved") for j in send]))
                     if len(send):
                         last_sent = tick
                     done |= resolved_now
@@ -104,7 +114,7 @@ def deliver(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Timestamp, *
                 prev = tick
                 tick = tick + max(1, math.ceil((target - tick) / gi)) * gi
             pending &= s > tick  # alerts that started (and maybe ended) while this group lived were handled
-    return rows
+    return notes
 
 
 def _merge_per_fingerprint(alerts: list[dict]) -> tuple[list[dict], list[int]]:
@@ -200,9 +210,12 @@ def notifications(group: np.ndarray, group_names: list, t: np.ndarray, delta: np
 
     A group's first notification goes out ``group_wait`` after its first alert; then at most one per
     ``group_interval`` tick, sent when alerts were added or resolved in the tick, else again after
-    ``repeat_interval`` while anything fires. A group whose alerts all resolved is gone after that
-    notification; a later alert (more than one interval later, an approximation of the flush time) starts a
-    new group with ``group_wait`` again.
+    ``repeat_interval`` while anything fires. A group is deleted at the first flush that finds nothing firing;
+    an alert arriving before that flush joins it (on its ticks), one arriving after starts a new group with
+    ``group_wait`` again (``_sessions``). Exactly ``deliver``'s notifications for the same instances (a +1 at
+    each start, a -1 at each end), the count of each being its rows there (``tests/test_dispatch.py``); only the
+    horizon differs: every notification an event causes is counted, and repeats up to ``horizon`` (inclusive),
+    where ``deliver`` cuts all rows to ``[start, end)``.
     """
     cols = {"time": pd.Series([], dtype="datetime64[ns, UTC]"), "group_key": pd.Series([], dtype=object),
             "alerts": pd.Series([], dtype=np.int64), "kind": pd.Series([], dtype=object)}
@@ -218,8 +231,7 @@ def notifications(group: np.ndarray, group_names: list, t: np.ndarray, delta: np
     gs = np.maximum.accumulate(np.where(first, np.arange(n), 0))
     cs = np.cumsum(d)
     active = cs - cs[gs] + d[gs]
-    new = first.copy()
-    new[1:] |= (active[:-1] <= 0) & (t[1:] - t[:-1] > gi)
+    new = _sessions(first, active, t, gw, gi)
     sid = np.cumsum(new) - 1
     ff = (t[new] + gw)[sid]
     k = np.where(t <= ff, 0, (t - ff + gi - 1) // gi)
@@ -254,6 +266,43 @@ def notifications(group: np.ndarray, group_names: list, t: np.ndarray, delta: np
                          "group_key": pd.Categorical.from_codes(all_group[o], categories=pd.Index(names, dtype=object)),
                          "alerts": all_count[o].astype(np.int64),
                          "kind": pd.Categorical.from_codes(all_kind[o], categories=["first", "update", "repeat"])})
+
+
+def _sessions(first: np.ndarray, active: np.ndarray, t: np.ndarray, gw: int, gi: int) -> np.ndarray:
+    """Which events (sorted by group, time, starts first) start a new life of their group.
+
+    A group's life starts at its first alert; it flushes at ``ff = start + group_wait`` and on the ticks
+    ``ff + k * group_interval`` after, and ends at the first tick where nothing fires. So the event after one
+    that leaves the group empty (``active == 0``) starts a new life exactly when it comes after that event's
+    tick (the first tick at or after it, ``ff`` at the earliest). That tick depends on the life's start, so
+    the lives are found in order; but an empty spell of at least ``group_interval`` and longer than
+    ``group_wait`` ends the life whatever its start (the tick comes less than one interval after the event,
+    or at ``ff``, at most ``group_wait`` after it): those are set at once, and only the shorter spells are
+    walked one by one, each from the last life's start.
+    """
+    n = len(t)
+    new = first.copy()
+    zero = np.flatnonzero((active[:-1] <= 0) & ~first[1:])   # leaves its group empty; a next event follows
+    gap = t[zero + 1] - t[zero]
+    sure = gap >= max(gi, gw + 1)
+    new[zero[sure] + 1] = True
+    walk = zero[~sure]
+    if len(walk) == 0:
+        return new
+    base = np.maximum.accumulate(np.where(new, np.arange(n), 0))[walk]   # the last life's start set so far
+    starts = []
+    life, t_life = -1, 0
+    for i, b, t_b, t_i, t_next in zip(walk.tolist(), base.tolist(), t[base].tolist(), t[walk].tolist(),
+                                      t[walk + 1].tolist()):
+        if b > life:
+            life, t_life = b, t_b
+        ff = t_life + gw
+        tick = ff if t_i <= ff else ff + -(-(t_i - ff) // gi) * gi
+        if t_next > tick:   # the group was deleted at that tick: the next alert starts it anew
+            starts.append(i + 1)
+            life, t_life = i + 1, t_next
+    new[starts] = True
+    return new
 
 
 def _group_names(labels: _Labels, heads, group_by) -> tuple[np.ndarray, list]:
