@@ -191,6 +191,37 @@ SCRIPTS = {
 }
 
 
+def inline_show(*_args, **_kwargs) -> None:
+    """``plt.show()`` as a kernel's inline backend does it: every open figure encoded to PNG (IPython's
+    ``print_figure`` with the inline backend's ``bbox_inches="tight"``), then closed. Outside a kernel
+    ``plt.show()`` on Agg draws nothing, which would leave the drawing of half the widgets out of their time."""
+    import matplotlib.pyplot as plt
+    from IPython.core.pylabtools import print_figure
+
+    for num in plt.get_fignums():
+        fig = plt.figure(num)
+        if fig.axes or fig.lines or fig.patches or fig.images:
+            print_figure(fig, "png", bbox_inches="tight", base64=True)
+    plt.close("all")
+
+
+@contextlib.contextmanager
+def kernel_like():
+    """Agg, ``plt.show`` as the inline backend, stdout swallowed (outside a kernel an Output prints to it)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    show = plt.show
+    plt.show = inline_show
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        plt.show = show
+
+
 def play(build, quick: bool = False, rounds: int = 1) -> tuple[list[float], list[str], list[tuple[str, float]]]:
     """Build the widget (untimed) and time each of its moves; ``rounds`` builds it again and replays the same
     moves (a fresh widget, so a round never starts from the last one's state). Returns seconds per move, the
@@ -200,7 +231,7 @@ def play(build, quick: bool = False, rounds: int = 1) -> tuple[list[float], list
     times, every = [], []
     labels: list[str] = []
     for _ in range(rounds):
-        with contextlib.redirect_stdout(io.StringIO()):   # outside a kernel an Output prints to stdout
+        with kernel_like():
             _, moves = build()
             if quick:
                 moves = moves[:2]
@@ -218,9 +249,6 @@ def play(build, quick: bool = False, rounds: int = 1) -> tuple[list[float], list
 
 def measure_all(quick: bool = False, names=None) -> dict:
     """name -> {notebook, median_ms, max_ms, moves, the slowest move}."""
-    import matplotlib
-
-    matplotlib.use("Agg")   # in-process, no browser: the same drawing and PNG encoding a kernel does
     out = {}
     for name in names or SCRIPTS:
         notebook, build = SCRIPTS[name]
