@@ -44,6 +44,7 @@ def test_memo_keeps_the_last_size_combinations():
     assert calls == [1, 2, 3, 2]   # 1 was used last before 3 came, so 2 was dropped
 
 
+@pytest.mark.slow   # whole shifts, several
 def test_mitigation_picker_draws_what_run_shift_gives(scenario):
     from oncall.widgets.mitigate import MitigationPicker
 
@@ -56,6 +57,7 @@ def test_mitigation_picker_draws_what_run_shift_gives(scenario):
     assert w.record.choices == OnCallChoices(action="restart", delay_min=0)
 
 
+@pytest.mark.slow   # whole shifts, several
 def test_break_the_fix_draws_what_the_whole_shift_gives(scenario):
     from oncall.widgets.ship import BreakTheFix
 
@@ -66,6 +68,7 @@ def test_break_the_fix_draws_what_the_whole_shift_gives(scenario):
         same_shift(w.record, run_shift_with_ship(scenario, 7, w.mode.value, regression_precheck=w.precheck.value))
 
 
+@pytest.mark.slow   # whole shifts, several
 def test_break_release_scorecard_on_every_visit(scenario):
     from oncall.widgets.gate import BreakRelease
 
@@ -76,6 +79,7 @@ def test_break_release_scorecard_on_every_visit(scenario):
         assert w.card == scorecard(run_shift(scenario, 7, value))
 
 
+@pytest.mark.slow   # whole shifts, several
 def test_scenario_picker_back_to_a_seed(scenario):
     from oncall.widgets import ScenarioPicker
 
