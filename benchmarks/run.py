@@ -11,7 +11,6 @@ machine moves both sides together. Prints a table and writes ``benchmarks/result
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import re
