@@ -11,7 +11,6 @@ machine moves both sides together. Prints a table and writes ``benchmarks/result
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import re
@@ -137,49 +136,36 @@ def fig_burn(sizes: Sizes) -> Figure:
                         sizes.rounds_fast, minutes=len(bad))
 
 
-# Slider moves a learner makes in 01_detect's widget: (slider, value), from the notebook's default (5 % at 01:30).
-WIDGET_MOVES = (("error_ratio", 0.10), ("error_ratio", 0.144), ("extra_latency", 2000), ("quality_drop", 0.2),
-                ("deploy_at", 21 + 12), ("error_ratio", 0.08), ("extra_latency", 0), ("quality_drop", 0.0),
-                ("deploy_at", 21), ("error_ratio", 0.2))
-
-
 def fig_widget_update(sizes: Sizes) -> Figure:
-    """Median ms from a value change in 01_detect's BadReleaseInjector to its figure re-simulated, redrawn and
-    encoded to PNG (the widget encodes it itself and shows the bytes). Absolute: the baseline is a person."""
-    import matplotlib
+    """Every widget of every notebook (benchmarks/widgets.py), moved through its own controls: per widget the
+    median ms from a control's change to the widget redrawn (re-run, drawn, encoded); the figure is the slowest
+    widget's median. Absolute: the baseline is a person."""
+    from benchmarks import widgets
 
-    matplotlib.use("Agg")  # in-process, no browser: the same drawing and PNG encoding a kernel does
-    import matplotlib.pyplot as plt
-    from oncall.widgets.detect import BadReleaseInjector
-
-    import contextlib
-    import io
-
-    quiet = io.StringIO()  # outside a kernel the widget's Output prints to stdout: keep the table readable
-    with contextlib.redirect_stdout(quiet):
-        widget = BadReleaseInjector("bad-deploy", seed=7, error_ratio=0.05)
-        times, moves = _widget_moves(widget, sizes)
-    plt.close("all")
-    ms = 1000 * statistics.median(times)
+    quick = sizes.rounds_fast < 7
+    table = widgets.measure_all(quick=quick)
+    slowest = max(table, key=lambda name: table[name]["median_ms"])
+    ms = table[slowest]["median_ms"]
+    moves = sum(r["moves"] for r in table.values())
     return Figure("widget_update_ms", ms, TARGETS["widget_update_ms"], UNITS["widget_update_ms"], "(a person)",
-                  "BadReleaseInjector slider change -> simulate, draw, PNG", None, ms / 1000, len(times),
-                  {"moves": [f"{n}={v}" for n, v in moves], "max_ms": round(1000 * max(times), 1)})
+                  f"the slowest widget's median move ({slowest}): a control changed -> redrawn", None, ms / 1000,
+                  moves, {"slowest": slowest, "widgets": table})
 
 
-def _widget_moves(widget, sizes: Sizes) -> tuple[list[float], tuple]:
-    moves = WIDGET_MOVES[:3] if sizes.rounds_fast < 7 else WIDGET_MOVES
-    times = []
-    for _ in range(2 if sizes.rounds_fast >= 7 else 1):
-        for name, value in moves:
-            slider = getattr(widget, name)
-            value = slider.options[value][1] if name == "deploy_at" else value
-            gc.collect()
-            t = time.perf_counter()
-            slider.value = value  # fires the callback: simulate, draw, encode, show
-            times.append(time.perf_counter() - t)
-            if not widget.png.startswith(b"\x89PNG"):
-                raise RuntimeError("the widget did not encode a PNG")
-    return times, moves
+def fig_gameday_move(sizes: Sizes) -> Figure:
+    """08_game_day's panel playing the scripted game of its night (data/gameday/moves/), each move through the
+    panel's controls and buttons until its panels are redrawn: the median ms (and the max) over the game."""
+    from benchmarks import widgets
+
+    quick = sizes.rounds_fast < 7
+    times, labels, every = widgets.play(widgets._gameday, quick=quick, rounds=1 if quick else 2)
+    ms = 1000 * statistics.median(times)
+    worst = max(every, key=lambda e: e[1])
+    return Figure("gameday_move_ms", ms, TARGETS["gameday_move_ms"], UNITS["gameday_move_ms"], "(a person)",
+                  f"GameDay(seed={widgets.GAMEDAY_SEED}) scripted game: a move -> its panels redrawn", None,
+                  ms / 1000, len(times),
+                  {"max_ms": round(1000 * max(times), 1), "slowest_move": f"{worst[0]} ({1000 * worst[1]:.0f} ms)",
+                   "moves": [f"{label}: {1000 * dt:.0f} ms" for label, dt in every[:len(labels)]]})
 
 
 _MEMORY_CHILD = """
@@ -276,13 +262,13 @@ def fig_correlate_stream(sizes: Sizes) -> Figure:
 # Issue 21's table: the targets a person feels, and the notebook suite against its real floor (its own imports).
 # The older notebook ratios against import-only notebooks are still reported, without a target.
 TARGETS = {"drill_vs_imports": 1.5, "correlate_1m_vs_pandas": 3.0, "correlate_growth_10x": 15.0,
-           "parse_vs_json_loads": 0.6, "burn_90d_vs_rolling": 3.0, "widget_update_ms": 150.0,
+           "parse_vs_json_loads": 0.6, "burn_90d_vs_rolling": 3.0, "widget_update_ms": 150.0, "gameday_move_ms": 250.0,
            "correlate_1m_peak_rss_vs_file": 2.0, "correlate_10m_s": None, "nbval_suite_vs_floor": 1.5, "notebook_run_all_s": 3.0,
            "make_test_fast_s": None, "nbval_suite_vs_imports": None, "nbval_imports_floor": None,
            "nbval_suite_replayed": None}
 UNITS = {"drill_vs_imports": "x import time", "correlate_1m_vs_pandas": "x sort+groupby",
          "correlate_growth_10x": "x time at 1/10 the alerts", "parse_vs_json_loads": "x json.loads per line",
-         "burn_90d_vs_rolling": "x rolling(60).sum()", "widget_update_ms": "ms",
+         "burn_90d_vs_rolling": "x rolling(60).sum()", "widget_update_ms": "ms", "gameday_move_ms": "ms",
          "correlate_1m_peak_rss_vs_file": "x file size", "correlate_10m_s": "s", "nbval_suite_vs_floor": "x the notebooks' imports",
          "notebook_run_all_s": "x its imports (slowest notebook)", "make_test_fast_s": "s",
          "nbval_suite_vs_imports": "x import-only notebooks", "nbval_imports_floor": "x import-only notebooks",
@@ -478,6 +464,7 @@ FIGURES: dict[str, Callable[[Sizes], Figure]] = {
     "parse_vs_json_loads": fig_parse_vs_json,
     "burn_90d_vs_rolling": fig_burn,
     "widget_update_ms": fig_widget_update,
+    "gameday_move_ms": fig_gameday_move,
     "correlate_1m_peak_rss_vs_file": fig_memory,
     "correlate_10m_s": fig_correlate_stream,
     "nbval_suite_vs_floor": fig_nbval_suite_vs_floor,

@@ -70,3 +70,20 @@ def test_storm_file_reads_back(tmp_path):
     assert len(back) == len(frame)
     assert (back["fingerprint"].to_numpy() == frame["fingerprint"].to_numpy()).all()
     assert (back["received_at"].to_numpy() == frame["received_at"].to_numpy()).all()
+
+
+@pytest.mark.slow   # every widget built and moved twice (about 20 s)
+def test_widget_figures_name_every_widget():
+    """widget_update_ms times every widget the notebooks build and names the slowest; gameday_move_ms plays 08's
+    game through its panel (tiny: two moves a widget)."""
+    bench = _load()
+    results = check_quick_run(["widget_update_ms", "gameday_move_ms"])
+    from benchmarks import widgets
+
+    table = results["widget_update_ms"]["widgets"]
+    assert list(table) == list(widgets.SCRIPTS) and results["widget_update_ms"]["slowest"] in table
+    assert results["widget_update_ms"]["value"] == max(r["median_ms"] for r in table.values())
+    assert {r["notebook"] for r in table.values()} >= {"00_tour", "01_detect", "03_mitigate", "05_ship", "06_gate",
+                                                        "08_game_day", "console"}
+    assert results["gameday_move_ms"]["max_ms"] >= results["gameday_move_ms"]["value"]
+    assert bench.TARGETS["gameday_move_ms"] == 250.0

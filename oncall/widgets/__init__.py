@@ -52,6 +52,26 @@ def guarded(init):
     return wrapper
 
 
+class Memo:
+    """What a widget computed for each combination of its inputs, so that moving a control back to a value it
+    had shows the same result without running the shift again. Keyed on every input the computation reads
+    (the widget's fixed arguments are the same for its whole life); the last ``size`` combinations are kept."""
+
+    def __init__(self, size: int = 16):
+        self.size = size
+        self.store: dict = {}
+
+    def get(self, key, compute):
+        if key in self.store:
+            self.store[key] = self.store.pop(key)   # the most recently used last
+            return self.store[key]
+        value = compute()
+        self.store[key] = value
+        while len(self.store) > self.size:
+            self.store.pop(next(iter(self.store)))
+        return value
+
+
 class ScenarioPicker:
     """Pick a scenario and a seed; the shift re-runs and the timeline and the story redraw in place."""
 
@@ -68,13 +88,15 @@ class ScenarioPicker:
         self.seed = W.IntSlider(value=seed, min=self.SEEDS[0], max=self.SEEDS[1], description="seed")
         self.out = W.Output()
         self.record = None
+        self.memo = Memo()
         self.scenario.observe(self._redraw, names="value")
         self.seed.observe(self._redraw, names="value")
         self.ui = W.VBox([W.HBox([self.scenario, self.seed]), self.out])
         self._redraw()
 
     def _redraw(self, _change=None) -> None:
-        self.record = run_shift(load_scenario(self.scenario.value), self.seed.value)
+        name, seed = self.scenario.value, self.seed.value
+        self.record = self.memo.get((name, seed), lambda: run_shift(load_scenario(name), seed))
         with self.out:
             self.out.clear_output(wait=True)
             shift = self.record.scenario.shift

@@ -8,7 +8,7 @@ from IPython.display import display
 from ..plots.gate import scorecard_chart
 from ..scenario import load_scenario
 from ..shift import run_shift, scorecard
-from . import guarded, number
+from . import Memo, guarded, number
 
 
 class BreakRelease:
@@ -24,6 +24,7 @@ class BreakRelease:
         self.mode = W.Dropdown(options=["none", *self.scenario.break_modes], value="none", description="break")
         self.out = W.Output()
         self.card = None
+        self.memo = Memo()
         self.mode.observe(self._redraw, names="value")
         self.ui = W.VBox([self.mode, self.out])
         self._redraw()
@@ -32,7 +33,8 @@ class BreakRelease:
         return [c["name"] for c in self.card["checks"] if not c["passed"]]
 
     def _redraw(self, _change=None) -> None:
-        self.card = scorecard(run_shift(self.scenario, self.seed, self.mode.value))
+        mode = self.mode.value
+        self.card = self.memo.get(mode, lambda: scorecard(run_shift(self.scenario, self.seed, mode)))
         with self.out:
             self.out.clear_output(wait=True)
             scorecard_chart(self.card)

@@ -5,6 +5,7 @@ Like every widget here it redraws in place (one Output, cleared and redrawn) and
 """
 from __future__ import annotations
 
+import pickle
 from datetime import timedelta
 
 import ipywidgets as W
@@ -16,8 +17,8 @@ from ..incident_response import budget
 from ..incident_response.runbooks import load_runbook
 from ..plots import mitigate as plots
 from ..scenario import OnCallChoices, load_scenario
-from ..shift import run_shift
-from . import guarded, number
+from ..shift import resume, run_shift
+from . import Memo, guarded, number
 
 # What the on-call may do instead of (or as) the runbook's action; values are OnCallChoices.action.
 ACTIONS = (("roll back (the runbook's action)", "runbook"), ("restart the pods", "restart"),
@@ -48,6 +49,10 @@ class MitigationPicker:
         self.record = None
         # Without any mitigation the shift never changes with the choices: run it once.
         self.without = run_shift(self.scenario, self.seed, choices=OnCallChoices(mitigate=False))
+        # The phases before mitigate (serve, detect, triage) never read the choices: run them once; each choice
+        # resumes a copy of that night from mitigate on, as run_shift would run it (tests/test_widget_speed.py).
+        self.night = run_shift(self.scenario, self.seed, until="triage")
+        self.memo = Memo()
         deploy = cause_of(self.scenario).onset_at
         # Fixed axes, so that two choices compare by eye: the latest choice still resolves inside this span.
         self.span = (deploy - timedelta(minutes=30),
@@ -65,8 +70,15 @@ class MitigationPicker:
         when = "at once" if self.delay.value == 0 else f"{self.delay.value} min after the ack"
         return f"{self.short[self.action.value]} {when}"
 
+    def _run(self, choices: OnCallChoices):
+        """``run_shift(scenario, seed, choices=choices)``, from a copy of the night before the mitigate phase."""
+        record = pickle.loads(pickle.dumps(self.night))
+        record.choices = choices
+        return resume(record, after="triage")
+
     def _redraw(self, _change=None) -> None:
-        self.record = run_shift(self.scenario, self.seed, choices=self.choices)
+        choices = self.choices
+        self.record = self.memo.get(choices.model_dump_json(), lambda: self._run(choices))
         with self.out:
             self.out.clear_output(wait=True)
             plots.mitigation_outcome(self.record, self.without, self.span, self.label())

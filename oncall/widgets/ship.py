@@ -10,8 +10,8 @@ from .. import ship as shipping
 from ..plots import ship as ship_plots
 from ..release_ops.canary import load_config
 from ..scenario import load_scenario
-from ..sweeps import run_shift_with_ship
-from . import guarded, number
+from ..sweeps import ship_from, shift_before_ship
+from . import Memo, guarded, number
 
 MODES = ("none", "errors", "latency", "quality")
 
@@ -33,14 +33,19 @@ class BreakTheFix:
         self.precheck = W.Checkbox(value=True, description="regression eval first")
         self.out = W.Output()
         self.record = None
+        self.memo = Memo()          # (seed, break, precheck) -> the shift drawn
+        self.nights = Memo(4)       # (seed, break) -> the night up to the ship phase (the precheck changes only ship on)
         for w in (self.mode, self.seed, self.precheck):
             w.observe(self._redraw, names="value")
         self.ui = W.VBox([W.HBox([self.mode, self.seed, self.precheck]), self.out])
         self._redraw()
 
     def _redraw(self, _change=None) -> None:
-        self.record = run_shift_with_ship(self.scenario, self.seed.value, self.mode.value,
-                                          regression_precheck=self.precheck.value)
+        seed, mode, precheck = self.seed.value, self.mode.value, self.precheck.value
+        # As sweeps.run_shift_with_ship runs it: the night before the ship phase, shipped from a copy of it.
+        self.record = self.memo.get((seed, mode, precheck), lambda: ship_from(
+            self.nights.get((seed, mode), lambda: shift_before_ship(self.scenario, seed, mode)),
+            regression_precheck=precheck))
         run = self.record.canary
         with self.out:
             self.out.clear_output(wait=True)

@@ -1,0 +1,89 @@
+"""The widgets' faster paths show what the plain path showed (issue 21): a widget that reuses the night before the
+phase its control changes, or the result of a combination of inputs it already ran, draws the record a whole
+``run_shift`` of those inputs gives, whatever order the controls are moved in."""
+from __future__ import annotations
+
+import contextlib
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+from oncall.scenario import OnCallChoices, load_scenario  # noqa: E402
+from oncall.shift import run_shift, scorecard  # noqa: E402
+from oncall.sweeps import run_shift_with_ship  # noqa: E402
+from oncall.widgets import Memo  # noqa: E402
+
+
+def same_shift(a, b) -> None:
+    """Two shift records agree on everything a widget shows: the scorecard, the trace, the per-minute counts."""
+    assert scorecard(a) == scorecard(b)
+    assert [(e.seq, e.t, e.kind, e.message, e.refs) for e in a.trace.events] == \
+        [(e.seq, e.t, e.kind, e.message, e.refs) for e in b.trace.events]
+    assert a.service.equals(b.service)
+    assert a.metrics == b.metrics
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario("bad-deploy")
+
+
+def quiet(fn):
+    with contextlib.redirect_stdout(io.StringIO()):   # outside a kernel an Output prints to stdout
+        return fn()
+
+
+def test_memo_keeps_the_last_size_combinations():
+    memo, calls = Memo(size=2), []
+    compute = lambda k: (lambda: calls.append(k) or k * 10)  # noqa: E731
+    assert [memo.get(k, compute(k)) for k in (1, 2, 1, 3, 1, 2)] == [10, 20, 10, 30, 10, 20]
+    assert calls == [1, 2, 3, 2]   # 1 was used last before 3 came, so 2 was dropped
+
+
+@pytest.mark.slow   # whole shifts, several
+def test_mitigation_picker_draws_what_run_shift_gives(scenario):
+    from oncall.widgets.mitigate import MitigationPicker
+
+    w = quiet(lambda: MitigationPicker("bad-deploy", seed=7))
+    same_shift(w.record, run_shift(scenario, 7, choices=OnCallChoices(action="runbook", delay_min=0)))
+    for control, value in (("action", "restart"), ("delay", 30), ("action", "runbook"), ("delay", 0),
+                           ("action", "restart")):
+        quiet(lambda: setattr(getattr(w, control), "value", value))
+        same_shift(w.record, run_shift(scenario, 7, choices=w.choices))
+    assert w.record.choices == OnCallChoices(action="restart", delay_min=0)
+
+
+@pytest.mark.slow   # whole shifts, several
+def test_break_the_fix_draws_what_the_whole_shift_gives(scenario):
+    from oncall.widgets.ship import BreakTheFix
+
+    w = quiet(lambda: BreakTheFix(seed=7))
+    for control, value in (("mode", "quality"), ("precheck", False), ("mode", "none"), ("precheck", True),
+                           ("mode", "quality")):
+        quiet(lambda: setattr(getattr(w, control), "value", value))
+        same_shift(w.record, run_shift_with_ship(scenario, 7, w.mode.value, regression_precheck=w.precheck.value))
+
+
+@pytest.mark.slow   # whole shifts, several
+def test_break_release_scorecard_on_every_visit(scenario):
+    from oncall.widgets.gate import BreakRelease
+
+    w = quiet(lambda: BreakRelease("bad-deploy", seed=7))
+    mode = next(iter(scenario.break_modes))
+    for value in (mode, "none", mode):
+        quiet(lambda: setattr(w.mode, "value", value))
+        assert w.card == scorecard(run_shift(scenario, 7, value))
+
+
+@pytest.mark.slow   # whole shifts, several
+def test_scenario_picker_back_to_a_seed(scenario):
+    from oncall.widgets import ScenarioPicker
+
+    w = quiet(lambda: ScenarioPicker("bad-deploy", seed=7))
+    for seed in (8, 7):
+        quiet(lambda: setattr(w.seed, "value", seed))
+    same_shift(w.record, run_shift(scenario, 7))
