@@ -228,6 +228,11 @@ def test_the_judge_and_the_golden_set_figures():
     judged = judge.expected_pass_rate(live)
     assert near(right, 100 * live) and near(passes, 100 * judged) and near(spent, 100 * (live - judged) / 0.05)
 
+    right, judged = said(r"the bad prompt's ([\d.]+) % right answers are judged ([\d.]+) % right").groups()
+    bad = load_scenario("quality-regression").releases.bad
+    assert near(right, 100 * live_p_correct(bad, catalog))
+    assert near(judged, 100 * judge.expected_pass_rate(live_p_correct(bad, catalog)))
+
     gate = gate_cases()
     generated = int(said(r"plus the (\d+) cases `data/evals/generate_golden.py` writes").group(1))
     assert len(gate.cases) == len(golden_cases().cases) + generated
@@ -329,7 +334,7 @@ def test_the_speed_table_is_results_json():
 @pytest.mark.slow
 def test_bad_deploys_200_seed_row(scenario):
     """bad-deploy over seeds 1-200: its row of the library table and the distinct-alert worst seed of the shift
-    table (200 shifts: about a minute on an idle machine)."""
+    table (200 shifts: about two minutes of CPU)."""
     import pandas as pd
 
     from oncall.shift import run_shift, scorecard
