@@ -10,7 +10,7 @@ import re
 import pytest
 import yaml
 
-from exercise_text import ROOT, code, commands, fresh_clone, solution, task
+from exercise_text import ROOT, commands, fresh_clone, solution, task
 
 from oncall.scenario import OnCallChoices, load_scenario
 from oncall.shift import run_shift
@@ -18,6 +18,7 @@ from oncall.shift import run_shift
 
 # -- 00_tour ------------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow   # a whole run written with --out
 def test_00_ex1_drill_into_runs_of_a_fresh_clone_and_find_the_bad_deploy(tmp_path, oncall_cli):
     fresh_clone(tmp_path)
     (drill,) = [c for c in commands(task("00_tour.ipynb", 1)) if c[0] == "drill"]

@@ -42,6 +42,7 @@ def inc_run(tmp_path_factory):
     return folder, case
 
 
+@pytest.mark.slow   # the drill of exercise 3, written with --out
 def test_04_ex2_the_case_tests_lookup_order_which_the_errors_fix_breaks(inc_run, oncall_cli):
     _, case = inc_run
     assert "test `lookup_order` too" in _flat(task("04_learn.ipynb", 2))
@@ -58,6 +59,7 @@ def test_04_ex2_the_case_tests_lookup_order_which_the_errors_fix_breaks(inc_run,
     assert f"golden suite golden {passed}/{total} " in eval_gate["detail"]
 
 
+@pytest.mark.slow   # the drill of exercise 3, written with --out
 def test_04_ex3_the_case_is_green_on_the_last_good_release(inc_run, oncall_cli):
     folder, case = inc_run
     (_, evaluate) = commands(task("04_learn.ipynb", 3))
@@ -67,6 +69,7 @@ def test_04_ex3_the_case_is_green_on_the_last_good_release(inc_run, oncall_cli):
     assert result.returncode == 0 and "PASS: eval passed on 2026.11.2" in result.stdout, result.stderr
 
 
+@pytest.mark.slow   # the drill of exercise 3, written with --out
 def test_04_ex4_a_case_from_another_seed_is_accepted(inc_run, oncall_cli):
     from oncall.commands import eval_command
 
@@ -87,6 +90,7 @@ def test_04_ex4_a_case_from_another_seed_is_accepted(inc_run, oncall_cli):
     assert sorted(p.name for p in (folder / "notebooks" / "scratch").iterdir()) == sorted([case.name, other.name])
 
 
+@pytest.mark.slow   # the drill of exercise 3, written with --out
 def test_04_ex5_a_case_that_names_a_release_is_refused(inc_run, oncall_cli, tmp_path):
     folder, case = inc_run
     assert "add `release: 2026.11.3`" in task("04_learn.ipynb", 5)
@@ -271,7 +275,7 @@ def _scripted(name: str) -> list[dict]:
     return yaml.safe_load((ROOT / "data" / "gameday" / "moves" / f"{name}.yaml").read_text())
 
 
-def test_08_ex1_acting_before_looking_at_deploys(tmp_path):
+def test_08_ex1_acting_before_looking_at_deploys():
     from oncall.gameday import Game, draw_scenario, play_moves
 
     seed = int(re.search(r"Play seed (\d+)", task("08_game_day.ipynb", 1)).group(1))
@@ -284,7 +288,7 @@ def test_08_ex1_acting_before_looking_at_deploys(tmp_path):
     assert play_moves(Game(load_scenario(name), seed), _scripted(name))["passed"]
 
 
-def test_08_ex2_a_rollback_when_nothing_of_ours_changed(tmp_path):
+def test_08_ex2_a_rollback_when_nothing_of_ours_changed():
     from oncall.gameday import Game, play_moves
 
     moves = _scripted("provider-outage")
@@ -310,6 +314,7 @@ def test_08_ex2_a_rollback_when_nothing_of_ours_changed(tmp_path):
     assert card["metrics"]["budget_consumed_pct"] > plain["metrics"]["budget_consumed_pct"], "it cost its minutes"
 
 
+@pytest.mark.slow   # three games, each beside two baseline shifts
 def test_08_ex3_the_same_moves_on_three_seeds(oncall_cli, tmp_path):
     text = task("08_game_day.ipynb", 3)
     seeds = [int(s) for s in re.search(r"seeds (\d+), (\d+) and (\d+)", text).groups()]
