@@ -179,25 +179,37 @@ def test_every_queue_after_the_freeze_is_what_the_linker_scores(queues):
         _f1_share(nothing, fig["baseline_nothing"])
 
 
-def test_the_fifth_night_is_what_the_frozen_linker_scores(queues):
+def test_the_later_nights_are_what_the_linker_scored_first_and_scores_now(queues):
+    """Each later night's untouched figure is the one the benchmark keeps (and, for the untouched night, what the
+    frozen linker scores now); its after-rules figure and the link-everything baseline are what it scores now."""
     figures, confusions = queues
-    fig = figures["held-out 5"]
+    tq = _module("triage_quality")
+    first = {name: before for name, _, before in tq.NIGHTS}
+    rows = table("| night (`data/tickets/`) | what failed that night | untouched: P / R / F1, P1/P2 |")
+    assert [k.strip("`") for k in rows] == ["heldout5", "heldout6", "heldout7", "heldout8"]
+    for key, cells in rows.items():
+        name = "held-out " + key.strip("`")[len("heldout"):]
+        fig = figures[name]
+        untouched = re.sub(r"[*]", "", cells[1])
+        p, r, f1, share = re.match(r"([\d.]+) / ([\d.]+) / ([\d.]+), (\d+) %", untouched).groups()
+        if name in first:                       # tuned since: its first figure is the benchmark's record
+            assert first[name] == f"precision {p}, recall {r}, F1 {f1}, P1/P2 {share} %", (name, first[name])
+            _prf(cells[2], fig["linker"])
+            assert near(re.findall(r"(\d+) %", cells[2])[-1], 100 * fig["linker"]["outage_p1_p2_share"])
+        else:                                   # the untouched night: what the frozen linker scores now
+            _prf(untouched, fig["linker"])
+            assert near(share, 100 * fig["linker"]["outage_p1_p2_share"])
+        _f1_share(cells[3], fig["baseline_everything"])
+    curve = said(r"the figure on a night nobody has seen falls as the nights move away from\s+the failures the rules "
+                 r"were written for\*\* \(([\d.]+), ([\d.]+), ([\d.]+), ([\d.]+)\)").groups()
+    firsts = [re.search(r"F1 ([\d.]+)", first[n]).group(1) for n in ("held-out 5", "held-out 6", "held-out 7")]
+    assert list(curve[:3]) == firsts and near(curve[3], figures["held-out 8"]["linker"]["link_f1"])
+    # the fifth night's paragraph, written when it was untouched: its figures are the benchmark's record
     (cells,) = [v for k, v in table("| queue | linker P / R / F1 | outage tickets at P1/P2 | link everything during a "
                                     "paging incident (F1, P1/P2)").items() if k.startswith("held-out 5")]
-    _prf(cells[0], fig["linker"])
-    assert near(re.match(r"(\d+) %", cells[1]).group(1), 100 * fig["linker"]["outage_p1_p2_share"])
-    _f1_share(cells[2], fig["baseline_everything"])
-    _f1_share(cells[3], fig["baseline_nothing"])
-    m = said(r"again only a little better than linking everything during the pages\. Of the (\d+) reports it linked (\d+) to the right incident, (\d+) to the wrong one and missed (\d+); it "
-             r"made (\d+) false links")
-    c = confusions["held-out 5"]
-    about, other = c.loc["about an outage"], c.loc["not about an outage"]
-    assert [int(x) for x in m.groups()] == [int(about.sum()), int(about["linked, right incident"]),
-                                            int(about["linked, wrong incident"]), int(about["not linked"]),
-                                            int(other.sum() - other["not linked"])]
-    tickets, reports = said(r"at ticket severity, .*?; (\d+) tickets, (\d+) of them reports, \d+ of the \d+ unrelated "
-                            r"ones naming the assistant, orders or refunds\) was written by someone who never saw these").groups()
-    assert (int(tickets), int(reports)) == (fig["tickets"], fig["outage_tickets"])
+    p, r, f1 = re.match(r"([\d.]+) / ([\d.]+) / ([\d.]+)", cells[0]).groups()
+    assert first["held-out 5"] == f"precision {p}, recall {r}, F1 {f1}, P1/P2 {cells[1]}"
+    assert near(re.match(r"([\d.]+)", cells[2]).group(1), figures["held-out 5"]["baseline_everything"]["link_f1"])
 
 
 # -- Evals: the judge, the golden set, the true pass rates -----------------------------------------------------------
