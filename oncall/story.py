@@ -104,8 +104,10 @@ def wrap(text: str, width: int = WIDTH) -> str:
     import re
     import textwrap
 
+    glue = "\x1f"     # a number and its unit stay on one line ("100 %", "60 min")
+    text = re.sub(r"(\d) (%|min|ms|s|h|x|points)(?![\w])", lambda m: m.group(1) + glue + m.group(2), str(text))
     out = []
-    for line in str(text).split("\n"):
+    for line in text.split("\n"):
         if len(line) <= width:
             out.append(line)
             continue
@@ -126,4 +128,4 @@ def wrap(text: str, width: int = WIDTH) -> str:
             continue
         out.append(first)
         out.extend(" " * indent + c for c in chunks[1:])
-    return "\n".join(out)
+    return "\n".join(out).replace(glue, " ")

@@ -95,3 +95,6 @@ def test_wrap_folds_between_words_under_the_last_column():
     plain = "word " * 50
     assert all(len(x) <= 100 for x in wrap(plain).split("\n")) and wrap("short") == "short"
     assert wrap("x" * 150) == "x" * 150                                           # one long token stays whole
+    for k in range(40):                  # wherever the line breaks, a number keeps its unit
+        glued = wrap("w" * k + " deployed to 100 % of them, and 60 min later again and again", 30).split("\n")
+        assert not any(x.rstrip().endswith(("100", "60")) for x in glued), glued

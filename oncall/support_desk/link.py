@@ -266,7 +266,7 @@ def _contrast(cleaned: str) -> str | None:
 # A wrong answer told as doubt: what the service said, and the customer asking whether it is right ("it says 10 to
 # 14 business days?? is this true", "which one is it?", "that's not how it worked"): a quality complaint asked as a
 # question. Read only when the ticket names a service of ours.
-DOUBT = re.compile(r"\b" + SAID + r"\b.{1,240}?\b(is (this|that|it) (really )?(true|right|correct|accurate|real|legit|"
+DOUBT = re.compile(r"\b" + SAID + r"\b.{1,240}?\b(?P<doubt>is (this|that|it) (really )?(true|right|correct|accurate|real|legit|"
                    r"the case)|which (one )?is (it|right|correct|true)|which (one )?(should|do) i (believe|trust)|"
                    r"(that's|thats|that is|this is|it's|its) (not|wrong|incorrect) (right|true|correct|how|what)|"
                    r"(can|could) (that|this|it) be (right|true)|(doesn't|does not) sound right|sounds wrong|"
@@ -443,7 +443,7 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
         if negated:
             kind, evidence = "hard", tuple(negated)
         elif doubt:
-            kind, evidence = "wrong", (f"{doubt.group(1)} ... {doubt.group(2)}",)
+            kind, evidence = "wrong", (f"{doubt.group(1)} ... {doubt.group('doubt')}",)
     if kind is None and words is not None:    # "it just keeps spinning": a symptom is a failure report
         symptoms = [h for ws in words.symptoms.values() for h in _phrase_hits(ws, cleaned)]
         if symptoms:
