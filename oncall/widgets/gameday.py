@@ -36,7 +36,8 @@ class GameDay:
         self.severity = W.Dropdown(options=SEVERITIES, value="SEV-3", description="severity", style=style)
         self.severity_button = W.Button(description="Declare")
         self.state = W.Dropdown(options=STATES, value="Investigating", description="status page", style=style)
-        self.status_text = W.Text(placeholder="what users read", layout=W.Layout(width="24em"))
+        # a status update is a sentence or two: a box that shows all of it as it is typed
+        self.status_text = W.Textarea(placeholder="what users read", rows=2, layout=W.Layout(width="40em"))
         self.status_button = W.Button(description="Post update")
         self.action = W.Dropdown(options=ACTIONS, value="wait", description="action", style=style)
         self.wait = W.IntText(value=10, description="wait (min)", style=style, layout=W.Layout(width="10em"))
@@ -73,8 +74,8 @@ class GameDay:
             getattr(self, name).add_class(f"oncall-gd-{name.replace('_', '-')}")
         self.ui = W.VBox([self.clock,
                           W.HBox([self.ack_button, self.look, self.look_button]),
-                          W.HBox([self.severity, self.severity_button, self.state, self.status_text,
-                                  self.status_button]),
+                          W.HBox([self.severity, self.severity_button]),
+                          W.HBox([self.state, self.status_text, self.status_button]),
                           W.HBox([self.action, self.wait, self.act_button, self.resolve_button]),
                           W.VBox([self.root_cause, self.prevent, self.postmortem_button]),
                           self.log, self.debrief, W.VBox([self.scrub, self.scrub_view])])
