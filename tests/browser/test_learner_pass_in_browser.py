@@ -12,11 +12,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from lab import run_all
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 NOTEBOOKS = sorted(p.name for p in (Path(__file__).resolve().parent.parent.parent / "notebooks").glob("0*.ipynb"))
 KERNEL_TIMEOUT_MS = 180_000
-STARTED_TIMEOUT_MS = 60_000
 RUN_TIMEOUT_MS = 600_000   # 05_ship sweeps seeds: minutes on a loaded 2-core machine
 WIDGET_TIMEOUT_MS = 90_000
 IDLE = '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status="idle"]'
@@ -34,15 +34,6 @@ OUTPUT_TEXT = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-
 # A word followed by an ellipsis: what pandas and sliced prints leave when they cut (tests/test_no_cut_text.py).
 CUT = re.compile(r"\w(\.\.\.|…)(?![\"'])")
 ERROR = re.compile(r"Traceback \(most recent call last\)|^\w*Error: ", re.M)
-
-
-def _menu(page, menu: str, item: str) -> None:
-    dialog = page.locator(".jp-Dialog")
-    if dialog.count():
-        page.screenshot(path=SCREENSHOTS / "pass_dialog.png")
-        raise AssertionError("a dialog stands in the way: " + dialog.first.inner_text()[:500])
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).click()
 
 
 def _kernel_up(page) -> None:
@@ -89,14 +80,11 @@ def test_run_all_then_move_every_widget(lab_module_server, browser, screenshots,
                   wait_until="commit", timeout=KERNEL_TIMEOUT_MS)
         page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=KERNEL_TIMEOUT_MS)
         _kernel_up(page)
-        for attempt in range(3):   # a Run All sent before the kernel is connected is dropped: send it again
-            _menu(page, "Run", "Run All Cells")
-            try:
-                page.wait_for_function(STARTED, timeout=STARTED_TIMEOUT_MS)
-                break
-            except Exception:
-                if attempt == 2:
-                    raise
+        try:
+            run_all(page, STARTED)
+        except AssertionError:
+            page.screenshot(path=screenshots / "pass_dialog.png")
+            raise
         state = page.wait_for_function(DONE, timeout=RUN_TIMEOUT_MS).json_value()
         page.screenshot(path=screenshots / f"pass_{stem}_run_all.png", full_page=True)
         assert state == "done", _problems(page)[:3]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from pathlib import Path
+
+from lab import run_all
 
 CONSOLE = "/voila/render/console.ipynb"   # where `make console` serves the console
 
@@ -18,7 +19,6 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
 RUN_TIMEOUT_MS = 300_000   # Run All on a loaded 2-core machine
 REDRAW_TIMEOUT_MS = 60_000
 KERNEL_TIMEOUT_MS = 180_000  # the kernel's first start on a fresh clone
-STARTED_TIMEOUT_MS = 60_000
 # Run All has started when some code cell is queued or running ("[*]") or has run ("[1]").
 STARTED = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
                      .some(p => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))"""
@@ -48,11 +48,6 @@ def _png(src: str) -> bytes:
     return base64.b64decode(src.split(",", 1)[1])
 
 
-def _menu(page, menu: str, item: str) -> None:
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).click()
-
-
 def test_jupyterlab_run_all_then_the_slider_redraws_the_figure(lab_server, page, screenshots):
     name = _widget_notebook()
     page.goto(lab_server.url(f"/lab/tree/{name}"))
@@ -62,14 +57,7 @@ def test_jupyterlab_run_all_then_the_slider_redraws_the_figure(lab_server, page,
     # for the notebook's execution indicator to say idle, and send Run All again if no cell has started.
     page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', state="attached",
                            timeout=KERNEL_TIMEOUT_MS)
-    for attempt in range(3):
-        _menu(page, "Run", "Run All Cells")
-        try:
-            page.wait_for_function(STARTED, timeout=STARTED_TIMEOUT_MS)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
+    run_all(page, STARTED)
     try:
         # Done when every code cell has a number in its prompt (the copy was served without any) and none is
         # queued or running ("[*]"); an error stops Run All, so also stop waiting when one is shown.

@@ -1,0 +1,28 @@
+"""What the browser tests do in JupyterLab: a menu item, and Run All that survives a kernel not yet connected."""
+from __future__ import annotations
+
+import re
+
+STARTED_TIMEOUT_MS = 60_000
+
+
+def menu(page, menu: str, item: str) -> None:
+    """Click ``menu`` > ``item`` in JupyterLab's menu bar; a dialog in the way is an error, with its text."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count():
+        raise AssertionError("a dialog stands in the way: " + dialog.first.inner_text()[:500])
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).click()
+
+
+def run_all(page, started: str, tries: int = 3) -> None:
+    """Run > Run All Cells until ``started`` (a page function) says a cell has started: a Run All sent before the
+    kernel is connected is dropped (every prompt stays "[ ]"), so it is sent again."""
+    for attempt in range(tries):
+        menu(page, "Run", "Run All Cells")
+        try:
+            page.wait_for_function(started, timeout=STARTED_TIMEOUT_MS)
+            return
+        except Exception:
+            if attempt == tries - 1:
+                raise
