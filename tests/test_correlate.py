@@ -1,4 +1,5 @@
-"""M32: dedup, inhibition, silences, grouping and correlation of an alert storm (oncall.support_desk.correlate)."""
+"""M32: grouping, inhibition, silences and dedup (in the order Alertmanager runs them), and correlation of an alert
+storm (oncall.support_desk.correlate)."""
 from __future__ import annotations
 
 from pathlib import Path
