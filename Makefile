@@ -43,9 +43,11 @@ test: $(STAMP)
 	ONCALL_PROGRESS=0 $(PY) -m pytest $(XDIST) $(NBVAL) tests notebooks
 
 # The quick loop while editing: the unit tests without the ones marked slow (the 06_gate notebook under papermill,
-# the determinism matrix of drills in fresh processes, the benchmark smoke, ...) and without the notebooks.
+# the determinism matrix of drills in fresh processes, the benchmark smoke, the exercises and the README's figures,
+# ...) and without the notebooks, on two workers (no notebook kernel runs here, so the kernel stall above does not).
+FAST_WORKERS ?= 2
 test-fast: $(STAMP)
-	ONCALL_PROGRESS=0 $(PY) -m pytest -m "not slow" tests
+	ONCALL_PROGRESS=0 $(PY) -m pytest -m "not slow" -n $(FAST_WORKERS) --dist loadfile tests
 
 # The real programs (Debian's prometheus with promtool, prometheus-alertmanager with amtool): the generated rules
 # under promtool, a back-filled Prometheus and a running Alertmanager, all on 127.0.0.1. Without the programs

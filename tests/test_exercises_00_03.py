@@ -15,6 +15,8 @@ from exercise_text import ROOT, commands, fresh_clone, solution, task
 from oncall.scenario import OnCallChoices, load_scenario
 from oncall.shift import run_shift
 
+pytestmark = pytest.mark.slow   # every exercise as written, in a fresh clone's layout: part of make test, not the quick loop
+
 
 # -- 00_tour ------------------------------------------------------------------------------------------------------
 

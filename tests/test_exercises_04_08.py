@@ -16,6 +16,8 @@ from exercise_text import ROOT, commands, fresh_clone, solution, task
 
 from oncall.scenario import load_scenario
 
+pytestmark = pytest.mark.slow   # every exercise as written, in a fresh clone's layout: part of make test, not the quick loop
+
 
 def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
