@@ -12,7 +12,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cf
 help:
 	@echo "make drill      run the whole on-call shift and print its story (ARGS='--seed 3 --break errors')"
 	@echo "make test       run the unit tests and every notebook under nbval"
-	@echo "make test-fast  the unit tests not marked slow, no notebooks (the quick loop, under 2 minutes)"
+	@echo "make test-fast  the unit tests not marked slow, no notebooks (the quick loop, on two workers)"
 	@echo "make lab        open JupyterLab on the notebooks (loopback only)"
 	@echo "make console    serve the on-call console (notebooks/console.ipynb) as a Voila app on 127.0.0.1"
 	@echo "make gameday    serve the game day (notebooks/08_game_day.ipynb) as a Voila app on 127.0.0.1"
