@@ -162,9 +162,14 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
                       weight=weight, score=round(last.score, 2) if last else None, verdict=run.verdict,
                       reason=run.reason)
     if run.verdict == "promoted":
+        n = len(run.intervals)
+        verdicts = [iv.judgment.verdict for iv in run.intervals]
+        said = (f"{n} passing analyses" if set(verdicts) == {"pass"} else
+                f"{n} analyses (" + ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(
+                    ["pass"] + verdicts)).replace("pass", "passed", 1) + ")")
         record.trace.emit(at(run.end), "M33", "ship", "release.deployed",
-                          f"Release {fix.version} (fix) promoted to 100 % after {len(run.intervals)} passing "
-                          f"analyses: " + ", ".join(f"{k} {v}" for k, v in fix.config().items()) + ".",
+                          f"Release {fix.version} (fix) promoted to 100 % after {said}: "
+                          + ", ".join(f"{k} {v}" for k, v in fix.config().items()) + ".",
                           release=fix.version)
     return run
 

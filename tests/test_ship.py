@@ -102,3 +102,17 @@ def test_canary_verdicts_ship_every_judge_from_the_same_night():
         night = shift_before_ship(scenario, seed, "quality")
         assert got["judge"][i] == ship_from(night, regression_precheck=False).canary.verdict
         assert got["naive"][i] == ship_from(night, regression_precheck=False, judge_fn=naive_judgment).canary.verdict
+
+
+def test_the_promotion_says_how_many_analyses_passed():
+    """The fix's release.deployed line counts the analyses by verdict: "after 5 passing analyses" only when all
+    five passed (bad-deploy seed 1 holds two inconclusive ones at 5 %)."""
+    from oncall.scenario import load_scenario
+    from oncall.shift import run_shift
+
+    record = run_shift(load_scenario("bad-deploy"), seed=1)
+    verdicts = [iv.judgment.verdict for iv in record.canary.intervals]
+    line = next(e.message for e in record.trace.events if e.kind == "release.deployed" and "(fix)" in e.message)
+    assert verdicts.count("pass") < len(verdicts), verdicts
+    assert f"after {len(verdicts)} analyses ({verdicts.count('pass')} passed, " in line, line
+    assert f"{verdicts.count('inconclusive')} inconclusive" in line and "passing analyses" not in line, line
