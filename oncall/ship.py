@@ -15,6 +15,7 @@ canary) and the metrics ``budget_remaining_pct_at_canary`` and ``canary_interval
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -162,11 +163,10 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
                       weight=weight, score=round(last.score, 2) if last else None, verdict=run.verdict,
                       reason=run.reason)
     if run.verdict == "promoted":
-        n = len(run.intervals)
-        verdicts = [iv.judgment.verdict for iv in run.intervals]
-        said = (f"{n} passing analyses" if set(verdicts) == {"pass"} else
-                f"{n} analyses (" + ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(
-                    ["pass"] + verdicts)).replace("pass", "passed", 1) + ")")
+        n, counts = len(run.intervals), Counter(iv.judgment.verdict for iv in run.intervals)
+        said = (f"{n} passing analyses" if counts.keys() == {"pass"} else
+                f"{n} analyses ({counts['pass']} passed, "
+                + ", ".join(f"{c} {v}" for v, c in counts.items() if v != "pass") + ")")
         record.trace.emit(at(run.end), "M33", "ship", "release.deployed",
                           f"Release {fix.version} (fix) promoted to 100 % after {said}: "
                           + ", ".join(f"{k} {v}" for k, v in fix.config().items()) + ".",

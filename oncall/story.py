@@ -1,6 +1,9 @@
 """The numbered story: the trace as a learner reads it, one line per event, long runs folded."""
 from __future__ import annotations
 
+import re
+import textwrap
+
 from .trace import MODULES, Event
 
 FOLD_AT = 4  # a run of this many events of one kind in a row prints as one line
@@ -101,31 +104,19 @@ def wrap(text: str, width: int = WIDTH) -> str:
     column starts (a story line's message, a table's last field) or four spaces in. JupyterLab breaks an
     over-long output line anywhere, mid-word; this breaks it between words. A single word longer than the room
     (a URL, a query) stays whole."""
-    import re
-    import textwrap
-
     glue = "\x1f"     # a number and its unit stay on one line ("100 %", "60 min")
     text = re.sub(r"(\d) (%|min|ms|s|h|x|points)(?![\w])", lambda m: m.group(1) + glue + m.group(2), str(text))
     out = []
     for line in text.split("\n"):
-        if len(line) <= width:
+        if len(line) <= width or not line.strip():
             out.append(line)
             continue
         lead = len(line) - len(line.lstrip(" "))
         starts = [m.end() for m in re.finditer(r"\S( {2,})(?=\S)", line) if m.end() <= width * 0.7]
-        indent = starts[-1] if starts else lead + 4
-        head, rest = line[:indent], line[indent:]
-        if not starts:
-            head, rest, indent = line[:lead], line[lead:], lead + 4
-        chunks = textwrap.wrap(rest, max(20, width - indent), break_long_words=False, break_on_hyphens=False)
-        first = head + chunks[0] if chunks else head
-        if not starts and chunks:      # a plain paragraph: its first line runs to the full width
-            chunks = textwrap.wrap(rest, max(20, width - lead), break_long_words=False, break_on_hyphens=False)
-            first, chunks = head + chunks[0], textwrap.wrap(" ".join(chunks[1:]), max(20, width - indent),
-                                                            break_long_words=False, break_on_hyphens=False)
-            out.append(first)
-            out.extend(" " * indent + c for c in chunks)
-            continue
-        out.append(first)
-        out.extend(" " * indent + c for c in chunks[1:])
+        if starts:          # a table's line: the rest under its last column
+            head, hang = line[:starts[-1]], " " * starts[-1]
+        else:               # a paragraph: the rest four spaces in
+            head, hang = line[:lead], " " * (lead + 4)
+        out += textwrap.wrap(line[len(head):], width, initial_indent=head, subsequent_indent=hang,
+                             break_long_words=False, break_on_hyphens=False)
     return "\n".join(out).replace(glue, " ")

@@ -17,6 +17,16 @@ from .tickets import IncidentInfo, Ticket, Triage, load_incidents, load_tickets,
 
 HIGH = ("P1", "P2")
 
+# The held-out nights (data/tickets/<folder>/), each written apart from the rules: (name, folder, the figures it
+# was measured at once, untouched, before any rule saw it).
+NIGHTS = (("held-out", "heldout", None), ("held-out 2", "heldout2", None),
+          ("held-out 3", "heldout3", "F1 0.76, P1/P2 68 %"),
+          ("held-out 4", "heldout4", "precision 0.87, recall 0.68, F1 0.76, P1/P2 78 %"),
+          ("held-out 5", "heldout5", "precision 0.87, recall 0.61, F1 0.72, P1/P2 66 %"),
+          ("held-out 6", "heldout6", "precision 0.89, recall 0.57, F1 0.70, P1/P2 64 %"),
+          ("held-out 7", "heldout7", "precision 0.90, recall 0.40, F1 0.55, P1/P2 56 %"))
+UNTOUCHED = (("held-out 8", "heldout8", None),)   # measured once after the rules were frozen: the honest figure
+
 
 def truth_pairs(truth: dict[str, dict], incident: IncidentInfo | None = None) -> set[tuple[str, str]]:
     """(ticket, incident) for every ticket the truth says is about an outage."""

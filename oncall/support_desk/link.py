@@ -486,6 +486,14 @@ def _clock_times(norm: str) -> tuple[tuple[int, int], ...]:
 
 
 CLAUSE = re.compile(r"[.!?;,\n]|\b(?:but|and|so|while|although|though|because)\b")
+SENTENCE = re.compile(r"[.!?;\n]")
+
+
+def _around(text: str, m: re.Match, ends: re.Pattern, reach: int | None = None) -> str:
+    """The sentence or clause (``ends`` marks where one ends) that holds the match ``m``, looking back at most
+    ``reach`` characters."""
+    before = text[max(0, m.start() - reach) if reach else 0:m.start()]
+    return ends.split(before)[-1] + m.group(0) + ends.split(text[m.end():])[0]
 
 
 def _yesterday(norm: str, words: ServiceWords | None) -> bool:
@@ -493,8 +501,7 @@ def _yesterday(norm: str, words: ServiceWords | None) -> bool:
     said ("the bot failed yesterday", "yesterday the assistant said"), not one that dates something else ("photos I
     sent yesterday", "but yesterday I got an email")."""
     for m in YESTERDAY.finditer(norm):
-        before, after = norm[:m.start()], norm[m.end():]
-        clause = CLAUSE.split(before)[-1] + m.group(0) + CLAUSE.split(after)[0]
+        clause = _around(norm, m, CLAUSE)
         if any(p.search(clause) for p in (_HARD, _SLOW, _WRONG, NEGATED)):
             return True
         if words is not None and _names_ours(clause, words) and SAID_AT.search(clause):
@@ -526,8 +533,7 @@ def _old(norm: str) -> str | None:
         phrase = m.group(0)
         if phrase.startswith(("for ", "since ", "it's been", "it has been", "its been")):
             return phrase
-        before = norm[max(0, m.start() - 40):m.start()]
-        sentence = re.split(r"[.!?;\n]", before)[-1] + phrase + re.split(r"[.!?;\n]", norm[m.end():])[0]
+        sentence = _around(norm, m, SENTENCE, reach=40)
         if CHANGED.search(sentence) or NOW.search(norm.replace(phrase, " ")):
             continue
         if not any(p.search(sentence) for p in (_HARD, _SLOW, _WRONG, NEGATED, OVERDUE)):
