@@ -355,6 +355,9 @@ def _run_all(path: Path) -> None:
     import nbclient
     import nbformat
 
+    from benchmarks.kernel_wait import install
+
+    install()   # a reply whose wake-up an Output widget's send consumed is found at the next half-second
     nb = nbformat.read(str(path), as_version=4)
     nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}}).execute()

@@ -11,6 +11,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SWEEP_SEEDS = range(1, 21)
 
 
+def pytest_configure(config):
+    """Kernels driven by nbclient in this process (papermill, the benchmarks' Run All) wait for a reply in
+    half-second slices: one long poll can miss a reply that an Output widget's send woke (benchmarks/kernel_wait.py)."""
+    import sys
+
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from benchmarks.kernel_wait import install
+
+    install()
+
+
 @pytest.fixture(scope="session")
 def scenario():
     return load_scenario("bad-deploy")

@@ -2,8 +2,6 @@
 command line and through the notebook's `scenario` parameter (a path)."""
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -52,11 +50,9 @@ def test_06_gate_takes_the_scenario_as_a_parameter(tmp_path):
     pytest.importorskip("papermill")
     my = _my_scenario(tmp_path)
     out = tmp_path / "out.ipynb"
-    cmd = [sys.executable, "-m", "papermill", str(NOTEBOOK), str(out), "-p", "scenario", str(my),
-           "-p", "break_mode", "slow-and-terse", "-k", "python3", "--cwd", str(NOTEBOOK.parent),
-           "--no-progress-bar", "--execution-timeout", "120"]
-    run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-2000:]
+    from test_gate_notebook import papermill_run
+
+    papermill_run(out, NOTEBOOK, scenario=str(my), break_mode="slow-and-terse")
     printed = "".join("".join(o.get("text", "")) for c in json.loads(out.read_text())["cells"]
                       if c["cell_type"] == "code" for o in c.get("outputs", []))
     assert "break slow-and-terse: red ['canary_promoted_on_pass', 'eval_gate_passed']" in printed
