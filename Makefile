@@ -33,18 +33,18 @@ $(STAMP): requirements.lock pyproject.toml
 drill: $(STAMP)
 	@$(VENV)/bin/oncall drill $(ARGS); status=$$?; [ $$status -le 1 ]
 
-# One process by default: under load (both cores busy) a kernel driven by nbclient can wait forever on 03_mitigate's
-# picker cell (its plot shown inside an Output widget), so the notebooks run where nothing competes with them.
-# TEST_WORKERS=2 runs on two workers (pytest-xdist; every test writes only under its own tmp_path, and
-# --dist loadfile keeps a file's tests, so a notebook's cells, together and in order).
-TEST_WORKERS ?= 0
+# Two workers (pytest-xdist; every test writes only under its own tmp_path, and --dist loadfile keeps a file's
+# tests, so a notebook's cells, together and in order). Kernels driven by nbclient wait for a reply in half-second
+# slices (benchmarks/kernel_wait.py), so a busy machine no longer stalls an Output-widget cell. TEST_WORKERS=0: one
+# process.
+TEST_WORKERS ?= 2
 XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 test: $(STAMP)
 	ONCALL_PROGRESS=0 $(PY) -m pytest $(XDIST) $(NBVAL) tests notebooks
 
 # The quick loop while editing: the unit tests without the ones marked slow (the 06_gate notebook under papermill,
 # the determinism matrix of drills in fresh processes, the benchmark smoke, the exercises and the README's figures,
-# ...) and without the notebooks, on two workers (no notebook kernel runs here, so the kernel stall above does not).
+# ...) and without the notebooks, on two workers.
 FAST_WORKERS ?= 2
 test-fast: $(STAMP)
 	ONCALL_PROGRESS=0 $(PY) -m pytest -m "not slow" -n $(FAST_WORKERS) --dist loadfile tests

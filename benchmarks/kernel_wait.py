@@ -19,16 +19,9 @@ from queue import Empty
 SLICE_S = 0.5
 
 
-def install() -> bool:
-    """Make ``AsyncZMQSocketChannel.get_msg`` wait in slices of ``SLICE_S``; True when it was installed now, False
-    when it already was (or jupyter_client is not installed)."""
-    try:
-        from jupyter_client.channels import AsyncZMQSocketChannel
-    except ImportError:
-        return False
-    if getattr(AsyncZMQSocketChannel.get_msg, "sliced", False):
-        return False
-    one_poll = AsyncZMQSocketChannel.get_msg
+def sliced(one_poll):
+    """``one_poll(channel, timeout)`` (one poll, then the message or ``Empty``) as a wait of the same timeout cut
+    into polls of at most ``SLICE_S``: each looks at the socket afresh."""
 
     async def get_msg(self, timeout: float | None = None):
         end = None if timeout is None else time.monotonic() + timeout
@@ -42,5 +35,17 @@ def install() -> bool:
 
     get_msg.sliced = True
     get_msg.one_poll = one_poll
-    AsyncZMQSocketChannel.get_msg = get_msg
+    return get_msg
+
+
+def install() -> bool:
+    """Make ``AsyncZMQSocketChannel.get_msg`` wait in slices of ``SLICE_S``; True when it was installed now, False
+    when it already was (or jupyter_client is not installed)."""
+    try:
+        from jupyter_client.channels import AsyncZMQSocketChannel
+    except ImportError:
+        return False
+    if getattr(AsyncZMQSocketChannel.get_msg, "sliced", False):
+        return False
+    AsyncZMQSocketChannel.get_msg = sliced(AsyncZMQSocketChannel.get_msg)
     return True
