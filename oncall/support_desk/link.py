@@ -718,3 +718,99 @@ def link(reading: Reading, when: datetime, found: dict, incidents: list[Incident
     if refusals:
         return Verdict(None, "not linked: " + "; ".join(refusals[:2]))
     return Verdict(None, f"not linked: no incident open on {', '.join(sorted(found))} at {when:%H:%M}")
+
+
+# ---- The second look: a report of trouble, on what an open incident is about, while it is open -------------------
+# The rules above read a ticket by the kind of failure it reports (an error, slowness, a wrong answer) and the
+# catalog's words for our services. A night brings failures of kinds no rule has met ("the answer stops at 'go
+# to'", "app open then close") on services the catalog does not know. A support engineer with a page open reads
+# such a ticket another way: is it written while an incident customers feel is open (or soon after); does it speak
+# of what that incident is about, in the incident's own words (its alerts' texts, its service's and components'
+# names, the catalog's words for them); and does it say something is not as it should be (any kind of trouble, not
+# a how-to, a wish or a bill)? A ticket the rules left unlinked that passes all three joins the incident.
+
+# Words of alert texts that say nothing of what failed (how it is measured, by whom, how much).
+MONITORING_WORDS = frozenset("""
+a above after again against alert alerts all also an and answer answers any api are as at avg baseline be below
+between budget burn burning by check checks count db down error errors expected failing fast for from has have
+high higher hold holds in instance instances into is it its job last less low lower metric more most normally not
+of on over p50 p95 p99 per percent percentile rate ratio requests request return returns returning share slo slow
+than that the their this to under up with within x
+call calls called question questions wait waiting waited write writes writing written""".split())   # any ticket's
+_WORD = re.compile(r"[a-zà-ÿ]{3,}")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# Trouble in any words: a denial, something missing or gone, the same thing again; in the languages customers wrote
+# in so far. (A how-to or a wish has none of these; a failure report almost always has one.)
+TROUBLE = re.compile(
+    r"\b(not|no|nothing|never|none|nobody|cannot|without|(do|does|did|is|are|was|were|has|have|had|could|would|ca|wo)n'?t|"
+    r"stops?|stopp\w*|stuck|empty|blank|zero|half|cut|incomplete|again|still|same (thing|problem|issue)|keeps?|kicked|thrown|throw\w*|crash\w*|clos(e|es|ed|ing)|freez\w*|froze|gone|lost|missing|"
+    r"random|weird|strange|wrong|err?or\w*|fail\w*|broken|problem|issue|expired|invalid|rejected|refused|declined|"
+    r"nicht|kein\w*|nichts|pas|rien|jamais|não|nao|nada|nunca|niet|geen|nooit|ningun\w*|ninguna)\b")
+SECOND_LOOK_MIN_WORDS = 1
+
+
+def _stem(word: str) -> str:
+    """A crude stem: enough that "crashes", "crashing" and "crash", or "searches" and "search", meet."""
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def incident_topic(incident: IncidentInfo, catalog: ServiceWords) -> frozenset[str]:
+    """The stems of what an incident is about: its alerts' texts (CamelCase alert names split) and its components'
+    names; without English's common words (scikit-learn's list), the words of
+    monitoring itself, the catalog's names of its services ("assistant", "bot", "chat": a ticket that only names
+    the product says which product, not what went wrong with it) and the catalog's words for their features (the
+    rules read those). A service the catalog does not know keeps its name: "search" or "loyalty" is what such an
+    incident is about."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    text = " ".join([_CAMEL.sub(" ", incident.summary), *incident.components]).lower().replace("-", " ")
+    names = {_stem(w) for s in incident.services if s in catalog.services
+             for n in (*catalog.services[s], s.replace("-", " ")) for w in _WORD.findall(n.lower())}
+    names |= catalog_stems(catalog)
+    return frozenset(_stem(w) for w in _WORD.findall(text)
+                     if w not in MONITORING_WORDS and w not in ENGLISH_STOP_WORDS) - names
+
+
+def catalog_stems(catalog: ServiceWords) -> frozenset[str]:
+    """Every word the catalog has for the features of the services it knows ("order", "refund", "checkout"): the
+    rules above read those by the kind of failure; the second look reads only what the catalog does not cover."""
+    return frozenset(_stem(w) for feats in catalog.features.values() for ws in feats.values() for phrase in ws
+                     for w in _WORD.findall(phrase.lower()))
+
+
+def felt(incident: IncidentInfo) -> bool:
+    """An incident customers feel: one that pages (or is critical), or one on the quality of the answers."""
+    return is_major(incident.severity) or "quality" in incident_kinds(incident)
+
+
+def second_look(reading: Reading, when: datetime, incidents: list[IncidentInfo],
+                topics: list[frozenset[str]]) -> Verdict:
+    """The incident a ticket the rules left unlinked joins on the second look, with the reason (None: none)."""
+    if reading.old or (reading.not_a_report and reading.not_a_report != "its failure words are a condition or a "
+                                                                        "denial, not a report"):
+        return Verdict(None, "")
+    trouble = _hits(TROUBLE, NOT_A_REPORT.sub(" ", reading.text))
+    if not trouble and reading.kind is None:
+        return Verdict(None, "")
+    said = {_stem(w) for w in _WORD.findall(reading.text)}
+    best = None
+    for inc, topic in zip(incidents, topics):
+        if not felt(inc):
+            continue
+        when_ok = _window(inc, when, reading) or (_stated_fit(inc, when, reading) if reading.past else None)
+        if when_ok is None:
+            continue
+        shared = sorted(said & topic)
+        if len(shared) < SECOND_LOOK_MIN_WORDS:
+            continue
+        open_now = inc.resolved_at is None or when <= inc.resolved_at
+        key = (len(shared), is_major(inc.severity), open_now, -inc.opened_at.timestamp())
+        if best is None or key > best[0]:
+            reason = (f"linked to {inc.id} on a second look: {when_ok}, speaks of what it is about "
+                      f"({', '.join(map(repr, shared[:3]))}) and of trouble "
+                      f"({', '.join(map(repr, (list(reading.evidence) + trouble)[:2]))})")
+            best = (key, Verdict(inc, reason))
+    return best[1] if best else Verdict(None, "")

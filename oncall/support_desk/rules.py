@@ -209,11 +209,13 @@ class _Vectors:
 def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
                    words: ServiceWords | None = None) -> list[Triage]:
     """Triage and link every ticket (in creation order); the same input gives the same output."""
-    words = (words or load_service_words()).knowing(incidents)   # a service the catalog does not know, by its name
+    catalog = words or load_service_words()
+    words = catalog.knowing(incidents)   # a service the catalog does not know, by its name
     tickets = sorted(tickets, key=lambda t: (t.created_at, t.id))
     descriptions = [describe_incident(i, words) for i in incidents]
     vectors = _Vectors([t.text for t in tickets], descriptions)
     sims = vectors.ticket_to_incident()
+    topics = [_link.incident_topic(i, catalog) for i in incidents]
     out = []
     for k, ticket in enumerate(tickets):
         text = ticket.text
@@ -238,6 +240,12 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
             why_link = f"not linked: {reading.not_a_report}"
         elif found and reading.not_a_report == "asks for something new" and reading.kind is not None:
             why_link = "not linked: asks for something new"
+        if linked is None and text.strip():
+            second = _link.second_look(reading, ticket.created_at, incidents, topics)
+            if second.incident is not None:
+                linked, why_link, failure = second.incident, second.reason, True
+                why_kind = why_link.split(": ", 1)[1]
+                sim = float(sims[k, incidents.index(linked)]) if sims is not None else 0.0
         if failure:
             category = "outage" if linked else "bug"
             why_cat = f"{category}: {why_kind}" + ("" if linked else ", no open incident matches it")
