@@ -76,3 +76,18 @@ def test_the_topic_is_the_incidents_words_without_its_product_name_or_monitoring
     wallet = link.incident_topic(WALLET, load_service_words())
     assert {"wallet", "balance", "ledger"} <= wallet       # an unknown service keeps its name
     assert not link.felt(DISK) and link.felt(WALLET) and link.felt(SESSIONS)
+
+
+# A page on the order tool: "order" and "refund" are the shop's everyday words (the catalog's), which the rules read
+# by the kind of failure; on the second look they say nothing of this incident.
+ORDERS = tr.IncidentInfo("INC-64", OPEN + timedelta(hours=8), OPEN + timedelta(hours=9), ("support-assistant",),
+                         ("tool-orders",), "OrderLookupFailing: order lookups and refund status calls failing on "
+                         "tool-orders", "page")
+
+
+@pytest.mark.parametrize("text", ["the refund for my order took 3 weeks, still nothing",
+                                  "can the bot remember my order number? I don't want to type it again",
+                                  "my order arrived without the receipt, not great"])
+def test_the_catalogs_everyday_words_are_not_what_an_incident_is_about(text):
+    t = one(8 * 60 + 20, text, [ORDERS])
+    assert t.linked_incident is None, t.reasons
