@@ -6,7 +6,9 @@ The desk reads each ticket of a queue (``tickets.py``) and decides, each with th
 1. category: outage, bug, how-to, billing, feature request or other, from the ticket's words;
 2. link: a ticket reporting a failure joins an incident as a support engineer would decide it (``link.py``): by
    time, by what it is about in customers' words (``data/tickets/services.yaml``), by whether the failure it
-   reports is of the kind the incident has, with the incident's own text as one signal among these;
+   reports is of the kind the incident has, with the incident's own text as one signal among these; a ticket
+   those rules leave unlinked gets a second look that asks no kind of failure (``link.second_look``): written
+   while an incident customers feel is open, about what that incident's own text is about, reporting trouble;
 3. priority P1-P4 from the category, impact (blocked, money, many users: ``IMPACT_WORDS``), the customer's tier,
    and whether it joins a major incident (SEV-1/SEV-2, or Alertmanager's page/critical) or none is open;
 4. the team it routes to;
@@ -207,8 +209,9 @@ class _Vectors:
 
 
 def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
-                   words: ServiceWords | None = None) -> list[Triage]:
-    """Triage and link every ticket (in creation order); the same input gives the same output."""
+                   words: ServiceWords | None = None, second_look: bool = True) -> list[Triage]:
+    """Triage and link every ticket (in creation order); the same input gives the same output. ``second_look``
+    False: the rules alone (``link.second_look`` never asked), to measure what the second look adds."""
     catalog = words or load_service_words()
     words = catalog.knowing(incidents)   # a service the catalog does not know, by its name
     tickets = sorted(tickets, key=lambda t: (t.created_at, t.id))
@@ -240,7 +243,7 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
             why_link = f"not linked: {reading.not_a_report}"
         elif found and reading.not_a_report == "asks for something new" and reading.kind is not None:
             why_link = "not linked: asks for something new"
-        if linked is None and text.strip():
+        if linked is None and second_look and text.strip():
             second = _link.second_look(reading, ticket.created_at, incidents, topics)
             if second.incident is not None:
                 linked, why_link, failure = second.incident, second.reason, True
