@@ -61,6 +61,7 @@ def test_course_queue_f1_does_not_drop(scenario, floor):
     assert fig["linker"]["link_f1"] > fig["baseline_everything"]["link_f1"]
 
 
+@pytest.mark.slow   # every night triaged three times (about 6 s)
 def test_the_benchmark_keeps_each_nights_untouched_figure_and_waits_for_the_next(monkeypatch, tmp_path, capsys):
     """held-out 4-8 are tuned nights now, each figure from before any rule saw it kept; held-out 9 is the untouched
     entry, skipped with a message while its folder does not exist."""
