@@ -33,8 +33,13 @@ def scenario():
 
 
 def quiet(fn):
-    with contextlib.redirect_stdout(io.StringIO()):   # outside a kernel an Output prints to stdout
-        return fn()
+    import matplotlib.pyplot as plt
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):   # outside a kernel an Output prints to stdout
+            return fn()
+    finally:
+        plt.close("all")    # what the kernel's inline backend does after a cell shows its figures
 
 
 def test_memo_keeps_the_last_size_combinations():
