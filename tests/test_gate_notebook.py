@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-papermill = pytest.importorskip("papermill")
+pytest.importorskip("papermill")
 
 from oncall.scenario import load_scenario  # noqa: E402
+from papermill_run import papermill_run  # noqa: E402
 
 pytestmark = pytest.mark.slow   # a kernel per break mode
 
@@ -14,17 +15,10 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 MODES = ["none", *load_scenario("bad-deploy").break_modes]
 
 
-def papermill_run(out: Path, notebook: Path = NOTEBOOKS / "06_gate.ipynb", **parameters) -> None:
-    """``papermill NOTEBOOK OUT -p ...`` in this process: a failing cell raises PapermillExecutionError. The kernel's
-    replies are waited for in slices (tests/conftest.py), so a lost wake-up cannot stall a cell."""
-    papermill.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name="python3",
-                               cwd=str(notebook.parent), progress_bar=False, execution_timeout=120)
-
-
 @pytest.mark.parametrize("mode", MODES)
 def test_gate_notebook_goes_red_as_the_scenario_says(tmp_path, mode):
     out = tmp_path / f"06_gate-{mode}.ipynb"
-    papermill_run(out, break_mode=mode)
+    papermill_run(out, NOTEBOOKS / "06_gate.ipynb", break_mode=mode)
     nb = json.loads(out.read_text(encoding="utf-8"))
     printed = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
                       for o in c.get("outputs", []))

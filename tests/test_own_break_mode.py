@@ -50,7 +50,7 @@ def test_06_gate_takes_the_scenario_as_a_parameter(tmp_path):
     pytest.importorskip("papermill")
     my = _my_scenario(tmp_path)
     out = tmp_path / "out.ipynb"
-    from test_gate_notebook import papermill_run
+    from papermill_run import papermill_run
 
     papermill_run(out, NOTEBOOK, scenario=str(my), break_mode="slow-and-terse")
     printed = "".join("".join(o.get("text", "")) for c in json.loads(out.read_text())["cells"]

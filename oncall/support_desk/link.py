@@ -424,6 +424,9 @@ class Reading:
     at: tuple[tuple[int, int], ...] = ()   # clock times it gives (hour, minute)
 
 
+CONDITION = "its failure words are a condition or a denial, not a report"   # a Reading's not_a_report
+
+
 def read(text: str, words: ServiceWords | None = None) -> Reading:
     norm = _normalise(text)
     cleaned = NOT_A_REPORT.sub(" ", norm)
@@ -455,7 +458,7 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
     elif FEATURE_REQUEST.search(norm):
         not_report = "asks for something new"
     elif kind is None and _hits(_HARD, norm):
-        not_report = "its failure words are a condition or a denial, not a report"
+        not_report = CONDITION
     old = _old(norm)
     stale = kind == "wrong" and (_contrast(cleaned) is not None or any(STALE.search(e) for e in evidence))
     return Reading(norm, kind, evidence, not_report, old, _yesterday(norm, words),
@@ -725,9 +728,9 @@ def link(reading: Reading, when: datetime, found: dict, incidents: list[Incident
 # catalog's words for our services. A night brings failures of kinds no rule has met ("the answer stops at 'go
 # to'", "app open then close") on services the catalog does not know. A support engineer with a page open reads
 # such a ticket another way: is it written while an incident customers feel is open (or soon after); does it speak
-# of what that incident is about, in the incident's own words (its alerts' texts, its service's and components'
-# names, the catalog's words for them); and does it say something is not as it should be (any kind of trouble, not
-# a how-to, a wish or a bill)? A ticket the rules left unlinked that passes all three joins the incident.
+# of what that incident is about, in the incident's own words (its alerts' texts and its components' names); and
+# does it say something is not as it should be (any kind of trouble, not a how-to, a wish or a bill)? A ticket the
+# rules left unlinked that passes all three joins the incident.
 
 # Words of alert texts that say nothing of what failed (how it is measured, by whom, how much).
 MONITORING_WORDS = frozenset("""
@@ -742,8 +745,10 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # Trouble in any words: a denial, something missing or gone, the same thing again; in the languages customers wrote
 # in so far. (A how-to or a wish has none of these; a failure report almost always has one.)
 TROUBLE = re.compile(
-    r"\b(not|no|nothing|never|none|nobody|cannot|without|(do|does|did|is|are|was|were|has|have|had|could|would|ca|wo)n'?t|"
-    r"stops?|stopp\w*|stuck|empty|blank|zero|half|cut|incomplete|again|still|same (thing|problem|issue)|keeps?|kicked|thrown|throw\w*|crash\w*|clos(e|es|ed|ing)|freez\w*|froze|gone|lost|missing|"
+    r"\b(not|no|nothing|never|none|nobody|cannot|without|"
+    r"(do|does|did|is|are|was|were|has|have|had|could|would|ca|wo)n'?t|"
+    r"stops?|stopp\w*|stuck|empty|blank|zero|half|cut|incomplete|again|still|same (thing|problem|issue)|keeps?|"
+    r"kicked|thrown|throw\w*|crash\w*|clos(e|es|ed|ing)|freez\w*|froze|gone|lost|missing|"
     r"random|weird|strange|wrong|err?or\w*|fail\w*|broken|problem|issue|expired|invalid|rejected|refused|declined|"
     r"nicht|kein\w*|nichts|pas|rien|jamais|não|nao|nada|nunca|niet|geen|nooit|ningun\w*|ninguna)\b")
 SECOND_LOOK_MIN_WORDS = 1
@@ -764,14 +769,22 @@ def incident_topic(incident: IncidentInfo, catalog: ServiceWords) -> frozenset[s
     the product says which product, not what went wrong with it) and the catalog's words for their features (the
     rules read those). A service the catalog does not know keeps its name: "search" or "loyalty" is what such an
     incident is about."""
+    return incident_topics([incident], catalog)[0]
+
+
+def incident_topics(incidents: list[IncidentInfo], catalog: ServiceWords) -> list[frozenset[str]]:
+    """``incident_topic`` of each incident, the catalog's feature words read once."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    text = " ".join([_CAMEL.sub(" ", incident.summary), *incident.components]).lower().replace("-", " ")
-    names = {_stem(w) for s in incident.services if s in catalog.services
-             for n in (*catalog.services[s], s.replace("-", " ")) for w in _WORD.findall(n.lower())}
-    names |= catalog_stems(catalog)
-    return frozenset(_stem(w) for w in _WORD.findall(text)
-                     if w not in MONITORING_WORDS and w not in ENGLISH_STOP_WORDS) - names
+    everyday = catalog_stems(catalog)
+    out = []
+    for incident in incidents:
+        text = " ".join([_CAMEL.sub(" ", incident.summary), *incident.components]).lower().replace("-", " ")
+        names = {_stem(w) for s in incident.services if s in catalog.services
+                 for n in (*catalog.services[s], s.replace("-", " ")) for w in _WORD.findall(n.lower())}
+        out.append(frozenset(_stem(w) for w in _WORD.findall(text)
+                             if w not in MONITORING_WORDS and w not in ENGLISH_STOP_WORDS) - names - everyday)
+    return out
 
 
 def catalog_stems(catalog: ServiceWords) -> frozenset[str]:
@@ -789,8 +802,7 @@ def felt(incident: IncidentInfo) -> bool:
 def second_look(reading: Reading, when: datetime, incidents: list[IncidentInfo],
                 topics: list[frozenset[str]]) -> Verdict:
     """The incident a ticket the rules left unlinked joins on the second look, with the reason (None: none)."""
-    if reading.old or (reading.not_a_report and reading.not_a_report != "its failure words are a condition or a "
-                                                                        "denial, not a report"):
+    if reading.old or reading.not_a_report not in (None, CONDITION):
         return Verdict(None, "")
     trouble = _hits(TROUBLE, NOT_A_REPORT.sub(" ", reading.text))
     if not trouble and reading.kind is None:

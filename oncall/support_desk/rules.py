@@ -218,7 +218,7 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
     descriptions = [describe_incident(i, words) for i in incidents]
     vectors = _Vectors([t.text for t in tickets], descriptions)
     sims = vectors.ticket_to_incident()
-    topics = [_link.incident_topic(i, catalog) for i in incidents]
+    topics = _link.incident_topics(incidents, catalog)
     out = []
     for k, ticket in enumerate(tickets):
         text = ticket.text
@@ -237,8 +237,6 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
             verdict = _link.link(reading, ticket.created_at, found, incidents, words,
                                  lambda j, k=k: sims[k, j] if sims is not None else 0.0)
             linked, why_link = verdict.incident, verdict.reason
-            if linked is not None:
-                sim = float(sims[k, incidents.index(linked)]) if sims is not None else 0.0
         elif found and reading.not_a_report and reading.kind is None and _link._hits(_link._HARD, reading.text):
             why_link = f"not linked: {reading.not_a_report}"
         elif found and reading.not_a_report == "asks for something new" and reading.kind is not None:
@@ -248,7 +246,8 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
             if second.incident is not None:
                 linked, why_link, failure = second.incident, second.reason, True
                 why_kind = why_link.split(": ", 1)[1]
-                sim = float(sims[k, incidents.index(linked)]) if sims is not None else 0.0
+        if linked is not None:
+            sim = float(sims[k, incidents.index(linked)]) if sims is not None else 0.0
         if failure:
             category = "outage" if linked else "bug"
             why_cat = f"{category}: {why_kind}" + ("" if linked else ", no open incident matches it")
