@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import ipywidgets as W
 from IPython.display import display
 
+from ..story import wrap
 from ..support_desk import triage as desk
 
 # The minute the ticket is taken to arrive: during the bad-deploy night, after the page.
@@ -36,7 +37,7 @@ class TicketTriager:
         with self.out:
             print(f"{self.last.category}, {self.last.priority}, team {self.last.team}, "
                   f"linked to {self.last.linked_incident}")
-            print(self.last.reason)
+            print(wrap(self.last.reason))   # between words: JupyterLab would break a long line mid-word
 
     @property
     def value(self) -> str:
