@@ -91,3 +91,36 @@ ORDERS = tr.IncidentInfo("INC-64", OPEN + timedelta(hours=8), OPEN + timedelta(h
 def test_the_catalogs_everyday_words_are_not_what_an_incident_is_about(text):
     t = one(8 * 60 + 20, text, [ORDERS])
     assert t.linked_incident is None, t.reasons
+
+
+# ---- A ticket in another language: the rules read English; the second look reads the service it names ----------
+@pytest.mark.parametrize("text", [
+    "Der Chat bricht jede Sitzung ab, ich muss immer wieder neu anfangen",
+    "El chatbot me saca de la conversación cada dos minutos, es imposible",
+    "Le chat me déconnecte sans arrêt, toujours la même chose",
+    "De chat gooit me steeds eruit, niks werkt",
+])
+def test_a_ticket_in_another_language_that_names_the_pages_service_and_trouble_joins_it(text):
+    t = one(200, text)
+    assert t.linked_incident == "INC-62", t.reasons
+    assert "names its service" in t.reasons["link"] and "second look" in t.reasons["link"]
+
+
+@pytest.mark.parametrize("minutes, text, why", [
+    (200, "the chat keeps calling me 'mate', not what I expect from a shop", "English: the rules read it"),
+    (200, "Wie kann ich im Chat die Sprache umstellen?", "a question, no trouble"),
+    (200, "Der Chat ist super, danke für die schnelle Hilfe", "praise, no trouble"),
+    (20, "Der Chat funktioniert nicht mehr", "no incident on the assistant open then"),
+    (20 + 70 + 400, "Le chat ne marche pas", "hours after every incident"),
+])
+def test_a_foreign_ticket_without_trouble_or_outside_the_incident_stays_unlinked(minutes, text, why):
+    assert one(minutes, text).linked_incident is None, why
+
+
+@pytest.mark.parametrize("text, english", [
+    ("the chat window keeps closing on me", True), ("my refund is not there yet", True),
+    ("Der Chat antwortet mir nicht mehr", False), ("El asistente no contesta desde ayer", False),
+    ("Le chat ne répond plus depuis ce matin", False), ("", True),
+])
+def test_english_is_told_from_other_languages_by_its_common_words(text, english):
+    assert link.english(text) is english

@@ -750,7 +750,13 @@ TROUBLE = re.compile(
     r"stops?|stopp\w*|stuck|empty|blank|zero|half|cut|incomplete|again|still|same (thing|problem|issue)|keeps?|"
     r"kicked|thrown|throw\w*|crash\w*|clos(e|es|ed|ing)|freez\w*|froze|gone|lost|missing|"
     r"random|weird|strange|wrong|err?or\w*|fail\w*|broken|problem|issue|expired|invalid|rejected|refused|declined|"
-    r"nicht|kein\w*|nichts|pas|rien|jamais|não|nao|nada|nunca|niet|geen|nooit|ningun\w*|ninguna)\b")
+    r"late|delay\w*|"
+    # the same in the other languages customers write in: denials, "still", "again", broken, slow, wrong, late
+    r"nicht|kein\w*|nichts|pas|rien|jamais|não|nao|nada|nunca|niet|geen|nooit|niks|ningun\w*|ninguna|"
+    r"impossible|imposible|impossibile|problema|probleem|problème|fehler\w*|erreur\w*|échec|fout\w*|erro|"
+    r"noch|toujours|todav[ií]a|ainda|nog steeds|nochmal|encore|otra vez|de nuevo|opnieuw|à nouveau|wieder|weer|"
+    r"ewig|lent\w*|lento|langzaam|traag|demor\w*|tarda\w*|dauert|falsch\w*|faux|fausse|equivocad\w*|errad\w*|"
+    r"fehlt|manque|falta|verspät\w*|retard|retraso|atras\w*|vertraag\w*)\b")
 SECOND_LOOK_MIN_WORDS = 1
 
 
@@ -794,13 +800,38 @@ def catalog_stems(catalog: ServiceWords) -> frozenset[str]:
                      for w in _WORD.findall(phrase.lower()))
 
 
+# The commonest little words of the other languages customers write in (German, French, Spanish, Dutch,
+# Portuguese, Italian); a word English has too counts for them when it is far commoner there ("de", "la", "die").
+OTHER_TONGUES = frozenset("""
+de la en un une des du del al lo se te die den dem zu im op het van
+seit heute gestern depuis hier aujourd'hui desde hoy ayer ahora sinds gisteren vandaag hoje ontem ieri oggi
+der das und ist nicht ich mit auf für wie auch noch bitte mein meine sie wir kein keine schon immer nur wird
+le les et est pas je avec pour vous une mon ma mes est-ce c'est ça très aussi encore toujours rien plus
+el los las que es y con para por una mi pero muy está también todavía nada hace
+het een en niet ik met voor mijn maar ook nog geen wel niks zijn heb werkt
+os que não é eu com para uma meu minha mas muito está também ainda nada
+il che non è sono con per una mio mia ma molto anche ancora niente
+""".split())
+
+
+def english(text: str) -> bool:
+    """Whether a ticket is written in English: it has more of English's common words (scikit-learn's list: "the",
+    "is", "my", "it") than of the other languages' (``OTHER_TONGUES``). A ticket in German or Spanish has few of
+    the first and many of the second; one with none of the second counts as English."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    words = re.findall(r"[a-zà-ÿ']+", text.lower())
+    theirs = sum(w in OTHER_TONGUES for w in words)
+    return theirs == 0 or sum(w in ENGLISH_STOP_WORDS and w not in OTHER_TONGUES for w in words) > theirs
+
+
 def felt(incident: IncidentInfo) -> bool:
     """An incident customers feel: one that pages (or is critical), or one on the quality of the answers."""
     return is_major(incident.severity) or "quality" in incident_kinds(incident)
 
 
 def second_look(reading: Reading, when: datetime, incidents: list[IncidentInfo],
-                topics: list[frozenset[str]]) -> Verdict:
+                topics: list[frozenset[str]], found: dict | None = None) -> Verdict:
     """The incident a ticket the rules left unlinked joins on the second look, with the reason (None: none)."""
     if reading.old or reading.not_a_report not in (None, CONDITION):
         return Verdict(None, "")
@@ -808,6 +839,7 @@ def second_look(reading: Reading, when: datetime, incidents: list[IncidentInfo],
     if not trouble and reading.kind is None:
         return Verdict(None, "")
     said = {_stem(w) for w in _WORD.findall(reading.text)}
+    foreign = not english(reading.text)
     best = None
     for inc, topic in zip(incidents, topics):
         if not felt(inc):
@@ -816,13 +848,16 @@ def second_look(reading: Reading, when: datetime, incidents: list[IncidentInfo],
         if when_ok is None:
             continue
         shared = sorted(said & topic)
-        if len(shared) < SECOND_LOOK_MIN_WORDS:
+        named = [w for s in inc.services if s in (found or {}) for hits in found[s].values() for w in hits] \
+            if foreign else []
+        if len(shared) < SECOND_LOOK_MIN_WORDS and not named:
             continue
         open_now = inc.resolved_at is None or when <= inc.resolved_at
-        key = (len(shared), is_major(inc.severity), open_now, -inc.opened_at.timestamp())
+        key = (len(shared), bool(named), is_major(inc.severity), open_now, -inc.opened_at.timestamp())
         if best is None or key > best[0]:
-            reason = (f"linked to {inc.id} on a second look: {when_ok}, speaks of what it is about "
-                      f"({', '.join(map(repr, shared[:3]))}) and of trouble "
+            about = (f"speaks of what it is about ({', '.join(map(repr, shared[:3]))})" if shared else
+                     f"names its service ({', '.join(map(repr, dict.fromkeys(named)))})")
+            reason = (f"linked to {inc.id} on a second look: {when_ok}, {about} and of trouble "
                       f"({', '.join(map(repr, (list(reading.evidence) + trouble)[:2]))})")
             best = (key, Verdict(inc, reason))
     return best[1] if best else Verdict(None, "")

@@ -242,7 +242,7 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
         elif found and reading.not_a_report == "asks for something new" and reading.kind is not None:
             why_link = "not linked: asks for something new"
         if linked is None and second_look and text.strip():
-            second = _link.second_look(reading, ticket.created_at, incidents, topics)
+            second = _link.second_look(reading, ticket.created_at, incidents, topics, found)
             if second.incident is not None:
                 linked, why_link, failure = second.incident, second.reason, True
                 why_kind = why_link.split(": ", 1)[1]
