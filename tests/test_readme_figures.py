@@ -188,7 +188,7 @@ def test_the_later_nights_are_what_the_linker_scored_first_and_scores_now(queues
     tq = _module("triage_quality")
     first = {name: before for name, _, before in tq.NIGHTS}
     rows = table("| night (`data/tickets/`) | what failed that night | untouched: P / R / F1, P1/P2 |")
-    assert [k.strip("`") for k in rows] == ["heldout5", "heldout6", "heldout7", "heldout8", "heldout9"]
+    assert [k.strip("`") for k in rows] == ["heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10"]
     for key, cells in rows.items():
         name = "held-out " + key.strip("`")[len("heldout"):]
         fig = figures[name]
@@ -407,12 +407,38 @@ def test_the_second_look_is_what_it_adds_to_the_rules(queues):
     assert near(share, 100 * rules9["outage_p1_p2_share"])
     m = said(r"F1 ([\d.]+) against the rules\s+alone's ([\d.]+), outage reports at P1/P2 (\d+) % against (\d+) %, "
              r"while linking everything during a page scores ([\d.]+)").groups()
-    now9 = figures["held-out 9"]
-    assert near(m[0], now9["linker"]["link_f1"]) and near(m[1], rules9["link_f1"])
-    assert near(m[2], 100 * now9["linker"]["outage_p1_p2_share"]) and near(m[3], 100 * rules9["outage_p1_p2_share"])
-    assert near(m[4], now9["baseline_everything"]["link_f1"])
+    first9 = dict((n, b) for n, _, b in tq.NIGHTS)["held-out 9"]    # measured once, untouched, then tuned on
+    assert first9.endswith(f"F1 {m[0]}, P1/P2 {m[2]} %") and near(m[1], rules9["link_f1"])
+    assert near(m[3], 100 * rules9["outage_p1_p2_share"])
+    assert near(m[4], figures["held-out 9"]["baseline_everything"]["link_f1"])
     costs = said(r"\(held-out 1 ([\d.]+) to ([\d.]+), held-out 5 ([\d.]+) to ([\d.]+), held-out 7\s*([\d.]+) to "
                  r"([\d.]+)\) and lifts the eighth from ([\d.]+) to ([\d.]+)").groups()
     for (before, after), name in zip(zip(costs[::2], costs[1::2]), ("held-out", "held-out 5", "held-out 7",
                                                                      "held-out 8")):
         assert near(before, alone(name)["link_f1"]) and near(after, figures[name]["linker"]["link_f1"]), name
+
+
+def test_the_tenth_night_is_what_the_frozen_linker_scores_on_it(queues):
+    """The untouched night's paragraph: its figures, the rules alone's and linking everything's, and the mean and
+    worst of the nights the linker was written against, are what the code scores now."""
+    from oncall.paths import DATA_DIR
+    from oncall.support_desk import evaluation as ev
+
+    figures, _ = queues
+    tq = _module("triage_quality")
+    (name, folder, _), = tq.UNTOUCHED
+    assert name == "held-out 10"
+    alone = ev.figures(*ev.heldout(DATA_DIR / "tickets" / folder, second_look=False))["linker"]
+    m = said(r"measured once: \*\*precision ([\d.]+), recall\s+([\d.]+), F1 ([\d.]+), outage reports at P1/P2 "
+             r"(\d+) %, against ([\d.]+) \((\d+) %\) for the rules alone and ([\d.]+) \((\d+) %\) for linking\s+"
+             r"everything during a page").groups()
+    ten = figures[name]
+    _prf(" / ".join(m[:3]), ten["linker"])
+    assert near(m[3], 100 * ten["linker"]["outage_p1_p2_share"])
+    assert near(m[4], alone["link_f1"]) and near(m[5], 100 * alone["outage_p1_p2_share"])
+    assert near(m[6], ten["baseline_everything"]["link_f1"])
+    assert near(m[7], 100 * ten["baseline_everything"]["outage_p1_p2_share"])
+    tuned = [figures[n]["linker"]["link_f1"] for n, _, _ in tq.NIGHTS]
+    mean, worst = said(r"the linker now scores F1 ([\d.]+) on average\s+\(worst ([\d.]+), nights eight and nine\)").groups()
+    assert near(mean, sum(tuned) / len(tuned)) and near(worst, min(tuned))
+    assert sorted(tuned)[:2] == [figures["held-out 9"]["linker"]["link_f1"], figures["held-out 8"]["linker"]["link_f1"]]

@@ -25,9 +25,10 @@ NIGHTS = (("held-out", "heldout", None), ("held-out 2", "heldout2", None),
           ("held-out 5", "heldout5", "precision 0.87, recall 0.61, F1 0.72, P1/P2 66 %"),
           ("held-out 6", "heldout6", "precision 0.89, recall 0.57, F1 0.70, P1/P2 64 %"),
           ("held-out 7", "heldout7", "precision 0.90, recall 0.40, F1 0.55, P1/P2 56 %"),
-          ("held-out 8", "heldout8", "precision 0.73, recall 0.17, F1 0.28, P1/P2 37 %"))
+          ("held-out 8", "heldout8", "precision 0.73, recall 0.17, F1 0.28, P1/P2 37 %"),
+          ("held-out 9", "heldout9", "precision 0.77, recall 0.48, F1 0.59, P1/P2 52 %"))
 # Measured once after the linker was frozen (its rules and the second look): the honest figure.
-UNTOUCHED = (("held-out 9", "heldout9", None),)
+UNTOUCHED = (("held-out 10", "heldout10", None),)
 
 
 def truth_pairs(truth: dict[str, dict], incident: IncidentInfo | None = None) -> set[tuple[str, str]]:
