@@ -112,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     tri.add_argument("--seed", type=str, default=None, help="the shift's seed (with --scenario)")
     tri.add_argument("--tiers", default=None, help="the desk's tier names -> free, pro, enterprise (YAML: default, "
                                                    "aliases; as data/tickets/tiers.yaml)")
+    tri.add_argument("--linker", choices=("rules", "learned"), default="rules",
+                     help="rules: the rules and their second look (default); learned: the rules' decisions weighed "
+                          "with the other signals by weights learned from labelled nights "
+                          "(data/tickets/linker_weights.json)")
     tri.add_argument("--json", action="store_true")
 
     cj = sub.add_parser("canary-judge", help="judge a canary against a baseline (CSV metric exports)")
@@ -209,7 +213,7 @@ def _dispatch(args) -> int:
 def _triage(args) -> int:
     seed = _seed(args.seed) if args.seed is not None else None
     doc = run_triage(args.file, incidents_path=args.incidents, scenario=args.scenario, seed=seed,
-                     storm_path=args.storm, tiers_path=args.tiers)
+                     storm_path=args.storm, tiers_path=args.tiers, linker=args.linker)
     if args.json:
         print(json.dumps(doc, indent=2))
         return EXIT_OK

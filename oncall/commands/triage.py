@@ -13,14 +13,14 @@ from ..support_desk.triage import (incidents_from_json, incidents_from_record, l
 
 
 def run_triage(tickets_path, incidents_path=None, scenario=None, seed=None, storm_path=None,
-               tiers_path=None) -> dict:
+               tiers_path=None, linker: str = "rules") -> dict:
     """``oncall triage FILE [--incidents FILE | --storm FILE | --scenario S --seed N]``: the ``triage --json`` object.
 
     Incidents come from ``incidents_path`` (a list of incidents, or ``oncall correlate --json``), else from
     ``storm_path`` (Alertmanager webhook payloads, correlated here as ``oncall correlate`` does, each incident
     carrying its alerts' names and summaries as its text), else from the whole shift of ``scenario`` (a NAME or
     PATH) at ``seed``, else there are none (triage without linking). ``tiers_path``: the desk's own tier mapping
-    (as ``data/tickets/tiers.yaml``).
+    (as ``data/tickets/tiers.yaml``). ``linker``: "rules" or "learned" (``support_desk.learned``).
     """
     if sum(x is not None for x in (incidents_path, scenario, storm_path)) > 1:
         raise BadInput("--incidents", None, "give one of --incidents, --storm or --scenario")
@@ -34,7 +34,7 @@ def run_triage(tickets_path, incidents_path=None, scenario=None, seed=None, stor
         incidents = incidents_from_record(record)
     else:
         incidents = []
-    return to_json(triage_tickets(tickets, incidents), incidents)
+    return to_json(triage_tickets(tickets, incidents, linker=linker), incidents)
 
 
 def incidents_from_storm(path) -> list:

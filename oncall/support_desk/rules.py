@@ -24,6 +24,7 @@ again: still the same message").
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -208,10 +209,22 @@ class _Vectors:
         return None if self.matrix is None else _cosine(self.matrix[: self.n], self.matrix[: self.n])
 
 
-def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
-                   words: ServiceWords | None = None, second_look: bool = True) -> list[Triage]:
-    """Triage and link every ticket (in creation order); the same input gives the same output. ``second_look``
-    False: the rules alone (``link.second_look`` never asked), to measure what the second look adds."""
+@dataclass
+class FirstPass:
+    """What the rules decided of each ticket of a queue, before priorities: the tickets in creation order; per
+    ticket (``seen``) its reading, the services it names and the rules' link with its reasons; the incidents'
+    topics; the ticket-to-incident similarities; the queue's TF-IDF vectors."""
+
+    tickets: list[Ticket]
+    seen: list[dict]
+    topics: list
+    sims: object
+    vectors: object
+
+
+def first_pass(tickets: list[Ticket], incidents: list[IncidentInfo], words: ServiceWords | None = None,
+               second_look: bool = True) -> FirstPass:
+    """The rules' reading and link of every ticket, in creation order (``triage_tickets`` goes on from here)."""
     catalog = words or load_service_words()
     words = catalog.knowing(incidents)   # a service the catalog does not know, by its name
     tickets = sorted(tickets, key=lambda t: (t.created_at, t.id))
@@ -219,7 +232,7 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
     vectors = _Vectors([t.text for t in tickets], descriptions)
     sims = vectors.ticket_to_incident()
     topics = _link.incident_topics(incidents, catalog)
-    out = []
+    seen = []
     for k, ticket in enumerate(tickets):
         text = ticket.text
         reading = _link.read(text, words)
@@ -231,8 +244,8 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
                                          + ", ".join(repr(h) for h in reading.evidence[:3]) + ")")
         else:
             kind, why_kind = _category(text, False)
-        open_for_service = [i for i in incidents if set(i.services) & set(mentioned) and i.open_at(ticket.created_at)]
-        linked, sim, why_link = None, None, None
+        read_as = {"failure": failure, "why_kind": why_kind}     # before the second look
+        linked, why_link = None, None
         if failure:
             verdict = _link.link(reading, ticket.created_at, found, incidents, words,
                                  lambda j, k=k: sims[k, j] if sims is not None else 0.0)
@@ -246,24 +259,50 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
             if second.incident is not None:
                 linked, why_link, failure = second.incident, second.reason, True
                 why_kind = why_link.split(": ", 1)[1]
+        seen.append({"reading": reading, "found": found, "mentioned": mentioned, "failure": failure,
+                     "kind": kind, "why_kind": why_kind, "linked": linked, "why_link": why_link,
+                     "read_as": read_as, "words": words})
+    return FirstPass(tickets, seen, topics, sims, vectors)
+
+
+def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
+                   words: ServiceWords | None = None, second_look: bool = True,
+                   linker: str = "rules", weights=None) -> list[Triage]:
+    """Triage and link every ticket (in creation order); the same input gives the same output. ``second_look``
+    False: the rules alone (``link.second_look`` never asked), to measure what the second look adds. ``linker``
+    "learned": the rules' decisions, then the weights learned from the labelled nights (``learned.py``) choose
+    each ticket's incident among those its time fits, the rules' own choice one signal among them (``weights``: a
+    ``learned.Weights``; None: the shipped ones)."""
+    if linker not in ("rules", "learned"):
+        raise ValueError(f"linker: expected 'rules' or 'learned', got {linker!r}")
+    first = first_pass(tickets, incidents, words, second_look)
+    if linker == "learned":
+        from . import learned
+        learned.choose(first, incidents, weights)
+    out = []
+    for k, (ticket, d) in enumerate(zip(first.tickets, first.seen)):
+        text, linked, failure, kind, why_kind = ticket.text, d["linked"], d["failure"], d["kind"], d["why_kind"]
+        open_for_service = [i for i in incidents
+                            if set(i.services) & set(d["mentioned"]) and i.open_at(ticket.created_at)]
+        sim = None
         if linked is not None:
-            sim = float(sims[k, incidents.index(linked)]) if sims is not None else 0.0
+            sim = float(first.sims[k, incidents.index(linked)]) if first.sims is not None else 0.0
         if failure:
             category = "outage" if linked else "bug"
             why_cat = f"{category}: {why_kind}" + ("" if linked else ", no open incident matches it")
         else:
             category, why_cat = kind, f"{kind}: {why_kind}"
         priority, why_pri = _priority(category, text, ticket.customer_tier, linked, bool(open_for_service), failure)
-        team, why_team = _team(category, linked, mentioned)
+        team, why_team = _team(category, linked, d["mentioned"])
         reasons = {"category": why_cat, "priority": why_pri, "team": why_team}
-        if why_link:
-            reasons["link"] = why_link
+        if d["why_link"]:
+            reasons["link"] = d["why_link"]
         if not text.strip():
             team, reasons["team"] = "support", "routed to support: needs a human"
         out.append(Triage(ticket, category, priority, team, linked.id if linked else None, None,
                           None if sim is None else round(sim, 4), reasons))
     _link_follow_ups(out, incidents)
-    _aggregate_duplicates(out, vectors.ticket_to_ticket())
+    _aggregate_duplicates(out, first.vectors.ticket_to_ticket())
     return out
 
 

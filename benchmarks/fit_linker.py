@@ -1,0 +1,80 @@
+"""Fit triage's learned linker (oncall/support_desk/learned.py) and write its weights to
+data/tickets/linker_weights.json: a logistic regression over the signals of every (ticket, incident) pair of the
+labelled held-out nights (``evaluation.NIGHTS``) and of the course's two queues (bad-deploy and stale-index, seed 1).
+Then print each night's figures with weights fitted on every other queue (leave one night out), beside the rules'.
+
+    python benchmarks/fit_linker.py            # refit, write, print
+    python benchmarks/fit_linker.py --check    # refit and compare with the shipped weights (exit 1 if they differ)
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+COURSE = ("bad-deploy", "stale-index")
+
+
+def course_night(scenario: str, seed: int = 1) -> tuple:
+    """``learned.night`` of a course queue: the shift's tickets and incidents, its truth about the paged incident."""
+    from oncall.detect import detect
+    from oncall.paths import DATA_DIR
+    from oncall.scenario import load_scenario
+    from oncall.shift import serve
+    from oncall.support_desk import learned
+    from oncall.support_desk import triage as desk
+    from oncall.support_desk.rules import first_pass
+    from oncall.triage import queue_path
+
+    sc = load_scenario(scenario)
+    record = serve(sc, seed, "none")
+    record.choices = sc.on_call("none")
+    detect(record)
+    tickets, incidents = desk.load_tickets(queue_path(record)), desk.incidents_from_record(record)
+    truth = {k: dict(v, incident=record.paged_incident)
+             for k, v in desk.load_truth(DATA_DIR / "tickets" / f"{scenario}.truth.jsonl").items()}
+    first = first_pass(tickets, incidents)
+    X, keys = learned.pairs(first, incidents)
+    return X, learned.labels(first, incidents, truth, keys), first, keys, truth, incidents
+
+
+def training_queues() -> dict[str, tuple]:
+    """Every queue the weights learn from, by name: the tuned held-out nights, then the course's queues."""
+    from oncall.support_desk import learned
+
+    data = learned.tuned_nights()
+    data.update({f"course {s} (seed 1)": course_night(s) for s in COURSE})
+    return data
+
+
+def main(argv=None) -> int:
+    from oncall.support_desk import evaluation as ev
+    from oncall.support_desk import learned
+
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--check", action="store_true", help="compare a refit with the shipped weights")
+    opts = args.parse_args(argv)
+    data = training_queues()
+    weights = learned.fit(data, list(data))
+    path = learned._weights_path()
+    if opts.check:
+        same = weights.to_json() == path.read_text()
+        print(f"{path.name}: {'the same as a refit' if same else 'NOT what a refit gives'}")
+        return 0 if same else 1
+    path.write_text(weights.to_json())
+    print(f"wrote {path.name}: fitted on {', '.join(data)}")
+    print("leave one night out (weights fitted on every other queue) beside the rules:")
+    folders = learned.tuned_folders()
+    for name, fig in learned.leave_one_out(data, folders).items():
+        rules = ev.figures(*ev.heldout(folders[name]))["linker"]
+        f = fig["linker"]
+        print(f"  {name:12s} P {f['link_precision']:.2f} R {f['link_recall']:.2f} F1 {f['link_f1']:.2f} "
+              f"P1/P2 {f['outage_p1_p2_share']:.0%}   the rules: F1 {rules['link_f1']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,301 @@
+"""A linker whose weights are learned from the labelled nights (course module M32).
+
+The rules (``link.py``) were each written after reading a night's misses, and every night brings reports they have
+not met. A support engineer weighs the same few signals on every ticket: was it written while the incident was
+open; does it name the service that is failing, or speak of what the alerts speak of; does it report trouble, or
+ask how, or wish; is it in a language the rules cannot read; did others write about the same thing at the same
+time. This linker measures those signals (``FEATURES``) for every (ticket, incident) pair whose time fits, the
+rules' own decision one signal among them, and lets a logistic regression fitted on the labelled nights
+(``data/tickets/heldout*/truth.jsonl``) say how much each counts. Each ticket joins the incident it gives the
+highest probability, if that is at least ``THRESHOLD``; its reason names the signals that weighed most.
+
+The weights are data (``data/tickets/linker_weights.json``), refitted with ``python benchmarks/fit_linker.py``
+from the queues listed in it (the labelled nights and the course's two queues); a test refits them and compares. How well it does on a night it has not seen is
+measured two ways: leave one night out (each night scored by weights fitted on the others: ``leave_one_out``), and
+once on a night written after the weights were frozen (``evaluation.UNTOUCHED``).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import link as _link
+from .tickets import IncidentInfo
+
+THRESHOLD = 0.5            # a ticket joins its likeliest incident when the weights give it at least this
+C = 1.0                    # the logistic regression's inverse regularisation strength (scikit-learn's default)
+BURST_MIN = 30             # "others wrote about it too": tickets naming the same service within this many minutes
+BURST_CAP = 5
+
+# (name, what it says in a reason). Values are 0/1 unless said otherwise.
+FEATURES = (
+    ("rules_link", "the rules link it here"),
+    ("rules_elsewhere", "the rules link it to another incident"),
+    ("topic_words", "speaks of what the alerts speak of"),            # shared stems with the incident's topic, <= 3
+    ("names_service", "names the failing service"),
+    ("names_other", "names only other services"),
+    ("names_nothing", "names no service of ours"),
+    ("other_feature", "names a feature the incident does not touch"),
+    ("kind_fits", "reports the kind of failure the incident has"),
+    ("reports_failure", "reports a failure"),
+    ("trouble", "speaks of trouble"),                                  # trouble words, <= 3
+    ("not_a_report", "its failure words are a condition, a denial or a wish"),
+    ("old", "speaks of an older problem"),
+    ("wish", "asks for something new"),
+    ("how_to", "asks how"),
+    ("english", "is written in English"),
+    ("open_now", "was written while it was open"),
+    ("hours_after", "hours after it resolved"),
+    ("early", "was written before it opened"),
+    ("early_quality", "a wrong answer before a quality incident opened"),   # the index was stale before it paged
+    ("past", "speaks of the past"),
+    ("stated_time", "gives a time while it was open"),
+    ("major", "the incident pages or is critical"),
+    ("felt", "customers feel the incident"),
+    ("quality", "the incident is on the answers' quality"),
+    ("similarity", "its words are the incident's"),                    # TF-IDF cosine
+    ("burst", "others wrote about the same service then"),            # share of BURST_CAP
+    ("foreign_names", "in another language, names the failing service"),
+    ("long", "is long (over 200 characters)"),
+)
+NAMES = tuple(n for n, _ in FEATURES)
+SAYS = dict(FEATURES)
+WEIGHTS_FILE = "linker_weights.json"
+
+
+def _weights_path() -> Path:
+    from ..paths import DATA_DIR
+
+    return DATA_DIR / "tickets" / WEIGHTS_FILE
+
+
+def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """The signals of every (ticket, incident) pair whose time fits (``link._window``, or a clock time the ticket
+    gives while it was open): a matrix (one row per pair, ``NAMES`` columns) and (ticket index, incident index)."""
+    seen, tickets = first.seen, first.tickets
+    services_of = [set(d["found"]) for d in seen]
+    times = [t.created_at for t in tickets]
+    rows, keys = [], []
+    for k, (ticket, d) in enumerate(zip(tickets, seen)):
+        reading, when = d["reading"], ticket.created_at
+        if not ticket.text.strip():
+            continue
+        said = {_link._stem(w) for w in _link._WORD.findall(reading.text)}
+        trouble = _link._hits(_link.TROUBLE, _link.NOT_A_REPORT.sub(" ", reading.text))
+        english = _link.english(reading.text)
+        kind0 = d["kind"]
+        for j, inc in enumerate(incidents):
+            window = _link._window(inc, when, reading)
+            stated = _link._stated_fit(inc, when, reading)
+            if window is None and not stated:
+                continue
+            named = bool(set(inc.services) & services_of[k])
+            kinds = _link.incident_kinds(inc)
+            open_now = inc.resolved_at is None or when <= inc.resolved_at
+            burst = 0
+            if named:
+                burst = sum(1 for i, other in enumerate(times) if i != k
+                            and abs((other - when).total_seconds()) < BURST_MIN * 60
+                            and set(inc.services) & services_of[i])
+            row = {
+                "rules_link": d["linked"] is inc,
+                "rules_elsewhere": d["linked"] is not None and d["linked"] is not inc,
+                "topic_words": min(3, len(said & first.topics[j])),
+                "names_service": named,
+                "names_other": bool(services_of[k]) and not named,
+                "names_nothing": not services_of[k],
+                "other_feature": _other_feature(d["found"], inc, d["words"]),
+                "kind_fits": reading.kind is not None and bool(set(_link.FITS[reading.kind]) & kinds),
+                "reports_failure": reading.kind is not None,
+                "trouble": min(3, len(trouble)),
+                "not_a_report": reading.not_a_report is not None,
+                "old": bool(reading.old),
+                "wish": bool(_link.FEATURE_REQUEST.search(reading.text)),
+                "how_to": kind0 == "how-to",
+                "english": english,
+                "open_now": open_now,
+                "hours_after": 0.0 if open_now else (when - inc.resolved_at).total_seconds() / 3600,
+                "early": when < inc.opened_at and "quality" not in kinds,
+                "early_quality": when < inc.opened_at and "quality" in kinds and reading.kind == "wrong",
+                "past": reading.past,
+                "stated_time": bool(stated),
+                "major": _link.is_major(inc.severity),
+                "felt": _link.felt(inc),
+                "quality": "quality" in kinds,
+                "similarity": float(first.sims[k, j]) if first.sims is not None else 0.0,
+                "burst": min(BURST_CAP, burst) / BURST_CAP,
+                "foreign_names": named and not english,
+                "long": len(ticket.text) > 200,
+            }
+            rows.append([float(row[n]) for n in NAMES])
+            keys.append((k, j))
+    return np.array(rows, dtype=float).reshape(-1, len(NAMES)), keys
+
+
+def _other_feature(found: dict, incident: IncidentInfo, words) -> bool:
+    """Whether the ticket names a feature of the incident's service that the incident does not touch (an upload
+    during an incident on the order tool), and none it does."""
+    comps = set(incident.components)
+    covered = other = False
+    for s in incident.services:
+        feature_level = _link.feature_level_of(incident, [s], words)
+        for comp in found.get(s, {}):
+            if comp in ("names", "symptoms"):
+                continue
+            if comp in comps or not feature_level:
+                covered = True
+            else:
+                other = True
+    return other and not covered
+
+
+class Weights:
+    """A fitted linker: the features' means and scales (standardisation), their coefficients and the intercept."""
+
+    def __init__(self, mean, scale, coef, intercept: float, nights: list[str]):
+        self.mean, self.scale = np.asarray(mean, float), np.asarray(scale, float)
+        self.coef, self.intercept, self.nights = np.asarray(coef, float), float(intercept), list(nights)
+
+    def probability(self, X: np.ndarray) -> np.ndarray:
+        z = (X - self.mean) / self.scale
+        return 1.0 / (1.0 + np.exp(-(z @ self.coef + self.intercept)))
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """How much each feature moves this pair's log-odds from an average pair's."""
+        return (x - self.mean) / self.scale * self.coef
+
+    def to_json(self) -> str:
+        doc = {"about": "triage's learned linker (oncall/support_desk/learned.py): logistic regression over the "
+                        "features below, standardised; refit with python benchmarks/fit_linker.py",
+               "nights": self.nights, "C": C, "threshold": THRESHOLD, "intercept": round(self.intercept, 6),
+               "features": {n: {"mean": round(m, 6), "scale": round(s, 6), "coef": round(c, 6)}
+                            for n, m, s, c in zip(NAMES, self.mean, self.scale, self.coef)}}
+        return json.dumps(doc, indent=1) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, where: str = WEIGHTS_FILE) -> "Weights":
+        from ..errors import BadInput
+
+        doc = json.loads(text)
+        feats = doc.get("features", {})
+        if list(feats) != list(NAMES):
+            raise BadInput(where, "features", f"expected the features {', '.join(NAMES)}")
+        return cls([feats[n]["mean"] for n in NAMES], [feats[n]["scale"] for n in NAMES],
+                   [feats[n]["coef"] for n in NAMES], doc["intercept"], doc.get("nights", []))
+
+
+_LOADED: dict[str, Weights] = {}
+
+
+def load_weights(path: Path | None = None) -> Weights:
+    path = Path(path) if path else _weights_path()
+    key = str(path)
+    if key not in _LOADED:
+        _LOADED[key] = Weights.from_json(path.read_text(), str(path))
+    return _LOADED[key]
+
+
+def labels(first, incidents: list[IncidentInfo], truth: dict[str, dict], keys) -> np.ndarray:
+    """1 for a pair whose incident is the one the truth links the ticket to, else 0."""
+    want = {tid: row.get("incident") for tid, row in truth.items() if row.get("about_outage")}
+    return np.array([float(want.get(first.tickets[k].id) == incidents[j].id) for k, j in keys])
+
+
+def night(folder) -> tuple[np.ndarray, np.ndarray, object, list, dict, list]:
+    """(signals, labels, first pass, keys, truth, incidents) of a labelled night's folder."""
+    from .rules import first_pass
+    from .tickets import load_incidents, load_tickets, load_truth
+
+    folder = Path(folder)
+    storm = folder / "storm.jsonl"
+    incidents = load_incidents(folder / "incidents.json", storm if storm.exists() else None)
+    first = first_pass(load_tickets(folder / "tickets.jsonl"), incidents)
+    truth = load_truth(folder / "truth.jsonl")
+    X, keys = pairs(first, incidents)
+    return X, labels(first, incidents, truth, keys), first, keys, truth, incidents
+
+
+def fit(nights: dict[str, tuple[np.ndarray, np.ndarray]], names: list[str]) -> Weights:
+    """Logistic regression (scikit-learn, lbfgs: deterministic) on the standardised signals of the given nights."""
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.vstack([nights[n][0] for n in names])
+    y = np.concatenate([nights[n][1] for n in names])
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=C, max_iter=5000).fit((X - mean) / scale, y)
+    return Weights(mean, scale, model.coef_[0], model.intercept_[0], names)
+
+
+def decide(weights: Weights, X: np.ndarray, keys) -> dict[int, tuple[int, float]]:
+    """ticket index -> (incident index, probability) of the likeliest incident at or above ``THRESHOLD``."""
+    best: dict[int, tuple[int, float]] = {}
+    if not len(keys):
+        return best
+    for (k, j), p in zip(keys, weights.probability(X)):
+        if p >= THRESHOLD and (k not in best or p > best[k][1]):
+            best[k] = (j, float(p))
+    return best
+
+
+def _why(weights: Weights, x: np.ndarray, sign: int) -> str:
+    contrib = weights.contributions(x) * sign
+    top = [i for i in np.argsort(-contrib, kind="stable")[:3] if contrib[i] > 0]
+    return ", ".join(f"{SAYS[NAMES[i]]} ({sign * contrib[i]:+.1f})" for i in top)
+
+
+def choose(first, incidents: list[IncidentInfo], weights: Weights | None = None) -> None:
+    """Replace the rules' link of each ticket by the learned weights' choice (``first.seen`` changed in place),
+    with the reason: the probability and the signals that weighed most. A ticket the weights leave where the rules
+    put it keeps the rules' reason."""
+    weights = weights or load_weights()
+    X, keys = pairs(first, incidents)
+    best = decide(weights, X, keys)
+    row_of = {key: i for i, key in enumerate(keys)}
+    for k, d in enumerate(first.seen):
+        choice = incidents[best[k][0]] if k in best else None
+        if choice is d["linked"]:
+            continue
+        if choice is not None:
+            p = best[k][1]
+            x = X[row_of[(k, best[k][0])]]
+            d["why_link"] = (f"linked to {choice.id} by the learned weights (p {p:.2f}): "
+                             + _why(weights, x, +1))
+            d["linked"], d["failure"] = choice, True
+            d["why_kind"] = d["why_link"].split(": ", 1)[1]
+        else:
+            was = d["linked"]
+            x = X[row_of[(k, incidents.index(was))]]
+            p = float(weights.probability(x[None, :])[0])
+            d["linked"] = None
+            d["failure"], d["why_kind"] = d["read_as"]["failure"], d["read_as"]["why_kind"]
+            d["why_link"] = (f"not linked: the learned weights give {was.id} p {p:.2f}, below {THRESHOLD} ("
+                             + _why(weights, x, -1) + ")")
+
+
+def leave_one_out(data: dict[str, tuple], folders: dict[str, Path]) -> dict[str, dict]:
+    """Each night of ``folders`` triaged with weights fitted on every other queue of ``data`` (``night`` of each),
+    scored as ``evaluation.figures`` scores it: the learned linker on a night its weights never saw."""
+    from . import evaluation as ev
+
+    out = {}
+    for name, folder in folders.items():
+        weights = fit(data, [n for n in data if n != name])
+        out[name] = ev.figures(*ev.heldout(folder, linker="learned", weights=weights))
+    return out
+
+
+def tuned_folders() -> dict[str, Path]:
+    """Every labelled night the weights may learn from (``evaluation.NIGHTS``): name -> folder."""
+    from ..paths import DATA_DIR
+    from . import evaluation as ev
+
+    return {name: DATA_DIR / "tickets" / folder for name, folder, _ in ev.NIGHTS}
+
+
+def tuned_nights() -> dict[str, tuple]:
+    """``night`` of every folder of ``tuned_folders``, by name."""
+    return {name: night(folder) for name, folder in tuned_folders().items()}
