@@ -122,3 +122,17 @@ def test_the_command_line_takes_the_learned_linker(tmp_path):
         sum(v is not None for v in links(rules).values())
     bad = subprocess.run(run + ["--linker", "magic"], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2
+
+
+def test_a_reason_says_each_signal_as_the_ticket_has_it():
+    weights = learned.Weights(np.full(len(learned.NAMES), 0.5), np.ones(len(learned.NAMES)),
+                              np.array([-3.0 if n == "english" else 0.0 for n in learned.NAMES]), 0.0, ["made up"])
+    tickets = queue()
+    tickets[2] = tr.Ticket("S2", OPEN + timedelta(minutes=200), "Der Chat ist heute so komisch", None)
+    assert tr.triage_tickets(tickets, ALL)[2].linked_incident is None          # the rules leave it
+    out = tr.triage_tickets(tickets, ALL, linker="learned", weights=weights)
+    german = out[2]
+    assert german.linked_incident == "INC-62"
+    assert "is written in another language (+1.5)" in german.reasons["link"], german.reasons
+    assert "not linked: the learned weights give INC-61 p 0.18" in out[0].reasons["link"]
+    assert "is written in English (-1.5)" in out[0].reasons["link"], out[0].reasons

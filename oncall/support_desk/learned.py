@@ -29,39 +29,40 @@ C = 1.0                    # the logistic regression's inverse regularisation st
 BURST_MIN = 30             # "others wrote about it too": tickets naming the same service within this many minutes
 BURST_CAP = 5
 
-# (name, what it says in a reason). Values are 0/1 unless said otherwise.
+# (name, what it says in a reason when the pair has more of it than an average pair, and when it has less).
+# Values are 0/1 unless said otherwise.
 FEATURES = (
-    ("rules_link", "the rules link it here"),
-    ("rules_elsewhere", "the rules link it to another incident"),
-    ("topic_words", "speaks of what the alerts speak of"),            # shared stems with the incident's topic, <= 3
-    ("names_service", "names the failing service"),
-    ("names_other", "names only other services"),
-    ("names_nothing", "names no service of ours"),
-    ("other_feature", "names a feature the incident does not touch"),
-    ("kind_fits", "reports the kind of failure the incident has"),
-    ("reports_failure", "reports a failure"),
-    ("trouble", "speaks of trouble"),                                  # trouble words, <= 3
-    ("not_a_report", "its failure words are a condition, a denial or a wish"),
-    ("old", "speaks of an older problem"),
-    ("wish", "asks for something new"),
-    ("how_to", "asks how"),
-    ("english", "is written in English"),
-    ("open_now", "was written while it was open"),
-    ("hours_after", "hours after it resolved"),
-    ("early", "was written before it opened"),
-    ("early_quality", "a wrong answer before a quality incident opened"),   # the index was stale before it paged
-    ("past", "speaks of the past"),
-    ("stated_time", "gives a time while it was open"),
-    ("major", "the incident pages or is critical"),
-    ("felt", "customers feel the incident"),
-    ("quality", "the incident is on the answers' quality"),
-    ("similarity", "its words are the incident's"),                    # TF-IDF cosine
-    ("burst", "others wrote about the same service then"),            # share of BURST_CAP
-    ("foreign_names", "in another language, names the failing service"),
-    ("long", "is long (over 200 characters)"),
+    ("rules_link", "the rules link it here", "the rules do not link it here"),
+    ("rules_elsewhere", "the rules link it to another incident", "the rules link it nowhere else"),
+    ("topic_words", "speaks of what the alerts speak of", "shares no word with the alerts"),         # stems, <= 3
+    ("names_service", "names the failing service", "does not name the failing service"),
+    ("names_other", "names only other services", "names no other service only"),
+    ("names_nothing", "names no service of ours", "names a service of ours"),
+    ("other_feature", "names a feature the incident does not touch", "names no feature it does not touch"),
+    ("kind_fits", "reports the kind of failure the incident has", "reports no failure of the incident's kind"),
+    ("reports_failure", "reports a failure", "reports no failure"),
+    ("trouble", "speaks of trouble", "speaks of little trouble"),                                     # words, <= 3
+    ("not_a_report", "its failure words are a condition, a denial or a wish", "its failure words are a report"),
+    ("old", "speaks of an older problem", "speaks of no older problem"),
+    ("wish", "asks for something new", "asks for nothing new"),
+    ("how_to", "asks how", "does not ask how"),
+    ("english", "is written in English", "is written in another language"),
+    ("open_now", "was written while it was open", "was not written while it was open"),
+    ("hours_after", "was written hours after it resolved", "was written soon after, or while it was open"),
+    ("early", "was written before it opened", "was not written before it opened"),
+    ("early_quality", "is a wrong answer before a quality incident opened", "is no early wrong answer"),
+    ("past", "speaks of the past", "does not speak of the past"),
+    ("stated_time", "gives a time while it was open", "gives no time while it was open"),
+    ("major", "the incident pages or is critical", "the incident neither pages nor is critical"),
+    ("felt", "customers feel the incident", "customers do not feel the incident"),
+    ("quality", "the incident is on the answers' quality", "the incident is not on the answers' quality"),
+    ("similarity", "its words are the incident's", "its words are not the incident's"),            # TF-IDF cosine
+    ("burst", "others wrote about the same service then", "few others wrote about the service then"),
+    ("foreign_names", "in another language, names the failing service", "is not a foreign ticket naming it"),
+    ("long", "is long (over 200 characters)", "is short"),
 )
-NAMES = tuple(n for n, _ in FEATURES)
-SAYS = dict(FEATURES)
+NAMES = tuple(f[0] for f in FEATURES)
+SAYS = {name: (more, less) for name, more, less in FEATURES}
 WEIGHTS_FILE = "linker_weights.json"
 
 
@@ -242,9 +243,11 @@ def decide(weights: Weights, X: np.ndarray, keys) -> dict[int, tuple[int, float]
 
 
 def _why(weights: Weights, x: np.ndarray, sign: int) -> str:
+    """The three signals that moved this pair's log-odds most in the direction of the decision (``sign`` +1: towards
+    linking), each said as the pair has it ("is written in another language") with its push."""
     contrib = weights.contributions(x) * sign
     top = [i for i in np.argsort(-contrib, kind="stable")[:3] if contrib[i] > 0]
-    return ", ".join(f"{SAYS[NAMES[i]]} ({sign * contrib[i]:+.1f})" for i in top)
+    return ", ".join(f"{SAYS[NAMES[i]][0 if x[i] > weights.mean[i] else 1]} ({sign * contrib[i]:+.1f})" for i in top)
 
 
 def choose(first, incidents: list[IncidentInfo], weights: Weights | None = None) -> None:
