@@ -41,6 +41,18 @@ def course_night(scenario: str, seed: int = 1) -> tuple:
     return X, learned.labels(first, incidents, truth, keys), first, keys, truth, incidents
 
 
+def course_figures(scenario: str, seed: int = 1, linker: str = "learned") -> dict:
+    """``evaluation.figures`` of a course queue triaged by ``linker`` (scored on the paged incident)."""
+    from oncall.paths import DATA_DIR
+    from oncall.support_desk import evaluation as ev
+    from oncall.support_desk import triage as desk
+
+    _X, _y, first, _keys, _truth, incidents = course_night(scenario, seed)
+    paged = next(i for i in incidents if i.id == _truth[next(iter(_truth))]["incident"])
+    triaged = desk.triage_tickets(first.tickets, incidents, linker=linker)
+    return ev.figures(triaged, desk.load_truth(DATA_DIR / "tickets" / f"{scenario}.truth.jsonl"), incidents, paged)
+
+
 def training_queues() -> dict[str, tuple]:
     """Every queue the weights learn from, by name: the tuned held-out nights, then the course's queues."""
     from oncall.support_desk import learned

@@ -188,7 +188,8 @@ def test_the_later_nights_are_what_the_linker_scored_first_and_scores_now(queues
     tq = _module("triage_quality")
     first = {name: before for name, _, before in tq.NIGHTS}
     rows = table("| night (`data/tickets/`) | what failed that night | untouched: P / R / F1, P1/P2 |")
-    assert [k.strip("`") for k in rows] == ["heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10"]
+    assert [k.strip("`") for k in rows] == ["heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10",
+                                            "heldout11"]
     for key, cells in rows.items():
         name = "held-out " + key.strip("`")[len("heldout"):]
         fig = figures[name]
@@ -418,27 +419,93 @@ def test_the_second_look_is_what_it_adds_to_the_rules(queues):
         assert near(before, alone(name)["link_f1"]) and near(after, figures[name]["linker"]["link_f1"]), name
 
 
-def test_the_tenth_night_is_what_the_frozen_linker_scores_on_it(queues):
-    """The untouched night's paragraph: its figures, the rules alone's and linking everything's, and the mean and
-    worst of the nights the linker was written against, are what the code scores now."""
+def test_the_tenth_night_is_what_the_frozen_linker_scored_on_it(queues):
+    """The tenth night's paragraph: its first figures (the benchmark's record, and what the rules, unchanged since,
+    score now), the rules alone's and linking everything's, and the mean and worst of the nine nights the rules
+    were written against."""
     from oncall.paths import DATA_DIR
     from oncall.support_desk import evaluation as ev
 
     figures, _ = queues
     tq = _module("triage_quality")
-    (name, folder, _), = tq.UNTOUCHED
-    assert name == "held-out 10"
-    alone = ev.figures(*ev.heldout(DATA_DIR / "tickets" / folder, second_look=False))["linker"]
+    first = dict((n, b) for n, _, b in tq.NIGHTS)
+    name = "held-out 10"
+    alone = ev.figures(*ev.heldout(DATA_DIR / "tickets" / "heldout10", second_look=False))["linker"]
     m = said(r"measured once: \*\*precision ([\d.]+), recall\s+([\d.]+), F1 ([\d.]+), outage reports at P1/P2 "
              r"(\d+) %, against ([\d.]+) \((\d+) %\) for the rules alone and ([\d.]+) \((\d+) %\) for linking\s+"
              r"everything during a page").groups()
+    assert first[name] == f"precision {m[0]}, recall {m[1]}, F1 {m[2]}, P1/P2 {m[3]} %"
     ten = figures[name]
     _prf(" / ".join(m[:3]), ten["linker"])
     assert near(m[3], 100 * ten["linker"]["outage_p1_p2_share"])
     assert near(m[4], alone["link_f1"]) and near(m[5], 100 * alone["outage_p1_p2_share"])
     assert near(m[6], ten["baseline_everything"]["link_f1"])
     assert near(m[7], 100 * ten["baseline_everything"]["outage_p1_p2_share"])
-    tuned = [figures[n]["linker"]["link_f1"] for n, _, _ in tq.NIGHTS]
+    tuned = [figures[n]["linker"]["link_f1"] for n, _, _ in tq.NIGHTS if n != name]
     mean, worst = said(r"the linker now scores F1 ([\d.]+) on average\s+\(worst ([\d.]+), nights eight and nine\)").groups()
     assert near(mean, sum(tuned) / len(tuned)) and near(worst, min(tuned))
     assert sorted(tuned)[:2] == [figures["held-out 9"]["linker"]["link_f1"], figures["held-out 8"]["linker"]["link_f1"]]
+
+
+def test_the_eleventh_night_is_what_both_frozen_linkers_score_on_it(queues):
+    """The untouched night: the rules' figure (its row), the rules alone's, the learned linker's and the baselines',
+    in the row and the paragraph, are what the code scores now."""
+    from oncall.paths import DATA_DIR
+    from oncall.support_desk import evaluation as ev
+
+    figures, _ = queues
+    tq = _module("triage_quality")
+    (name, folder, _), = tq.UNTOUCHED
+    assert name == "held-out 11"
+    where = DATA_DIR / "tickets" / folder
+    alone = ev.figures(*ev.heldout(where, second_look=False))["linker"]
+    mine = ev.figures(*ev.heldout(where, linker="learned"))["linker"]
+    rules = figures[name]
+    cell = re.sub(r"[*]", "", table("| night (`data/tickets/`) | what failed that night |")["`heldout11`"][1])
+    p, r, f1, share = re.search(r"the rules alone: ([\d.]+) / ([\d.]+) / ([\d.]+), (\d+) %", cell).groups()
+    _prf(f"{p} / {r} / {f1}", alone)
+    assert near(share, 100 * alone["outage_p1_p2_share"])
+    p, r, f1, share = re.search(r"the learned linker, frozen: ([\d.]+) / ([\d.]+) / ([\d.]+), (\d+) %", cell).groups()
+    _prf(f"{p} / {r} / {f1}", mine)
+    assert near(share, 100 * mine["outage_p1_p2_share"])
+    m = said(r"the learned linker F1 ([\d.]+) \(precision ([\d.]+), recall ([\d.]+)\),\s+outage reports at P1/P2 "
+             r"(\d+) %; the rules ([\d.]+) \((\d+) %\); the rules without the second look ([\d.]+) \((\d+) %\); "
+             r"linking\s+everything during a page ([\d.]+) \((\d+) %\); linking nothing ([\d.]+) \((\d+) %\)").groups()
+    _prf(f"{m[1]} / {m[2]} / {m[0]}", mine)
+    assert near(m[3], 100 * mine["outage_p1_p2_share"])
+    assert near(m[4], rules["linker"]["link_f1"]) and near(m[5], 100 * rules["linker"]["outage_p1_p2_share"])
+    assert near(m[6], alone["link_f1"]) and near(m[7], 100 * alone["outage_p1_p2_share"])
+    assert near(m[8], rules["baseline_everything"]["link_f1"])
+    assert near(m[9], 100 * rules["baseline_everything"]["outage_p1_p2_share"])
+    assert near(m[10], 0.0) and near(m[11], 100 * rules["baseline_nothing"]["outage_p1_p2_share"])
+    assert mine["link_f1"] > rules["baseline_everything"]["link_f1"] > rules["linker"]["link_f1"]
+
+
+@pytest.mark.slow   # ten fits and ten nights triaged again (about 15 s)
+def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
+    """The leave-one-night-out table and its mean and worst, and the learned linker on the course's queues."""
+    from oncall.support_desk import learned
+
+    fit = _module("fit_linker")
+    out = learned.leave_one_out(fit.training_queues(), learned.tuned_folders())
+    rows = table("| night | the rules, first seen (untouched): F1, P1/P2 |")
+    assert [k.strip("`") for k in rows] == ["heldout8", "heldout9", "heldout10"]
+    tq = _module("triage_quality")
+    first = dict((n, b) for n, _, b in tq.NIGHTS)
+    for key, (rules_first, left_out, everything) in rows.items():
+        name = "held-out " + key.strip("`")[len("heldout"):]
+        f1, share = re.match(r"([\d.]+), (\d+) %", rules_first).groups()
+        assert first[name].endswith(f"F1 {f1}, P1/P2 {share} %")
+        _prf(left_out, out[name]["linker"])
+        assert near(re.search(r"(\d+) %", left_out).group(1), 100 * out[name]["linker"]["outage_p1_p2_share"])
+        _f1_share(everything, out[name]["baseline_everything"])
+    f1s = [f["linker"]["link_f1"] for f in out.values()]
+    mean, worst = said(r"Over all ten nights left out in turn it scores F1 ([\d.]+) on average, worst ([\d.]+) "
+                       r"\(the tenth\)").groups()
+    assert len(f1s) == 10 and near(mean, sum(f1s) / 10) and near(worst, min(f1s))
+    assert min(f1s) == out["held-out 10"]["linker"]["link_f1"]
+    bad, stale = said(r"the learned linker ([\d.]+) on bad-deploy and ([\d.]+) on stale-index").groups()
+    for seed in (1, 2):
+        assert near(bad, fit.course_figures("bad-deploy", seed)["linker"]["link_f1"])
+        assert near(stale, fit.course_figures("stale-index", seed)["linker"]["link_f1"])
+        assert fit.course_figures("stale-index", seed, linker="rules")["linker"]["link_f1"] == 1.0
