@@ -27,6 +27,7 @@ is a report. A ticket joins an incident when four things hold, each kept in the 
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -388,17 +389,20 @@ def _normalise(text: str) -> str:
     text = re.sub(r"\b(doesnt|dosent|doesent|dosnt)\b", "doesn't", text)
     text = re.sub(r"\b(isnt|cant|wont|dont|didnt|wasnt|arent)\b", lambda m: m.group(1)[:-1] + "'t", text)
 
-    def fix(m):
-        word = m.group(0)
-        if len(word) < 4 or word in FUZZY or word in NOT_FUZZY:
-            return word
-        for target in FUZZY:
-            if len(target) >= MIN_FUZZY_LEN and _near(word, target):
-                return target
-            if len(target) == MIN_FUZZY_LEN - 1 and len(word) <= len(target) and _near(word, target):
-                return target           # a letter dropped or two swapped ("eror", "erorr")
+    return re.sub(r"[a-z']+", lambda m: _spelt(m.group(0)), text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _spelt(word: str) -> str:
+    """The FUZZY word a word is one letter from, else the word itself (remembered: a queue repeats its words)."""
+    if len(word) < 4 or word in FUZZY or word in NOT_FUZZY:
         return word
-    return re.sub(r"[a-z']+", fix, text)
+    for target in FUZZY:
+        if len(target) >= MIN_FUZZY_LEN and _near(word, target):
+            return target
+        if len(target) == MIN_FUZZY_LEN - 1 and len(word) <= len(target) and _near(word, target):
+            return target           # a letter dropped or two swapped ("eror", "erorr")
+    return word
 
 
 def _hits(pattern: re.Pattern, text: str) -> list[str]:
@@ -574,7 +578,13 @@ def mentions(reading: Reading, words: ServiceWords) -> dict[str, dict[str, list[
 
 
 def _phrase_hits(words, text: str) -> list[str]:
-    return _hits(_rx([re.escape(w) for w in words]), text) if words else []
+    return _hits(_phrases_rx(tuple(words)), text) if words else []
+
+
+@functools.lru_cache(maxsize=4096)
+def _phrases_rx(words: tuple[str, ...]) -> re.Pattern:
+    """The pattern of a list of phrases, built once per list (the catalog's lists are read for every ticket)."""
+    return _rx([re.escape(w) for w in words])
 
 
 def incident_kinds(incident: IncidentInfo) -> set[str]:
