@@ -1,7 +1,7 @@
 """How well the desk links and prioritises tickets (course module M32): on the held-out queues it was not
 written against (data/tickets/heldout*/, each written apart by a different hand who saw the storm and the product,
 never the rules; the rules were fixed after measuring the first eight, each of those measured once untouched
-first; the last, held-out 11, is measured once, untouched, after the linker (its rules and the second look) was
+first; the last, held-out 12, is measured once, untouched, after the linker (its rules and the second look) was
 frozen, and skipped with a message while its folder does not exist), and on the course's own queues (the bad-deploy
 and stale-index shifts, seed 1), each beside the naive baselines: link every ticket created while an incident that
 pages is open; link nothing. Then, per night, the rules alone beside the rules with the second look.
