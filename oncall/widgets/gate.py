@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 from ..plots.gate import scorecard_chart
 from ..scenario import load_scenario
 from ..shift import run_shift, scorecard
-from . import Memo, guarded, number
+from . import Memo, guarded, number, show_figure
 
 
 class BreakRelease:
@@ -24,6 +23,7 @@ class BreakRelease:
         self.mode = W.Dropdown(options=["none", *self.scenario.break_modes], value="none", description="break")
         self.out = W.Output()
         self.card = None
+        self.png = b""
         self.memo = Memo()
         self.mode.observe(self._redraw, names="value")
         self.ui = W.VBox([self.mode, self.out])
@@ -37,8 +37,7 @@ class BreakRelease:
         self.card = self.memo.get(mode, lambda: scorecard(run_shift(self.scenario, self.seed, mode)))
         with self.out:
             self.out.clear_output(wait=True)
-            scorecard_chart(self.card)
-            plt.show()
+            show_figure(self, scorecard_chart(self.card))
             want = self.scenario.break_modes[self.mode.value].must_fail if self.mode.value != "none" else []
             print(f"red: {', '.join(self.red_checks()) or 'none'}; the scenario expects: {', '.join(want) or 'none'}")
 

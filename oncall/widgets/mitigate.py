@@ -9,7 +9,6 @@ import pickle
 from datetime import timedelta
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 from ..causes import cause_of
@@ -18,7 +17,7 @@ from ..incident_response.runbooks import load_runbook
 from ..plots import mitigate as plots
 from ..scenario import OnCallChoices, load_scenario
 from ..shift import resume, run_shift
-from . import Memo, guarded, number
+from . import Memo, guarded, number, show_figure
 
 # What the on-call may do instead of (or as) the runbook's action; values are OnCallChoices.action.
 ACTIONS = (("roll back (the runbook's action)", "runbook"), ("restart the pods", "restart"),
@@ -47,6 +46,7 @@ class MitigationPicker:
                                  style={"description_width": "initial"}, continuous_update=False)
         self.out = W.Output()
         self.record = None
+        self.png = b""
         # Without any mitigation the shift never changes with the choices: run it once.
         self.without = run_shift(self.scenario, self.seed, choices=OnCallChoices(mitigate=False))
         # The phases before mitigate (serve, detect, triage) never read the choices: run them once; each choice
@@ -81,8 +81,7 @@ class MitigationPicker:
         self.record = self.memo.get(choices.model_dump_json(), lambda: self._run(choices))
         with self.out:
             self.out.clear_output(wait=True)
-            plots.mitigation_outcome(self.record, self.without, self.span, self.label())
-            plt.show()
+            show_figure(self, plots.mitigation_outcome(self.record, self.without, self.span, self.label()))
             m = self.record.metrics
             mitigate = m.get("time_to_mitigate_min")
             followed = next((c for c in self.record.checks if c.name == "runbook_followed"), None)

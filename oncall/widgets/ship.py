@@ -3,7 +3,6 @@ last shift it drew)."""
 from __future__ import annotations
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 from .. import ship as shipping
@@ -11,7 +10,7 @@ from ..plots import ship as ship_plots
 from ..release_ops.canary import load_config
 from ..scenario import load_scenario
 from ..sweeps import ship_from, shift_before_ship
-from . import Memo, guarded, number
+from . import Memo, guarded, number, show_figure
 
 MODES = ("none", "errors", "latency", "quality")
 
@@ -33,6 +32,7 @@ class BreakTheFix:
         self.precheck = W.Checkbox(value=True, description="regression eval first")
         self.out = W.Output()
         self.record = None
+        self.png = b""
         self.memo = Memo()          # (seed, break, precheck) -> the shift drawn
         self.nights = Memo(4)       # (seed, break) -> the night up to the ship phase (the precheck changes only ship on)
         for w in (self.mode, self.seed, self.precheck):
@@ -50,8 +50,9 @@ class BreakTheFix:
         with self.out:
             self.out.clear_output(wait=True)
             if run.intervals:
-                ship_plots.canary_scores(run, self.config, start=self.scenario.shift.start)
-                plt.show()
+                show_figure(self, ship_plots.canary_scores(run, self.config, start=self.scenario.shift.start))
+            else:
+                self.png = b""
             print(f"break {self.mode.value}, seed {self.seed.value}: canary {run.verdict}: {run.reason}")
 
     def show(self):
