@@ -6,7 +6,7 @@ from IPython.display import display
 
 from ..plots.gate import scorecard_chart
 from ..scenario import load_scenario
-from ..shift import run_shift, scorecard
+from ..shift import SHARED_UNTIL, resume_from, run_shift, scorecard
 from . import Memo, guarded, number, show_figure
 
 
@@ -25,6 +25,9 @@ class BreakRelease:
         self.card = None
         self.png = b""
         self.memo = Memo()
+        # Serve, detect and triage never read the break mode: run them once; each mode resumes a copy of that
+        # night from mitigate on, as run_shift would run it (tests/test_shift.py).
+        self.night = run_shift(self.scenario, self.seed, until=SHARED_UNTIL)
         self.mode.observe(self._redraw, names="value")
         self.ui = W.VBox([self.mode, self.out])
         self._redraw()
@@ -34,7 +37,7 @@ class BreakRelease:
 
     def _redraw(self, _change=None) -> None:
         mode = self.mode.value
-        self.card = self.memo.get(mode, lambda: scorecard(run_shift(self.scenario, self.seed, mode)))
+        self.card = self.memo.get(mode, lambda: scorecard(resume_from(self.night, mode)))
         with self.out:
             self.out.clear_output(wait=True)
             show_figure(self, scorecard_chart(self.card))

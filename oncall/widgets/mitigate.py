@@ -5,7 +5,6 @@ Like every widget here it redraws in place (one Output, cleared and redrawn) and
 """
 from __future__ import annotations
 
-import pickle
 from datetime import timedelta
 
 import ipywidgets as W
@@ -16,7 +15,7 @@ from ..incident_response import budget
 from ..incident_response.runbooks import load_runbook
 from ..plots import mitigate as plots
 from ..scenario import OnCallChoices, load_scenario
-from ..shift import resume, run_shift
+from ..shift import SHARED_UNTIL, resume_from, run_shift
 from . import Memo, guarded, number, show_figure
 
 # What the on-call may do instead of (or as) the runbook's action; values are OnCallChoices.action.
@@ -51,7 +50,7 @@ class MitigationPicker:
         self.without = run_shift(self.scenario, self.seed, choices=OnCallChoices(mitigate=False))
         # The phases before mitigate (serve, detect, triage) never read the choices: run them once; each choice
         # resumes a copy of that night from mitigate on, as run_shift would run it (tests/test_widget_speed.py).
-        self.night = run_shift(self.scenario, self.seed, until="triage")
+        self.night = run_shift(self.scenario, self.seed, until=SHARED_UNTIL)
         self.memo = Memo()
         deploy = cause_of(self.scenario).onset_at
         # Fixed axes, so that two choices compare by eye: the latest choice still resolves inside this span.
@@ -72,9 +71,7 @@ class MitigationPicker:
 
     def _run(self, choices: OnCallChoices):
         """``run_shift(scenario, seed, choices=choices)``, from a copy of the night before the mitigate phase."""
-        record = pickle.loads(pickle.dumps(self.night))
-        record.choices = choices
-        return resume(record, after="triage")
+        return resume_from(self.night, choices=choices)
 
     def _redraw(self, _change=None) -> None:
         choices = self.choices
