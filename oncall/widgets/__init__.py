@@ -13,6 +13,7 @@ from functools import wraps
 import ipywidgets as W
 import matplotlib.pyplot as plt
 from IPython.display import Image, display
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.transforms import Bbox
 
 from .. import plots
@@ -73,6 +74,10 @@ def render(fig) -> bytes:
         x1 = whole.x1 + pad if whole.x1 > edges.x1 else edges.x1
         y1 = whole.y1 + pad if whole.y1 > edges.y1 else edges.y1
         bbox = Bbox.from_extents(x0 / fig.dpi, y0 / fig.dpi, x1 / fig.dpi, y1 / fig.dpi)
+    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+        # The plot laid itself out (tight_layout leaves this placeholder): without it savefig skips a layout pass
+        # (a whole draw, rendering nothing) that would lay out nothing.
+        fig.set_layout_engine(None)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches=bbox, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
