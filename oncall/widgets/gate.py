@@ -40,7 +40,7 @@ class BreakRelease:
         self.card = self.memo.get(mode, lambda: scorecard(resume_from(self.night, mode)))
         with self.out:
             self.out.clear_output(wait=True)
-            show_figure(self, scorecard_chart(self.card))
+            show_figure(self, lambda: scorecard_chart(self.card), place_titles=False)
             want = self.scenario.break_modes[self.mode.value].must_fail if self.mode.value != "none" else []
             print(f"red: {', '.join(self.red_checks()) or 'none'}; the scenario expects: {', '.join(want) or 'none'}")
 

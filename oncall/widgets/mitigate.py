@@ -78,7 +78,7 @@ class MitigationPicker:
         self.record = self.memo.get(choices.model_dump_json(), lambda: self._run(choices))
         with self.out:
             self.out.clear_output(wait=True)
-            show_figure(self, plots.mitigation_outcome(self.record, self.without, self.span, self.label()))
+            show_figure(self, lambda: plots.mitigation_outcome(self.record, self.without, self.span, self.label()))
             m = self.record.metrics
             mitigate = m.get("time_to_mitigate_min")
             followed = next((c for c in self.record.checks if c.name == "runbook_followed"), None)

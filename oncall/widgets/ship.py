@@ -54,7 +54,7 @@ class BreakTheFix:
         with self.out:
             self.out.clear_output(wait=True)
             if run.intervals:
-                show_figure(self, ship_plots.canary_scores(run, self.config, start=self.scenario.shift.start))
+                show_figure(self, lambda: ship_plots.canary_scores(run, self.config, start=self.scenario.shift.start))
             else:
                 self.png = b""
             print(f"break {self.mode.value}, seed {self.seed.value}: canary {run.verdict}: {run.reason}")
