@@ -14,6 +14,7 @@ fails as "not run" (oncall/checks.py): nothing passes by default.
 """
 from __future__ import annotations
 
+import pickle
 from datetime import timedelta
 
 from . import detect as detection
@@ -71,6 +72,27 @@ def resume(record: ShiftRecord, after: str | None = None, until: str = "gate", *
     for phase in UNTIL[first:last + 1]:
         steps[phase]()
     return record
+
+
+# The phases that read neither the break mode nor the on-call's choices (only mitigate, learn and ship do): a night
+# run until the last of them is the same night for every break mode and every choice.
+SHARED_UNTIL = "triage"
+
+
+def resume_from(night: ShiftRecord, break_mode: str | None = None, choices: OnCallChoices | None = None,
+                until: str = "gate", **ship_kwargs) -> ShiftRecord:
+    """``run_shift(scenario, seed, break_mode, choices, until)`` from a copy of ``night``, a shift of the same
+    scenario and seed run until ``SHARED_UNTIL`` (under any break mode): the copy takes ``break_mode`` (None: the
+    night's) and ``choices`` (None: the break mode's) and runs on from mitigate; ``night`` stays as it was. A widget
+    moved through break modes or choices simulates the night before the mitigation once (tests/test_shift.py)."""
+    if SHARED_UNTIL not in night.phases_run or any(p in night.phases_run for p in UNTIL[UNTIL.index(SHARED_UNTIL) + 1:]):
+        raise ValueError(f"resume_from: expected a night run until {SHARED_UNTIL}, got phases {night.phases_run}")
+    record = pickle.loads(pickle.dumps(night))
+    if break_mode is not None:
+        record.scenario.check_break_mode(break_mode)
+        record.break_mode = break_mode
+    record.choices = choices or record.scenario.on_call(record.break_mode)
+    return resume(record, after=SHARED_UNTIL, until=until, **ship_kwargs)
 
 
 # --- serve: the service and the bad deploy (M27, M33) ----------------------------------------------------

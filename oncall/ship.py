@@ -213,14 +213,37 @@ class EvalGate:
                 "paired": self.paired.to_json(), "regression_passed": self.regression_red is None}
 
 
+_GOLDEN_RUNS: dict = {}   # (the cases, the catalog, the release, seed, epochs) -> (the inputs kept alive, EvalResult)
+_GOLDEN_RUNS_KEPT = 12
+
+
+def _golden_run(cases, release, seed: int | None = None, epochs: int | None = None) -> EvalResult:
+    """``run_eval(cases, release, seed=seed, epochs=epochs)``, remembered: the result is a pure function of the
+    cases, the catalog, the release's every field, the seed and the epochs (the answers are drawn from those alone),
+    and every shift of a seed asks the same golden set of the same releases (a widget's moves, a sweep's break
+    modes). The cases and the catalog are keyed by identity (both are read once per version of their files) and
+    kept alive beside the result, so that a key can never be reused by other objects; the last few are kept."""
+    from .service.catalog import load_catalog
+
+    catalog = load_catalog()
+    key = (tuple(map(id, cases.cases)), id(catalog), type(release).__qualname__, release.model_dump_json(), seed, epochs)
+    if key in _GOLDEN_RUNS:
+        return _GOLDEN_RUNS[key][1]
+    result = run_eval(cases, release, catalog=catalog, seed=seed, epochs=epochs)
+    _GOLDEN_RUNS[key] = ((cases.cases, catalog), result)
+    while len(_GOLDEN_RUNS) > _GOLDEN_RUNS_KEPT:
+        _GOLDEN_RUNS.pop(next(iter(_GOLDEN_RUNS)))
+    return result
+
+
 def _eval_gate(record: ShiftRecord, fix, when, regression_red: str | None) -> EvalGate:
     """Run the golden set against the candidate ``fix``; emit ``eval.gated``; the gate's verdict."""
     good = record.scenario.releases.last_good
     cases = gate_cases()
-    greedy = run_eval(cases, fix)
-    sampled = run_eval(cases, fix, seed=record.seed, epochs=GATE_EPOCHS)
+    greedy = _golden_run(cases, fix)
+    sampled = _golden_run(cases, fix, seed=record.seed, epochs=GATE_EPOCHS)
     summary = stats.summarize(sampled, cases.cases)
-    pair = stats.paired(run_eval(cases, good, seed=record.seed, epochs=GATE_EPOCHS), sampled)
+    pair = stats.paired(_golden_run(cases, good, seed=record.seed, epochs=GATE_EPOCHS), sampled)
     reasons = []
     if regression_red:
         reasons.append(regression_red)

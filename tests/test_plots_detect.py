@@ -80,7 +80,7 @@ def test_burn_chart_shows_the_budget_left_in_the_30_day_window(shift, events):
     line = fig.axes[0].get_lines()[0]
     x, left = line.get_xdata(), line.get_ydata()
     canary = minute_of(sc, sc.canary_at)
-    assert pd.Timestamp(x[canary]) == sc.shift.start + timedelta(minutes=canary)
+    assert pd.Timestamp(x[canary], tz="UTC") == sc.shift.start + timedelta(minutes=canary)   # plotted as naive UTC
     assert abs(left[canary] - shift.metrics["budget_remaining_pct_at_canary"]) < 0.006
     notes = [t.get_text().replace("\n", " ") for t in fig.axes[0].texts if "30-day window" in t.get_text()]
     assert notes == [budget.left_words(left[-1], sc.shift.end, "availability")]

@@ -2,6 +2,8 @@
 import copy
 import json
 
+import pytest
+
 from oncall.checks import CHECK_PHASE, CheckResult, run_checks
 from oncall.shift import UNTIL, run_shift, scorecard
 
@@ -79,3 +81,33 @@ def test_same_seed_same_trace_bytes(scenario):
     b = run_shift(scenario, seed=11).trace.to_jsonl()
     assert a == b
     json.loads(a.splitlines()[0])
+
+
+def _drill_files(record) -> dict:
+    """What ``oncall drill --out`` writes for a record (but the report), and its per-minute counts."""
+    from oncall.export import chrome_trace
+    from oncall.incident_response.promrules import artifacts as prom_artifacts
+
+    files = {"trace.jsonl": record.trace.to_jsonl(), "scorecard.json": json.dumps(scorecard(record), indent=2),
+             "trace.perfetto.json": chrome_trace(record), **record.artifacts, **prom_artifacts(record)}
+    return {**files, "service": record.service.to_csv(), "metrics": repr(sorted(record.metrics.items()))}
+
+
+@pytest.mark.slow   # two whole shifts per scenario and break mode
+def test_every_break_mode_resumes_from_the_shared_night():
+    """Serve, detect and triage read neither the break mode nor the choices: every break mode's whole shift (and a
+    widget's choice) equals the one resumed from a single night run until triage (what the widgets reuse)."""
+    from oncall.scenario import OnCallChoices, list_scenarios, load_scenario
+    from oncall.shift import resume_from
+
+    for name, _ in list_scenarios():
+        sc = load_scenario(name)
+        night = run_shift(sc, 3, until="triage")
+        kept = _drill_files(night)
+        for mode in ["none", *sc.break_modes]:
+            assert _drill_files(resume_from(night, mode)) == _drill_files(run_shift(sc, 3, mode)), (name, mode)
+        late = OnCallChoices(action="wait", delay_min=40)
+        assert _drill_files(resume_from(night, choices=late)) == _drill_files(run_shift(sc, 3, choices=late)), name
+        assert _drill_files(night) == kept   # the night itself is left as it was
+    with pytest.raises(ValueError, match="until triage"):
+        resume_from(run_shift(sc, 3, until="mitigate"), "none")

@@ -92,3 +92,28 @@ def test_scenario_picker_back_to_a_seed(scenario):
     for seed in (8, 7):
         quiet(lambda: setattr(w.seed, "value", seed))
     same_shift(w.record, run_shift(scenario, 7))
+
+
+def test_a_widget_picture_holds_a_title_wider_than_its_figure():
+    """Widgets draw their PNG once at the figure's size (no tight bounding box): a suptitle wider than the figure
+    widens the picture instead of being cut; an ordinary figure keeps its own size."""
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from oncall.widgets import render
+
+    def size(title):
+        fig, ax = plt.subplots(figsize=(4, 2), dpi=100)
+        ax.plot([0, 1], [0, 1])
+        fig.suptitle(title)
+        fig.tight_layout()
+        try:
+            title_px = fig.texts[0].get_window_extent(fig.canvas.get_renderer()).width
+            return Image.open(io.BytesIO(render(fig))).size, title_px
+        finally:
+            plt.close(fig)
+
+    (w, h), _ = size("short")
+    assert (w, h) == (400, 200)
+    (w, h), title_px = size("a title much wider than the four inches of its figure, cut at both ends without care")
+    assert h == 200 and w >= title_px > 400

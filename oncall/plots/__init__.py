@@ -25,6 +25,15 @@ _LABELS = {**MARKER_WORDS, "page.sent": "page", "incident.acknowledged": "ack", 
            "sli.degraded": "degraded"}
 
 
+def utc_naive(times):
+    """Times to plot: a tz-aware DatetimeIndex as naive UTC datetime64. Matplotlib converts a tz-aware array to
+    its date numbers one element at a time (on the plot call and again on every draw), a naive datetime64 array at
+    once; it reads naive times as UTC, the zone of every axis here: the same numbers, the same picture."""
+    if isinstance(times, pd.DatetimeIndex) and times.tz is not None:
+        return times.tz_convert("UTC").tz_localize(None).to_numpy()
+    return times
+
+
 MARKER_LABEL_GID = "marker-label"   # every marker label carries it, so tests can find them and check overlaps
 _LABEL_PAD_PX = 3                   # room between two labels, and slack for a later tight_layout
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..incident_response import budget
-from . import MARKERS, event_markers
+from . import MARKERS, event_markers, utc_naive
 
 # Okabe-Ito, without black (the "degraded" marker) and with grey for everything outside the top components.
 LAYER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
@@ -178,7 +178,7 @@ def storm(alerts: pd.DataFrame, span=None, events: pd.DataFrame | None = None, t
     for i, name in enumerate(per_minute.columns):
         values = per_minute[name].to_numpy()
         colour = OTHER_COLOUR if name == "other" else colours[i % len(colours)]
-        ax.fill_between(x, base, base + values, step="post", color=colour, linewidth=0,
+        ax.fill_between(utc_naive(x), base, base + values, step="post", color=colour, linewidth=0,
                         label=f"{name or 'no component'} ({int(values.sum())})")
         base = base + values
     ax.set_ylim(0, max(1.0, float(base.max())) * 1.15)
@@ -232,6 +232,7 @@ def funnel(counts: pd.DataFrame, title: str | None = None, ax=None):
 
 def _tier_panel(ax, evaluation, tier, x, span, events) -> None:
     frame = evaluation.frame
+    x = utc_naive(x)
     threshold = evaluation.thresholds[tier.name]
     long_burn = np.maximum(frame[f"{tier.name}.long_burn"].to_numpy(), BURN_FLOOR)
     short_burn = np.maximum(frame[f"{tier.name}.short_burn"].to_numpy(), BURN_FLOOR)
@@ -281,7 +282,7 @@ def burn_chart(service: pd.DataFrame, slo, evaluation, page=None, events: pd.Dat
     span = span or (service.index[0], x[-1])
     left = budget_left_pct(service, slo, period_total, history)
     top = axes[0]
-    top.plot(left.index, left.values, color="#009E73", linewidth=2)
+    top.plot(utc_naive(left.index), left.values, color="#009E73", linewidth=2)
     shown = left[(left.index >= span[0]) & (left.index <= span[1])]
     shown = shown if len(shown) else left
     low, high = float(shown.min()), float(shown.max())

@@ -18,7 +18,7 @@ from ..causes import CAUSE_EVENTS, M33_ACTIONS, action_title_word
 from ..incident_response import budget
 from ..service import simulate as sim
 from ..incident_response.slis import window_bad_ratio
-from . import _LABELS, MARKERS, place_marker_labels
+from . import _LABELS, MARKERS, place_marker_labels, utc_naive
 
 SLI_WINDOW_MIN = 5   # the SLI is read over 5-minute windows (the fastest burn tier's short window)
 # (SLO, what is bad, y label, window in minutes) for the three panels. Errors use the 5-minute window the burn
@@ -200,7 +200,7 @@ def _sli_panel(ax, record, name: str, what: str, ylabel: str, window_min: int, s
     ratio = sli_bad_pct(record.service, {name: slo}, window_min)[name]
     shown = ratio[(ratio.index >= span[0]) & (ratio.index <= span[1])]
     allowed = 100 * slo.budget_ratio
-    ax.plot(shown.index, shown.values, color="#0072B2", linewidth=1.4)
+    ax.plot(utc_naive(shown.index), shown.values, color="#0072B2", linewidth=1.4)
     ax.axhline(allowed, color="0.35", linestyle="--", linewidth=1)
     peak = float(shown.max()) if len(shown) else 0.0
     # Room above the data for the marker labels (top panel), and the objective line always in view.
@@ -231,9 +231,9 @@ def sli_recovery(record, span=None, title: str | None = None, slos=None):
 def _budget_panel(ax, with_record, without_record, with_label: str, span=None) -> tuple[pd.Series, pd.Series]:
     with_curve, without_curve = budget_curve(with_record), budget_curve(without_record)
     limit = with_record.scenario.budget_limit_pct
-    ax.step(without_curve.index, without_curve.values, where="pre", color=WITHOUT_COLOUR, linewidth=1.6,
+    ax.step(utc_naive(without_curve.index), without_curve.values, where="pre", color=WITHOUT_COLOUR, linewidth=1.6,
             label=without_label(without_record))
-    ax.step(with_curve.index, with_curve.values, where="pre", color=WITH_COLOUR, linewidth=2, label=with_label)
+    ax.step(utc_naive(with_curve.index), with_curve.values, where="pre", color=WITH_COLOUR, linewidth=2, label=with_label)
     ax.axhline(limit, color="0.35", linestyle="--", linewidth=1)
     for record, curve, colour in ((with_record, with_curve, WITH_COLOUR),
                                   (without_record, without_curve, WITHOUT_COLOUR)):

@@ -36,7 +36,7 @@ from ..scenario import Cause, load_scenario
 from ..service import simulate as sim
 from ..service.catalog import load_catalog
 from ..support_desk import monitors
-from . import guarded, number
+from . import guarded, number, titles_placed
 
 BURN_TIERS = ("page-1h", "page-6h")  # the widget draws the page tiers: the ones that wake someone up
 FIGURE_DPI = 72  # a widget redraws on every slider move: fewer pixels to render and encode
@@ -221,7 +221,8 @@ class BadReleaseInjector:
 
     def _redraw(self, _change=None) -> None:
         self.simulate()
-        self.figure = self.draw()
+        with titles_placed():
+            self.figure = self.draw()
         self.png = self.render(self.figure)
         plt.close(self.figure)  # shown once, as the PNG below (an open figure would be shown again by the cell)
         with self.out:

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 from ..plots.gate import scorecard_chart
 from ..scenario import load_scenario
-from ..shift import run_shift, scorecard
-from . import Memo, guarded, number
+from ..shift import SHARED_UNTIL, resume_from, run_shift, scorecard
+from . import Memo, guarded, number, show_figure
 
 
 class BreakRelease:
@@ -24,7 +23,11 @@ class BreakRelease:
         self.mode = W.Dropdown(options=["none", *self.scenario.break_modes], value="none", description="break")
         self.out = W.Output()
         self.card = None
+        self.png = b""
         self.memo = Memo()
+        # Serve, detect and triage never read the break mode: run them once; each mode resumes a copy of that
+        # night from mitigate on, as run_shift would run it (tests/test_shift.py).
+        self.night = run_shift(self.scenario, self.seed, until=SHARED_UNTIL)
         self.mode.observe(self._redraw, names="value")
         self.ui = W.VBox([self.mode, self.out])
         self._redraw()
@@ -34,11 +37,10 @@ class BreakRelease:
 
     def _redraw(self, _change=None) -> None:
         mode = self.mode.value
-        self.card = self.memo.get(mode, lambda: scorecard(run_shift(self.scenario, self.seed, mode)))
+        self.card = self.memo.get(mode, lambda: scorecard(resume_from(self.night, mode)))
         with self.out:
             self.out.clear_output(wait=True)
-            scorecard_chart(self.card)
-            plt.show()
+            show_figure(self, lambda: scorecard_chart(self.card), place_titles=False)
             want = self.scenario.break_modes[self.mode.value].must_fail if self.mode.value != "none" else []
             print(f"red: {', '.join(self.red_checks()) or 'none'}; the scenario expects: {', '.join(want) or 'none'}")
 

@@ -5,11 +5,9 @@ Like every widget here it redraws in place (one Output, cleared and redrawn) and
 """
 from __future__ import annotations
 
-import pickle
 from datetime import timedelta
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 from ..causes import cause_of
@@ -17,8 +15,8 @@ from ..incident_response import budget
 from ..incident_response.runbooks import load_runbook
 from ..plots import mitigate as plots
 from ..scenario import OnCallChoices, load_scenario
-from ..shift import resume, run_shift
-from . import Memo, guarded, number
+from ..shift import SHARED_UNTIL, resume_from, run_shift
+from . import Memo, guarded, number, show_figure
 
 # What the on-call may do instead of (or as) the runbook's action; values are OnCallChoices.action.
 ACTIONS = (("roll back (the runbook's action)", "runbook"), ("restart the pods", "restart"),
@@ -47,11 +45,12 @@ class MitigationPicker:
                                  style={"description_width": "initial"}, continuous_update=False)
         self.out = W.Output()
         self.record = None
+        self.png = b""
         # Without any mitigation the shift never changes with the choices: run it once.
         self.without = run_shift(self.scenario, self.seed, choices=OnCallChoices(mitigate=False))
         # The phases before mitigate (serve, detect, triage) never read the choices: run them once; each choice
         # resumes a copy of that night from mitigate on, as run_shift would run it (tests/test_widget_speed.py).
-        self.night = run_shift(self.scenario, self.seed, until="triage")
+        self.night = run_shift(self.scenario, self.seed, until=SHARED_UNTIL)
         self.memo = Memo()
         deploy = cause_of(self.scenario).onset_at
         # Fixed axes, so that two choices compare by eye: the latest choice still resolves inside this span.
@@ -72,17 +71,14 @@ class MitigationPicker:
 
     def _run(self, choices: OnCallChoices):
         """``run_shift(scenario, seed, choices=choices)``, from a copy of the night before the mitigate phase."""
-        record = pickle.loads(pickle.dumps(self.night))
-        record.choices = choices
-        return resume(record, after="triage")
+        return resume_from(self.night, choices=choices)
 
     def _redraw(self, _change=None) -> None:
         choices = self.choices
         self.record = self.memo.get(choices.model_dump_json(), lambda: self._run(choices))
         with self.out:
             self.out.clear_output(wait=True)
-            plots.mitigation_outcome(self.record, self.without, self.span, self.label())
-            plt.show()
+            show_figure(self, lambda: plots.mitigation_outcome(self.record, self.without, self.span, self.label()))
             m = self.record.metrics
             mitigate = m.get("time_to_mitigate_min")
             followed = next((c for c in self.record.checks if c.name == "runbook_followed"), None)

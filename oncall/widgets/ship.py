@@ -3,15 +3,15 @@ last shift it drew)."""
 from __future__ import annotations
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 from .. import ship as shipping
 from ..plots import ship as ship_plots
 from ..release_ops.canary import load_config
 from ..scenario import load_scenario
-from ..sweeps import ship_from, shift_before_ship
-from . import Memo, guarded, number
+from ..shift import SHARED_UNTIL, resume_from, run_shift
+from ..sweeps import ship_from
+from . import Memo, guarded, number, show_figure
 
 MODES = ("none", "errors", "latency", "quality")
 
@@ -33,8 +33,10 @@ class BreakTheFix:
         self.precheck = W.Checkbox(value=True, description="regression eval first")
         self.out = W.Output()
         self.record = None
+        self.png = b""
         self.memo = Memo()          # (seed, break, precheck) -> the shift drawn
         self.nights = Memo(4)       # (seed, break) -> the night up to the ship phase (the precheck changes only ship on)
+        self.shared = Memo(4)       # seed -> the night up to triage (serve, detect and triage never read the break)
         for w in (self.mode, self.seed, self.precheck):
             w.observe(self._redraw, names="value")
         self.ui = W.VBox([W.HBox([self.mode, self.seed, self.precheck]), self.out])
@@ -42,16 +44,19 @@ class BreakTheFix:
 
     def _redraw(self, _change=None) -> None:
         seed, mode, precheck = self.seed.value, self.mode.value, self.precheck.value
-        # As sweeps.run_shift_with_ship runs it: the night before the ship phase, shipped from a copy of it.
+        # As sweeps.run_shift_with_ship runs it: the night before the ship phase (from the seed's night until triage,
+        # shared by every break mode), shipped from a copy of it.
         self.record = self.memo.get((seed, mode, precheck), lambda: ship_from(
-            self.nights.get((seed, mode), lambda: shift_before_ship(self.scenario, seed, mode)),
+            self.nights.get((seed, mode), lambda: resume_from(
+                self.shared.get(seed, lambda: run_shift(self.scenario, seed, until=SHARED_UNTIL)), mode, until="learn")),
             regression_precheck=precheck))
         run = self.record.canary
         with self.out:
             self.out.clear_output(wait=True)
             if run.intervals:
-                ship_plots.canary_scores(run, self.config, start=self.scenario.shift.start)
-                plt.show()
+                show_figure(self, lambda: ship_plots.canary_scores(run, self.config, start=self.scenario.shift.start))
+            else:
+                self.png = b""
             print(f"break {self.mode.value}, seed {self.seed.value}: canary {run.verdict}: {run.reason}")
 
     def show(self):
