@@ -1,14 +1,19 @@
 """Sweeps over seeds and judges (above the shift: they run it, the phases never do).
 
 A sweep that measures one phase runs the shift no further than that phase (``run_shift(until=...)``), and a
-sweep that compares judges simulates each night once and ships a copy of it per judge (``ship_from``).
+sweep that compares judges simulates each night once and ships a copy of it per judge (``ship_from``). The copies
+of one night share their simulations: a canary that serves the same plan as an earlier copy's (same release, same
+weight, same minute: every judge's first step, and every later one until their verdicts part) reads the earlier
+copy's simulated minutes instead of simulating them again (``_SharedSimulations``).
 """
 from __future__ import annotations
 
 import pickle
+import weakref
 
 from .record import ShiftRecord
 from .scenario_model import Scenario
+from . import ship as shipping
 from . import shift   # called through the module, so a notebook replay store can stand in for run_shift
 
 
@@ -18,12 +23,45 @@ def shift_before_ship(scenario: Scenario, seed: int | None = None, break_mode: s
     return shift.run_shift(scenario, seed, break_mode, until="learn")
 
 
+class _SharedSimulations:
+    """``shift.simulate`` for the copies of one night, each serving plan simulated once. The simulation is a
+    function of the night (scenario, seed, catalog, SLOs: the same in every copy) and of what the ship phase
+    changes: the serving plan and the index's max age. The first copy to serve a plan runs ``shift.simulate`` and
+    keeps (pickled, so no copy can change them) the record fields it set; a later copy serving the same plan gets
+    its own unpickled copy of those fields, what ``shift.simulate`` would have computed."""
+
+    def __init__(self):
+        self.fields: dict[bytes, bytes] = {}
+
+    def __call__(self, record: ShiftRecord) -> None:
+        key = pickle.dumps((record.plan, record.max_index_age_h, record.history is None, record.scenario,
+                            record.seed, record.slos))
+        if key not in self.fields:
+            before = dict(vars(record))
+            shift.simulate(record)
+            self.fields[key] = pickle.dumps({k: v for k, v in vars(record).items() if before.get(k, before) is not v})
+        else:
+            vars(record).update(pickle.loads(self.fields[key]))
+
+
+_NIGHT: tuple[weakref.ref, _SharedSimulations] | None = None   # the night whose copies are being shipped
+
+
+def _simulations_of(before: ShiftRecord) -> _SharedSimulations:
+    global _NIGHT
+    if _NIGHT is None or _NIGHT[0]() is not before:
+        _NIGHT = (weakref.ref(before), _SharedSimulations())
+    return _NIGHT[1]
+
+
 def ship_from(before: ShiftRecord, finish: bool = True, **ship_kwargs) -> ShiftRecord:
     """A copy of ``before`` (from ``shift_before_ship``) carried through ship, observe and gate; ``before`` stays as
     it was, so several judges can be compared on the same night without simulating it again. ``finish=False``
-    stops after ship (the canary's verdict and its trace), for sweeps that need nothing observe or the gate adds."""
+    stops after ship (the canary's verdict and its trace), for sweeps that need nothing observe or the gate adds.
+    The ship phase runs as ``shift.resume`` runs it, its re-simulations shared with the night's other copies."""
     record = pickle.loads(pickle.dumps(before))
-    return shift.resume(record, after="learn", until="gate" if finish else "ship", **ship_kwargs)
+    shipping.ship(record, resimulate=_simulations_of(before), **ship_kwargs)
+    return shift.resume(record, after="ship", until="gate") if finish else record
 
 
 def canary_verdicts(scenario: Scenario, seeds, break_mode: str, judges: dict, **ship_kwargs) -> dict[str, list[str]]:

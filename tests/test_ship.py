@@ -116,3 +116,34 @@ def test_the_promotion_says_how_many_analyses_passed():
     assert verdicts.count("pass") < len(verdicts), verdicts
     assert f"after {len(verdicts)} analyses ({verdicts.count('pass')} passed, " in line, line
     assert f"{verdicts.count('inconclusive')} inconclusive" in line and "passing analyses" not in line, line
+
+
+def test_copies_of_a_night_share_simulations_and_ship_as_if_each_simulated_its_own():
+    """ship_from's copies of one night simulate each serving plan once (05's A/A study ships every night five
+    ways): each variant's canary, trace, minutes and the whole shift after the gate are those of a ship phase that
+    simulates every step itself (shift.resume). Bursty seed 57: the variants part (floor and no remedy abort,
+    the fresh baseline promotes), so shared and unshared plans both occur."""
+    import pickle
+
+    import pandas as pd
+
+    from oncall import shift, sweeps
+    from oncall.release_ops.canary import load_config, remedy_variants
+    from oncall.scenario import load_scenario
+    from oncall.ship import JUDGE_CONFIG
+
+    scenario = load_scenario("bad-deploy")
+    bursty = scenario.model_copy(update={"traffic": scenario.traffic.model_copy(update={"burst_dispersion": 0.25})})
+    night = sweeps.shift_before_ship(bursty, 57, "none")
+    shared = {name: sweeps.ship_from(night, finish=name == "all three", config=cfg, regression_precheck=False)
+              for name, cfg in remedy_variants(load_config(JUDGE_CONFIG)).items()}
+    verdicts = {name: r.canary.verdict for name, r in shared.items()}
+    assert verdicts["no remedy"] == "aborted" and verdicts["fresh baseline"] == "promoted"
+    for name, cfg in remedy_variants(load_config(JUDGE_CONFIG)).items():
+        own = shift.resume(pickle.loads(pickle.dumps(night)), after="learn",
+                           until="gate" if name == "all three" else "ship", config=cfg, regression_precheck=False)
+        assert shared[name].trace.to_jsonl() == own.trace.to_jsonl(), name
+        assert repr(shared[name].canary) == repr(own.canary), name   # (== fails on a NaN score)
+        pd.testing.assert_frame_equal(shared[name].minutes, own.minutes)
+        pd.testing.assert_frame_equal(shared[name].service, own.service)
+    assert len(sweeps._simulations_of(night).fields) < 4 * len(shared)   # fewer simulations than canary steps

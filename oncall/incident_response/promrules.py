@@ -197,9 +197,10 @@ def _cum(values: np.ndarray) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(values)])
 
 
-def openmetrics(record) -> str:
-    """The shift's counters (history included) as OpenMetrics text, one sample per minute boundary."""
-    frame, _skip = _frame(record, burn.load_tiers())
+def openmetrics(record, tiers: list[burn.Tier] | None = None) -> str:
+    """The shift's counters as OpenMetrics text, one sample per minute boundary, from as much history before the
+    shift as the longest window of ``tiers`` needs (every tier by default: three days)."""
+    frame, _skip = _frame(record, burn.load_tiers() if tiers is None else tiers)
     start = int(frame.index[0].timestamp())
     series = _series(record.slos, frame)
     families: dict[str, list[str]] = {}
@@ -289,10 +290,11 @@ def promtool_test(record, rules_file: str = "slo_rules.yaml", tiers: list[burn.T
     return head + yaml.safe_dump(doc, sort_keys=False, width=100000)
 
 
-def artifacts(record) -> dict[str, str]:
-    """The files ``oncall drill --out`` adds: metrics.om, slo_rules.yaml and promtool_test.yaml."""
-    tiers = burn.load_tiers()
-    return {"metrics.om": openmetrics(record), "slo_rules.yaml": rules_yaml(list(record.slos.values()), tiers),
+def artifacts(record, tiers: list[burn.Tier] | None = None) -> dict[str, str]:
+    """The files ``oncall drill --out`` adds: metrics.om, slo_rules.yaml and promtool_test.yaml, for every burn tier
+    (the drill's files), or for ``tiers`` only: their rules, and the history their longest window needs."""
+    tiers = burn.load_tiers() if tiers is None else tiers
+    return {"metrics.om": openmetrics(record, tiers), "slo_rules.yaml": rules_yaml(list(record.slos.values()), tiers),
             "promtool_test.yaml": promtool_test(record, "slo_rules.yaml", tiers)}
 
 
@@ -398,20 +400,31 @@ INSTALL_HINT = ("promtool is not installed: apt-get install prometheus (Debian/U
                 "the release archive on prometheus.io")
 
 
-def promtool_check(record, promtool: str | None = None) -> str:
+def promtool_check(record, promtool: str | None = None, severity: str | None = None) -> str:
     """Write the shift's generated files (``artifacts``) into a temporary folder and run ``promtool check rules``
     and ``promtool test rules`` on them: promtool's own words, one block per command with its exit status. Without
-    promtool, the one line ``INSTALL_HINT``."""
+    promtool, the one line ``INSTALL_HINT``.
+
+    By default the files are the drill's, every tier: the ticket tiers' 3-day window puts three days of history
+    before the night, and promtool evaluates every rule each minute of them (most of a minute). ``severity``
+    ("page" or "ticket") writes and checks the rules and alerts of that severity's tiers only, over the history
+    their longest window needs (6 h for the page tiers: a few seconds)."""
     import shutil
     import subprocess
     import tempfile
 
+    tiers = burn.load_tiers()
+    if severity is not None:
+        tiers = [t for t in tiers if t.severity == severity]
+        if not tiers:
+            raise ValueError(f"severity: expected one of {', '.join(sorted({t.severity for t in burn.load_tiers()}))}, "
+                             f"got {severity!r}")
     promtool = promtool or shutil.which("promtool")
     if promtool is None:
         return INSTALL_HINT
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, text in artifacts(record).items():
+        for name, text in artifacts(record, tiers).items():
             Path(tmp, name).write_text(text)
         for args in (["check", "rules", "slo_rules.yaml"], ["test", "rules", "promtool_test.yaml"]):
             done = subprocess.run([promtool, *args], cwd=tmp, capture_output=True, text=True, timeout=600)

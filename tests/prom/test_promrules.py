@@ -132,3 +132,24 @@ def test_promtool_check_runs_both_commands_on_the_shift_files(tmp_path, monkeypa
     rule = yaml.safe_load(promrules.alert_yaml(record.slos["availability"], "page"))[0]
     assert rule["labels"] == {"severity": "page", "slo": "availability"}
     assert '"page-1h"' in rule["expr"] and '"page-6h"' in rule["expr"] and "ticket" not in rule["expr"]
+
+
+def test_promtool_check_of_the_page_tiers_writes_their_rules_over_six_hours_of_history(tmp_path):
+    """01_detect's check: ``severity="page"`` writes the page tiers' rules and alerts only, and the counters from
+    the 6 h their longest window needs (the drill's files, by default, hold every tier and three days)."""
+    record = run_shift(load_scenario("bad-deploy"), 1, "none")
+    keep = tmp_path / "kept"
+    fake = tmp_path / "promtool"
+    fake.write_text(f'#!/bin/sh\nmkdir -p {keep}\ncp *.yaml *.om {keep}/\necho "SUCCESS"\n')
+    fake.chmod(0o755)
+    assert promrules.promtool_check(record, str(fake), severity="page").count("(exit 0)") == 2
+    rules, test = (keep / "slo_rules.yaml").read_text(), (keep / "promtool_test.yaml").read_text()
+    assert '"page-1h"' in rules and '"page-6h"' in rules and "ticket" not in rules and "ratio_rate3d" not in rules
+    assert "the shift starts at minute 360)" in test and "ticket" not in test
+    first = int((keep / "metrics.om").read_text().splitlines()[1].split()[-1])
+    assert first == int(record.service.index[0].timestamp()) - 6 * 3600
+    promrules.promtool_check(record, str(fake))   # the default: every tier, three days before the night
+    assert "ticket" in (keep / "slo_rules.yaml").read_text()
+    assert "the shift starts at minute 4320)" in (keep / "promtool_test.yaml").read_text()
+    with pytest.raises(ValueError, match="severity"):
+        promrules.promtool_check(record, str(fake), severity="pager")
