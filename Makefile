@@ -90,8 +90,7 @@ lab: $(STAMP)
 	ONCALL_PROGRESS=1 $(VENV)/bin/jupyter-lab --ip=127.0.0.1 --no-browser $(ROOT_FLAG) --notebook-dir=notebooks
 
 notebooks: $(STAMP)
-	cd notebooks && ONCALL_PROGRESS=0 ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.timeout=300 *.ipynb
+	$(PY) benchmarks/execute_notebooks.py notebooks/*.ipynb
 
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
