@@ -19,6 +19,7 @@ import pytest
 pytestmark = pytest.mark.slow   # the README's figures recomputed: part of make test, not the quick loop
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR_T = ROOT / "data" / "tickets"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 FLAT = re.sub(r"\s+", " ", README)
 
@@ -532,3 +533,28 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
         assert near(bad, fit.course_figures("bad-deploy", seed)["linker"]["link_f1"])
         assert near(stale, fit.course_figures("stale-index", seed)["linker"]["link_f1"])
         assert fit.course_figures("stale-index", seed, linker="rules")["linker"]["link_f1"] == 1.0
+
+
+def test_the_triage_summary_is_each_nights_first_figure(queues):
+    """The short account at the head of the tickets section: the rules' first figures on the last four nights and
+    their range, the learned linker's on the two nights after it, and linking everything's range over every night."""
+    from oncall.support_desk import evaluation as ev
+
+    figures, _ = queues
+    tq = _module("triage_quality")
+    m = said(r"the rules\s+scored F1 ([\d.]+)-([\d.]+) \(the last four: ([\d.]+), ([\d.]+), ([\d.]+), ([\d.]+)\); the "
+             r"learned linker, written after the tenth,\s+([\d.]+) and ([\d.]+) on the two nights that came after it; "
+             r"linking every ticket written during a page ([\d.]+)-([\d.]+)\.").groups()
+    first = {n: b for n, _, b in tq.NIGHTS if b}
+    f1 = {n: float(re.search(r"F1 ([\d.]+)", b).group(1)) for n, b in first.items()}
+    (untouched, _, _), = tq.UNTOUCHED
+    f1[untouched] = figures[untouched]["linker"]["link_f1"]
+    said_first = said(r"\| held-out, first measurement \(rules untouched\) \| [\d.]+ / [\d.]+ / ([\d.]+)").group(1)
+    f1["held-out"] = float(said_first)
+    last4 = [f1[f"held-out {k}"] for k in (9, 10, 11, 12)]
+    assert all(near(a, b) for a, b in zip(m[2:6], last4))
+    assert near(m[0], min(f1.values())) and near(m[1], max(f1.values()))
+    mine = ev.figures(*ev.heldout(DATA_DIR_T / "heldout12", linker="learned"))["linker"]["link_f1"]
+    assert ev.LEARNED_FIRST["held-out 11"].split("F1 ")[1].startswith(m[6]) and near(m[7], mine)
+    every = [figures[n]["baseline_everything"]["link_f1"] for n, _, _ in tq.NIGHTS + tq.UNTOUCHED]
+    assert near(m[8], min(every)) and near(m[9], max(every))
