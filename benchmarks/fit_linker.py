@@ -19,7 +19,7 @@ COURSE = ("bad-deploy", "stale-index")
 
 
 def course_night(scenario: str, seed: int = 1) -> tuple:
-    """``learned.night`` of a course queue: the shift's tickets and incidents, its truth about the paged incident."""
+    """``evaluation.night`` of a course queue: the shift's tickets and incidents, its truth about the paged incident."""
     from oncall.detect import detect
     from oncall.paths import DATA_DIR
     from oncall.scenario import load_scenario
@@ -55,9 +55,9 @@ def course_figures(scenario: str, seed: int = 1, linker: str = "learned") -> dic
 
 def training_queues() -> dict[str, tuple]:
     """Every queue the weights learn from, by name: the tuned held-out nights, then the course's queues."""
-    from oncall.support_desk import learned
+    from oncall.support_desk import evaluation as ev
 
-    data = learned.tuned_nights()
+    data = ev.tuned_nights()
     data.update({f"course {s} (seed 1)": course_night(s) for s in COURSE})
     return data
 
@@ -79,8 +79,8 @@ def main(argv=None) -> int:
     path.write_text(weights.to_json())
     print(f"wrote {path.name}: fitted on {', '.join(data)}")
     print("leave one night out (weights fitted on every other queue) beside the rules:")
-    folders = learned.tuned_folders()
-    for name, fig in learned.leave_one_out(data, folders).items():
+    folders = ev.tuned_folders()
+    for name, fig in ev.leave_one_out(data, folders).items():
         rules = ev.figures(*ev.heldout(folders[name]))["linker"]
         f = fig["linker"]
         print(f"  {name:12s} P {f['link_precision']:.2f} R {f['link_recall']:.2f} F1 {f['link_f1']:.2f} "

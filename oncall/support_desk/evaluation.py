@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import learned
 from .link import is_major
 from .tickets import IncidentInfo, Ticket, Triage, load_incidents, load_tickets, load_truth, prf
 
@@ -143,3 +144,40 @@ def heldout(folder: str | Path, second_look: bool = True, linker: str = "rules",
     triaged = triage_tickets(load_tickets(folder / "tickets.jsonl"), incidents, second_look=second_look,
                              linker=linker, weights=weights)
     return triaged, load_truth(folder / "truth.jsonl"), incidents
+
+
+# ---- The learned linker's data (support_desk/learned.py): each labelled night's signals and labels ----------
+
+def night(folder) -> tuple[np.ndarray, np.ndarray, object, list, dict, list]:
+    """(signals, labels, first pass, keys, truth, incidents) of a labelled night's folder."""
+    from .rules import first_pass
+
+    folder = Path(folder)
+    storm = folder / "storm.jsonl"
+    incidents = load_incidents(folder / "incidents.json", storm if storm.exists() else None)
+    first = first_pass(load_tickets(folder / "tickets.jsonl"), incidents)
+    truth = load_truth(folder / "truth.jsonl")
+    X, keys = learned.pairs(first, incidents)
+    return X, learned.labels(first, incidents, truth, keys), first, keys, truth, incidents
+
+
+def leave_one_out(data: dict[str, tuple], folders: dict[str, Path]) -> dict[str, dict]:
+    """Each night of ``folders`` triaged with weights fitted on every other queue of ``data`` (``night`` of each),
+    scored as ``figures`` scores it: the learned linker on a night its weights never saw."""
+    out = {}
+    for name, folder in folders.items():
+        weights = learned.fit(data, [n for n in data if n != name])
+        out[name] = figures(*heldout(folder, linker="learned", weights=weights))
+    return out
+
+
+def tuned_folders() -> dict[str, Path]:
+    """Every labelled night the weights may learn from (``NIGHTS``): name -> folder."""
+    from ..paths import DATA_DIR
+
+    return {name: DATA_DIR / "tickets" / folder for name, folder, _ in NIGHTS}
+
+
+def tuned_nights() -> dict[str, tuple]:
+    """``night`` of every folder of ``tuned_folders``, by name."""
+    return {name: night(folder) for name, folder in tuned_folders().items()}

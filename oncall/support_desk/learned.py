@@ -204,20 +204,6 @@ def labels(first, incidents: list[IncidentInfo], truth: dict[str, dict], keys) -
     return np.array([float(want.get(first.tickets[k].id) == incidents[j].id) for k, j in keys])
 
 
-def night(folder) -> tuple[np.ndarray, np.ndarray, object, list, dict, list]:
-    """(signals, labels, first pass, keys, truth, incidents) of a labelled night's folder."""
-    from .rules import first_pass
-    from .tickets import load_incidents, load_tickets, load_truth
-
-    folder = Path(folder)
-    storm = folder / "storm.jsonl"
-    incidents = load_incidents(folder / "incidents.json", storm if storm.exists() else None)
-    first = first_pass(load_tickets(folder / "tickets.jsonl"), incidents)
-    truth = load_truth(folder / "truth.jsonl")
-    X, keys = pairs(first, incidents)
-    return X, labels(first, incidents, truth, keys), first, keys, truth, incidents
-
-
 def fit(nights: dict[str, tuple[np.ndarray, np.ndarray]], names: list[str]) -> Weights:
     """Logistic regression (scikit-learn, lbfgs: deterministic) on the standardised signals of the given nights."""
     from sklearn.linear_model import LogisticRegression
@@ -277,28 +263,3 @@ def choose(first, incidents: list[IncidentInfo], weights: Weights | None = None)
             d["failure"], d["why_kind"] = d["read_as"]["failure"], d["read_as"]["why_kind"]
             d["why_link"] = (f"not linked: the learned weights give {was.id} p {p:.2f}, below {THRESHOLD} ("
                              + _why(weights, x, -1) + ")")
-
-
-def leave_one_out(data: dict[str, tuple], folders: dict[str, Path]) -> dict[str, dict]:
-    """Each night of ``folders`` triaged with weights fitted on every other queue of ``data`` (``night`` of each),
-    scored as ``evaluation.figures`` scores it: the learned linker on a night its weights never saw."""
-    from . import evaluation as ev
-
-    out = {}
-    for name, folder in folders.items():
-        weights = fit(data, [n for n in data if n != name])
-        out[name] = ev.figures(*ev.heldout(folder, linker="learned", weights=weights))
-    return out
-
-
-def tuned_folders() -> dict[str, Path]:
-    """Every labelled night the weights may learn from (``evaluation.NIGHTS``): name -> folder."""
-    from ..paths import DATA_DIR
-    from . import evaluation as ev
-
-    return {name: DATA_DIR / "tickets" / folder for name, folder, _ in ev.NIGHTS}
-
-
-def tuned_nights() -> dict[str, tuple]:
-    """``night`` of every folder of ``tuned_folders``, by name."""
-    return {name: night(folder) for name, folder in tuned_folders().items()}
