@@ -138,18 +138,8 @@ def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[
 def _other_feature(found: dict, incident: IncidentInfo, words) -> bool:
     """Whether the ticket names a feature of the incident's service that the incident does not touch (an upload
     during an incident on the order tool), and none it does."""
-    comps = set(incident.components)
-    covered = other = False
-    for s in incident.services:
-        feature_level = _link.feature_level_of(incident, [s], words)
-        for comp in found.get(s, {}):
-            if comp in ("names", "symptoms"):
-                continue
-            if comp in comps or not feature_level:
-                covered = True
-            else:
-                other = True
-    return other and not covered
+    covered, other = _link.feature_cover(found, incident, [s for s in incident.services if s in found], words)
+    return bool(other) and not covered
 
 
 class Weights:

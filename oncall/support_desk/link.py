@@ -624,6 +624,21 @@ def feature_level_of(incident: IncidentInfo, services, words: ServiceWords) -> s
             for c in (comps - words.service_wide.get(s, frozenset())) & set(words.features.get(s, {}))}
 
 
+def feature_cover(found: dict, incident: IncidentInfo, services, words: ServiceWords) -> tuple[list, list]:
+    """The ticket's feature words (``mentions``) of ``services`` that the incident touches, and those it does not."""
+    comps = set(incident.components)
+    covered, other = [], []
+    for s in services:
+        feature_level = (comps - words.service_wide.get(s, frozenset())) & set(words.features.get(s, {}))
+        for comp, hits in found[s].items():
+            if comp in ("names", "symptoms"):
+                continue
+            # an incident on the service's front door or model touches every feature of it
+            into = covered if comp in comps or not feature_level else other
+            into.extend(h for h in hits if h not in into)
+    return covered, [h for h in other if h not in covered]
+
+
 def _window(incident: IncidentInfo, when: datetime, reading: Reading) -> str | None:
     """Why the ticket's time fits the incident (None: it does not)."""
     lead = LEAD_MIN
@@ -686,18 +701,7 @@ def link(reading: Reading, when: datetime, found: dict, incidents: list[Incident
         if not set(FITS[reading.kind]) & kinds:
             refusals.append(f"a {reading.kind} report, {inc.id} is about {'/'.join(sorted(kinds))}")
             continue
-        comps = set(inc.components)
-        covered, other = [], []
-        for s in services:
-            catalog = set(words.features.get(s, {}))
-            feature_level = (comps - words.service_wide.get(s, frozenset())) & catalog
-            for comp, hits in found[s].items():
-                if comp in ("names", "symptoms"):
-                    continue
-                # an incident on the service's front door or model touches every feature of it
-                into = covered if comp in comps or not feature_level else other
-                into.extend(h for h in hits if h not in into)
-        other = [h for h in other if h not in covered]
+        covered, other = feature_cover(found, inc, services, words)
         cos = float(similarity(j))
         # a wrong answer's feature words are the topic of the customer's question ("the refund window"), not the
         # part that failed: only a failure or slowness of another feature is another problem
