@@ -386,6 +386,73 @@ def tree(tmp_path_factory) -> Path:
     return root
 
 
+# One fresh process runs every case of the copy (its imports paid once, not once a case): each case adds a file of
+# its own name to the copy's data/ and writes its own scenario, so no case sees another's file.
+_BATCH = """
+import contextlib, io, json, sys
+from oncall.cli import main
+results = {}
+for case_id, args in json.load(open(sys.argv[1], encoding="utf-8")).items():
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(args)
+        except SystemExit as stop:
+            status = stop.code
+    results[case_id] = [status, out.getvalue(), err.getvalue()]
+json.dump(results, open(sys.argv[2], "w", encoding="utf-8"))
+"""
+
+
+@dataclass
+class Prepared:
+    args: list
+    words: list
+    out_parent: Path | None = None
+    before: object = None
+    siblings: list | None = None
+    result: subprocess.CompletedProcess | None = None
+
+
+def _prepare(case: Case, work: Path, tree: Path | None, earlier: Callable[[], Path], runs: Path) -> Prepared:
+    """Build a case's files and arguments; with --out, copy an earlier run there and note what is there now."""
+    args, words = case.build(Ctx(work, tree))
+    prep = Prepared(args, words)
+    if case.drill:
+        runs.mkdir()
+        out = runs / "run"
+        shutil.copytree(earlier(), out)
+        prep.out_parent, prep.before, prep.siblings = runs, _files(out), sorted(p.name for p in runs.iterdir())
+        prep.args = [*args, "--out", out]
+    elif args and args[0] == "drill" and "--out" in args:
+        target = Path(args[args.index("--out") + 1])
+        if target.parent.exists():
+            prep.out_parent = target.parent
+            prep.before = _files(target) if target.is_dir() else target.read_bytes()
+            prep.siblings = sorted(p.name for p in target.parent.iterdir())
+    return prep
+
+
+@pytest.fixture(scope="module")
+def tree_runs(tree, earlier_run, tmp_path_factory) -> dict[str, Prepared]:
+    """Every case run in the copy of the package, in one fresh ``python`` from the copy."""
+    preps = {}
+    for case in CASES:
+        if case.tree:
+            base = tmp_path_factory.mktemp(case.id)
+            (base / "work").mkdir()
+            preps[case.id] = _prepare(case, base / "work", tree, lambda: earlier_run, base / "runs")
+    jobs = tmp_path_factory.mktemp("batch")
+    (jobs / "args.json").write_text(json.dumps({k: [str(a) for a in p.args] for k, p in preps.items()}),
+                                    encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", _BATCH, jobs / "args.json", jobs / "results.json"],
+                          capture_output=True, text=True, cwd=tree, timeout=600)
+    assert done.returncode == 0, done.stderr
+    for case_id, (status, out, err) in json.loads((jobs / "results.json").read_text(encoding="utf-8")).items():
+        preps[case_id].result = subprocess.CompletedProcess(preps[case_id].args, status, out, err)
+    return preps
+
+
 def test_there_are_at_least_30_bad_inputs():
     assert len(CASES) >= 30
     assert len({c.id for c in CASES}) == len(CASES)
@@ -393,33 +460,19 @@ def test_there_are_at_least_30_bad_inputs():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_is_exit_2_one_line_and_nothing_written(case, tmp_path, request, oncall_cli):
-    work = tmp_path / "work"
-    work.mkdir()
-    tree = request.getfixturevalue("tree") if case.tree else None
-    args, words = case.build(Ctx(work, tree))
-    out_parent = before = siblings = None
-    if case.drill:
-        out_parent = tmp_path / "runs"
-        out_parent.mkdir()
-        out = out_parent / "run"
-        shutil.copytree(request.getfixturevalue("earlier_run"), out)
-        before, siblings = _files(out), sorted(p.name for p in out_parent.iterdir())
-        args = [*args, "--out", out]
-    elif args and args[0] == "drill" and "--out" in args:
-        target = Path(args[args.index("--out") + 1])
-        out_parent = target.parent if target.parent.exists() else None
-        if out_parent is not None:
-            before, siblings = (_files(target) if target.is_dir() else target.read_bytes()), sorted(
-                p.name for p in out_parent.iterdir())
-    result = run(args, cwd=tree) if case.tree else oncall_cli(args)
-    assert_bad_input(result, words)
-    if case.drill:
-        assert _files(out_parent / "run") == before, "the earlier run's artifacts changed"
-    elif before is not None:
-        target = Path(args[args.index("--out") + 1])
-        assert (_files(target) if target.is_dir() else target.read_bytes()) == before
-    if out_parent is not None:
-        assert sorted(p.name for p in out_parent.iterdir()) == siblings, "something was left beside --out"
+    if case.tree:
+        prep = request.getfixturevalue("tree_runs")[case.id]
+    else:
+        (tmp_path / "work").mkdir()
+        prep = _prepare(case, tmp_path / "work", None, lambda: request.getfixturevalue("earlier_run"),
+                        tmp_path / "runs")
+        prep.result = oncall_cli(prep.args)
+    assert_bad_input(prep.result, prep.words)
+    if prep.out_parent is not None:
+        target = Path(prep.args[prep.args.index("--out") + 1])
+        now = _files(target) if target.is_dir() else target.read_bytes()
+        assert now == prep.before, "the earlier run's artifacts changed"
+        assert sorted(p.name for p in prep.out_parent.iterdir()) == prep.siblings, "something was left beside --out"
 
 
 @pytest.mark.parametrize("args", [

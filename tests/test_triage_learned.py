@@ -110,18 +110,16 @@ def test_a_refit_gives_the_shipped_weights():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_the_command_line_takes_the_learned_linker(tmp_path):
+def test_the_command_line_takes_the_learned_linker(oncall_cli):
     folder = DATA_DIR / "tickets" / "heldout10"
-    run = [sys.executable, "-m", "oncall", "triage", str(folder / "tickets.jsonl"), "--storm",
-           str(folder / "storm.jsonl"), "--json"]
-    rules = json.loads(subprocess.run(run, capture_output=True, text=True, check=True, cwd=ROOT).stdout)
-    mine = json.loads(subprocess.run(run + ["--linker", "learned"], capture_output=True, text=True, check=True,
-                                     cwd=ROOT).stdout)
-    links = lambda doc: {t["id"]: t["linked_incident"] for t in doc["tickets"]}     # noqa: E731
+    run = ["triage", folder / "tickets.jsonl", "--storm", folder / "storm.jsonl", "--json"]
+    rules, mine = (oncall_cli(args) for args in (run, run + ["--linker", "learned"]))
+    assert rules.returncode == mine.returncode == 0, (rules.stderr, mine.stderr)
+    links = lambda done: {t["id"]: t["linked_incident"] for t in json.loads(done.stdout)["tickets"]}  # noqa: E731
     assert links(rules) != links(mine) and sum(v is not None for v in links(mine).values()) > \
         sum(v is not None for v in links(rules).values())
-    bad = subprocess.run(run + ["--linker", "magic"], capture_output=True, text=True, cwd=ROOT)
-    assert bad.returncode == 2
+    bad = oncall_cli(run + ["--linker", "magic"])
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1, bad.stderr
 
 
 def test_a_reason_says_each_signal_as_the_ticket_has_it():
