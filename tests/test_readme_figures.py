@@ -149,6 +149,8 @@ def queues():
     tq = _module("triage_quality")
     out, confusions = {}, {}
     for name, folder, _ in tq.NIGHTS + tq.UNTOUCHED:
+        if not (DATA_DIR / "tickets" / folder).is_dir():        # the next untouched night, not written yet
+            continue
         triaged, truth, incidents = ev.heldout(DATA_DIR / "tickets" / folder)
         out[name], confusions[name] = ev.figures(triaged, truth, incidents), ev.confusion(triaged, truth)
     out["bad-deploy"], out["stale-index"] = tq.course("bad-deploy"), tq.course("stale-index")
@@ -190,7 +192,7 @@ def test_the_later_nights_are_what_the_linker_scored_first_and_scores_now(queues
     first = {name: before for name, _, before in tq.NIGHTS}
     rows = table("| night (`data/tickets/`) | what failed that night | untouched: P / R / F1, P1/P2 |")
     assert [k.strip("`") for k in rows] == ["heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10",
-                                            "heldout11", "heldout12"]
+                                            "heldout11", "heldout12", "heldout13"]
     for key, cells in rows.items():
         name = "held-out " + key.strip("`")[len("heldout"):]
         fig = figures[name]
@@ -442,13 +444,15 @@ def test_the_tenth_night_is_what_the_frozen_linker_scored_on_it(queues):
     assert near(m[4], alone["link_f1"]) and near(m[5], 100 * alone["outage_p1_p2_share"])
     assert near(m[6], ten["baseline_everything"]["link_f1"])
     assert near(m[7], 100 * ten["baseline_everything"]["outage_p1_p2_share"])
-    tuned = [figures[n]["linker"]["link_f1"] for n, _, _ in tq.NIGHTS if n not in (name, "held-out 11")]
+    tuned = [figures[n]["linker"]["link_f1"] for n, _, _ in tq.NIGHTS
+             if n not in (name, "held-out 11", "held-out 12", "held-out 13")]     # the nine it was written against
     mean, worst = said(r"the linker now scores F1 ([\d.]+) on average\s+\(worst ([\d.]+), nights eight and nine\)").groups()
     assert near(mean, sum(tuned) / len(tuned)) and near(worst, min(tuned))
     assert sorted(tuned)[:2] == [figures["held-out 9"]["linker"]["link_f1"], figures["held-out 8"]["linker"]["link_f1"]]
 
 
-@pytest.mark.parametrize("night, ordinal", [("held-out 11", "eleventh"), ("held-out 12", "twelfth")])
+@pytest.mark.parametrize("night, ordinal", [("held-out 11", "eleventh"), ("held-out 12", "twelfth"),
+                                             ("held-out 13", "thirteenth")])
 def test_each_untouched_night_is_what_both_frozen_linkers_scored_on_it(queues, night, ordinal):
     """The two nights measured once with both linkers frozen: the rules' figure and the learned linker's, in the
     later-nights row and the paragraph, are the benchmark's record of that first measure (the eleventh, tuned on
@@ -493,15 +497,15 @@ def test_each_untouched_night_is_what_both_frozen_linkers_scored_on_it(queues, n
     assert near(m[8], rules["baseline_everything"]["link_f1"])
     assert near(m[9], 100 * rules["baseline_everything"]["outage_p1_p2_share"])
     assert near(m[10], 0.0) and near(m[11], 100 * rules["baseline_nothing"]["outage_p1_p2_share"])
-    if night == "held-out 12":          # the reason the README quotes is one the learned linker gives there
-        quoted = said(r'names the failing service \(\+[\d.]+\)"').group(0)
+    if night == "held-out 13":          # the reason the README quotes is one the learned linker gives there
+        quoted = said(r'does not speak only of other things \(\+[\d.]+\)"').group(0)
         start = FLAT.rindex('"linked to ', 0, FLAT.index(quoted))
         reason = FLAT[start + 1:FLAT.index(quoted) + len(quoted) - 1]
         reasons = [t.reasons.get("link", "") for t in ev.heldout(where, linker="learned")[0]]
         assert reason in reasons, reason
 
 
-@pytest.mark.slow   # eleven fits and eleven nights triaged again (about 15 s)
+@pytest.mark.slow   # thirteen fits and thirteen nights triaged again (about 20 s)
 def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
     """The leave-one-night-out table and its mean and worst, and the learned linker on the course's queues."""
     from oncall.support_desk import learned
@@ -510,7 +514,8 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
     from oncall.support_desk import evaluation as ev0
     out = ev0.leave_one_out(fit.training_queues(), ev0.tuned_folders())
     rows = table("| night | the rules, first seen (untouched): F1, P1/P2 |")
-    assert [k.strip("`") for k in rows] == ["heldout8", "heldout9", "heldout10", "heldout11"]
+    assert [k.strip("`") for k in rows] == ["heldout8", "heldout9", "heldout10", "heldout11", "heldout12",
+                                            "heldout13"]
     tq = _module("triage_quality")
     first = dict((n, b) for n, _, b in tq.NIGHTS)
     for key, (rules_first, left_out, everything) in rows.items():
@@ -521,14 +526,10 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
         assert near(re.search(r"(\d+) %", left_out).group(1), 100 * out[name]["linker"]["outage_p1_p2_share"])
         _f1_share(everything, out[name]["baseline_everything"])
     f1s = [f["linker"]["link_f1"] for f in out.values()]
-    mean, worst = said(r"Over all eleven nights left out in turn it scores F1 ([\d.]+) on average, worst ([\d.]+) "
-                       r"\(the eleventh\)").groups()
-    assert len(f1s) == 11 and near(mean, sum(f1s) / 11) and near(worst, min(f1s))
-    assert min(f1s) == out["held-out 11"]["linker"]["link_f1"]
-    from oncall.support_desk import evaluation as ev          # the eleventh left out: its frozen weights' figure
-    f = out["held-out 11"]["linker"]
-    assert ev.LEARNED_FIRST["held-out 11"] == (f"precision {f['link_precision']:.2f}, recall {f['link_recall']:.2f}, "
-                                               f"F1 {f['link_f1']:.2f}, P1/P2 {100 * f['outage_p1_p2_share']:.0f} %")
+    mean, worst = said(r"Over all thirteen nights left out in turn it scores F1 ([\d.]+) on average, worst ([\d.]+) "
+                       r"\(the eighth\)").groups()
+    assert len(f1s) == 13 and near(mean, sum(f1s) / 13) and near(worst, min(f1s))
+    assert min(f1s) == out["held-out 8"]["linker"]["link_f1"]
     bad, stale = said(r"the learned linker ([\d.]+) on bad-deploy and ([\d.]+) on stale-index").groups()
     for seed in (1, 2):
         assert near(bad, fit.course_figures("bad-deploy", seed)["linker"]["link_f1"])
@@ -538,24 +539,26 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
 
 def test_the_triage_summary_is_each_nights_first_figure(queues):
     """The short account at the head of the tickets section: the rules' first figures on the last four nights and
-    their range, the learned linker's on the two nights after it, and linking everything's range over every night."""
+    their range, the learned linker's on the three nights after it, and linking everything's range over every
+    night (an untouched night not written yet counts when it is)."""
     from oncall.support_desk import evaluation as ev
 
     figures, _ = queues
     tq = _module("triage_quality")
     m = said(r"the rules\s+scored F1 ([\d.]+)-([\d.]+) \(the last four: ([\d.]+), ([\d.]+), ([\d.]+), ([\d.]+)\); the "
-             r"learned linker, written after the tenth,\s+([\d.]+) and ([\d.]+) on the two nights that came after it; "
-             r"linking every ticket written during a page ([\d.]+)-([\d.]+)\.").groups()
+             r"learned linker, written after the tenth,\s+([\d.]+), ([\d.]+) and ([\d.]+) on the three nights that came "
+             r"after it; linking every ticket written during a page ([\d.]+)-([\d.]+)\.").groups()
     first = {n: b for n, _, b in tq.NIGHTS if b}
     f1 = {n: float(re.search(r"F1 ([\d.]+)", b).group(1)) for n, b in first.items()}
-    (untouched, _, _), = tq.UNTOUCHED
-    f1[untouched] = figures[untouched]["linker"]["link_f1"]
+    for untouched, _, _ in tq.UNTOUCHED:
+        if untouched in figures:
+            f1[untouched] = figures[untouched]["linker"]["link_f1"]
     said_first = said(r"\| held-out, first measurement \(rules untouched\) \| [\d.]+ / [\d.]+ / ([\d.]+)").group(1)
     f1["held-out"] = float(said_first)
-    last4 = [f1[f"held-out {k}"] for k in (9, 10, 11, 12)]
+    last4 = [f1[f"held-out {k}"] for k in (10, 11, 12, 13)]
     assert all(near(a, b) for a, b in zip(m[2:6], last4))
     assert near(m[0], min(f1.values())) and near(m[1], max(f1.values()))
-    mine = ev.figures(*ev.heldout(DATA_DIR_T / "heldout12", linker="learned"))["linker"]["link_f1"]
-    assert ev.LEARNED_FIRST["held-out 11"].split("F1 ")[1].startswith(m[6]) and near(m[7], mine)
-    every = [figures[n]["baseline_everything"]["link_f1"] for n, _, _ in tq.NIGHTS + tq.UNTOUCHED]
-    assert near(m[8], min(every)) and near(m[9], max(every))
+    learned_first = [ev.LEARNED_FIRST[f"held-out {k}"].split("F1 ")[1].split(",")[0] for k in (11, 12, 13)]
+    assert learned_first == list(m[6:9])
+    every = [figures[n]["baseline_everything"]["link_f1"] for n, _, _ in tq.NIGHTS + tq.UNTOUCHED if n in figures]
+    assert near(m[9], min(every)) and near(m[10], max(every))

@@ -94,10 +94,10 @@ def test_a_clock_time_places_a_next_morning_report_in_the_incident_it_names():
 
 
 def test_clock_times_are_read_in_the_forms_customers_write():
-    assert link._clock_times("around 10pm") == ((22, 0),)
-    assert link._clock_times("between 23:50 and 00:40 utc") == ((23, 50), (0, 40))
-    assert link._clock_times("at midnight, and again at 7 a.m.") == ((0, 0), (7, 0))
-    assert link._clock_times("order 6655871, 3 items, 25 % off") == ()
+    assert link._clock_times("around 10pm")[0] == ((22, 0),)
+    assert link._clock_times("between 23:50 and 00:40 utc")[0] == ((23, 50), (0, 40))
+    assert link._clock_times("at midnight, and again at 7 a.m.")[0] == ((0, 0), (7, 0))
+    assert link._clock_times("order 6655871, 3 items, 25 % off")[0] == ()
 
 
 def test_a_follow_up_on_an_earlier_linked_order_joins_its_incident():
@@ -189,9 +189,9 @@ def test_tracking_reached_through_the_assistant_is_named_by_what_customers_want(
 
 
 def test_a_customers_own_time_zone_places_the_report():
-    assert link._clock_times("from 09:30 to 10:20 sgt") == ((1, 30), (2, 20))
-    assert link._clock_times("around 7 pm est") == ((0, 0),)
-    assert link._clock_times("ist das normal? um 10:00") == ((10, 0),)      # German "ist" is no zone
+    assert link._clock_times("from 09:30 to 10:20 sgt")[0] == ((1, 30), (2, 20))
+    assert link._clock_times("around 7 pm est")[0] == ((0, 0),)
+    assert link._clock_times("ist das normal? um 10:00")[0] == ((10, 0),)      # German "ist" is no zone
     text = ("Please send an incident report: the chat assistant was down for our staff this morning from 08:05 "
             "to 08:50 SGT.")
     (t,) = run([(8 * 60, text)], [THROTTLED, ORDERS])

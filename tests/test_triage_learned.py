@@ -45,7 +45,7 @@ def test_pairs_are_the_incidents_whose_time_fits_each_ticket():
     assert X.shape == (len(keys), len(learned.NAMES))
     assert sorted(keys) == [(0, 0), (1, 0), (2, 1)]          # nine hours later: no incident's time fits
     row = dict(zip(learned.NAMES, X[keys.index((2, 1))]))
-    assert row["names_service"] == 1 and row["english"] == 0 and row["foreign_names"] == 1 and row["open_now"] == 1
+    assert row["names_service"] == 1 and row["foreign_names"] == 1 and row["foreign_trouble"] == 1 and row["open_now"] == 1
     assert dict(zip(learned.NAMES, X[keys.index((0, 0))]))["rules_link"] == 1
 
 
@@ -124,13 +124,13 @@ def test_the_command_line_takes_the_learned_linker(oncall_cli):
 
 def test_a_reason_says_each_signal_as_the_ticket_has_it():
     weights = learned.Weights(np.full(len(learned.NAMES), 0.5), np.ones(len(learned.NAMES)),
-                              np.array([-3.0 if n == "english" else 0.0 for n in learned.NAMES]), 0.0, ["made up"])
+                              np.array([3.0 if n == "foreign_names" else 0.0 for n in learned.NAMES]), 0.0, ["made up"])
     tickets = queue()
     tickets[2] = tr.Ticket("S2", OPEN + timedelta(minutes=200), "Der Chat ist heute so komisch", None)
     assert tr.triage_tickets(tickets, ALL)[2].linked_incident is None          # the rules leave it
     out = tr.triage_tickets(tickets, ALL, linker="learned", weights=weights)
     german = out[2]
     assert german.linked_incident == "INC-62"
-    assert "is written in another language (+1.5)" in german.reasons["link"], german.reasons
+    assert "in another language, names the failing service (+1.5)" in german.reasons["link"], german.reasons
     assert "not linked: the learned weights give INC-61 p 0.18" in out[0].reasons["link"]
-    assert "is written in English (-1.5)" in out[0].reasons["link"], out[0].reasons
+    assert "is not a foreign ticket naming it (-1.5)" in out[0].reasons["link"], out[0].reasons

@@ -46,7 +46,6 @@ FEATURES = (
     ("old", "speaks of an older problem", "speaks of no older problem"),
     ("wish", "asks for something new", "asks for nothing new"),
     ("how_to", "asks how", "does not ask how"),
-    ("english", "is written in English", "is written in another language"),
     ("open_now", "was written while it was open", "was not written while it was open"),
     ("hours_after", "was written hours after it resolved", "was written soon after, or while it was open"),
     ("early", "was written before it opened", "was not written before it opened"),
@@ -60,6 +59,10 @@ FEATURES = (
     ("burst", "others wrote about the same service then", "few others wrote about the service then"),
     ("foreign_names", "in another language, names the failing service", "is not a foreign ticket naming it"),
     ("long", "is long (over 200 characters)", "is short"),
+    ("foreign_trouble", "in another language, speaks of trouble", "is not a foreign ticket speaking of trouble"),
+    ("works_again", "says it works again", "does not say it works again"),
+    ("concept_fits", "speaks of a thing of the shop its alerts speak of", "speaks of no thing its alerts speak of"),
+    ("concept_other", "speaks only of other things of the shop", "does not speak only of other things"),
 )
 NAMES = tuple(f[0] for f in FEATURES)
 SAYS = {name: (more, less) for name, more, less in FEATURES}
@@ -75,7 +78,11 @@ def _weights_path() -> Path:
 def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """The signals of every (ticket, incident) pair whose time fits (``link._window``, or a clock time the ticket
     gives while it was open): a matrix (one row per pair, ``NAMES`` columns) and (ticket index, incident index)."""
+    from .concepts import load_concepts
+
     seen, tickets = first.seen, first.tickets
+    thesaurus = load_concepts()
+    things_of = [thesaurus.in_incident(inc) for inc in incidents]
     services_of = [set(d["found"]) for d in seen]
     times = [t.created_at for t in tickets]
     rows, keys = [], []
@@ -86,6 +93,8 @@ def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[
         said = {_link._stem(w) for w in _link._WORD.findall(reading.text)}
         trouble = _link._hits(_link.TROUBLE, _link.NOT_A_REPORT.sub(" ", reading.text))
         english = _link.english(reading.text)
+        again = bool(_link.WORKS_AGAIN.search(reading.text))
+        things = thesaurus.in_ticket(reading.text)
         kind0 = d["kind"]
         for j, inc in enumerate(incidents):
             window = _link._window(inc, when, reading)
@@ -115,7 +124,6 @@ def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[
                 "old": bool(reading.old),
                 "wish": bool(_link.FEATURE_REQUEST.search(reading.text)),
                 "how_to": kind0 == "how-to",
-                "english": english,
                 "open_now": open_now,
                 "hours_after": 0.0 if open_now else (when - inc.resolved_at).total_seconds() / 3600,
                 "early": when < inc.opened_at and "quality" not in kinds,
@@ -129,6 +137,10 @@ def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[
                 "burst": min(BURST_CAP, burst) / BURST_CAP,
                 "foreign_names": named and not english,
                 "long": len(ticket.text) > 200,
+                "foreign_trouble": not english and bool(trouble),
+                "works_again": again,
+                "concept_fits": bool(things & things_of[j]),
+                "concept_other": bool(things) and not things & things_of[j],
             }
             rows.append([float(row[n]) for n in NAMES])
             keys.append((k, j))
@@ -253,3 +265,32 @@ def choose(first, incidents: list[IncidentInfo], weights: Weights | None = None)
             d["failure"], d["why_kind"] = d["read_as"]["failure"], d["read_as"]["why_kind"]
             d["why_link"] = (f"not linked: the learned weights give {was.id} p {p:.2f}, below {THRESHOLD} ("
                              + _why(weights, x, -1) + ")")
+    _follow_ups(first)
+
+
+FOLLOW_UP_H = 12           # a customer's follow-up, this many hours at most after their first ticket
+
+
+def _follow_ups(first) -> None:
+    """A ticket left unlinked that follows up an earlier linked ticket of the same customer (an order number both
+    give, or a name both sign with, in a ticket that says "again" or "still") joins that ticket's incident, when it
+    was written within ``FOLLOW_UP_H`` hours of it and of the incident's end: "me again, still nothing"."""
+    tickets, seen = first.tickets, first.seen
+    for k, d in enumerate(seen):
+        later = tickets[k]
+        if d["linked"] is not None or not later.text.strip():
+            continue
+        for i, e in enumerate(seen):
+            earlier, inc = tickets[i], e["linked"]
+            if inc is None or i == k or not earlier.created_at < later.created_at:
+                continue
+            hours = (later.created_at - earlier.created_at).total_seconds() / 3600
+            end = inc.resolved_at or later.created_at
+            if hours > FOLLOW_UP_H or (later.created_at - end).total_seconds() / 3600 > FOLLOW_UP_H:
+                continue
+            who = _link.same_customer(earlier.text, later.text)
+            if who:
+                d["why_link"] = (f"linked to {inc.id}: follows up {earlier.id} ({who}), which is linked to it")
+                d["linked"], d["failure"] = inc, True
+                d["why_kind"] = d["why_link"].split(": ", 1)[1]
+                break

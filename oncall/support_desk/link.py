@@ -324,8 +324,102 @@ ZONES = {"utc": 0, "gmt": 0, "z": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "e
          "aedt": 11, "nzst": 12, "nzdt": 13, "est": -5, "edt": -4, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8,
          "pdt": -7}
 ZONE = re.compile(r"\b(" + "|".join(sorted(ZONES, key=len, reverse=True)) + r")\b")
+# ... or a place's time said in words ("svensk tid", "ora României", "Oslo time", "IST"): a time zone whose offset
+# on the ticket's day the tz database gives (summer time included)
+NAMED_ZONES = {
+    "ist": "Asia/Kolkata", "indian time": "Asia/Kolkata", "india time": "Asia/Kolkata",
+    "uk time": "Europe/London", "london time": "Europe/London", "british time": "Europe/London",
+    "irish time": "Europe/Dublin", "dublin time": "Europe/Dublin", "portuguese time": "Europe/Lisbon",
+    "lisbon time": "Europe/Lisbon", "hora de portugal": "Europe/Lisbon",
+    "german time": "Europe/Berlin", "berlin time": "Europe/Berlin", "deutscher zeit": "Europe/Berlin",
+    "deutsche zeit": "Europe/Berlin", "french time": "Europe/Paris", "paris time": "Europe/Paris",
+    "heure de paris": "Europe/Paris", "heure française": "Europe/Paris", "heure francaise": "Europe/Paris",
+    "spanish time": "Europe/Madrid", "madrid time": "Europe/Madrid", "hora de españa": "Europe/Madrid",
+    "hora peninsular": "Europe/Madrid", "italian time": "Europe/Rome", "ora italiana": "Europe/Rome",
+    "dutch time": "Europe/Amsterdam", "amsterdam time": "Europe/Amsterdam", "nederlandse tijd": "Europe/Amsterdam",
+    "belgian time": "Europe/Brussels", "swiss time": "Europe/Zurich", "austrian time": "Europe/Vienna",
+    "swedish time": "Europe/Stockholm", "stockholm time": "Europe/Stockholm", "svensk tid": "Europe/Stockholm",
+    "danish time": "Europe/Copenhagen", "copenhagen time": "Europe/Copenhagen", "dansk tid": "Europe/Copenhagen",
+    "norwegian time": "Europe/Oslo", "oslo time": "Europe/Oslo", "norsk tid": "Europe/Oslo",
+    "finnish time": "Europe/Helsinki", "helsinki time": "Europe/Helsinki", "suomen aikaa": "Europe/Helsinki",
+    "polish time": "Europe/Warsaw", "warsaw time": "Europe/Warsaw", "czasu polskiego": "Europe/Warsaw",
+    "czech time": "Europe/Prague", "prague time": "Europe/Prague", "hungarian time": "Europe/Budapest",
+    "romanian time": "Europe/Bucharest", "ora româniei": "Europe/Bucharest", "ora romaniei": "Europe/Bucharest",
+    "bucharest time": "Europe/Bucharest", "greek time": "Europe/Athens", "athens time": "Europe/Athens",
+    "turkish time": "Europe/Istanbul", "istanbul time": "Europe/Istanbul", "türkiye saati": "Europe/Istanbul",
+    "eastern time": "America/New_York", "new york time": "America/New_York", "central time": "America/Chicago",
+    "mountain time": "America/Denver", "pacific time": "America/Los_Angeles",
+    "singapore time": "Asia/Singapore", "tokyo time": "Asia/Tokyo", "japan time": "Asia/Tokyo",
+    "sydney time": "Australia/Sydney", "melbourne time": "Australia/Melbourne", "perth time": "Australia/Perth",
+    "auckland time": "Pacific/Auckland", "dubai time": "Asia/Dubai", "gulf time": "Asia/Dubai",
+}
+NAMED_ZONE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, NAMED_ZONES), key=len, reverse=True)) + r")\b")
 STATED_TOLERANCE_MIN = 30     # "around 10pm": a customer's clock time is a rough one
 STATED_GRACE_H = 12           # "last night between 23:50 and 00:40": a report the next morning, placed by its time
+# The same customer writing again: an order number both tickets give, or a name both sign with, in a ticket that
+# says it follows up ("me again", "still", "nochmal").
+ORDER_NUMBER = re.compile(r"(?<![\w-])\d[\d-]{3,}\d(?![\w-])")
+FOLLOW_UP = re.compile(
+    r"\b(again|still|update|following up|follow-up|as i wrote|as written|my (earlier|previous|last) (message|ticket|mail)|"
+    r"nochmal|noch einmal|immer noch|wieder|encore|toujours|otra vez|de nuevo|todavía|todavia|weer|nog steeds|"
+    r"opnieuw|novamente|de novo|ainda|ancora|di nuovo|igen|fortfarande|stadig|igjen|taas|vieläkään|znowu|nadal|"
+    r"ciągle|zase|znovu|znova|stále|opet|megint|még mindig|din nou|încă|yine|hâlâ|tekrar)\b")
+NAME = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]{2,}\b")
+
+
+def same_customer(earlier: str, later: str) -> str | None:
+    """What says two tickets come from one customer, the later following up the earlier: an order number both give,
+    or a capitalised name both carry that no common word is (None: nothing does)."""
+    shared = set(ORDER_NUMBER.findall(earlier)) & set(ORDER_NUMBER.findall(later))
+    shared = {n for n in shared if sum(c.isdigit() for c in n) >= 5}
+    if shared:
+        return f"order {min(shared)}"
+    if not FOLLOW_UP.search(_normalise(later)):
+        return None
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    def names(text):
+        return {w for w in NAME.findall(text) if w.lower() not in ENGLISH_STOP_WORDS and w.lower() not in OTHER_TONGUES
+                and w.lower() not in COMMON_CAPITALS}
+
+    def signed(text):
+        return names(" ".join(m.group(1) for rx in SIGNATURES for m in rx.finditer(text.strip())))
+    both = (signed(earlier) & names(later)) | (names(earlier) & signed(later))
+    return f"signed {min(both)}" if both else None
+
+
+# Where a customer's name stands: at the end ("- Petra", "Grüße, J. Weber"), at the start before "again" or "here"
+# ("Tom again", "Vilja Interiors here"), or in brackets ("me again (Jake)")
+SIGNATURES = (re.compile(r"(?:^|[-–—,.!?\n])\s*((?:[A-ZÀ-Ý][\w.'-]*\s?){1,3})\s*$"),
+              re.compile(r"^\W*(?:\w+\W+){0,2}?((?:[A-ZÀ-Ý][\w.'-]*\s){1,3})(?:again|here|hier|igen|encore|"
+                         r"again:|nochmal|wieder|taas|znowu|opet|ismét|din nou)\b"),
+              re.compile(r"\(((?:[A-ZÀ-Ý][\w.'-]*\s?){1,3})[),]"))
+
+
+# Capitalised words many customers write that name no one: greetings, days, months, brands of payment and phones
+COMMON_CAPITALS = frozenset("""
+screenshot update also same just sorry note fyi
+hello hallo hola hej hei hi dear thanks thank cheers regards best kind greetings bonjour buongiorno buenas
+olá ola merhaba dobry dobré dobrý pozdrav szia bună sorry please urgent help order orders customer support
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+september october november december today tomorrow yesterday tonight morning evening
+paypal visa mastercard amex klarna apple google android iphone ipad samsung chrome safari firefox windows
+amazon bankid ideal sofort twint revolut wise dhl ups fedex gls dpd postnl hermes royal mail
+chat bot assistant app website site shop store plus pro enterprise free
+""".split())
+
+
+# "It works again": a customer writing that the failure is over, in the languages above.
+WORKS_AGAIN = re.compile(
+    r"\b((it|that|this|everything|all|the \w+)('s| is| are|'re)? (working|works|fine|ok|okay|back) (again|now)|"
+    r"works? (again|now)|working again|(is|are|'s|'re) back( now| again| online| up)?(?! (in|to|on|from|at|for|with)\b)|"
+    r"seems (ok|okay|fine|to work)( again| now)|"
+    r"fixed now|resolved now|shows? (it|them|up) (now|again)|"
+    r"funktioniert (wieder|jetzt)|geht wieder|wieder da|fonctionne (à nouveau|de nouveau|maintenant)|remarche|"
+    r"funciona (de nuevo|otra vez|ya|ahora)|ya funciona|werkt (weer|nu)|weer terug|funciona (novamente|de novo|agora)|"
+    r"funziona (di nuovo|ora|adesso)|fungerar (igen|nu)|virker (igen|nu)|fungerer (igjen|nå)|toimii (taas|nyt)|"
+    r"näkyy taas|działa (już|znowu|ponownie)|funguje (už|znovu|zase)|radi (opet|sada)|működik (már|újra)|"
+    r"funcționează (din nou|acum)|çalışıyor( artık)?|düzeldi)\b")
 PAST = re.compile(r"\b(earlier|ago|last night|this morning|tonight|was (broken|down|failing|not working)|"
                   r"were (broken|down|failing|not working)|(is|it's|its) (working|fine|ok) (again|now)|fixed now)\b")
 
@@ -426,6 +520,7 @@ class Reading:
     past: bool                         # speaks of the past ("earlier", "was broken")
     stale: bool = False                # a wrong answer told as out of date or against our own page ("old rules")
     at: tuple[tuple[int, int], ...] = ()   # clock times it gives (hour, minute)
+    zoned: tuple[tuple[int, int, str], ...] = ()   # clock times on a named place's clock (hour, minute, tz name)
 
 
 CONDITION = "its failure words are a condition or a denial, not a report"   # a Reading's not_a_report
@@ -466,12 +561,15 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
     old = _old(norm)
     stale = kind == "wrong" and (_contrast(cleaned) is not None or any(STALE.search(e) for e in evidence))
     return Reading(norm, kind, evidence, not_report, old, _yesterday(norm, words),
-                   bool(PAST.search(norm)), stale, _clock_times(norm))
+                   bool(PAST.search(norm)), stale, *_clock_times(norm))
 
 
-def _clock_times(norm: str) -> tuple[tuple[int, int], ...]:
-    """Clock times in the text, in UTC: on the customer's clock when a zone follows them within a few words."""
-    out = []
+def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int, str], ...]]:
+    """Clock times in the text: in UTC, on the customer's clock when a zone abbreviation follows them within a few
+    words; and those a place's time in words follows (hour, minute, tz database name), placed by the ticket's day."""
+    out, zoned = [], []
+    named = [(m.start(), NAMED_ZONES[m.group(1)]) for m in NAMED_ZONE.finditer(norm)
+             if m.group(1) != "ist" or english(norm)]          # German's "ist" is not India's time
     for m in CLOCK.finditer(norm):
         if m.group(6):
             hour, minute = (0 if m.group(6) == "midnight" else 12), 0
@@ -483,13 +581,18 @@ def _clock_times(norm: str) -> tuple[tuple[int, int], ...]:
             hour = hour % 12 + (12 if half == "pm" else 0) if half else hour
         if not (hour < 24 and minute < 60):
             continue
+        place = next((name for at, name in named if m.end() <= at <= m.end() + 40), None)
+        if place is not None:
+            if (hour, minute, place) not in zoned:
+                zoned.append((hour, minute, place))
+            continue
         zone = ZONE.search(norm, m.end(), m.end() + 30)
         if zone and zone.group(1) != "z":
             total = (hour * 60 + minute - round(ZONES[zone.group(1)] * 60)) % (24 * 60)
             hour, minute = divmod(total, 60)
         if (hour, minute) not in out:
             out.append((hour, minute))
-    return tuple(out)
+    return tuple(out), tuple(zoned)
 
 
 CLAUSE = re.compile(r"[.!?;,\n]|\b(?:but|and|so|while|although|though|because)\b")
@@ -663,13 +766,23 @@ def _stated_fit(incident: IncidentInfo, when: datetime, reading: Reading) -> str
     the ticket, within a day), give or take ``STATED_TOLERANCE_MIN``."""
     tol = timedelta(minutes=STATED_TOLERANCE_MIN)
     end = incident.resolved_at or when
-    for hour, minute in reading.at:
-        t = when.replace(hour=hour, minute=minute, second=0, microsecond=0)
-        if t > when:
+    for hour, minute, place in (*((h, m, None) for h, m in reading.at), *reading.zoned):
+        local = when if place is None else when.astimezone(_zone(place))
+        t = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if t > local:
             t -= timedelta(days=1)
+        t = t.astimezone(when.tzinfo)
         if incident.opened_at - tol <= t <= end + tol:
-            return f"says it happened at {hour:02d}:{minute:02d}, while it was open"
+            said = f"{hour:02d}:{minute:02d}" + ("" if place is None else f" {place.split('/')[-1]} time")
+            return f"says it happened at {said}, while it was open"
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
 
 
 def link(reading: Reading, when: datetime, found: dict, incidents: list[IncidentInfo], words: ServiceWords,
@@ -770,7 +883,18 @@ TROUBLE = re.compile(
     r"impossible|imposible|impossibile|problema|probleem|problème|fehler\w*|erreur\w*|échec|fout\w*|erro|"
     r"noch|toujours|todav[ií]a|ainda|nog steeds|nochmal|encore|otra vez|de nuevo|opnieuw|à nouveau|wieder|weer|"
     r"ewig|lent\w*|lento|langzaam|traag|demor\w*|tarda\w*|dauert|falsch\w*|faux|fausse|equivocad\w*|errad\w*|"
-    r"fehlt|manque|falta|verspät\w*|retard|retraso|atras\w*|vertraag\w*)\b")
+    r"fehlt|manque|falta|verspät\w*|retard|retraso|atras\w*|vertraag\w*|"
+    # and in the other languages of Europe's shoppers: Swedish, Danish and Norwegian, Finnish, Polish, Czech and
+    # Slovak, Croatian, Hungarian, Romanian, Turkish (a denial, an error or problem, still, again, empty, gone)
+    r"inte|ingen|inget|aldrig|aldri|ikke|fel|fejl|feil|fortfarande|stadig|igjen|borta|væk|borte|försv\w*|forsv\w*|"
+    r"ei|eikä|enkä|virhe\w*|ongelm\w*|rikki|vieläkään|taas|tyhjä|kadon\w*|hävi\w*|"
+    r"nie|brak|błąd|błędu|błędem|nadal|ciągle|znowu|pust\w*|znikn\w*|zniknęł\w*|"
+    r"nejde|nefunguj\w*|neexistuj\w*|nemůž\w*|nemôž\w*|nedostal\w*|nepřiš\w*|neprišl\w*|chyb\w*|stále|pořád|"
+    r"znovu|znova|zase|prázdn\w*|zmizl\w*|zmizel\w*|"
+    r"nije|nisam|nema|greška|grešku|opet|prazn\w*|nestal\w*|"
+    r"nem|nincs|hib\w*|probléma|megint|újra|üres|eltűnt|"
+    r"nu|niciun\w*|nicio|eroare|eșu\w*|esu\w*|problemă|încă|iar|dispăr\w*|"
+    r"değil|yok|hata\w*|sorun\w*|hâlâ|yine|tekrar|boş|kayb\w*|çalışmıyor|olmuyor)\b")
 SECOND_LOOK_MIN_WORDS = 1
 
 
@@ -815,7 +939,8 @@ def catalog_stems(catalog: ServiceWords) -> frozenset[str]:
 
 
 # The commonest little words of the other languages customers write in (German, French, Spanish, Dutch,
-# Portuguese, Italian); a word English has too counts for them when it is far commoner there ("de", "la", "die").
+# Portuguese, Italian; Swedish, Danish, Norwegian, Finnish, Polish, Czech, Slovak, Croatian, Hungarian, Romanian,
+# Turkish); a word English has too counts for them when it is far commoner there ("de", "la", "die").
 OTHER_TONGUES = frozenset("""
 de la en un une des du del al lo se te die den dem zu im op het van
 seit heute gestern depuis hier aujourd'hui desde hoy ayer ahora sinds gisteren vandaag hoje ontem ieri oggi
@@ -825,17 +950,22 @@ el los las que es y con para por una mi pero muy está también todavía nada ha
 het een en niet ik met voor mijn maar ook nog geen wel niks zijn heb werkt
 os que não é eu com para uma meu minha mas muito está também ainda nada
 il che non è sono con per una mio mia ma molto anche ancora niente
+och jag det är att för med har inte kan min mitt ett och också ikke og jeg til af ikkje ingen ei ole että ja
+kanssa voi onko minun nie się jest że czy już jak mój moja dzień jsem není jsou ako som sa mám už je nemám
+nije sam za kako mogu ili što hogy és az nem van egy meg még nincs și să pentru este nu cu mai sunt bir ve
+bu için ile değil mı mi musunuz
 """.split())
 
 
 def english(text: str) -> bool:
     """Whether a ticket is written in English: it has more of English's common words (scikit-learn's list: "the",
-    "is", "my", "it") than of the other languages' (``OTHER_TONGUES``). A ticket in German or Spanish has few of
-    the first and many of the second; one with none of the second counts as English."""
+    "is", "my", "it") than of the other languages' (``OTHER_TONGUES``) and words with letters English does not
+    write ("tölt", "zniknęła"). A ticket in German or Spanish has few of the first and many of the second; one with
+    none of the second counts as English."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    words = re.findall(r"[a-zà-ÿ']+", text.lower())
-    theirs = sum(w in OTHER_TONGUES for w in words)
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.lower())
+    theirs = sum(w in OTHER_TONGUES or not w.isascii() for w in words)
     return theirs == 0 or sum(w in ENGLISH_STOP_WORDS and w not in OTHER_TONGUES for w in words) > theirs
 
 

@@ -1,0 +1,117 @@
+"""What lets triage read a night it was not written against: other languages' trouble and little words, times on a
+named place's clock, a customer's follow-up, "it works again", and the shop's things in customers' words."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from oncall.errors import BadInput
+from oncall.support_desk import concepts, learned
+from oncall.support_desk import link
+from oncall.support_desk import triage as tr
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize("text", [
+    "Chatten svarar inte, jag har försökt tre gånger",                    # Swedish
+    "Dzień dobry, nie mogę zapłacić, ta opcja zniknęła",                  # Polish
+    "A chat ablak nem tölt be, csak forog a kör",                         # Hungarian
+    "Kaikki tuotteet näyttävät loppuunmyydyiltä, enkä voi lisätä mitään",  # Finnish
+])
+def test_other_languages_are_not_english_and_their_trouble_is_read(text):
+    assert not link.english(text)
+    assert link._hits(link.TROUBLE, text.lower())
+
+
+def test_english_stays_english():
+    assert link.english("chat doesn't open, just spins then says something went wrong")
+    assert not link._hits(link.TROUBLE, "how do i change the address on my account?")
+
+
+@pytest.mark.parametrize("text, again", [
+    ("it works now, things stay in the basket again", True),
+    ("ok the bot shows it now, arriving thursday", True),
+    ("Der Chat funktioniert wieder, danke", True),
+    ("how does the points system work?", False),
+    ("it still does not work", False),
+])
+def test_works_again(text, again):
+    assert bool(link.WORKS_AGAIN.search(link._normalise(text))) is again
+
+
+def test_a_place_named_in_words_gives_its_clock_on_the_tickets_day():
+    utc, zoned = link._clock_times(link._normalise("Mellan ungefär 00:10 och 01:05 i natt (svensk tid) försvann"))
+    assert utc == () and zoned == ((0, 10, "Europe/Stockholm"), (1, 5, "Europe/Stockholm"))
+    reading = link.read("Mellan 00:10 och 01:05 i natt (svensk tid) försvann varukorgarna")
+    summer = datetime(2027, 9, 22, 7, 10, tzinfo=UTC)      # CEST, two hours ahead: 22:10-23:05 UTC
+    winter = datetime(2027, 1, 20, 7, 10, tzinfo=UTC)      # CET, one hour ahead: 23:10-00:05 UTC
+    def inc(at, minutes):
+        return tr.IncidentInfo("INC-1", at, at + timedelta(minutes=minutes), ("cart",), ("api",), "CartItemsLost", "page")
+    assert link._stated_fit(inc(datetime(2027, 9, 21, 22, 0, tzinfo=UTC), 20), summer, reading)
+    assert not link._stated_fit(inc(datetime(2027, 9, 21, 23, 40, tzinfo=UTC), 20), summer, reading)
+    assert link._stated_fit(inc(datetime(2027, 1, 19, 23, 40, tzinfo=UTC), 20), winter, reading)
+    assert "Stockholm time" in link._stated_fit(inc(datetime(2027, 9, 21, 22, 0, tzinfo=UTC), 20), summer, reading)
+
+
+def test_ist_is_indias_time_in_english_and_a_verb_in_german():
+    assert link._clock_times(link._normalise("between 06:10 and 07:15 IST our chats dropped"))[1] == (
+        (6, 10, "Asia/Kolkata"), (7, 15, "Asia/Kolkata"))
+    assert link._clock_times(link._normalise("Um 10:30 ist der Chat weg")) == (((10, 30),), ())
+
+
+@pytest.mark.parametrize("earlier, later, said", [
+    ("your bot says order 4471-2290 does not exist", "order 4471-2290 - ok the bot shows it now", "order 4471-2290"),
+    ("everything is sold out?? every size says sold out. Tom", "Tom again - running shoes are back", "signed Tom"),
+    ("Keine Bestätigung bekommen. Grüße, J. Weber", "Nochmal J. Weber: immer noch keine Bestätigung", "signed Weber"),
+    ("WHICH order?? i have two open ones. - Jake", "me again (Jake). still the curly bracket thing", "signed Jake"),
+    ("Screenshot attached: the chat is broken", "Screenshot again, same thing", None),     # a word, not a name
+    ("the chat is broken. Tom", "Tom here, how do I change my password?", None),            # no follow-up word
+    ("order 12-34 was late", "order 12-34 again", None),                                    # too short a number
+])
+def test_the_same_customer_following_up(earlier, later, said):
+    assert link.same_customer(earlier, later) == said
+
+
+OPEN = datetime(2026, 9, 14, 1, 10, tzinfo=UTC)
+CHAT = tr.IncidentInfo("INC-62", OPEN, OPEN + timedelta(minutes=60), ("support-assistant",), ("gateway",),
+                       "ChatSessionsDropped: sessions dropped mid-conversation on gateway-2", "page")
+
+
+def rules_only() -> learned.Weights:
+    n = len(learned.NAMES)
+    return learned.Weights(np.zeros(n), np.ones(n), np.array([12.0 if m == "rules_link" else 0.0
+                                                                for m in learned.NAMES]), -6.0, ["made up"])
+
+
+def test_a_follow_up_joins_the_incident_its_first_ticket_joined():
+    tickets = [tr.Ticket("S0", OPEN + timedelta(minutes=5), "the chat keeps dropping me, error every time. - Tom", None),
+               tr.Ticket("S1", OPEN + timedelta(minutes=90), "Tom again: it works now, thanks", None),
+               tr.Ticket("S2", OPEN + timedelta(minutes=95), "how do I change my password? - Ana", None)]
+    out = tr.triage_tickets(tickets, [CHAT], linker="learned", weights=rules_only())
+    assert [t.linked_incident for t in out] == ["INC-62", "INC-62", None]
+    assert out[1].reasons["link"] == "linked to INC-62: follows up S0 (signed Tom), which is linked to it"
+    later = [tickets[0], tr.Ticket("S1", OPEN + timedelta(hours=14), "Tom again: it works now", None)]
+    assert tr.triage_tickets(later, [CHAT], linker="learned", weights=rules_only())[1].linked_incident is None
+
+
+def test_the_shops_things_in_alerts_and_in_customers_words(tmp_path):
+    path = tmp_path / "concepts.yaml"
+    path.write_text("concepts:\n  cart:\n    system: [cart, basket]\n    customer: [basket, warenkorb, ostoskori]\n"
+                    "  points:\n    system: [loyalty, points]\n    customer: [points, punkte]\n", encoding="utf-8")
+    things = concepts.load_concepts(path)
+    lost = tr.IncidentInfo("INC-1", OPEN, None, ("cart-api",), ("db",), "CartItemsLost: carts emptied", "page")
+    assert things.in_incident(lost) == {"cart"}
+    assert things.in_ticket("mein warenkorb ist leer") == {"cart"}
+    assert things.in_ticket("wo sind meine punkte?") == {"points"}
+    assert things.in_ticket("the baskets page") == frozenset()          # whole words only
+    path.write_text("concepts:\n  cart:\n    system: cart\n    customer: [basket]\n", encoding="utf-8")
+    with pytest.raises(BadInput, match="concepts.cart.system"):
+        concepts.load_concepts(path)
+
+
+def test_the_shipped_thesaurus_reads():
+    things = concepts.load_concepts()
+    assert len(things.names) >= 20
