@@ -2,17 +2,20 @@
 
 The rules (``link.py``) were each written after reading a night's misses, and every night brings reports they have
 not met. A support engineer weighs the same few signals on every ticket: was it written while the incident was
-open; does it name the service that is failing, or speak of what the alerts speak of; does it report trouble, or
-ask how, or wish; is it in a language the rules cannot read; did others write about the same thing at the same
-time. This linker measures those signals (``FEATURES``) for every (ticket, incident) pair whose time fits, the
-rules' own decision one signal among them, and lets a logistic regression fitted on the labelled nights
-(``data/tickets/heldout*/truth.jsonl``) say how much each counts. Each ticket joins the incident it gives the
-highest probability, if that is at least ``THRESHOLD``; its reason names the signals that weighed most.
+open; does it name the service that is failing, or speak of the thing of the shop its alerts speak of (the cart,
+product images: ``data/tickets/concepts.yaml``, in customers' words and languages); does it report trouble, in
+any language, or ask how, or wish, or say it works again; does it give a time while the incident was open; did
+others write about the same thing at the same time. This linker measures those signals (``FEATURES``) for every
+(ticket, incident) pair whose time fits, the rules' own decision one signal among them, and lets a logistic
+regression fitted on the labelled nights (``data/tickets/heldout*/truth.jsonl``) say how much each counts. Each
+ticket joins the incident it gives the highest probability, if that is at least ``THRESHOLD``, and a customer's
+follow-up joins the incident its first ticket joined (``_follow_ups``); its reason names what weighed most.
 
 The weights are data (``data/tickets/linker_weights.json``), refitted with ``python benchmarks/fit_linker.py``
-from the queues listed in it (the labelled nights and the course's two queues); a test refits them and compares. How well it does on a night it has not seen is
-measured two ways: leave one night out (each night scored by weights fitted on the others: ``leave_one_out``), and
-once on a night written after the weights were frozen (``evaluation.UNTOUCHED``).
+from the queues listed in it (the labelled nights and the course's two queues); a test refits them and compares.
+How well it does on a night it has not seen is measured two ways: leave one night out (each night scored by
+weights fitted on the others: ``leave_one_out``), and once on a night written after the weights were frozen
+(``evaluation.UNTOUCHED``).
 """
 from __future__ import annotations
 
