@@ -28,8 +28,24 @@ def _toc_files(toc: dict) -> list[str]:
 
 def test_toc_lists_every_notebook_except_the_console_in_course_order():
     notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb") if p.stem not in NOT_CHAPTERS)
-    chapters = [f for f in _toc_files(_toc()) if f.startswith("notebooks/")]
+    chapters = [f for f in _toc_files(_toc()) if f.startswith("notebooks/") and f != "notebooks/glossary"]
     assert chapters == [f"notebooks/{name}" for name in notebooks]
+
+
+def test_every_page_a_notebook_links_to_is_in_the_book():
+    """A notebook's link to another page of notebooks/ ("[glossary](glossary.md)") works in the book only when
+    that page is in the table of contents (only_build_toc_files)."""
+    import json
+    import re
+
+    entries = set(_toc_files(_toc()))
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        if path.stem in NOT_CHAPTERS:
+            continue
+        text = "".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+                       if c["cell_type"] == "markdown")
+        for target in re.findall(r"\]\(([\w-]+)\.(?:md|ipynb)(?:#[^)]*)?\)", text):
+            assert f"notebooks/{target}" in entries, (path.name, target)
 
 
 def test_every_toc_entry_exists():
