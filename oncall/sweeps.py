@@ -8,9 +8,11 @@ copy's simulated minutes instead of simulating them again (``_SharedSimulations`
 """
 from __future__ import annotations
 
+import os
 import pickle
 import weakref
 
+from .paths import DATA_DIR
 from .record import ShiftRecord
 from .scenario_model import Scenario
 from . import ship as shipping
@@ -33,9 +35,10 @@ _SHARED_KEPT = 24                        # a sweep of 20 seeds over two break mo
 def shared_night(scenario: Scenario, seed: int | None = None) -> ShiftRecord:
     """``shift.run_shift(scenario, seed, until=shift.SHARED_UNTIL)``: the night every break mode and every choice of
     the on-call shares, run once per scenario and seed and kept for the next break mode (the same scenario: its
-    whole content). Never changed: ``shift.resume_from`` runs on from a copy of it."""
+    whole content; the same data files: an edited one runs the night again). Never changed: ``shift.resume_from``
+    runs on from a copy of it."""
     seed = scenario.seed if seed is None else seed
-    key = (scenario.model_dump_json(), seed)
+    key = (scenario.model_dump_json(), seed, _data_version())
     if key not in _SHARED:
         _SHARED[key] = shift.run_shift(scenario, seed, until=shift.SHARED_UNTIL)
         while len(_SHARED) > _SHARED_KEPT:
@@ -72,6 +75,20 @@ def _simulations_of(before: ShiftRecord) -> _SharedSimulations:
     if _NIGHT is None or _NIGHT[0]() is not before:
         _NIGHT = (weakref.ref(before), _SharedSimulations())
     return _NIGHT[1]
+
+
+def _data_version() -> tuple:
+    """Every file under data/ with its modification time and size: what a night reads besides its scenario."""
+    found, folders = [], [str(DATA_DIR)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    folders.append(entry.path)
+                else:
+                    st = entry.stat()
+                    found.append((entry.path, st.st_mtime_ns, st.st_size))
+    return tuple(sorted(found))
 
 
 def ship_from(before: ShiftRecord, finish: bool = True, **ship_kwargs) -> ShiftRecord:
