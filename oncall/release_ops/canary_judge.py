@@ -63,10 +63,16 @@ def _frame_key(frame):
     (``frame`` a DataFrame or its ``_Columns``)."""
     columns = _Columns.of(frame)
     frame = columns.frame
-    if any(dtype == object for dtype in frame.dtypes) or frame.index.dtype == object:
+    if not frame.columns.is_unique:
+        if any(dtype == object for dtype in frame.dtypes) or frame.index.dtype == object:
+            return None
+        return (tuple(frame.columns), tuple(str(d) for d in frame.dtypes), str(frame.index.dtype),
+                frame.index.to_numpy().tobytes(), tuple(frame[c].to_numpy().tobytes() for c in frame.columns))
+    series = [columns[c] for c in frame.columns]    # each column's dtype read off its Series (no dtypes frame)
+    if any(s.dtype == object for s in series) or frame.index.dtype == object:
         return None
-    return (tuple(frame.columns), tuple(str(d) for d in frame.dtypes), str(frame.index.dtype),
-            frame.index.to_numpy().tobytes(), tuple(columns[c].to_numpy().tobytes() for c in frame.columns))
+    return (tuple(frame.columns), tuple(str(s.dtype) for s in series), str(frame.index.dtype),
+            frame.index.to_numpy().tobytes(), tuple(s.to_numpy().tobytes() for s in series))
 
 
 def judge(baseline: pd.DataFrame, canary: pd.DataFrame, config: JudgeConfig = JudgeConfig()) -> Judgment:
@@ -125,8 +131,21 @@ class _Columns:
 
     def sum(self, name: str):
         if name not in self.sums:
-            self.sums[name] = self[name].sum()
+            column = self[name]
+            # An integer column sums as pandas sums it (numpy's sum, nothing to skip), without pandas' dispatch.
+            self.sums[name] = (column.to_numpy().sum() if isinstance(column.dtype, np.dtype)
+                               and column.dtype.kind in "iu" else column.sum())
         return self.sums[name]
+
+
+_RANK_SPECS: dict = {}   # a count metric's spec -> the same spec judged on its per-minute ratios (no counts)
+
+
+def _without_counts(spec):
+    key = repr(spec)
+    if key not in _RANK_SPECS:
+        _RANK_SPECS[key] = replace(spec, counts=None)
+    return _RANK_SPECS[key]
 
 
 def _judge_metric(name: str, baseline, canary, config: JudgeConfig, alpha: float | None) -> MetricResult:
@@ -139,7 +158,7 @@ def _judge_metric(name: str, baseline, canary, config: JudgeConfig, alpha: float
         result = classify_counts(spec, baseline.sum(num), baseline.sum(den), canary.sum(num),
                                  canary.sum(den), config, alpha)
         if name in canary.columns:
-            rank = classify_rank(replace(spec, counts=None), baseline[name], canary[name], config, alpha)
+            rank = classify_rank(_without_counts(spec), baseline[name], canary[name], config, alpha)
             result = replace(result, rank_classification=rank.classification)
         return result
     result = classify_rank(spec, baseline[name], canary[name], config, alpha)

@@ -397,14 +397,17 @@ def _slo_guard(spec: MetricSpec, bad_b: int, total_b: int, bad_c: int, total_c: 
     a good ratio (decrease) at least the objective: p = P(X <= good). Broken when p < alpha."""
     increase = spec.direction == "increase"
     limit = 1 - spec.slo_objective if increase else spec.slo_objective
+    p_c = _binomial_p(bad_c, total_c, limit, increase)
+    return limit, p_c, p_c < alpha, _binomial_p(bad_b, total_b, limit, increase) < alpha
 
-    def p_of(k: int, n: int) -> float:
-        if n == 0:
-            return 1.0
-        return float(stats.binom.sf(k - 1, n, limit) if increase else stats.binom.cdf(k, n, limit))
 
-    p_c = p_of(bad_c, total_c)
-    return limit, p_c, p_c < alpha, p_of(bad_b, total_b) < alpha
+@lru_cache(maxsize=4096)
+def _binomial_p(k: int, n: int, limit: float, increase: bool) -> float:
+    """scipy's one-sided exact binomial p of ``k`` events in ``n`` against ``limit``: P(X >= k) (``increase``) or
+    P(X <= k); computed once per count (every judge config a sweep compares tests the same window)."""
+    if n == 0:
+        return 1.0
+    return float(stats.binom.sf(k - 1, n, limit) if increase else stats.binom.cdf(k, n, limit))
 
 
 def _p_value(test: str, c: np.ndarray, b: np.ndarray) -> float:
