@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from .canary_config import JudgeConfig, MetricSpec
 
@@ -421,8 +421,24 @@ def _p_value(test: str, c: np.ndarray, b: np.ndarray) -> float:
 def _p_value_of(test: str, c_bytes: bytes, b_bytes: bytes) -> float:
     c, b = np.frombuffer(c_bytes), np.frombuffer(b_bytes)
     if test == "mannwhitneyu":
-        return float(stats.mannwhitneyu(c, b, alternative="two-sided", method="asymptotic").pvalue)
+        return _mann_whitney_p(c, b)
     return float(stats.levene(c, b, center="median").pvalue)
+
+
+def _mann_whitney_p(c: np.ndarray, b: np.ndarray) -> float:
+    """``scipy.stats.mannwhitneyu(c, b, alternative="two-sided", method="asymptotic").pvalue``, bit for bit: the
+    same midranks, tie correction, continuity correction and normal tail (``special.ndtr``), in the same order of
+    operations, without the wrapper's checks and broadcasting (most of its cost on a canary's few dozen samples;
+    tests/test_canary.py compares the two)."""
+    n1, n2 = len(c), len(b)
+    ranks, ties = _midranks(np.concatenate([c, b]))
+    u1 = ranks[:n1].sum() - n1 * (n1 + 1) / 2
+    u = max(u1, n1 * n2 - u1)
+    n = n1 + n2
+    s = np.sqrt(n1 * n2 / 12 * ((n + 1) - (ties ** 3 - ties).sum() / (n * (n - 1))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (u - n1 * n2 / 2 - 0.5) / s
+    return float(np.clip(special.ndtr(-z) * 2, 0.0, 1.0))
 
 
 @lru_cache(maxsize=512)
