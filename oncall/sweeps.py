@@ -28,7 +28,7 @@ def shift_before_ship(scenario: Scenario, seed: int | None = None, break_mode: s
     return shift.resume_from(shared_night(scenario, seed), break_mode, until="learn")
 
 
-_SHARED: dict[tuple, ShiftRecord] = {}   # (scenario, seed) -> the night until shift.SHARED_UNTIL: the last few
+_SHARED: dict[tuple, ShiftRecord] = {}   # (scenario, seed, data files) -> the night until SHARED_UNTIL: the last few
 _SHARED_KEPT = 24                        # a sweep of 20 seeds over two break modes, one mode after the other
 
 
