@@ -8,9 +8,11 @@ copy's simulated minutes instead of simulating them again (``_SharedSimulations`
 """
 from __future__ import annotations
 
+import os
 import pickle
 import weakref
 
+from .paths import DATA_DIR
 from .record import ShiftRecord
 from .scenario_model import Scenario
 from . import ship as shipping
@@ -19,8 +21,29 @@ from . import shift   # called through the module, so a notebook replay store ca
 
 def shift_before_ship(scenario: Scenario, seed: int | None = None, break_mode: str = "none") -> ShiftRecord:
     """The shift through the learn phase (serve, detect, triage, mitigate, learn), as ``shift.run_shift`` runs
-    it: the night the ship phase starts from."""
-    return shift.run_shift(scenario, seed, break_mode, until="learn")
+    it: the night the ship phase starts from. Serve, detect and triage read no break mode: a sweep over break modes
+    runs them once per seed (``shared_night``) and each mode's mitigate and learn from a copy (``shift.resume_from``,
+    the same record as ``run_shift(scenario, seed, break_mode, until="learn")``)."""
+    scenario.check_break_mode(break_mode)
+    return shift.resume_from(shared_night(scenario, seed), break_mode, until="learn")
+
+
+_SHARED: dict[tuple, ShiftRecord] = {}   # (scenario, seed, data files) -> the night until SHARED_UNTIL: the last few
+_SHARED_KEPT = 24                        # a sweep of 20 seeds over two break modes, one mode after the other
+
+
+def shared_night(scenario: Scenario, seed: int | None = None) -> ShiftRecord:
+    """``shift.run_shift(scenario, seed, until=shift.SHARED_UNTIL)``: the night every break mode and every choice of
+    the on-call shares, run once per scenario and seed and kept for the next break mode (the same scenario: its
+    whole content; the same data files: an edited one runs the night again). Never changed: ``shift.resume_from``
+    runs on from a copy of it."""
+    seed = scenario.seed if seed is None else seed
+    key = (scenario.model_dump_json(), seed, _data_version())
+    if key not in _SHARED:
+        _SHARED[key] = shift.run_shift(scenario, seed, until=shift.SHARED_UNTIL)
+        while len(_SHARED) > _SHARED_KEPT:
+            _SHARED.pop(next(iter(_SHARED)))
+    return _SHARED[key]
 
 
 class _SharedSimulations:
@@ -52,6 +75,20 @@ def _simulations_of(before: ShiftRecord) -> _SharedSimulations:
     if _NIGHT is None or _NIGHT[0]() is not before:
         _NIGHT = (weakref.ref(before), _SharedSimulations())
     return _NIGHT[1]
+
+
+def _data_version() -> tuple:
+    """Every file under data/ with its modification time and size: what a night reads besides its scenario."""
+    found, folders = [], [str(DATA_DIR)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    folders.append(entry.path)
+                else:
+                    st = entry.stat()
+                    found.append((entry.path, st.st_mtime_ns, st.st_size))
+    return tuple(sorted(found))
 
 
 def ship_from(before: ShiftRecord, finish: bool = True, **ship_kwargs) -> ShiftRecord:

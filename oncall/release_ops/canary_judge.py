@@ -58,17 +58,27 @@ _JUDGED: dict = {}   # (config, baseline, canary) as exact bytes -> Judgment: th
 _JUDGED_KEPT = 64
 
 
-def _frame_key(frame: pd.DataFrame):
-    """A frame's exact content (columns, dtypes, index and values as bytes), or None for a column of objects."""
-    if any(dtype == object for dtype in frame.dtypes) or frame.index.dtype == object:
+def _frame_key(frame):
+    """A frame's exact content (columns, dtypes, index and values as bytes), or None for a column of objects
+    (``frame`` a DataFrame or its ``_Columns``)."""
+    columns = _Columns.of(frame)
+    frame = columns.frame
+    if not frame.columns.is_unique:
+        if any(dtype == object for dtype in frame.dtypes) or frame.index.dtype == object:
+            return None
+        return (tuple(frame.columns), tuple(str(d) for d in frame.dtypes), str(frame.index.dtype),
+                frame.index.to_numpy().tobytes(), tuple(frame[c].to_numpy().tobytes() for c in frame.columns))
+    series = [columns[c] for c in frame.columns]    # each column's dtype read off its Series (no dtypes frame)
+    if any(s.dtype == object for s in series) or frame.index.dtype == object:
         return None
-    return (tuple(frame.columns), tuple(str(d) for d in frame.dtypes), str(frame.index.dtype),
-            frame.index.to_numpy().tobytes(), tuple(frame[c].to_numpy().tobytes() for c in frame.columns))
+    return (tuple(frame.columns), tuple(str(s.dtype) for s in series), str(frame.index.dtype),
+            frame.index.to_numpy().tobytes(), tuple(s.to_numpy().tobytes() for s in series))
 
 
 def judge(baseline: pd.DataFrame, canary: pd.DataFrame, config: JudgeConfig = JudgeConfig()) -> Judgment:
     """``judge_once``, remembered on the exact content of its inputs: a pure function of them, and a shift re-run
     from a later phase (a widget's move) judges the same canary samples again."""
+    baseline, canary = _Columns.of(baseline), _Columns.of(canary)   # the columns read for the key, judged as read
     keys = (_frame_key(baseline), _frame_key(canary))
     if None in keys:
         return judge_once(baseline, canary, config)
@@ -87,6 +97,7 @@ def judge_once(baseline: pd.DataFrame, canary: pd.DataFrame, config: JudgeConfig
     Holm-Bonferroni level of its p-value (``holm_levels``), so the chance that a canary no worse than the baseline
     gets ANY metric called High/Low stays at most 1 - confidence, instead of growing with the number of metrics."""
     names = metric_names(canary.columns, config)
+    baseline, canary = _Columns.of(baseline), _Columns.of(canary)   # each column and each sum read once
     results = [_judge_metric(name, baseline, canary, config, None) for name in names]
     if config.correction == "holm":
         tested = [i for i, r in enumerate(results) if r.p_value is not None]
@@ -101,15 +112,53 @@ def judge_once(baseline: pd.DataFrame, canary: pd.DataFrame, config: JudgeConfig
     return Judgment(score, verdict, tuple(results), reason)
 
 
-def _judge_metric(name: str, baseline: pd.DataFrame, canary: pd.DataFrame, config: JudgeConfig,
-                  alpha: float | None) -> MetricResult:
+class _Columns:
+    """A frame's columns as one analysis reads them, each taken out once: ``frame[name]`` and its ``.sum()``
+    (the same Series and the same sums; a metric is judged again at its Holm level, and two ratios share a
+    denominator)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame, self.columns, self.taken, self.sums = frame, frame.columns, {}, {}
+
+    @classmethod
+    def of(cls, frame) -> "_Columns":
+        return frame if isinstance(frame, cls) else cls(frame)
+
+    def __getitem__(self, name: str) -> pd.Series:
+        if name not in self.taken:
+            self.taken[name] = self.frame[name]
+        return self.taken[name]
+
+    def sum(self, name: str):
+        if name not in self.sums:
+            column = self[name]
+            # An integer column sums as pandas sums it (numpy's sum, nothing to skip), without pandas' dispatch.
+            self.sums[name] = (column.to_numpy().sum() if isinstance(column.dtype, np.dtype)
+                               and column.dtype.kind in "iu" else column.sum())
+        return self.sums[name]
+
+
+_RANK_SPECS: dict = {}   # a count metric's spec -> the same spec judged on its per-minute ratios (no counts)
+
+
+def _without_counts(spec):
+    key = repr(spec)
+    if key not in _RANK_SPECS:
+        _RANK_SPECS[key] = replace(spec, counts=None)
+    return _RANK_SPECS[key]
+
+
+def _judge_metric(name: str, baseline, canary, config: JudgeConfig, alpha: float | None) -> MetricResult:
+    """One metric judged at level ``alpha`` (None: 1 - confidence); ``baseline`` and ``canary`` are frames (or
+    their ``_Columns``)."""
+    baseline, canary = _Columns.of(baseline), _Columns.of(canary)
     spec = config.spec_for(name, canary.columns)
     if spec.counts:
         num, den = spec.counts
-        result = classify_counts(spec, baseline[num].sum(), baseline[den].sum(), canary[num].sum(),
-                                 canary[den].sum(), config, alpha)
+        result = classify_counts(spec, baseline.sum(num), baseline.sum(den), canary.sum(num),
+                                 canary.sum(den), config, alpha)
         if name in canary.columns:
-            rank = classify_rank(replace(spec, counts=None), baseline[name], canary[name], config, alpha)
+            rank = classify_rank(_without_counts(spec), baseline[name], canary[name], config, alpha)
             result = replace(result, rank_classification=rank.classification)
         return result
     result = classify_rank(spec, baseline[name], canary[name], config, alpha)

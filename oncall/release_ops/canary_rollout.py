@@ -29,12 +29,11 @@ def interval_samples(minutes: pd.DataFrame, version: str, start: int, end: int) 
     """Per-minute metric samples of one release over shift minutes [start, end), from the simulator's long
     frame: error_ratio, slow_ratio, quality, tokens_per_request (NaN in a minute without their denominator),
     plus the counts they come from."""
-    mine = minutes["release"].to_numpy() == version
-    block = minutes.loc[mine, list(SIM_COUNTS)].to_numpy(dtype=np.int64)[start:end]
-    counts = dict(zip(SIM_COUNTS, block.T))
+    rows = np.flatnonzero(minutes["release"].to_numpy() == version)[start:end]
+    counts = {name: minutes[name].to_numpy()[rows].astype(np.int64, copy=False) for name in SIM_COUNTS}
     req = np.where(counts["requests"] > 0, counts["requests"], np.nan)
     graded = np.where(counts["graded"] > 0, counts["graded"], np.nan)
-    return pd.DataFrame({"minute": np.arange(start, start + len(block)),
+    return pd.DataFrame({"minute": np.arange(start, start + len(rows)),
                          "error_ratio": counts["errors"] / req,
                          "slow_ratio": counts["slow"] / req,
                          "quality": counts["correct"] / graded,

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from .canary_config import JudgeConfig, MetricSpec
 
@@ -63,15 +63,24 @@ def _midranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ranks, counts
 
 
-def _wdiff(d: float, x: np.ndarray, y: np.ndarray, zq: float) -> float:
-    """R's wilcox.test (exact=FALSE, correct=TRUE) standardised rank sum of x - d against y, minus zq."""
+def _rank_sum_at(d: float, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(centred rank sum, its standard deviation) of x - d against y, as R's wilcox.test (exact=FALSE) has them."""
     nx, ny = len(x), len(y)
     ranks, ties = _midranks(np.concatenate([x - d, y]))
     dz = ranks[:nx].sum() - nx * (nx + 1) / 2 - nx * ny / 2
     sigma = math.sqrt((nx * ny / 12) * ((nx + ny + 1) - (ties ** 3 - ties).sum() / ((nx + ny) * (nx + ny - 1))))
+    return dz, sigma
+
+
+def _standardised(dz: float, sigma: float, zq: float) -> float:
     if sigma == 0:
         return -zq
     return (dz - np.sign(dz) * 0.5) / sigma - zq
+
+
+def _wdiff(d: float, x: np.ndarray, y: np.ndarray, zq: float) -> float:
+    """R's wilcox.test (exact=FALSE, correct=TRUE) standardised rank sum of x - d against y, minus zq."""
+    return _standardised(*_rank_sum_at(d, x, y), zq)
 
 
 EXACT_MAX_PAIRS = 1_000_000   # above this many pairwise differences, the interval's bounds are root-found
@@ -98,40 +107,72 @@ def interval_bounds(canary, baseline, confidence: float = 0.98,
     crossing itself the samples tie, and the test there decides whether the bound belongs to the interval: with a
     Hodges-Lehmann shift of exactly 0 and a bound at 0, that is the difference between High and Pass. Beyond
     ``exact_max_pairs`` differences (a large command-line export) the bounds are root-found as R does, and taken
-    as included."""
-    x, y = np.asarray(canary, float), np.asarray(baseline, float)
-    nx, ny = len(x), len(y)
-    lo_d, hi_d = float(x.min() - y.max()), float(x.max() - y.min())
-    z = stats.norm.ppf(1 - (1 - confidence) / 2)
-    gaps = None
-    if nx * ny <= exact_max_pairs:
-        steps, pairs = np.unique(np.subtract.outer(x, y), return_counts=True)   # sorted pairwise differences
-        # On the gap just above steps[k], (x_i - d) > y_j for the pairs whose difference is above it. No value of
-        # one sample ties one of the other there, so only the ties within x and within y enter the variance (which
-        # is then never 0).
-        dz = nx * ny - np.cumsum(pairs)[:-1] - nx * ny / 2
-        ties = np.concatenate([np.unique(x, return_counts=True)[1], np.unique(y, return_counts=True)[1]])
-        sigma = math.sqrt((nx * ny / 12) * ((nx + ny + 1) - (ties ** 3 - ties).sum() / ((nx + ny) * (nx + ny - 1))))
-        gaps = (dz - np.sign(dz) * 0.5) / sigma
+    as included.
 
-    def root(zq: float) -> tuple[float, bool]:
+    All of it but the quantile is a function of the two samples alone: a pair judged again at another level (Holm
+    re-tests a metric at a stricter one; each canary step's window is judged under every judge config compared)
+    reuses it (``_pair``)."""
+    x, y = np.asarray(canary, float), np.asarray(baseline, float)
+    return _pair(x.tobytes(), y.tobytes(), exact_max_pairs).bounds(_normal_quantile(confidence))
+
+
+@lru_cache(maxsize=64)
+def _normal_quantile(confidence: float) -> float:
+    """The two-sided normal quantile of a confidence level (scipy's, computed once per level)."""
+    return stats.norm.ppf(1 - (1 - confidence) / 2)
+
+
+class _Pair:
+    """One (canary, baseline) pair of samples as ``interval_bounds`` reads it: the bracket, the sorted pairwise
+    differences with the statistic on each gap between them, and the statistic at every shift evaluated so far."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, exact_max_pairs: int):
+        self.x, self.y = x, y
+        nx, ny = len(x), len(y)
+        self.lo_d, self.hi_d = float(x.min() - y.max()), float(x.max() - y.min())
+        self.gaps = self.steps = None
+        self.at: dict[float, tuple[float, float]] = {}
+        if nx * ny <= exact_max_pairs:
+            steps, pairs = np.unique(np.subtract.outer(x, y), return_counts=True)   # sorted pairwise differences
+            # On the gap just above steps[k], (x_i - d) > y_j for the pairs whose difference is above it. No value
+            # of one sample ties one of the other there, so only the ties within x and within y enter the variance
+            # (which is then never 0).
+            dz = nx * ny - np.cumsum(pairs)[:-1] - nx * ny / 2
+            ties = np.concatenate([np.unique(x, return_counts=True)[1], np.unique(y, return_counts=True)[1]])
+            sigma = math.sqrt((nx * ny / 12) * ((nx + ny + 1) - (ties ** 3 - ties).sum() / ((nx + ny) * (nx + ny - 1))))
+            self.steps, self.gaps = steps, (dz - np.sign(dz) * 0.5) / sigma
+
+    def wdiff(self, d: float, zq: float) -> float:
+        """``_wdiff(d, x, y, zq)``, the rank sum at ``d`` computed once."""
+        if d not in self.at:
+            self.at[d] = _rank_sum_at(d, self.x, self.y)
+        return _standardised(*self.at[d], zq)
+
+    def root(self, zq: float) -> tuple[float, bool]:
         # The interval is where the statistic lies between -z and z: below zq (lower bound, zq = z) or above zq
         # (upper bound, zq = -z); _wdiff is the statistic minus zq, and it falls as d grows.
-        if _wdiff(lo_d, x, y, zq) <= 0:
+        lo_d, hi_d = self.lo_d, self.hi_d
+        if self.wdiff(lo_d, zq) <= 0:
             return lo_d, True
-        if _wdiff(hi_d, x, y, zq) >= 0:
+        if self.wdiff(hi_d, zq) >= 0:
             return hi_d, True
-        if gaps is None:
+        if self.gaps is None:
             from scipy import optimize
 
-            return float(optimize.brentq(_wdiff, lo_d, hi_d, args=(x, y, zq), xtol=1e-10)), True
-        below = np.flatnonzero(gaps - zq < 0)   # the gaps above the crossing
-        step = float(steps[below[0]]) if len(below) else hi_d
-        at_step = _wdiff(step, x, y, zq)
+            return float(optimize.brentq(_wdiff, lo_d, hi_d, args=(self.x, self.y, zq), xtol=1e-10)), True
+        below = np.flatnonzero(self.gaps - zq < 0)   # the gaps above the crossing
+        step = float(self.steps[below[0]]) if len(below) else hi_d
+        at_step = self.wdiff(step, zq)
         return step, bool(at_step <= 0 if zq > 0 else at_step >= 0)
 
-    (lo, lo_in), (hi, hi_in) = root(z), root(-z)
-    return lo, lo_in, hi, hi_in
+    def bounds(self, z: float) -> tuple[float, bool, float, bool]:
+        (lo, lo_in), (hi, hi_in) = self.root(z), self.root(-z)
+        return lo, lo_in, hi, hi_in
+
+
+@lru_cache(maxsize=1024)
+def _pair(x_bytes: bytes, y_bytes: bytes, exact_max_pairs: int) -> _Pair:
+    return _Pair(np.frombuffer(x_bytes), np.frombuffer(y_bytes), exact_max_pairs)
 
 
 @dataclass(frozen=True)
@@ -200,6 +241,22 @@ def classify_rank(spec: MetricSpec, baseline, canary, config: JudgeConfig = Judg
     b = np.asarray(baseline, float)
     c = np.asarray(canary, float)
     b, c = b[~np.isnan(b)], c[~np.isnan(c)]
+    # A function of the spec, the band's tolerance (all it reads of the config), the level and the samples alone,
+    # remembered on their exact values (repr tells 10 from 10.0): a sweep judges the same window again under
+    # every judge config it compares.
+    key = (repr(spec), repr(config.tolerance), repr(alpha), b.tobytes(), c.tobytes())
+    if key not in _RANKED:
+        _RANKED[key] = _classify_rank(spec, config.tolerance, alpha, b, c)
+        if len(_RANKED) > _RANKED_KEPT:
+            _RANKED.pop(next(iter(_RANKED)))
+    return _RANKED[key]
+
+
+_RANKED: dict = {}   # classify_rank's last results, on the exact inputs
+_RANKED_KEPT = 2048
+
+
+def _classify_rank(spec: MetricSpec, tolerance: float, alpha: float, b: np.ndarray, c: np.ndarray) -> MetricResult:
     nb, nc = len(b), len(c)
     if nb == 0 or nc == 0:
         return MetricResult(spec.name, "nodata", spec.critical, "none", _mean(b), _mean(c), None, None, None, None,
@@ -222,7 +279,7 @@ def classify_rank(spec: MetricSpec, baseline, canary, config: JudgeConfig = Judg
     else:
         lo, lo_in, hi, hi_in = interval_bounds(c, b, 1 - alpha)
         p = _p_value("mannwhitneyu", c, b)
-    band = config.tolerance * abs(shift)
+    band = tolerance * abs(shift)
     # The interval's bounds are clamped to [min(x) - max(y), max(x) - min(y)] (R's root bracket), so at tiny n
     # it can exclude 0 where the test itself is not significant: we also require the p-value.
     significant = p < alpha
@@ -340,14 +397,17 @@ def _slo_guard(spec: MetricSpec, bad_b: int, total_b: int, bad_c: int, total_c: 
     a good ratio (decrease) at least the objective: p = P(X <= good). Broken when p < alpha."""
     increase = spec.direction == "increase"
     limit = 1 - spec.slo_objective if increase else spec.slo_objective
+    p_c = _binomial_p(bad_c, total_c, limit, increase)
+    return limit, p_c, p_c < alpha, _binomial_p(bad_b, total_b, limit, increase) < alpha
 
-    def p_of(k: int, n: int) -> float:
-        if n == 0:
-            return 1.0
-        return float(stats.binom.sf(k - 1, n, limit) if increase else stats.binom.cdf(k, n, limit))
 
-    p_c = p_of(bad_c, total_c)
-    return limit, p_c, p_c < alpha, p_of(bad_b, total_b) < alpha
+@lru_cache(maxsize=4096)
+def _binomial_p(k: int, n: int, limit: float, increase: bool) -> float:
+    """scipy's one-sided exact binomial p of ``k`` events in ``n`` against ``limit``: P(X >= k) (``increase``) or
+    P(X <= k); computed once per count (every judge config a sweep compares tests the same window)."""
+    if n == 0:
+        return 1.0
+    return float(stats.binom.sf(k - 1, n, limit) if increase else stats.binom.cdf(k, n, limit))
 
 
 def _p_value(test: str, c: np.ndarray, b: np.ndarray) -> float:
@@ -361,8 +421,24 @@ def _p_value(test: str, c: np.ndarray, b: np.ndarray) -> float:
 def _p_value_of(test: str, c_bytes: bytes, b_bytes: bytes) -> float:
     c, b = np.frombuffer(c_bytes), np.frombuffer(b_bytes)
     if test == "mannwhitneyu":
-        return float(stats.mannwhitneyu(c, b, alternative="two-sided", method="asymptotic").pvalue)
+        return _mann_whitney_p(c, b)
     return float(stats.levene(c, b, center="median").pvalue)
+
+
+def _mann_whitney_p(c: np.ndarray, b: np.ndarray) -> float:
+    """``scipy.stats.mannwhitneyu(c, b, alternative="two-sided", method="asymptotic").pvalue``, bit for bit: the
+    same midranks, tie correction, continuity correction and normal tail (``special.ndtr``), in the same order of
+    operations, without the wrapper's checks and broadcasting (most of its cost on a canary's few dozen samples;
+    tests/test_canary.py compares the two)."""
+    n1, n2 = len(c), len(b)
+    ranks, ties = _midranks(np.concatenate([c, b]))
+    u1 = ranks[:n1].sum() - n1 * (n1 + 1) / 2
+    u = max(u1, n1 * n2 - u1)
+    n = n1 + n2
+    s = np.sqrt(n1 * n2 / 12 * ((n + 1) - (ties ** 3 - ties).sum() / (n * (n - 1))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (u - n1 * n2 / 2 - 0.5) / s
+    return float(np.clip(special.ndtr(-z) * 2, 0.0, 1.0))
 
 
 @lru_cache(maxsize=512)

@@ -125,7 +125,7 @@ def simulate(scenario: Scenario, plan: ServingPlan, seed: int, latency_threshold
     age_h = index_age_hours(scenario, times, extra)
     remaining = requests.copy()
     remaining_weight = np.ones(n_min)
-    frames = []
+    blocks = []   # per release: its counts, one block of the shift's minutes
     versions = list(plan.releases)
     for i, version in enumerate(versions):
         w = weights[version].to_numpy()
@@ -139,8 +139,23 @@ def simulate(scenario: Scenario, plan: ServingPlan, seed: int, latency_threshold
         counts = _outcomes(plan.releases[version], n, times, age_h, scenario, seed, latency_threshold_ms, catalog,
                            plan)
         counts["stale_index"] = np.where(age_h > max_index_age_h, n, 0)
-        frames.append(pd.DataFrame({"t": times, "release": version, **counts, "index_age_h": age_h}))
-    return pd.concat(frames, ignore_index=True)
+        blocks.append(counts)
+    return _long_frame(times, versions, blocks, age_h)
+
+
+def _long_frame(times: pd.DatetimeIndex, versions: list[str], blocks: list[dict], age_h: np.ndarray) -> pd.DataFrame:
+    """The releases' blocks one after the other in one frame: what ``pd.concat`` of one frame per release
+    ({"t": times, "release": version, **counts, "index_age_h": age_h}, ignore_index) gives, built at once."""
+    dtypes = {name: {np.asarray(b[name]).dtype for b in blocks} for name in (blocks[0] if blocks else ())}
+    if not blocks or any(len(d) > 1 for d in dtypes.values()) or list(blocks[0]) != list(blocks[-1]):
+        # Nothing to stack, or blocks a concat would align or upcast: let pandas do it.
+        return pd.concat([pd.DataFrame({"t": times, "release": version, **counts, "index_age_h": age_h})
+                          for version, counts in zip(versions, blocks)], ignore_index=True)
+    k = len(blocks)
+    return pd.DataFrame({"t": times.append([times] * (k - 1)) if k > 1 else times,
+                         "release": np.repeat(np.array(versions, dtype=object), len(times)),
+                         **{name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]},
+                         "index_age_h": np.tile(age_h, k)})
 
 
 @lru_cache(maxsize=64)

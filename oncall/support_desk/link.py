@@ -694,15 +694,22 @@ def incident_kinds(incident: IncidentInfo) -> set[str]:
     """The kinds of failure an incident's text speaks of. An incident with no text is taken to fail requests; one
     whose text speaks of no failure ("TLS certificate expires in 14 days", "disk predicted to fill") is a warning
     customers do not feel yet, unless it paged."""
-    text = ERROR_BUDGET.sub(" ", incident.summary)     # an error budget burns for any SLO, errors or not
+    return set(_kinds_of(incident.summary, tuple(incident.components), incident.severity))
+
+
+@functools.lru_cache(maxsize=4096)
+def _kinds_of(summary: str, components: tuple, severity) -> frozenset:
+    """``incident_kinds`` on what it reads of an incident (its text, components and severity), once per incident:
+    each ticket of a queue asks it of every incident."""
+    text = ERROR_BUDGET.sub(" ", summary)     # an error budget burns for any SLO, errors or not
     kinds = {name for name, pattern in INCIDENT_KINDS if pattern.search(text)}
-    if "index" in incident.components:
+    if "index" in components:
         kinds.add("quality")
-    if not incident.summary.strip():
+    if not summary.strip():
         kinds |= {"errors", "slow"}          # no text: it may fail requests or be slow, we cannot tell which
-    elif not kinds and is_major(incident.severity):
+    elif not kinds and is_major(severity):
         kinds.add("errors")
-    return kinds
+    return frozenset(kinds)
 
 
 def is_major(severity) -> bool:

@@ -222,6 +222,24 @@ class FirstPass:
     vectors: object
 
 
+_READINGS: dict = {}   # the service words (as repr) -> {ticket text: (its reading, the services it mentions)}
+_READINGS_KEPT = 4
+_TEXTS_KEPT = 20_000
+
+
+def _readings_for(words) -> dict:
+    """What ``link.read`` and ``link.mentions`` make of a text under these service words: functions of the two
+    alone, and a night's queue says what every other night's says (the generator's texts), so each text is read
+    once per set of words."""
+    key = repr(words)
+    if key not in _READINGS or len(_READINGS[key]) > _TEXTS_KEPT:
+        _READINGS.pop(key, None)
+        _READINGS[key] = {}
+        while len(_READINGS) > _READINGS_KEPT:
+            _READINGS.pop(next(iter(_READINGS)))
+    return _READINGS[key]
+
+
 def first_pass(tickets: list[Ticket], incidents: list[IncidentInfo], words: ServiceWords | None = None,
                second_look: bool = True) -> FirstPass:
     """The rules' reading and link of every ticket, in creation order (``triage_tickets`` goes on from here)."""
@@ -233,10 +251,14 @@ def first_pass(tickets: list[Ticket], incidents: list[IncidentInfo], words: Serv
     sims = vectors.ticket_to_incident()
     topics = _link.incident_topics(incidents, catalog)
     seen = []
+    known = _readings_for(words)
     for k, ticket in enumerate(tickets):
         text = ticket.text
-        reading = _link.read(text, words)
-        found = _link.mentions(reading, words) if text.strip() else {}
+        if text not in known:
+            reading = _link.read(text, words)
+            known[text] = (reading, _link.mentions(reading, words) if text.strip() else {})
+        reading, found = known[text]
+        found = {s: {part: list(hits) for part, hits in f.items()} for s, f in found.items()}   # the caller's own
         mentioned = {s: [w for hits in f.values() for w in hits] for s, f in found.items()}
         failure = bool(found) and reading.kind is not None and reading.not_a_report is None
         if failure:

@@ -6,7 +6,8 @@ from IPython.display import display
 
 from ..plots.gate import scorecard_chart
 from ..scenario import load_scenario
-from ..shift import SHARED_UNTIL, resume_from, run_shift, scorecard
+from ..shift import resume_from, scorecard
+from ..sweeps import shared_night
 from . import Memo, guarded, number, show_figure
 
 
@@ -27,7 +28,7 @@ class BreakRelease:
         self.memo = Memo()
         # Serve, detect and triage never read the break mode: run them once; each mode resumes a copy of that
         # night from mitigate on, as run_shift would run it (tests/test_shift.py).
-        self.night = run_shift(self.scenario, self.seed, until=SHARED_UNTIL)
+        self.night = shared_night(self.scenario, self.seed)
         self.mode.observe(self._redraw, names="value")
         self.ui = W.VBox([self.mode, self.out])
         self._redraw()

@@ -15,7 +15,8 @@ from ..incident_response import budget
 from ..incident_response.runbooks import load_runbook
 from ..plots import mitigate as plots
 from ..scenario import OnCallChoices, load_scenario
-from ..shift import SHARED_UNTIL, resume_from, run_shift
+from ..shift import resume_from
+from ..sweeps import shared_night
 from . import Memo, guarded, number, show_figure
 
 # What the on-call may do instead of (or as) the runbook's action; values are OnCallChoices.action.
@@ -46,11 +47,12 @@ class MitigationPicker:
         self.out = W.Output()
         self.record = None
         self.png = b""
+        # The phases before mitigate (serve, detect, triage) never read the choices: run them once (shared with
+        # any sweep or widget of the same scenario and seed); each choice resumes a copy of that night from mitigate
+        # on, as run_shift would run it (tests/test_widget_speed.py).
+        self.night = shared_night(self.scenario, self.seed)
         # Without any mitigation the shift never changes with the choices: run it once.
-        self.without = run_shift(self.scenario, self.seed, choices=OnCallChoices(mitigate=False))
-        # The phases before mitigate (serve, detect, triage) never read the choices: run them once; each choice
-        # resumes a copy of that night from mitigate on, as run_shift would run it (tests/test_widget_speed.py).
-        self.night = run_shift(self.scenario, self.seed, until=SHARED_UNTIL)
+        self.without = self._run(OnCallChoices(mitigate=False))
         self.memo = Memo()
         deploy = cause_of(self.scenario).onset_at
         # Fixed axes, so that two choices compare by eye: the latest choice still resolves inside this span.

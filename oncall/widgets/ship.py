@@ -9,8 +9,8 @@ from .. import ship as shipping
 from ..plots import ship as ship_plots
 from ..release_ops.canary import load_config
 from ..scenario import load_scenario
-from ..shift import SHARED_UNTIL, resume_from, run_shift
-from ..sweeps import ship_from
+from ..shift import resume_from
+from ..sweeps import shared_night, ship_from
 from . import Memo, guarded, number, show_figure
 
 MODES = ("none", "errors", "latency", "quality")
@@ -48,7 +48,7 @@ class BreakTheFix:
         # shared by every break mode), shipped from a copy of it.
         self.record = self.memo.get((seed, mode, precheck), lambda: ship_from(
             self.nights.get((seed, mode), lambda: resume_from(
-                self.shared.get(seed, lambda: run_shift(self.scenario, seed, until=SHARED_UNTIL)), mode, until="learn")),
+                self.shared.get(seed, lambda: shared_night(self.scenario, seed)), mode, until="learn")),
             regression_precheck=precheck))
         run = self.record.canary
         with self.out:
