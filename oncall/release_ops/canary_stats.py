@@ -430,14 +430,9 @@ def _mann_whitney_p(c: np.ndarray, b: np.ndarray) -> float:
     same midranks, tie correction, continuity correction and normal tail (``special.ndtr``), in the same order of
     operations, without the wrapper's checks and broadcasting (most of its cost on a canary's few dozen samples;
     tests/test_canary.py compares the two)."""
-    n1, n2 = len(c), len(b)
-    ranks, ties = _midranks(np.concatenate([c, b]))
-    u1 = ranks[:n1].sum() - n1 * (n1 + 1) / 2
-    u = max(u1, n1 * n2 - u1)
-    n = n1 + n2
-    s = np.sqrt(n1 * n2 / 12 * ((n + 1) - (ties ** 3 - ties).sum() / (n * (n - 1))))
+    dz, s = _rank_sum_at(0.0, c, b)        # U1 - n1 n2 / 2 and its tie-corrected sd, as scipy has them
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = (u - n1 * n2 / 2 - 0.5) / s
+        z = (abs(dz) - 0.5) / np.float64(s)   # scipy's max(U1, U2) - n1 n2 / 2, continuity-corrected
     return float(np.clip(special.ndtr(-z) * 2, 0.0, 1.0))
 
 

@@ -18,9 +18,8 @@ import yaml
 from .. import yamlsafe
 from ..errors import BadInput
 from ..paths import DATA_DIR, cached_per_file_version, display
+from .link import _CAMEL, MONITORING_WORDS
 from .tickets import IncidentInfo
-
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -36,8 +35,6 @@ class Concepts:
     def in_incident(self, incident: IncidentInfo) -> frozenset[str]:
         """The concepts an incident's alerts, services and components name; the words of monitoring itself ("return",
         "requests") and the SLOs' names ("availability", "latency") are not things of the shop."""
-        from .link import MONITORING_WORDS
-
         text = " ".join([_CAMEL.sub(" ", incident.summary), *incident.components, *incident.services])
         words = re.sub(r"[-_/.:,()]", " ", text.lower()).split()
         text = " ".join(w for w in words if w not in MONITORING_WORDS and w not in _slo_names())

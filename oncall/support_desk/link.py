@@ -370,22 +370,28 @@ NAME = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]{2,}\b")
 def same_customer(earlier: str, later: str) -> str | None:
     """What says two tickets come from one customer, the later following up the earlier: an order number both give,
     or a capitalised name both carry that no common word is (None: nothing does)."""
-    shared = set(ORDER_NUMBER.findall(earlier)) & set(ORDER_NUMBER.findall(later))
-    shared = {n for n in shared if sum(c.isdigit() for c in n) >= 5}
+    (orders_e, _, names_e, signed_e), (orders_l, follows_up, names_l, signed_l) = _marks(earlier), _marks(later)
+    shared = {n for n in orders_e & orders_l if sum(c.isdigit() for c in n) >= 5}
     if shared:
         return f"order {min(shared)}"
-    if not FOLLOW_UP.search(_normalise(later)):
+    if not follows_up:
         return None
+    both = (signed_e & names_l) | (names_e & signed_l)
+    return f"signed {min(both)}" if both else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _marks(text: str) -> tuple[frozenset, bool, frozenset, frozenset]:
+    """What ``same_customer`` reads of a ticket, once per text (a queue compares each ticket with every earlier
+    one): its order numbers, whether it says it follows up, the names it carries and those it signs with."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    def names(text):
-        return {w for w in NAME.findall(text) if w.lower() not in ENGLISH_STOP_WORDS and w.lower() not in OTHER_TONGUES
-                and w.lower() not in COMMON_CAPITALS}
-
-    def signed(text):
-        return names(" ".join(m.group(1) for rx in SIGNATURES for m in rx.finditer(text.strip())))
-    both = (signed(earlier) & names(later)) | (names(earlier) & signed(later))
-    return f"signed {min(both)}" if both else None
+    def names(part):
+        return frozenset(w for w in NAME.findall(part) if w.lower() not in ENGLISH_STOP_WORDS
+                         and w.lower() not in OTHER_TONGUES and w.lower() not in COMMON_CAPITALS)
+    signed = " ".join(m.group(1) for rx in SIGNATURES for m in rx.finditer(text.strip()))
+    return (frozenset(ORDER_NUMBER.findall(text)), bool(FOLLOW_UP.search(_normalise(text))), names(text),
+            names(signed))
 
 
 # Where a customer's name stands: at the end ("- Petra", "Grüße, J. Weber"), at the start before "again" or "here"
@@ -739,7 +745,7 @@ def feature_cover(found: dict, incident: IncidentInfo, services, words: ServiceW
     comps = set(incident.components)
     covered, other = [], []
     for s in services:
-        feature_level = (comps - words.service_wide.get(s, frozenset())) & set(words.features.get(s, {}))
+        feature_level = feature_level_of(incident, [s], words)
         for comp, hits in found[s].items():
             if comp in ("names", "symptoms"):
                 continue

@@ -36,7 +36,6 @@ class BreakTheFix:
         self.png = b""
         self.memo = Memo()          # (seed, break, precheck) -> the shift drawn
         self.nights = Memo(4)       # (seed, break) -> the night up to the ship phase (the precheck changes only ship on)
-        self.shared = Memo(4)       # seed -> the night up to triage (serve, detect and triage never read the break)
         for w in (self.mode, self.seed, self.precheck):
             w.observe(self._redraw, names="value")
         self.ui = W.VBox([W.HBox([self.mode, self.seed, self.precheck]), self.out])
@@ -45,10 +44,10 @@ class BreakTheFix:
     def _redraw(self, _change=None) -> None:
         seed, mode, precheck = self.seed.value, self.mode.value, self.precheck.value
         # As sweeps.run_shift_with_ship runs it: the night before the ship phase (from the seed's night until triage,
-        # shared by every break mode), shipped from a copy of it.
+        # shared by every break mode and kept by sweeps.shared_night), shipped from a copy of it.
         self.record = self.memo.get((seed, mode, precheck), lambda: ship_from(
             self.nights.get((seed, mode), lambda: resume_from(
-                self.shared.get(seed, lambda: shared_night(self.scenario, seed)), mode, until="learn")),
+                shared_night(self.scenario, seed), mode, until="learn")),
             regression_precheck=precheck))
         run = self.record.canary
         with self.out:
