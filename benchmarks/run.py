@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.harness import (  # noqa: E402,F401  (the names tests and figures use)
     _TMP, Figure, Sizes, alerts_mod, cleanup, corr, make_storm, ratio_figure, side_by_side, storm, storm_file,
-    write_jsonl, _run, _shipped,
+    write_jsonl, _round, _run, _shipped,
 )
 
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -164,7 +164,7 @@ def fig_gameday_move(sizes: Sizes) -> Figure:
     return Figure("gameday_move_ms", ms, TARGETS["gameday_move_ms"], UNITS["gameday_move_ms"], "(a person)",
                   f"GameDay(seed={widgets.GAMEDAY_SEED}) scripted game: a move -> its panels redrawn", None,
                   ms / 1000, len(times),
-                  {"max_ms": round(1000 * max(times), 1), "slowest_move": f"{worst[0]} ({1000 * worst[1]:.0f} ms)",
+                  {"max_ms": _round(1000 * max(times)), "slowest_move": f"{worst[0]} ({1000 * worst[1]:.0f} ms)",
                    "moves": [f"{label}: {1000 * dt:.0f} ms" for label, dt in every[:len(labels)]]})
 
 
