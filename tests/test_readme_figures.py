@@ -192,7 +192,7 @@ def test_the_later_nights_are_what_the_linker_scored_first_and_scores_now(queues
     first = {name: before for name, _, before in tq.NIGHTS}
     rows = table("| night (`data/tickets/`) | what failed that night | untouched: P / R / F1, P1/P2 |")
     assert [k.strip("`") for k in rows] == ["heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10",
-                                            "heldout11", "heldout12", "heldout13", "heldout14"]
+                                            "heldout11", "heldout12", "heldout13", "heldout14", "heldout15"]
     for key, cells in rows.items():
         name = "held-out " + key.strip("`")[len("heldout"):]
         fig = figures[name]
@@ -404,16 +404,16 @@ def test_the_second_look_is_what_it_adds_to_the_rules(queues):
     def alone(name):
         return ev.figures(*ev.heldout(DATA_DIR / "tickets" / folders[name], second_look=False))["linker"]
 
+    # the ninth night's first measure (rules alone beside the rules with the second look), then tuned on: the row and
+    # the paragraph say the same, and the rules alone have only gained since
     nine = table("| night (`data/tickets/`) | what failed that night |")["`heldout9`"][1]
     p, r, f1, share = re.search(r"the rules alone: ([\d.]+) / ([\d.]+) / ([\d.]+), (\d+) %", nine).groups()
     rules9 = alone("held-out 9")
-    assert near(p, rules9["link_precision"]) and near(r, rules9["link_recall"]) and near(f1, rules9["link_f1"])
-    assert near(share, 100 * rules9["outage_p1_p2_share"])
+    assert rules9["link_f1"] >= float(f1) - 0.005 and 100 * rules9["outage_p1_p2_share"] >= float(share) - 0.5
     m = said(r"F1 ([\d.]+) against the rules\s+alone's ([\d.]+), outage reports at P1/P2 (\d+) % against (\d+) %, "
              r"while linking everything during a page scores ([\d.]+)").groups()
     first9 = dict((n, b) for n, _, b in tq.NIGHTS)["held-out 9"]    # measured once, untouched, then tuned on
-    assert first9.endswith(f"F1 {m[0]}, P1/P2 {m[2]} %") and near(m[1], rules9["link_f1"])
-    assert near(m[3], 100 * rules9["outage_p1_p2_share"])
+    assert first9.endswith(f"F1 {m[0]}, P1/P2 {m[2]} %") and (m[1], m[3]) == (f1, share)
     assert near(m[4], figures["held-out 9"]["baseline_everything"]["link_f1"])
     costs = said(r"\(held-out 1 ([\d.]+) to ([\d.]+), held-out 5 ([\d.]+) to ([\d.]+), held-out 7\s*([\d.]+) to "
                  r"([\d.]+)\) and lifts the eighth from ([\d.]+) to ([\d.]+)").groups()
@@ -423,9 +423,8 @@ def test_the_second_look_is_what_it_adds_to_the_rules(queues):
 
 
 def test_the_tenth_night_is_what_the_frozen_linker_scored_on_it(queues):
-    """The tenth night's paragraph: its first figures (the benchmark's record, and what the rules, unchanged since,
-    score now), the rules alone's and linking everything's, and the mean and worst of the nine nights the rules
-    were written against."""
+    """The tenth night's paragraph: its first figures (the benchmark's record; the rules score no less now), the rules
+    alone's and linking everything's, and the mean and worst of the nine nights the rules were written against."""
     from oncall.paths import DATA_DIR
     from oncall.support_desk import evaluation as ev
 
@@ -438,21 +437,24 @@ def test_the_tenth_night_is_what_the_frozen_linker_scored_on_it(queues):
              r"(\d+) %, against ([\d.]+) \((\d+) %\) for the rules alone and ([\d.]+) \((\d+) %\) for linking\s+"
              r"everything during a page").groups()
     assert first[name] == f"precision {m[0]}, recall {m[1]}, F1 {m[2]}, P1/P2 {m[3]} %"
-    ten = figures[name]
-    _prf(" / ".join(m[:3]), ten["linker"])
-    assert near(m[3], 100 * ten["linker"]["outage_p1_p2_share"])
-    assert near(m[4], alone["link_f1"]) and near(m[5], 100 * alone["outage_p1_p2_share"])
+    ten = figures[name]                 # the rules have only gained on it since
+    assert ten["linker"]["link_f1"] >= float(m[2]) - 0.005
+    # its rules alone's first figure: the row's record (the rules alone have only gained since)
+    cell = table("| night (`data/tickets/`) | what failed that night |")["`heldout10`"][1]
+    assert re.search(r"the rules alone: [\d.]+ / [\d.]+ / ([\d.]+), (\d+) %", cell).groups() == (m[4], m[5])
+    assert alone["link_f1"] >= float(m[4]) - 0.005 and 100 * alone["outage_p1_p2_share"] >= float(m[5]) - 0.5
     assert near(m[6], ten["baseline_everything"]["link_f1"])
     assert near(m[7], 100 * ten["baseline_everything"]["outage_p1_p2_share"])
     tuned = [figures[n]["linker"]["link_f1"] for n, _, _ in tq.NIGHTS
-             if n not in (name, "held-out 11", "held-out 12", "held-out 13")]     # the nine it was written against
+             if n not in (name, "held-out 11", "held-out 12", "held-out 13", "held-out 14")]   # the nine it was written against
     mean, worst = said(r"the linker now scores F1 ([\d.]+) on average\s+\(worst ([\d.]+), nights eight and nine\)").groups()
     assert near(mean, sum(tuned) / len(tuned)) and near(worst, min(tuned))
-    assert sorted(tuned)[:2] == [figures["held-out 9"]["linker"]["link_f1"], figures["held-out 8"]["linker"]["link_f1"]]
+    assert sorted(sorted(tuned)[:2]) == sorted([figures[n]["linker"]["link_f1"] for n in ("held-out 8", "held-out 9")])
 
 
 @pytest.mark.parametrize("night, ordinal", [("held-out 11", "eleventh"), ("held-out 12", "twelfth"),
-                                             ("held-out 13", "thirteenth"), ("held-out 14", "fourteenth")])
+                                             ("held-out 13", "thirteenth"), ("held-out 14", "fourteenth"),
+                                             ("held-out 15", "fifteenth")])
 def test_each_untouched_night_is_what_both_frozen_linkers_scored_on_it(queues, night, ordinal):
     """The two nights measured once with both linkers frozen: the rules' figure and the learned linker's, in the
     later-nights row and the paragraph, are the benchmark's record of that first measure (the eleventh, tuned on
@@ -485,27 +487,29 @@ def test_each_untouched_night_is_what_both_frozen_linkers_scored_on_it(queues, n
                                 cell).groups()
     assert said_learned == f"precision {p}, recall {r}, F1 {f1}, P1/P2 {share} %"
     p, r, f1, share = re.search(r"the rules alone: ([\d.]+) / ([\d.]+) / ([\d.]+), (\d+) %", cell).groups()
-    _prf(f"{p} / {r} / {f1}", alone)
-    assert near(share, 100 * alone["outage_p1_p2_share"])
+    if night not in first:              # untouched: what the rules alone score now (a tuned night's is its record)
+        _prf(f"{p} / {r} / {f1}", alone)
+        assert near(share, 100 * alone["outage_p1_p2_share"])
+    alone_said = (float(f1), float(share))
     m = said(r"The " + ordinal + r" night\*\* \([^)]*\): \*\*the learned linker F1 ([\d.]+) \(precision\s+([\d.]+), "
              r"recall\s+([\d.]+)\), outage reports at P1/P2 (\d+) %; the rules ([\d.]+) \((\d+) %\); the rules "
              r"without the second look\s+([\d.]+) \((\d+) %\); linking everything during a page ([\d.]+) \((\d+) "
              r"%\); linking nothing ([\d.]+) \((\d+) %\)").groups()
     assert said_learned == f"precision {m[1]}, recall {m[2]}, F1 {m[0]}, P1/P2 {m[3]} %"
     assert said_rules.endswith(f"F1 {m[4]}, P1/P2 {m[5]} %")
-    assert near(m[6], alone["link_f1"]) and near(m[7], 100 * alone["outage_p1_p2_share"])
+    assert (float(m[6]), float(m[7])) == alone_said      # the paragraph and the row say the same
     assert near(m[8], rules["baseline_everything"]["link_f1"])
     assert near(m[9], 100 * rules["baseline_everything"]["outage_p1_p2_share"])
     assert near(m[10], 0.0) and near(m[11], 100 * rules["baseline_nothing"]["outage_p1_p2_share"])
     if night == "held-out 13":          # the reason the README quotes is one the learned linker gives there
-        quoted = said(r'does not speak only of other things \(\+[\d.]+\)"').group(0)
+        quoted = said(r'says it\s+works again \(\+[\d.]+\)[^"]*"').group(0)
         start = FLAT.rindex('"linked to ', 0, FLAT.index(quoted))
         reason = FLAT[start + 1:FLAT.index(quoted) + len(quoted) - 1]
         reasons = [t.reasons.get("link", "") for t in ev.heldout(where, linker="learned")[0]]
         assert reason in reasons, reason
 
 
-@pytest.mark.slow   # thirteen fits and thirteen nights triaged again (about 20 s)
+@pytest.mark.slow   # fourteen fits and fourteen nights triaged again (about 20 s)
 def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
     """The leave-one-night-out table and its mean and worst, and the learned linker on the course's queues."""
     from oncall.support_desk import learned
@@ -515,7 +519,7 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
     out = ev0.leave_one_out(fit.training_queues(), ev0.tuned_folders())
     rows = table("| night | the rules, first seen (untouched): F1, P1/P2 |")
     assert [k.strip("`") for k in rows] == ["heldout8", "heldout9", "heldout10", "heldout11", "heldout12",
-                                            "heldout13"]
+                                            "heldout13", "heldout14"]
     tq = _module("triage_quality")
     first = dict((n, b) for n, _, b in tq.NIGHTS)
     for key, (rules_first, left_out, everything) in rows.items():
@@ -526,10 +530,10 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
         assert near(re.search(r"(\d+) %", left_out).group(1), 100 * out[name]["linker"]["outage_p1_p2_share"])
         _f1_share(everything, out[name]["baseline_everything"])
     f1s = [f["linker"]["link_f1"] for f in out.values()]
-    mean, worst = said(r"Over all thirteen nights left out in turn it scores F1 ([\d.]+) on average, worst ([\d.]+) "
-                       r"\(the eighth\)").groups()
-    assert len(f1s) == 13 and near(mean, sum(f1s) / 13) and near(worst, min(f1s))
-    assert min(f1s) == out["held-out 8"]["linker"]["link_f1"]
+    mean, worst = said(r"Over all fourteen nights left out in turn it scores F1 ([\d.]+) on average, worst ([\d.]+) "
+                       r"\(the eleventh\)").groups()
+    assert len(f1s) == 14 and near(mean, sum(f1s) / 14) and near(worst, min(f1s))
+    assert min(f1s) == out["held-out 11"]["linker"]["link_f1"]
     bad, stale = said(r"the learned linker ([\d.]+) on bad-deploy and ([\d.]+) on stale-index").groups()
     for seed in (1, 2):
         assert near(bad, fit.course_figures("bad-deploy", seed)["linker"]["link_f1"])
@@ -538,16 +542,16 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
 
 
 def test_the_triage_summary_is_each_nights_first_figure(queues):
-    """The short account at the head of the tickets section: the rules' first figures on the last four nights and
-    their range, the learned linker's on the three nights after it, and linking everything's range over every
+    """The short account at the head of the tickets section: the rules' first figures on the last five nights and
+    their range, the learned linker's on the five nights after it, and linking everything's range over every
     night (an untouched night not written yet counts when it is)."""
     from oncall.support_desk import evaluation as ev
 
     figures, _ = queues
     tq = _module("triage_quality")
-    m = said(r"the rules\s+scored F1 ([\d.]+)-([\d.]+) \(the last four: ([\d.]+), ([\d.]+), ([\d.]+), ([\d.]+)\); the "
-             r"learned linker, written after the tenth,\s+([\d.]+), ([\d.]+), ([\d.]+) and ([\d.]+) on the four nights that "
-             r"came after it; linking every ticket written during a page\s+([\d.]+)-([\d.]+)\.").groups()
+    m = said(r"the rules\s+scored F1 ([\d.]+)-([\d.]+) \(the last five: ([\d.]+), ([\d.]+), ([\d.]+), ([\d.]+), ([\d.]+)\); "
+             r"the learned linker, written after the\s+tenth, ([\d.]+), ([\d.]+), ([\d.]+), ([\d.]+) and ([\d.]+) on the five "
+             r"nights that came after it; linking every ticket written during a\s+page ([\d.]+)-([\d.]+)\.").groups()
     first = {n: b for n, _, b in tq.NIGHTS if b}
     f1 = {n: float(re.search(r"F1 ([\d.]+)", b).group(1)) for n, b in first.items()}
     for untouched, _, _ in tq.UNTOUCHED:
@@ -555,12 +559,12 @@ def test_the_triage_summary_is_each_nights_first_figure(queues):
             f1[untouched] = figures[untouched]["linker"]["link_f1"]
     said_first = said(r"\| held-out, first measurement \(rules untouched\) \| [\d.]+ / [\d.]+ / ([\d.]+)").group(1)
     f1["held-out"] = float(said_first)
-    last4 = [f1[f"held-out {k}"] for k in (11, 12, 13, 14)]
-    assert all(near(a, b) for a, b in zip(m[2:6], last4))
+    last5 = [f1[f"held-out {k}"] for k in (11, 12, 13, 14, 15)]
+    assert all(near(a, b) for a, b in zip(m[2:7], last5))
     assert near(m[0], min(f1.values())) and near(m[1], max(f1.values()))
-    learned_first = [ev.LEARNED_FIRST[f"held-out {k}"].split("F1 ")[1].split(",")[0] for k in (11, 12, 13)]
-    assert learned_first == list(m[6:9])
-    mine = ev.figures(*ev.heldout(DATA_DIR_T / "heldout14", linker="learned"))["linker"]["link_f1"]  # untouched
-    assert [n for n, _, _ in tq.UNTOUCHED] == ["held-out 14"] and near(m[9], mine)
+    learned_first = [ev.LEARNED_FIRST[f"held-out {k}"].split("F1 ")[1].split(",")[0] for k in (11, 12, 13, 14)]
+    assert learned_first == list(m[7:11])
+    mine = ev.figures(*ev.heldout(DATA_DIR_T / "heldout15", linker="learned"))["linker"]["link_f1"]  # untouched
+    assert [n for n, _, _ in tq.UNTOUCHED] == ["held-out 15"] and near(m[11], mine)
     every = [figures[n]["baseline_everything"]["link_f1"] for n, _, _ in tq.NIGHTS + tq.UNTOUCHED if n in figures]
-    assert near(m[10], min(every)) and near(m[11], max(every))
+    assert near(m[12], min(every)) and near(m[13], max(every))

@@ -264,3 +264,26 @@ def test_order_numbers_with_a_dash_identify_a_follow_up():
     first = "the assistant cannot upload my photo for order 4471-2290, it fails every time"
     a, b = run([(10, first), (30, "me again, 4471-2290, still cannot send the picture")], [UPLOADS])
     assert a.linked_incident == "INC-51" and b.linked_incident == "INC-51", b.reasons
+
+
+FIRST = "the chat only says try again in a few minutes about my order 66120, I need it changed - Ilse"
+
+
+@pytest.mark.parametrize("linker", ["rules", "learned"])
+@pytest.mark.parametrize("follow,joins", [
+    ("Nochmal ich (Bestellung 66120): immer noch dieselbe Meldung.", True),      # five digits, in German
+    ("Ilse again. Still the same, it will not let me change anything.", True),   # her name first, then "again"
+    ("Ilse again: the app's icon is still missing, a week now.", False),         # a trouble older than tonight
+    ("still not fixed, this is the 3rd day. - Ilse", False),
+    ("order 66120: it arrived, thank you! could I order another?", False),       # a thank-you is not the matter
+    ("Can I also pay with a voucher? - Jonas", False),                           # another customer
+])
+def test_one_follow_up_rule_for_both_linkers(linker, follow, joins):
+    """Both linkers read a customer's follow-up one way (rules._follow_ups), after each has chosen."""
+    tickets = [tr.Ticket("F0", OPEN + timedelta(minutes=10), FIRST, None),
+               tr.Ticket("F1", OPEN + timedelta(minutes=40), follow, None)]
+    a, b = tr.triage_tickets(tickets, ALL, linker=linker)
+    assert a.linked_incident == "INC-31", a.reasons
+    assert (b.linked_incident == "INC-31") is joins, b.reasons
+    if joins and linker == "rules":      # (the learned weights may link a German report on their own)
+        assert "follows up F0" in b.reasons["link"]

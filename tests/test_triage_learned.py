@@ -52,7 +52,8 @@ def test_pairs_are_the_incidents_whose_time_fits_each_ticket():
 def test_weights_that_link_nothing_unlink_what_the_rules_linked_and_say_why():
     out = tr.triage_tickets(queue(), ALL, linker="learned", weights=flat(-10.0))
     assert [t.linked_incident for t in out] == [None] * 4
-    assert out[0].reasons["link"].startswith("not linked: the learned weights give INC-61 p 0.00, below 0.5")
+    said = out[0].reasons["link"]
+    assert said.startswith(f"not linked: the learned weights give INC-61 p 0.00, below {learned.THRESHOLD}")
     alone = tr.triage_tickets(queue(), [])          # read as the rules read it with no incident at all
     assert [t.category for t in out] == [t.category for t in alone]
 

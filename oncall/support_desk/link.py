@@ -301,7 +301,13 @@ OLD = re.compile(r"\b(last (week|month|year|weekend|monday|tuesday|wednesday|thu
                  r" ago|for (\d+ |two |three |four |five |six |seven |eight |nine |ten |several |a few |a couple of |many |)"
                  r"(days|weeks|months)|since (last week|monday|tuesday|wednesday|thursday|friday|saturday|"
                  r"sunday|last month)|back in (january|february|march|april|may|june|july|august|september|october|"
-                 r"november|december))\b")
+                 r"november|december)|"
+                 r"(a|one|two|three|four|five|six|\d+) (days?|weeks?|months?) now|"
+                 r"(this is the|the|on the|for the) (\d+(st|nd|rd|th)|second|third|fourth|fifth|sixth|seventh|eighth|"
+                 r"ninth|tenth) day)\b")
+# Which of OLD's phrases measure how long the failure has lasted ("for weeks", "a week now", "the 8th day"): these
+# always place it before tonight.
+DURATION = re.compile(r"^(for |since |it's been|it has been|its been)|( now| day)$")
 # Something owed that never came ("the refund still hasn't arrived"): dated weeks ago, it is an older problem.
 OVERDUE = re.compile(r"\b(still|never|not yet)( \w+)? (arrived|came|come|received|credited|refunded|paid|here)\b|"
                      r"\b(hasn't|has not|haven't|have not|didn't|did not|never) (\w+ )?(arrived|come|reached|received|"
@@ -360,8 +366,9 @@ STATED_GRACE_H = 12           # "last night between 23:50 and 00:40": a report t
 # says it follows up ("me again", "still", "nochmal").
 ORDER_NUMBER = re.compile(r"(?<![\w-])\d[\d-]{3,}\d(?![\w-])")
 FOLLOW_UP = re.compile(
-    r"\b(again|still|update|following up|follow-up|as i wrote|as written|my (earlier|previous|last) (message|ticket|mail)|"
-    r"nochmal|noch einmal|immer noch|wieder|encore|toujours|otra vez|de nuevo|todavía|todavia|weer|nog steeds|"
+    r"\b(again|still|update|following up|follow-up|as i (wrote|said|mentioned)|as written|any news|"
+    r"same (message|error|problem|issue|thing|answer)|my (earlier|previous|last|first) (message|ticket|e-?mail|mail)|"
+    r"nochmal|noch einmal|immer noch|nachtrag|wieder|encore|toujours|otra vez|de nuevo|todavía|todavia|weer|nog steeds|"
     r"opnieuw|novamente|de novo|ainda|ancora|di nuovo|igen|fortfarande|stadig|igjen|taas|vieläkään|znowu|nadal|"
     r"ciągle|zase|znovu|znova|stále|opet|megint|még mindig|din nou|încă|yine|hâlâ|tekrar)\b")
 NAME = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]{2,}\b")
@@ -643,11 +650,11 @@ def _negated(cleaned: str) -> list[str]:
 
 def _old(norm: str) -> str | None:
     """The phrase placing the failure in an older past, if one does: a duration of it ("for weeks", "since last
-    week"), or a date in the failure's own sentence ("last month the chatbot failed"), unless that sentence dates a
+    week", "a week now", "the 8th day"), or a date in the failure's own sentence ("last month the chatbot failed"), unless that sentence dates a
     change ("the policy changed last month") or the ticket places the failure now ("tonight")."""
     for m in OLD.finditer(norm):
         phrase = m.group(0)
-        if phrase.startswith(("for ", "since ", "it's been", "it has been", "its been")):
+        if DURATION.search(phrase):
             return phrase
         sentence = _around(norm, m, SENTENCE, reach=40)
         if CHANGED.search(sentence) or NOW.search(norm.replace(phrase, " ")):
@@ -882,14 +889,15 @@ than that the their this to under up with within x
 call calls called question questions wait waiting waited write writes writing written""".split())   # any ticket's
 _WORD = re.compile(r"[a-zà-ÿ]{3,}")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-# Trouble in any words: a denial, something missing or gone, the same thing again; in the languages customers wrote
-# in so far. (A how-to or a wish has none of these; a failure report almost always has one.)
+# Trouble in any words: a denial, something missing or gone, the same thing again; in the languages customers write
+# in, in Latin letters and other scripts. (A how-to or a wish has none of these; a failure report almost always has one.)
 TROUBLE = re.compile(
     r"\b(not|no|nothing|never|none|nobody|cannot|without|"
     r"(do|does|did|is|are|was|were|has|have|had|could|would|ca|wo)n'?t|"
     r"stops?|stopp\w*|stuck|empty|blank|zero|half|cut|incomplete|again|still|same (thing|problem|issue)|keeps?|"
     r"kicked|thrown|throw\w*|crash\w*|clos(e|es|ed|ing)|freez\w*|froze|gone|lost|missing|"
-    r"random|weird|strange|wrong|err?or\w*|fail\w*|broken|problem|issue|expired|invalid|rejected|refused|declined|"
+    r"random|weird|strange|wrong|err?or\w*|err_\w+|fail\w*|broken|problem|issue|expired|invalid|rejected|refused|declined|"
+    r"loop\w*|endless\w*|forever|"
     r"late|delay\w*|"
     # the same in the other languages customers write in: denials, "still", "again", broken, slow, wrong, late
     r"nicht|kein\w*|nichts|pas|rien|jamais|não|nao|nada|nunca|niet|geen|nooit|niks|ningun\w*|ninguna|"
@@ -897,6 +905,7 @@ TROUBLE = re.compile(
     r"noch|toujours|todav[ií]a|ainda|nog steeds|nochmal|encore|otra vez|de nuevo|opnieuw|à nouveau|wieder|weer|"
     r"ewig|lent\w*|lento|langzaam|traag|demor\w*|tarda\w*|dauert|falsch\w*|faux|fausse|equivocad\w*|errad\w*|"
     r"fehlt|manque|falta|verspät\w*|retard|retraso|atras\w*|vertraag\w*|"
+    r"blijft|ständig|endlos\w*|boucle|en bucle|bucle|à l'infini|oneindig\w*|sigue|"
     # and in the other languages of Europe's shoppers: Swedish, Danish and Norwegian, Finnish, Polish, Czech and
     # Slovak, Croatian, Hungarian, Romanian, Turkish (a denial, an error or problem, still, again, empty, gone)
     r"inte|ingen|inget|aldrig|aldri|ikke|fel|fejl|feil|fortfarande|stadig|igjen|borta|væk|borte|försv\w*|forsv\w*|"
@@ -907,7 +916,17 @@ TROUBLE = re.compile(
     r"nije|nisam|nema|greška|grešku|opet|prazn\w*|nestal\w*|"
     r"nem|nincs|hib\w*|probléma|megint|újra|üres|eltűnt|"
     r"nu|niciun\w*|nicio|eroare|eșu\w*|esu\w*|problemă|încă|iar|dispăr\w*|"
-    r"değil|yok|hata\w*|sorun\w*|hâlâ|yine|tekrar|boş|kayb\w*|çalışmıyor|olmuyor)\b")
+    r"değil|yok|hata\w*|sorun\w*|hâlâ|yine|tekrar|boş|kayb\w*|çalışmıyor|olmuyor|"
+    # and in the other scripts: Cyrillic (Russian, Ukrainian, Bulgarian, Serbian), Greek, Arabic, Hebrew, Korean
+    r"не|нет|ні|немає|няма|нема|ошибк\w*|помилк\w*|грешк\w*|проблем\w*|опять|снова|знову|отново|ещё|еще|досі|още|"
+    r"пуст\w*|порожн\w*|пропал\w*|исчез\w*|зник\w*|неправильн\w*|невозможно|неможливо|"
+    r"δεν|όχι|σφάλμα|πρόβλημα|ακόμα|ακόμη|ξανά|λάθος|άδει\w*|χάθηκε|"
+    r"لا|لم|لن|خطأ|مشكلة|ما زال|مازال|مرة أخرى|فارغ\w*|"
+    r"לא|אין|שגיאה|בעיה|עדיין|שוב|ריק\w*|"
+    r"안|못|없\w*|오류\w*|에러\w*|문제\w*|아직|또|실패\w*|안돼\w*)\b|"
+    # Chinese and Japanese write no spaces between words: their words are found inside the text
+    r"できない|できません|ません|ない|エラー|失敗|おかしい|間違|違う|まだ|また|届かない|遅い|消え|問題|不具合|"
+    r"不|没|無法|无法|错误|錯誤|失败|还是|還是|又|问题|問題|消失")
 SECOND_LOOK_MIN_WORDS = 1
 
 

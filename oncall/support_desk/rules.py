@@ -16,10 +16,10 @@ The desk reads each ticket of a queue (``tickets.py``) and decides, each with th
    same thing (TF-IDF cosine at least ``DUP_SIMILARITY``, same category, within ``DUP_WINDOW_H``) under the
    earliest one.
 
-A follow-up joins what it follows: a ticket by the same customer as an earlier ticket linked to an incident (the
-same order number, or the same signature) is linked there too when it refers back ("again", "still", "following
-up") or asks about it while the incident is still open, up to ``PAST_GRACE_MIN`` after it resolved ("order 6655871
-again: still the same message").
+A follow-up joins what it follows, whichever linker chose: a ticket by the same customer as an earlier ticket linked
+to an incident (the same order number, or a name both carry) is linked there too when it refers back ("again",
+"still", "nochmal") or asks about the order while the incident is still open, up to ``PAST_GRACE_MIN`` after it
+resolved ("order 6655871 again: still the same message").
 """
 from __future__ import annotations
 
@@ -65,26 +65,11 @@ TEAMS = {"outage": "on-call", "bug": "engineering", "how-to": "support", "billin
          "feature request": "product", "other": "support"}
 BASE_PRIORITY = {"outage": 2, "bug": 3, "billing": 3, "how-to": 4, "feature request": 4, "other": 4}
 HIGH_SEVERITIES = ("SEV-1", "SEV-2")
-# A follow-up: the customer refers back to what they wrote before, and the order it was about.
-REFERS_BACK = re.compile(r"\b(again|still|same (message|error|problem|issue|thing|answer)|follow(ing|s|ed)?[- ]?up|"
-                         r"as i (said|wrote|mentioned)|my (last|previous|earlier|first) (message|ticket|e-?mail|mail)|"
-                         r"any (news|update))\b")
-ORDER_NUMBER = re.compile(r"(?<![\d.,-])(?:\d{6,}|\d{3,5}-\d{3,5})(?![\d.,]\d|-\d)")
-# A signature: a name after a dash or slash, or alone on the last line ("- Maria L.", "Dana / Harbour Clinics").
-SIGNATURE = re.compile(r"(?:\n|[-\u2013\u2014/]\s)\s*([A-Z][\w.'-]*(?:[ ,]+(?:[A-Z][\w.'&-]*|de|van|von|da|der|den|"
-                       r"la|le|di)){0,6})\s*$")
+# A customer's follow-up (``_follow_ups``): this many hours at most after their first ticket (and at most
+# ``PAST_GRACE_MIN`` after its incident ended).
+FOLLOW_UP_H = 12
+# A thank-you is not the matter going on ("order 7781234 arrived, thank you! can I order another?").
 THANKS = re.compile(r"\b(thanks?|thank you|arrived|all good|works (now|again)|solved|resolved)\b")
-CLOSINGS = {"thanks", "thank you", "regards", "best regards", "kind regards", "cheers", "merci", "danke", "grazie",
-            "gracias", "obrigado", "obrigada", "bedankt", "thx", "br"}
-
-
-def _who(text: str) -> set[str]:
-    """What identifies the customer who wrote it: order numbers and a signature."""
-    out = {f"order {n}" for n in ORDER_NUMBER.findall(text)}
-    m = SIGNATURE.search(text.strip())
-    if m and len(m.group(1)) >= 4 and m.group(1).strip(" ,.!").lower() not in CLOSINGS:
-        out.add(f"signed {m.group(1).strip(' ,.').lower()}")
-    return out
 
 
 def _pattern(words) -> re.Pattern:
@@ -301,6 +286,7 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
     if linker == "learned":
         from . import learned
         learned.choose(first, incidents, weights)
+    _follow_ups(first)
     out = []
     for k, (ticket, d) in enumerate(zip(first.tickets, first.seen)):
         text, linked, failure, kind, why_kind = ticket.text, d["linked"], d["failure"], d["kind"], d["why_kind"]
@@ -323,45 +309,42 @@ def triage_tickets(tickets: list[Ticket], incidents: list[IncidentInfo],
             team, reasons["team"] = "support", "routed to support: needs a human"
         out.append(Triage(ticket, category, priority, team, linked.id if linked else None, None,
                           None if sim is None else round(sim, 4), reasons))
-    _link_follow_ups(out, incidents)
     _aggregate_duplicates(out, first.vectors.ticket_to_ticket())
     return out
 
 
-def _link_follow_ups(triaged: list[Triage], incidents: list[IncidentInfo]) -> None:
-    """Link an unlinked follow-up (the same order number or signature as an earlier linked ticket; it refers back,
-    or asks about it while the incident is open) to that ticket's incident, up to ``PAST_GRACE_MIN`` after it
-    resolved."""
-    by_id = {i.id: i for i in incidents}
-    linked_by: dict[str, Triage] = {}
-    for t in triaged:
-        who = _who(t.ticket.text)
-        if t.linked_incident:
-            for w in who:
-                linked_by.setdefault(w, t)
+def _follow_ups(first: FirstPass) -> None:
+    """A ticket left unlinked that follows up an earlier linked ticket of the same customer joins that ticket's
+    incident: ``link.same_customer`` finds an order number both give, or a name both carry in a ticket that says
+    "again", "still", "nochmal"; an order number alone counts when the ticket refers back too, or asks about the
+    order while the incident is open. Within ``FOLLOW_UP_H`` hours of the first ticket and ``PAST_GRACE_MIN`` of the
+    incident's end ("me again, still nothing"); not when the customer says they did not feel it, or places their
+    trouble in an older past ("a week now")."""
+    tickets, seen = first.tickets, first.seen
+    for k, d in enumerate(seen):
+        later = tickets[k]
+        if d["linked"] is not None or not later.text.strip() or d["reading"].old \
+                or _link.NOT_FELT.search(d["reading"].text):
             continue
-        text = _link._normalise(t.ticket.text)
-        same = sorted(w for w in who if w in linked_by)
-        if not same or _link.NOT_FELT.search(text):
-            continue
-        earlier = linked_by[same[0]]
-        inc = by_id[earlier.linked_incident]
-        when = t.ticket.created_at
-        if inc.resolved_at is not None and when > inc.resolved_at + timedelta(minutes=PAST_GRACE_MIN):
-            continue
-        # referring back, or a question about the same order while its incident is open ("order 5583902: can I
-        # change the address without tracking?"); a thank-you is not the matter going on
-        if not (REFERS_BACK.search(text) or (inc.open_at(when) and "?" in text and not THANKS.search(text))):
-            continue
-        t.linked_incident = inc.id
-        t.category = earlier.category
-        t.priority, t.reasons["priority"] = _priority(t.category, t.ticket.text, t.ticket.customer_tier, inc,
-                                                      True, True)
-        t.team, t.reasons["team"] = _team(t.category, inc, {})
-        t.reasons["category"] = f"{t.category}: follows up {earlier.id} ({same[0]})"
-        t.reasons["link"] = f"linked to {inc.id}: follows up {earlier.id} ({same[0]}), which is linked to {inc.id}"
-        for w in who:
-            linked_by.setdefault(w, t)
+        for i in range(k):
+            earlier, inc = tickets[i], seen[i]["linked"]
+            if inc is None or not earlier.created_at < later.created_at:
+                continue
+            hours = (later.created_at - earlier.created_at).total_seconds() / 3600
+            end = inc.resolved_at or later.created_at
+            if hours > FOLLOW_UP_H or later.created_at - end > timedelta(minutes=PAST_GRACE_MIN):
+                continue
+            who = _link.same_customer(earlier.text, later.text)
+            # an order number both give: it refers back, or asks about the order while the incident is open
+            if who and who.startswith("order ") and not (
+                    _link.FOLLOW_UP.search(d["reading"].text)
+                    or (inc.open_at(later.created_at) and "?" in later.text and not THANKS.search(d["reading"].text))):
+                continue
+            if who:
+                d["why_link"] = f"linked to {inc.id}: follows up {earlier.id} ({who}), which is linked to it"
+                d["linked"], d["failure"] = inc, True
+                d["why_kind"] = d["why_link"].split(": ", 1)[1]
+                break
 
 
 def _aggregate_duplicates(triaged: list[Triage], sims) -> None:
