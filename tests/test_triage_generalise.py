@@ -26,6 +26,40 @@ def test_other_languages_are_not_english_and_their_trouble_is_read(text):
     assert link._hits(link.TROUBLE, text.lower())
 
 
+@pytest.mark.parametrize("text", [
+    "Чат не отвечает, опять ошибка при оплате",                            # Russian
+    "Το chat δεν απαντά, πάλι σφάλμα",                                     # Greek
+    "الدردشة لا ترد منذ ساعة",                                             # Arabic
+    "הצ'אט לא עונה, שוב שגיאה",                                            # Hebrew
+    "채팅이 안 돼요, 오류가 계속 나요",                                     # Korean
+    "在线客服机器人无法回答我的问题",                                        # Chinese: no spaces between words
+    "チャットで注文を聞いたら、エラーが表示されました",                      # Japanese
+    "shop.example.be blijft maar herladen, ERR_TOO_MANY_REDIRECTS",         # a page in a loop
+    "the whatsapp bot is ignoring me??",
+])
+def test_trouble_in_other_scripts_and_in_loops(text):
+    assert link._hits(link.TROUBLE, link._normalise(text))
+
+
+@pytest.mark.parametrize("text", ["ご注文ありがとうございます。とても便利です", "the chat answered within a minute, lovely"])
+def test_no_trouble_where_there_is_none(text):
+    assert not link._hits(link.TROUBLE, link._normalise(text))
+
+
+@pytest.mark.parametrize("text,old", [
+    ("the chat has been broken for 3 days", "for 3 days"),
+    ("Petra again: chat icon still missing in the Android app, a week now.", "a week now"),
+    ("still 'no orders found' in the chat, this is the 8th day.", "this is the 8th day"),
+    ("the refund is stuck for two weeks", "for two weeks"),
+    # a term of the shop's is not the trouble's age
+    ("your bot just told me returns are free for 60 days, the returns page says 30", None),
+    ("the code is valid for 30 days but checkout says it expired", None),
+    ("the chat fails for the third time tonight", None),
+])
+def test_a_trouble_older_than_tonight_and_a_term_of_the_shop(text, old):
+    assert link._old(link._normalise(text)) == old
+
+
 def test_english_stays_english():
     assert link.english("chat doesn't open, just spins then says something went wrong")
     assert not link._hits(link.TROUBLE, "how do i change the address on my account?")

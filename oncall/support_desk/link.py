@@ -308,6 +308,9 @@ OLD = re.compile(r"\b(last (week|month|year|weekend|monday|tuesday|wednesday|thu
 # Which of OLD's phrases measure how long the failure has lasted ("for weeks", "a week now", "the 8th day"): these
 # always place it before tonight.
 DURATION = re.compile(r"^(for |since |it's been|it has been|its been)|( now| day)$")
+# A term of the shop's that a duration can belong to ("returns are free for 60 days", "the code is valid for 30 days").
+TERMS = re.compile(r"\b(free|valid|guarantee[ds]?|warrant(y|ies)|return window|policy|trial|within|up to|allowed|"
+                   r"accepted)\b")
 # Something owed that never came ("the refund still hasn't arrived"): dated weeks ago, it is an older problem.
 OVERDUE = re.compile(r"\b(still|never|not yet)( \w+)? (arrived|came|come|received|credited|refunded|paid|here)\b|"
                      r"\b(hasn't|has not|haven't|have not|didn't|did not|never) (\w+ )?(arrived|come|reached|received|"
@@ -655,6 +658,8 @@ def _old(norm: str) -> str | None:
     for m in OLD.finditer(norm):
         phrase = m.group(0)
         if DURATION.search(phrase):
+            if phrase.startswith("for ") and TERMS.search(_around(norm, m, SENTENCE, reach=40)):
+                continue                # "returns are free for 60 days": a term of the shop's, not the trouble's age
             return phrase
         sentence = _around(norm, m, SENTENCE, reach=40)
         if CHANGED.search(sentence) or NOW.search(norm.replace(phrase, " ")):
@@ -897,7 +902,7 @@ TROUBLE = re.compile(
     r"stops?|stopp\w*|stuck|empty|blank|zero|half|cut|incomplete|again|still|same (thing|problem|issue)|keeps?|"
     r"kicked|thrown|throw\w*|crash\w*|clos(e|es|ed|ing)|freez\w*|froze|gone|lost|missing|"
     r"random|weird|strange|wrong|err?or\w*|err_\w+|fail\w*|broken|problem|issue|expired|invalid|rejected|refused|declined|"
-    r"loop\w*|endless\w*|forever|"
+    r"loop\w*|endless\w*|forever|ignor(e|es|ed|ing)|unanswered|no (reply|answer|response)|nobody (answers|replies)|"
     r"late|delay\w*|"
     # the same in the other languages customers write in: denials, "still", "again", broken, slow, wrong, late
     r"nicht|kein\w*|nichts|pas|rien|jamais|não|nao|nada|nunca|niet|geen|nooit|niks|ningun\w*|ninguna|"
