@@ -8,8 +8,9 @@ any language, or ask how, or wish, or say it works again; does it give a time wh
 others write about the same thing at the same time. This linker measures those signals (``FEATURES``) for every
 (ticket, incident) pair whose time fits, the rules' own decision one signal among them, and lets a logistic
 regression fitted on the labelled nights (``data/tickets/heldout*/truth.jsonl``) say how much each counts. Each
-ticket joins the incident it gives the highest probability, if that is at least ``THRESHOLD``; its reason names what weighed most. (A customer's follow-up then
-joins the incident its first ticket joined, as with the rules: ``rules._follow_ups``.)
+ticket joins the incident it gives the highest probability, if that is at least ``THRESHOLD``; its reason names
+what weighed most. (A customer's follow-up then joins the incident its first ticket joined, as with the rules:
+``rules._follow_ups``.)
 
 The weights are data (``data/tickets/linker_weights.json``), refitted with ``python benchmarks/fit_linker.py``
 from the queues listed in it (the labelled nights and the course's two queues); a test refits them and compares.
