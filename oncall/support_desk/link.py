@@ -922,16 +922,21 @@ TROUBLE = re.compile(
     r"nem|nincs|hib\w*|probléma|megint|újra|üres|eltűnt|"
     r"nu|niciun\w*|nicio|eroare|eșu\w*|esu\w*|problemă|încă|iar|dispăr\w*|"
     r"değil|yok|hata\w*|sorun\w*|hâlâ|yine|tekrar|boş|kayb\w*|çalışmıyor|olmuyor|"
+    # Vietnamese, Indonesian and Malay (a denial, not yet, an error, wrong, still, again, late)
+    r"không|chưa|lỗi|sai|vẫn|lại|trễ|tidak|tak|belum|gagal|masalah|salah|masih|lagi|terlambat|"
     # and in the other scripts: Cyrillic (Russian, Ukrainian, Bulgarian, Serbian), Greek, Arabic, Hebrew, Korean
     r"не|нет|ні|немає|няма|нема|ошибк\w*|помилк\w*|грешк\w*|проблем\w*|опять|снова|знову|отново|ещё|еще|досі|още|"
     r"пуст\w*|порожн\w*|пропал\w*|исчез\w*|зник\w*|неправильн\w*|невозможно|неможливо|"
     r"δεν|όχι|σφάλμα|πρόβλημα|ακόμα|ακόμη|ξανά|λάθος|άδει\w*|χάθηκε|"
     r"لا|لم|لن|خطأ|مشكلة|ما زال|مازال|مرة أخرى|فارغ\w*|"
     r"לא|אין|שגיאה|בעיה|עדיין|שוב|ריק\w*|"
-    r"안|못|없\w*|오류\w*|에러\w*|문제\w*|아직|또|실패\w*|안돼\w*)\b|"
+    r"안|못|없\w*|오류\w*|에러\w*|문제\w*|아직|또|실패\w*|안돼\w*|"
+    r"नहीं|गलत|ग़लत|समस्या|त्रुटि|फिर से|अभी भी|अभी तक)\b|"
     # Chinese and Japanese write no spaces between words: their words are found inside the text
     r"できない|できません|ません|ない|エラー|失敗|おかしい|間違|違う|まだ|また|届かない|遅い|消え|問題|不具合|"
-    r"不|没|無法|无法|错误|錯誤|失败|还是|還是|又|问题|問題|消失")
+    r"不|没|沒|無法|无法|错误|錯誤|失败|失敗|还是|還是|又|问题|問題|消失|"
+    # Thai writes no spaces between words either
+    r"ไม่|ผิด|ปัญหา|ยังไม่|อีกแล้ว|ล้มเหลว|ข้อผิดพลาด")
 SECOND_LOOK_MIN_WORDS = 1
 
 
@@ -977,7 +982,8 @@ def catalog_stems(catalog: ServiceWords) -> frozenset[str]:
 
 # The commonest little words of the other languages customers write in (German, French, Spanish, Dutch,
 # Portuguese, Italian; Swedish, Danish, Norwegian, Finnish, Polish, Czech, Slovak, Croatian, Hungarian, Romanian,
-# Turkish); a word English has too counts for them when it is far commoner there ("de", "la", "die").
+# Turkish; Indonesian and Malay); a word English has too counts for them when it is far commoner there ("de",
+# "la", "die").
 OTHER_TONGUES = frozenset("""
 de la en un une des du del al lo se te die den dem zu im op het van
 seit heute gestern depuis hier aujourd'hui desde hoy ayer ahora sinds gisteren vandaag hoje ontem ieri oggi
@@ -991,6 +997,7 @@ och jag det är att för med har inte kan min mitt ett och också ikke og jeg ti
 kanssa voi onko minun nie się jest że czy już jak mój moja dzień jsem není jsou ako som sa mám už je nemám
 nije sam za kako mogu ili što hogy és az nem van egy meg még nincs și să pentru este nu cu mai sunt bir ve
 bu için ile değil mı mi musunuz
+saya yang dan ini itu untuk dengan tidak sudah belum bisa apakah kami anda tolong terima kasih
 """.split())
 
 
