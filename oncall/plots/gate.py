@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import FancyBboxPatch
 
 from ..checks import CHECK_PHASE
+from . import lay_out
 
 PASS, FAIL, NOT_RUN = "#009E73", "#D55E00", "#BBBBBB"
 # The shift's phases in the order they run, with the course module that answers for each.
@@ -19,9 +20,10 @@ def _tile_text(name: str, verdict: str) -> str:
     return f"{verdict}\n" + "\n".join(part.replace(" ", "") for part in textwrap.wrap(name.replace("_", "_ "), 17))
 
 
-def scorecard_chart(card: dict, ax=None, title: str | None = None):
+def scorecard_chart(card: dict, ax=None, title: str | None = None, layouts: dict | None = None):
     """The gate's checks as tiles, one column per phase of the shift in the order it runs (green pass, vermilion
-    fail, grey not run), so a red tile says at once which part of the shift went wrong."""
+    fail, grey not run), so a red tile says at once which part of the shift went wrong. ``layouts``: a widget's,
+    see ``lay_out``."""
     checks = card["checks"]
     columns = {phase: [] for phase, _ in PHASE_ORDER}
     for c in checks:
@@ -52,5 +54,5 @@ def scorecard_chart(card: dict, ax=None, title: str | None = None):
     verdict = "GREEN" if card["passed"] else "RED"
     ax.set_title(title or f"The gate is {verdict}: {passed} of {len(checks)} checks pass "
                           f"(break: {card.get('break', 'none')}), by the phase that answers each", fontsize=11)
-    fig.tight_layout()
+    lay_out(fig, layouts)
     return fig

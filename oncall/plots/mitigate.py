@@ -18,7 +18,7 @@ from ..causes import CAUSE_EVENTS, M33_ACTIONS, action_title_word
 from ..incident_response import budget
 from ..service import simulate as sim
 from ..incident_response.slis import window_bad_ratio
-from . import _LABELS, MARKERS, place_marker_labels, utc_naive
+from . import _LABELS, MARKERS, lay_out, place_marker_labels, utc_naive
 
 SLI_WINDOW_MIN = 5   # the SLI is read over 5-minute windows (the fastest burn tier's short window)
 # (SLO, what is bad, y label, window in minutes) for the three panels. Errors use the 5-minute window the burn
@@ -288,9 +288,11 @@ def outcome_title(record, choice_label: str) -> str:
             f"(by the {_action_word(record)}); {budget.spent_words(spent)}")
 
 
-def mitigation_outcome(record, without_record, span, choice_label: str, title: str | None = None):
+def mitigation_outcome(record, without_record, span, choice_label: str, title: str | None = None,
+                       layouts: dict | None = None):
     """The widget's figure: the error ratio with its markers (top) and the budget spent with and without
-    mitigation (bottom), over a fixed ``span`` so that choices can be compared by eye."""
+    mitigation (bottom), over a fixed ``span`` so that choices can be compared by eye. ``layouts``: the widget's,
+    see ``lay_out``."""
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 5.6), sharex=True, height_ratios=[1.1, 1])
     events = key_events(record)
     _sli_panel(top, record, *PANELS[0], span, events, labels=True)
@@ -302,7 +304,7 @@ def mitigation_outcome(record, without_record, span, choice_label: str, title: s
     _markers(bottom, events, labels=False)
     bottom.set_xlabel("simulated time (UTC)")
     fig.suptitle(title or outcome_title(record, choice_label), fontsize=11)
-    fig.tight_layout()
+    lay_out(fig, layouts)
     return fig
 
 

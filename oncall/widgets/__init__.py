@@ -93,14 +93,25 @@ def titles_placed():
         yield
 
 
-def show_figure(widget, build, place_titles: bool = True) -> None:
-    """Show the figure ``build()`` returns (``titles_placed`` unless not ``place_titles``: the scorecard's titles
-    do move) in the widget's Output (call inside ``with widget.out``) as its PNG (``render``), kept in
-    ``widget.png``; the figure is closed (an open figure would be shown again by the cell)."""
+def figure_png(build, place_titles: bool = True) -> bytes:
+    """The PNG (``render``) of the figure ``build()`` returns (``titles_placed`` unless not ``place_titles``: the
+    scorecard's titles do move); the figure is closed (an open figure would be shown again by the cell)."""
     with titles_placed() if place_titles else contextlib.nullcontext():
         fig = build()
-    widget.png = render(fig)
-    plt.close(fig)
+    try:
+        return render(fig)
+    finally:
+        plt.close(fig)
+
+
+def show_figure(widget, build, place_titles: bool = True, key=None) -> None:
+    """Show the figure ``build()`` returns (``figure_png``) in the widget's Output (call inside ``with widget.out``),
+    kept in ``widget.png``. ``key``: every input the figure reads; a widget that drew these inputs before shows
+    the picture it drew then (``widget.pictures``, a ``Memo``) instead of drawing it again."""
+    if key is None:
+        widget.png = figure_png(build, place_titles)
+    else:
+        widget.png = widget.pictures.get(key, lambda: figure_png(build, place_titles))
     display(Image(data=widget.png, format="png"))
 
 
@@ -142,6 +153,8 @@ class ScenarioPicker:
         self.record = None
         self.png = b""
         self.memo = Memo()
+        self.pictures = Memo()   # (scenario, seed) -> the PNG drawn
+        self.layouts: dict = {}  # the timeline's layout, found on the first draw (plots.lay_out)
         self.scenario.observe(self._redraw, names="value")
         self.seed.observe(self._redraw, names="value")
         self.ui = W.VBox([W.HBox([self.scenario, self.seed]), self.out])
@@ -155,7 +168,7 @@ class ScenarioPicker:
             shift = self.record.scenario.shift
             show_figure(self, lambda: plots.shift_timeline(
                 self.record.trace.to_frame(), span=(shift.start, shift.end),
-                title=f"{self.scenario.value}, seed {self.seed.value}: the shift by module"))
+                title=f"{name}, seed {seed}: the shift by module", layouts=self.layouts), key=(name, seed))
             print("\n".join(summary_lines(self.record.trace.events)))   # the story's key events, as oncall drill prints
 
     def show(self):
