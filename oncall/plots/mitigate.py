@@ -288,12 +288,21 @@ def outcome_title(record, choice_label: str) -> str:
             f"(by the {_action_word(record)}); {budget.spent_words(spent)}")
 
 
+# mitigation_outcome's figure: its size and its axes (``Figure.subplots``' arguments).
+OUTCOME_SIZE = (10, 5.6)
+OUTCOME_AXES = {"nrows": 2, "ncols": 1, "sharex": True, "height_ratios": [1.1, 1]}
+
+
 def mitigation_outcome(record, without_record, span, choice_label: str, title: str | None = None,
-                       layouts: dict | None = None):
+                       layouts: dict | None = None, axes=None):
     """The widget's figure: the error ratio with its markers (top) and the budget spent with and without
     mitigation (bottom), over a fixed ``span`` so that choices can be compared by eye. ``layouts``: the widget's,
-    see ``lay_out``."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 5.6), sharex=True, height_ratios=[1.1, 1])
+    see ``lay_out``; ``axes``: draw into these two (a figure of ``OUTCOME_SIZE`` with ``OUTCOME_AXES``, the
+    widget's own) instead of a new figure."""
+    if axes is None:
+        fig, (top, bottom) = plt.subplots(figsize=OUTCOME_SIZE, **OUTCOME_AXES)
+    else:
+        (top, bottom), fig = axes, axes[0].figure
     events = key_events(record)
     _sli_panel(top, record, *PANELS[0], span, events, labels=True)
     mitigated = mitigated_at(record)

@@ -14,6 +14,8 @@ from functools import wraps
 import ipywidgets as W
 import matplotlib.pyplot as plt
 from IPython.display import Image, display
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.transforms import Bbox
 
@@ -84,6 +86,40 @@ def render(fig) -> bytes:
     return buf.getvalue()
 
 
+def own_figure(figsize, dpi=None, **subplots):
+    """A figure a widget keeps for its whole life, with its axes (``Figure.subplots(**subplots)``), outside pyplot:
+    no cell shows it by itself and nobody needs to close it. Each move ``wipe``s it and draws into the same axes
+    (a new figure would build its axes and their ticks again: about a third of the redraw)."""
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(**subplots)
+
+
+def wipe(fig) -> None:
+    """Take every plotted artist off the figure's axes (lines, collections, patches, texts, images, legend), keeping
+    the axes, their scales and their ticks, for the next move to draw into. Limits stay as the last move set them
+    (the plots drawn into a kept figure set every limit themselves); the subplot parameters go back to a new
+    figure's, so that what a plot measures before laying the figure out (its marker labels' lanes) is measured
+    as on a new figure."""
+    fig.subplots_adjust(**{name: plt.rcParams[f"figure.subplot.{name}"] for name in plots.SUBPLOT_PARAMS})
+    for ax in fig.axes:
+        for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images, *ax.artists, *ax.tables]:
+            artist.remove()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        ax.containers.clear()
+
+
+def kept_axes(widget, figsize, dpi=None, **subplots):
+    """The axes of ``widget.figure``, the widget's own figure (``own_figure``, made on the first move), ``wipe``d
+    for this move to draw into."""
+    if getattr(widget, "figure", None) is None:
+        widget.figure, widget.axes = own_figure(figsize, dpi, **subplots)
+    else:
+        wipe(widget.figure)
+    return widget.axes
+
+
 @contextlib.contextmanager
 def titles_placed():
     """Build a widget's figure inside this: the axes' titles sit at their usual place (just above the axes) without
@@ -95,7 +131,8 @@ def titles_placed():
 
 def figure_png(build, place_titles: bool = True) -> bytes:
     """The PNG (``render``) of the figure ``build()`` returns (``titles_placed`` unless not ``place_titles``: the
-    scorecard's titles do move); the figure is closed (an open figure would be shown again by the cell)."""
+    scorecard's titles do move); the figure is closed (an open figure would be shown again by the cell; a widget's
+    ``own_figure`` is not pyplot's and stays)."""
     with titles_placed() if place_titles else contextlib.nullcontext():
         fig = build()
     try:
@@ -155,6 +192,7 @@ class ScenarioPicker:
         self.memo = Memo()
         self.pictures = Memo()   # (scenario, seed) -> the PNG drawn
         self.layouts: dict = {}  # the timeline's layout, found on the first draw (plots.lay_out)
+        self.figure = self.axes = None   # the timeline's figure, drawn again on every move (kept_axes)
         self.scenario.observe(self._redraw, names="value")
         self.seed.observe(self._redraw, names="value")
         self.ui = W.VBox([W.HBox([self.scenario, self.seed]), self.out])
@@ -168,7 +206,8 @@ class ScenarioPicker:
             shift = self.record.scenario.shift
             show_figure(self, lambda: plots.shift_timeline(
                 self.record.trace.to_frame(), span=(shift.start, shift.end),
-                title=f"{name}, seed {seed}: the shift by module", layouts=self.layouts), key=(name, seed))
+                title=f"{name}, seed {seed}: the shift by module", layouts=self.layouts,
+                ax=kept_axes(self, (10, 3.2))), key=(name, seed))
             print("\n".join(summary_lines(self.record.trace.events)))   # the story's key events, as oncall drill prints
 
     def show(self):
