@@ -12,9 +12,11 @@ import math
 from functools import wraps
 
 import ipywidgets as W
+import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 from IPython.display import Image, display
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.transforms import Bbox
@@ -71,11 +73,13 @@ def render(fig) -> bytes:
     whole, edges = Bbox.union([fig.bbox, *boxes]), fig.bbox
     bbox = None
     if not (whole.x0 >= edges.x0 and whole.y0 >= edges.y0 and whole.x1 <= edges.x1 and whole.y1 <= edges.y1):
-        pad = plt.rcParams["savefig.pad_inches"] * fig.dpi   # the tight box's pad, on the sides that overflow
-        x0 = whole.x0 - pad if whole.x0 < edges.x0 else edges.x0
-        y0 = whole.y0 - pad if whole.y0 < edges.y0 else edges.y0
-        x1 = whole.x1 + pad if whole.x1 > edges.x1 else edges.x1
-        y1 = whole.y1 + pad if whole.y1 > edges.y1 else edges.y1
+        # The tight box's pad, on the sides that overflow; the edges on whole pixels, so that the figure moves by
+        # whole pixels in the picture (its texts' glyphs are the same: TextKeepingRenderer).
+        pad = plt.rcParams["savefig.pad_inches"] * fig.dpi
+        x0 = math.floor(whole.x0 - pad) if whole.x0 < edges.x0 else edges.x0
+        y0 = math.floor(whole.y0 - pad) if whole.y0 < edges.y0 else edges.y0
+        x1 = math.ceil(whole.x1 + pad) if whole.x1 > edges.x1 else edges.x1
+        y1 = math.ceil(whole.y1 + pad) if whole.y1 > edges.y1 else edges.y1
         bbox = Bbox.from_extents(x0 / fig.dpi, y0 / fig.dpi, x1 / fig.dpi, y1 / fig.dpi)
     if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
         # The plot laid itself out (tight_layout leaves this placeholder): without it savefig skips a layout pass
@@ -86,12 +90,112 @@ def render(fig) -> bytes:
     return buf.getvalue()
 
 
+# What else decides how a text's glyphs come out: the fonts a family resolves to, hinting and kerning.
+_TEXT_RC = ("font.family", "font.sans-serif", "font.serif", "font.monospace", "font.cursive", "font.fantasy",
+            "text.hinting", "text.hinting_factor", "text.kerning_factor")
+
+
+def _frozen(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+class _GlyphTaker:
+    """Stands for Agg's drawing engine while one text draws: passes each glyph image on and keeps a copy, with its
+    place. Anything else asked of it (a text drawn another way) marks the text as not to be kept."""
+
+    def __init__(self, engine):
+        self.engine, self.glyphs, self.other = engine, [], False
+
+    def draw_text_image(self, image, x, y, angle, gc):
+        self.glyphs.append((np.array(image), x, y, angle))
+        self.engine.draw_text_image(image, x, y, angle, gc)
+
+    def __getattr__(self, name):
+        self.other = True
+        return getattr(self.engine, name)
+
+
+class TextKeepingRenderer(RendererAgg):
+    """Agg, keeping the glyph images of every text it draws, keyed on all that makes them (the string, the font,
+    its size, the angle, antialiasing, the position's fraction of a pixel): a widget's figure draws the same tick
+    labels, axis labels and titles at the same places on every move, and laying text out and rasterizing its
+    glyphs is most of Agg's work. A text seen before is drawn from its glyph images, moved by the whole pixels its
+    position moved (FreeType places a glyph at its position in 1/64 pixel: the same fraction gives the same image
+    at a place whole pixels away), so the picture is pixel for pixel the one Agg alone draws
+    (tests/test_widget_speed.py)."""
+
+    def __init__(self, width, height, dpi, texts: dict):
+        super().__init__(width, height, dpi)
+        self.texts = texts
+
+    def _font_key(self, s, prop) -> tuple:
+        return (s, hash(prop), prop.get_size_in_points(), str(prop), self.dpi,
+                *(_frozen(mpl.rcParams[name]) for name in _TEXT_RC))
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        """A text's size, measured once for every renderer of the canvas (a picture widened for a long title is
+        drawn by another renderer: its texts measure the same)."""
+        if ismath is not False:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        key = ("size", *self._font_key(s, prop))
+        if key not in self.texts:
+            self.texts[key] = super().get_text_width_height_descent(s, prop, ismath)
+        return self.texts[key]
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        up = self.height - y                 # FreeType's y (upwards), as Agg places the glyphs
+        x_px, up_px = math.floor(x), math.floor(up)
+        key = (*self._font_key(s, prop), angle, gc.get_antialiased(), x - x_px, up - up_px,
+               *((_frozen(mtext.get_fontfeatures()), _frozen(mtext.get_language())) if mtext is not None else ()))
+        top = int(self.height)
+        glyphs = self.texts.get(key)
+        if glyphs is not None:
+            # Each glyph as Agg places it: its left edge, and its bottom row counted down from the top.
+            for image, left, rise, gangle in glyphs:
+                self._renderer.draw_text_image(image, left + x_px, top - (rise + up_px) + image.shape[0], gangle, gc)
+            return
+        engine, taker = self._renderer, _GlyphTaker(self._renderer)
+        self._renderer = taker
+        try:
+            super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        finally:
+            self._renderer = engine
+        if not taker.other:
+            if len(self.texts) >= 8000:   # a widget moved through many views: start again
+                self.texts.clear()
+            # Kept relative to the whole pixels of the text's position: the glyph's left edge and its top (upwards).
+            self.texts[key] = [(image, gx - x_px, top - gy + image.shape[0] - up_px, gangle)
+                               for image, gx, gy, gangle in taker.glyphs]
+
+
+class TextKeepingCanvas(FigureCanvasAgg):
+    """An Agg canvas whose renderers are ``TextKeepingRenderer``s, one per size drawn, each kept (with the glyphs and
+    the text sizes it measured): a widget whose title overflows draws its picture wider than its figure
+    (``render``) and measures the figure at its own size on every move."""
+
+    def __init__(self, figure=None):
+        super().__init__(figure)
+        self.texts: dict = {}
+        self.renderers: dict = {}
+
+    def get_renderer(self):
+        w, h = self.get_width_height(physical=True)
+        size = (w, h, self.figure.dpi)
+        if size not in self.renderers:
+            self.renderers[size] = TextKeepingRenderer(w, h, self.figure.dpi, self.texts)
+        self.renderer = self.renderers[size]
+        return self.renderer
+
+
 def own_figure(figsize, dpi=None, **subplots):
     """A figure a widget keeps for its whole life, with its axes (``Figure.subplots(**subplots)``), outside pyplot:
     no cell shows it by itself and nobody needs to close it. Each move ``wipe``s it and draws into the same axes
-    (a new figure would build its axes and their ticks again: about a third of the redraw)."""
+    (a new figure would build its axes and their ticks again: about a third of the redraw), on a canvas that keeps
+    the glyphs of the texts it drew (``TextKeepingCanvas``)."""
     fig = Figure(figsize=figsize, dpi=dpi)
-    FigureCanvasAgg(fig)
+    TextKeepingCanvas(fig)
     return fig, fig.subplots(**subplots)
 
 
