@@ -215,9 +215,10 @@ def wipe(fig) -> None:
 
 
 def kept_axes(widget, figsize, dpi=None, **subplots):
-    """The axes of ``widget.figure``, the widget's own figure (``own_figure``, made on the first move), ``wipe``d
-    for this move to draw into."""
-    if getattr(widget, "figure", None) is None:
+    """The axes of ``widget.figure``, the widget's own figure (``own_figure``, made on the first move, and again
+    when a move needs another size), ``wipe``d for this move to draw into."""
+    figure = getattr(widget, "figure", None)
+    if figure is None or tuple(figure.get_size_inches()) != tuple(figsize):
         widget.figure, widget.axes = own_figure(figsize, dpi, **subplots)
     else:
         wipe(widget.figure)
