@@ -171,9 +171,9 @@ class TextKeepingRenderer(RendererAgg):
 
 
 class TextKeepingCanvas(FigureCanvasAgg):
-    """An Agg canvas whose renderers are ``TextKeepingRenderer``s, one per size drawn, each kept (with the glyphs and
-    the text sizes it measured): a widget whose title overflows draws its picture wider than its figure
-    (``render``) and measures the figure at its own size on every move."""
+    """An Agg canvas whose renderers are ``TextKeepingRenderer``s sharing the glyphs and the text sizes they keep. A
+    widget whose title overflows draws its picture wider than its figure (``render``) and measures the figure at
+    its own size on every move: the last two sizes' renderers are kept."""
 
     def __init__(self, figure=None):
         super().__init__(figure)
@@ -183,10 +183,12 @@ class TextKeepingCanvas(FigureCanvasAgg):
     def get_renderer(self):
         w, h = self.get_width_height(physical=True)
         size = (w, h, self.figure.dpi)
-        if size not in self.renderers:
-            self.renderers[size] = TextKeepingRenderer(w, h, self.figure.dpi, self.texts)
-        self.renderer = self.renderers[size]
-        return self.renderer
+        renderer = self.renderers.pop(size, None) or TextKeepingRenderer(w, h, self.figure.dpi, self.texts)
+        self.renderers[size] = renderer          # the most recently used last
+        while len(self.renderers) > 2:
+            self.renderers.pop(next(iter(self.renderers)))
+        self.renderer = renderer
+        return renderer
 
 
 def own_figure(figsize, dpi=None, **subplots):
