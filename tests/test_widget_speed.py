@@ -117,3 +117,30 @@ def test_a_widget_picture_holds_a_title_wider_than_its_figure():
     assert (w, h) == (400, 200)
     (w, h), title_px = size("a title much wider than the four inches of its figure, cut at both ends without care")
     assert h == 200 and w >= title_px > 400
+
+
+@pytest.mark.slow   # whole shifts, several
+def test_a_kept_figure_draws_what_agg_alone_draws():
+    """A widget that keeps its figure (kept_axes) draws each move into the same axes, on a canvas that keeps the
+    glyphs of the texts it drew: every picture is byte for byte the one a plain Agg canvas draws of that figure,
+    a picture widened for a long title included."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    from oncall.widgets import render
+    from oncall.widgets.mitigate import MitigationPicker
+
+    w = quiet(lambda: MitigationPicker("bad-deploy", seed=7))
+    widths = set()
+    for control, value in (("action", "restart"), ("delay", 30), ("action", "flag_off"), ("delay", 60)):
+        quiet(lambda: setattr(getattr(w, control), "value", value))
+        fig, kept = w.figure, w.figure.canvas
+        assert render(fig) == w.png
+        FigureCanvasAgg(fig)
+        try:
+            plain = render(fig)
+        finally:
+            fig.set_canvas(kept)
+        assert plain == w.png
+        widths.add(Image.open(io.BytesIO(w.png)).size[0])
+    assert len(widths) > 1   # pictures of more than one width: some titles overflow the figure

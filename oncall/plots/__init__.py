@@ -34,6 +34,24 @@ def utc_naive(times):
     return times
 
 
+SUBPLOT_PARAMS = ("left", "right", "top", "bottom", "wspace", "hspace")
+
+
+def lay_out(fig, layouts: dict | None = None) -> None:
+    """``fig.tight_layout()``; with ``layouts`` (a widget's: it draws a figure of the same axes on every move), the
+    subplot parameters the first figure of this size got there, set at once: tight_layout measures every text of
+    the figure, and the spans it finds for the widget's axes do not move from one choice to the next."""
+    if layouts is None:
+        fig.tight_layout()
+        return
+    size = tuple(fig.get_size_inches())
+    if size in layouts:
+        fig.subplots_adjust(**layouts[size])
+    else:
+        fig.tight_layout()
+        layouts[size] = {name: getattr(fig.subplotpars, name) for name in SUBPLOT_PARAMS}
+
+
 MARKER_LABEL_GID = "marker-label"   # every marker label carries it, so tests can find them and check overlaps
 _LABEL_PAD_PX = 3                   # room between two labels, and slack for a later tight_layout
 
@@ -96,10 +114,11 @@ def event_markers(ax, events: pd.DataFrame, since=None) -> None:
     place_marker_labels(ax, items)
 
 
-def shift_timeline(trace: pd.DataFrame, span=None, ax=None, title: str | None = None):
+def shift_timeline(trace: pd.DataFrame, span=None, ax=None, title: str | None = None, layouts: dict | None = None):
     """One lane per course module; one tick per event; deploys as vertical markers.
 
-    ``span`` is the shift's (start, end); events before it (an earlier deploy) are left out.
+    ``span`` is the shift's (start, end); events before it (an earlier deploy) are left out. ``layouts``: a
+    widget's, see ``lay_out``.
     """
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(10, 3.2))
     lanes = list(MODULES)
@@ -114,7 +133,7 @@ def shift_timeline(trace: pd.DataFrame, span=None, ax=None, title: str | None = 
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz="UTC"))
     ax.set_xlabel("simulated time (UTC)")
     ax.set_title(title or "Which module acted when: one lane per course module")
-    fig.tight_layout()
+    lay_out(fig, layouts)
     event_markers(ax, shown[shown["kind"].isin(["release.deployed", "release.rolled_back", "page.sent"])])
     return fig
 

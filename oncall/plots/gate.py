@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import FancyBboxPatch
 
 from ..checks import CHECK_PHASE
+from . import lay_out
 
 PASS, FAIL, NOT_RUN = "#009E73", "#D55E00", "#BBBBBB"
 # The shift's phases in the order they run, with the course module that answers for each.
@@ -19,17 +20,33 @@ def _tile_text(name: str, verdict: str) -> str:
     return f"{verdict}\n" + "\n".join(part.replace(" ", "") for part in textwrap.wrap(name.replace("_", "_ "), 17))
 
 
-def scorecard_chart(card: dict, ax=None, title: str | None = None):
-    """The gate's checks as tiles, one column per phase of the shift in the order it runs (green pass, vermilion
-    fail, grey not run), so a red tile says at once which part of the shift went wrong."""
-    checks = card["checks"]
+def _columns(card: dict) -> dict:
+    """The card's checks by the phase that answers each, in the order the phases run (an unknown one last)."""
     columns = {phase: [] for phase, _ in PHASE_ORDER}
-    for c in checks:
+    for c in card["checks"]:
         columns.setdefault(CHECK_PHASE.get(c["name"], "other"), []).append(c)
+    return columns
+
+
+def _rows(columns: dict) -> int:
+    return max(len(v) for v in columns.values()) if any(columns.values()) else 1
+
+
+def scorecard_size(card: dict) -> tuple[float, float]:
+    """The scorecard chart's figure size (inches): a row of tiles an inch high per check of the busiest phase."""
+    return (10, 1.0 * _rows(_columns(card)) + 1.3)
+
+
+def scorecard_chart(card: dict, ax=None, title: str | None = None, layouts: dict | None = None):
+    """The gate's checks as tiles, one column per phase of the shift in the order it runs (green pass, vermilion
+    fail, grey not run), so a red tile says at once which part of the shift went wrong. ``ax``: draw into it (a
+    figure of ``scorecard_size``, or a panel of a larger one); ``layouts``: a widget's, see ``lay_out``."""
+    checks = card["checks"]
+    columns = _columns(card)
     phases = [p for p in columns if columns[p]]
     modules = dict(PHASE_ORDER)
-    rows = max(len(v) for v in columns.values()) if checks else 1
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(10, 1.0 * rows + 1.3))
+    rows = _rows(columns)
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=scorecard_size(card))
     for x, phase in enumerate(phases):
         for y, c in enumerate(columns[phase]):
             not_run = str(c["detail"]).startswith("not run")
@@ -52,5 +69,5 @@ def scorecard_chart(card: dict, ax=None, title: str | None = None):
     verdict = "GREEN" if card["passed"] else "RED"
     ax.set_title(title or f"The gate is {verdict}: {passed} of {len(checks)} checks pass "
                           f"(break: {card.get('break', 'none')}), by the phase that answers each", fontsize=11)
-    fig.tight_layout()
+    lay_out(fig, layouts)
     return fig

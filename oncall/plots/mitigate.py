@@ -18,7 +18,7 @@ from ..causes import CAUSE_EVENTS, M33_ACTIONS, action_title_word
 from ..incident_response import budget
 from ..service import simulate as sim
 from ..incident_response.slis import window_bad_ratio
-from . import _LABELS, MARKERS, place_marker_labels, utc_naive
+from . import _LABELS, MARKERS, lay_out, place_marker_labels, utc_naive
 
 SLI_WINDOW_MIN = 5   # the SLI is read over 5-minute windows (the fastest burn tier's short window)
 # (SLO, what is bad, y label, window in minutes) for the three panels. Errors use the 5-minute window the burn
@@ -288,10 +288,21 @@ def outcome_title(record, choice_label: str) -> str:
             f"(by the {_action_word(record)}); {budget.spent_words(spent)}")
 
 
-def mitigation_outcome(record, without_record, span, choice_label: str, title: str | None = None):
+# mitigation_outcome's figure: its size and its axes (``Figure.subplots``' arguments).
+OUTCOME_SIZE = (10, 5.6)
+OUTCOME_AXES = {"nrows": 2, "ncols": 1, "sharex": True, "height_ratios": [1.1, 1]}
+
+
+def mitigation_outcome(record, without_record, span, choice_label: str, title: str | None = None,
+                       layouts: dict | None = None, axes=None):
     """The widget's figure: the error ratio with its markers (top) and the budget spent with and without
-    mitigation (bottom), over a fixed ``span`` so that choices can be compared by eye."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 5.6), sharex=True, height_ratios=[1.1, 1])
+    mitigation (bottom), over a fixed ``span`` so that choices can be compared by eye. ``layouts``: the widget's,
+    see ``lay_out``; ``axes``: draw into these two (a figure of ``OUTCOME_SIZE`` with ``OUTCOME_AXES``, the
+    widget's own) instead of a new figure."""
+    if axes is None:
+        fig, (top, bottom) = plt.subplots(figsize=OUTCOME_SIZE, **OUTCOME_AXES)
+    else:
+        (top, bottom), fig = axes, axes[0].figure
     events = key_events(record)
     _sli_panel(top, record, *PANELS[0], span, events, labels=True)
     mitigated = mitigated_at(record)
@@ -302,7 +313,7 @@ def mitigation_outcome(record, without_record, span, choice_label: str, title: s
     _markers(bottom, events, labels=False)
     bottom.set_xlabel("simulated time (UTC)")
     fig.suptitle(title or outcome_title(record, choice_label), fontsize=11)
-    fig.tight_layout()
+    lay_out(fig, layouts)
     return fig
 
 

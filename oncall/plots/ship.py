@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..release_ops.canary import CanaryRun, JudgeConfig
+from . import lay_out
 
 METRICS = {"error_ratio": ("errors", "requests", "error ratio (%)", 100),
            "slow_ratio": ("slow", "requests", "slower than 4 s (%)", 100),
@@ -47,10 +48,11 @@ def canary_vs_baseline(run: CanaryRun, title: str | None = None):
     return fig
 
 
-def canary_scores(run: CanaryRun, config: JudgeConfig, start=None, title: str | None = None):
+def canary_scores(run: CanaryRun, config: JudgeConfig, start=None, title: str | None = None,
+                  layouts: dict | None = None):
     """The score of each analysis against the pass and marginal bands (left), and the canary weight over
     simulated time (right): clock time (UTC) from ``start``, the shift's start, like every other plot; without it,
-    minutes since the shift started."""
+    minutes since the shift started. ``layouts``: a widget's, see ``lay_out``."""
     fig, (ax, aw) = plt.subplots(1, 2, figsize=(12, 3.2), gridspec_kw={"width_ratios": [1.2, 1]})
     x = np.arange(len(run.intervals))
     ax.axhspan(config.pass_score, 100, color="#009E73", alpha=0.12)
@@ -87,5 +89,5 @@ def canary_scores(run: CanaryRun, config: JudgeConfig, start=None, title: str | 
         aw.set_xlabel("simulated time (UTC)")
     aw.set_title("canary weight over time")
     fig.suptitle(title or f"Canary {run.release}: {run.verdict} ({textwrap.shorten(run.reason, 90, placeholder=' ...')})", fontsize=10)
-    fig.tight_layout()
+    lay_out(fig, layouts)
     return fig

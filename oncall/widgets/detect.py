@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import Image, display
@@ -36,7 +35,7 @@ from ..scenario import Cause, load_scenario
 from ..service import simulate as sim
 from ..service.catalog import load_catalog
 from ..support_desk import monitors
-from . import guarded, number, titles_placed
+from . import guarded, kept_axes, number, titles_placed
 
 BURN_TIERS = ("page-1h", "page-6h")  # the widget draws the page tiers: the ones that wake someone up
 FIGURE_DPI = 72  # a widget redraws on every slider move: fewer pixels to render and encode
@@ -159,7 +158,7 @@ class BadReleaseInjector:
                                            style=style, continuous_update=False)
         self.out = W.Output()
         self.service = self.evaluations = self.page = self.alerts = None
-        self.figure = None
+        self.figure = self.axes = None   # the widget's own figure, drawn again on every move (kept_axes)
         self.png = b""
         for w in (self.error_ratio, self.extra_latency, self.quality_drop, self.deploy_at):
             w.observe(self._redraw, names="value")
@@ -192,16 +191,17 @@ class BadReleaseInjector:
         return plots.events_frame(rows)
 
     def draw(self):
-        """One figure: the storm (top), then the budget left and the page tiers' burn rates of the paged SLO
-        (availability if nothing pages). Laid out by hand: a widget redraws it on every slider move."""
+        """One figure (the widget's own, drawn again on every slider move): the storm (top), then the budget left
+        and the page tiers' burn rates of the paged SLO (availability if nothing pages). Laid out by hand."""
         deploy = pd.Timestamp(self.injection.deploy_at)
         span = (deploy - timedelta(minutes=30),
                 min(deploy + timedelta(minutes=150), pd.Timestamp(self.scenario.shift.end)))
         events = self.events()
         name = self.page.slo if self.page is not None else "availability"
         period_total = budget.period_events(self.scenario.traffic, self.slos[name].period_min)
-        fig, axes = plt.subplots(2 + len(BURN_TIERS), 1, figsize=(10, 8.2), dpi=FIGURE_DPI, sharex=True,
-                                 height_ratios=[1.4, 1.1] + [1] * len(BURN_TIERS))
+        axes = kept_axes(self, (10, 8.2), FIGURE_DPI, nrows=2 + len(BURN_TIERS), ncols=1, sharex=True,
+                         height_ratios=[1.4, 1.1] + [1] * len(BURN_TIERS))
+        fig = self.figure
         plots.storm(self.alerts, span=span, events=events, ax=axes[0])
         axes[0].set_xlabel("")
         axes[0].title.set_fontsize(9)
@@ -222,9 +222,8 @@ class BadReleaseInjector:
     def _redraw(self, _change=None) -> None:
         self.simulate()
         with titles_placed():
-            self.figure = self.draw()
+            self.draw()
         self.png = self.render(self.figure)
-        plt.close(self.figure)  # shown once, as the PNG below (an open figure would be shown again by the cell)
         with self.out:
             self.out.clear_output(wait=True)
             display(Image(data=self.png, format="png"))

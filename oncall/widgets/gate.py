@@ -4,11 +4,11 @@ from __future__ import annotations
 import ipywidgets as W
 from IPython.display import display
 
-from ..plots.gate import scorecard_chart
+from ..plots.gate import scorecard_chart, scorecard_size
 from ..scenario import load_scenario
 from ..shift import resume_from, scorecard
 from ..sweeps import shared_night
-from . import Memo, guarded, number, show_figure
+from . import Memo, guarded, kept_axes, number, show_figure
 
 
 class BreakRelease:
@@ -26,6 +26,9 @@ class BreakRelease:
         self.card = None
         self.png = b""
         self.memo = Memo()
+        self.pictures = Memo()   # break mode -> the PNG drawn
+        self.layouts: dict = {}  # the scorecard's layout, found on the first draw of its size (plots.lay_out)
+        self.figure = self.axes = None   # the scorecard's figure, drawn again on every move (kept_axes)
         # Serve, detect and triage never read the break mode: run them once; each mode resumes a copy of that
         # night from mitigate on, as run_shift would run it (tests/test_shift.py).
         self.night = shared_night(self.scenario, self.seed)
@@ -41,7 +44,9 @@ class BreakRelease:
         self.card = self.memo.get(mode, lambda: scorecard(resume_from(self.night, mode)))
         with self.out:
             self.out.clear_output(wait=True)
-            show_figure(self, lambda: scorecard_chart(self.card), place_titles=False)
+            show_figure(self, lambda: scorecard_chart(self.card, layouts=self.layouts,
+                                                      ax=kept_axes(self, scorecard_size(self.card))),
+                        place_titles=False, key=mode)
             want = self.scenario.break_modes[self.mode.value].must_fail if self.mode.value != "none" else []
             print(f"red: {', '.join(self.red_checks()) or 'none'}; the scenario expects: {', '.join(want) or 'none'}")
 

@@ -17,7 +17,7 @@ from ..plots import mitigate as plots
 from ..scenario import OnCallChoices, load_scenario
 from ..shift import resume_from
 from ..sweeps import shared_night
-from . import Memo, guarded, number, show_figure
+from . import Memo, guarded, kept_axes, number, show_figure
 
 # What the on-call may do instead of (or as) the runbook's action; values are OnCallChoices.action.
 ACTIONS = (("roll back (the runbook's action)", "runbook"), ("restart the pods", "restart"),
@@ -54,6 +54,9 @@ class MitigationPicker:
         # Without any mitigation the shift never changes with the choices: run it once.
         self.without = self._run(OnCallChoices(mitigate=False))
         self.memo = Memo()
+        self.pictures = Memo()   # the choices -> the PNG drawn
+        self.layouts: dict = {}  # the figure's layout, found on the first draw (plots.lay_out)
+        self.figure = self.axes = None   # the figure, drawn again on every move (kept_axes)
         deploy = cause_of(self.scenario).onset_at
         # Fixed axes, so that two choices compare by eye: the latest choice still resolves inside this span.
         self.span = (deploy - timedelta(minutes=30),
@@ -77,10 +80,13 @@ class MitigationPicker:
 
     def _redraw(self, _change=None) -> None:
         choices = self.choices
-        self.record = self.memo.get(choices.model_dump_json(), lambda: self._run(choices))
+        key = choices.model_dump_json()
+        self.record = self.memo.get(key, lambda: self._run(choices))
         with self.out:
             self.out.clear_output(wait=True)
-            show_figure(self, lambda: plots.mitigation_outcome(self.record, self.without, self.span, self.label()))
+            show_figure(self, lambda: plots.mitigation_outcome(
+                self.record, self.without, self.span, self.label(), layouts=self.layouts,
+                axes=kept_axes(self, plots.OUTCOME_SIZE, **plots.OUTCOME_AXES)), key=key)
             m = self.record.metrics
             mitigate = m.get("time_to_mitigate_min")
             followed = next((c for c in self.record.checks if c.name == "runbook_followed"), None)

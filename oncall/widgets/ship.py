@@ -35,6 +35,8 @@ class BreakTheFix:
         self.record = None
         self.png = b""
         self.memo = Memo()          # (seed, break, precheck) -> the shift drawn
+        self.pictures = Memo()      # (seed, break, precheck) -> the PNG drawn
+        self.layouts: dict = {}     # the canary's figure layout, found on the first draw (plots.lay_out)
         self.nights = Memo(4)       # (seed, break) -> the night up to the ship phase (the precheck changes only ship on)
         for w in (self.mode, self.seed, self.precheck):
             w.observe(self._redraw, names="value")
@@ -53,7 +55,8 @@ class BreakTheFix:
         with self.out:
             self.out.clear_output(wait=True)
             if run.intervals:
-                show_figure(self, lambda: ship_plots.canary_scores(run, self.config, start=self.scenario.shift.start))
+                show_figure(self, lambda: ship_plots.canary_scores(run, self.config, start=self.scenario.shift.start,
+                                                                  layouts=self.layouts), key=(seed, mode, precheck))
             else:
                 self.png = b""
             print(f"break {self.mode.value}, seed {self.seed.value}: canary {run.verdict}: {run.reason}")
