@@ -144,3 +144,22 @@ def test_a_kept_figure_draws_what_agg_alone_draws():
         assert plain == w.png
         widths.add(Image.open(io.BytesIO(w.png)).size[0])
     assert len(widths) > 1   # pictures of more than one width: some titles overflow the figure
+
+
+def test_a_slider_that_reruns_a_shift_runs_it_where_the_drag_stops():
+    """A slider whose move re-runs (part of) the shift reports its value when released, not at every step of a drag:
+    dragging the seed from 0 to 50 would otherwise run fifty shifts, the learner waiting for each."""
+    import ipywidgets as W
+
+    from oncall.widgets import ScenarioPicker
+    from oncall.widgets.detect import BadReleaseInjector
+    from oncall.widgets.mitigate import MitigationPicker
+    from oncall.widgets.ship import BreakTheFix
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        built = [ScenarioPicker("bad-deploy", seed=7), BadReleaseInjector("bad-deploy", seed=7),
+                 MitigationPicker("bad-deploy", seed=7), BreakTheFix("bad-deploy", seed=7)]
+    for widget in built:
+        sliders = [v for v in vars(widget).values() if isinstance(v, W.DOMWidget) and "Slider" in type(v).__name__]
+        assert sliders, type(widget).__name__
+        assert all(not s.continuous_update for s in sliders), type(widget).__name__

@@ -292,7 +292,8 @@ class ScenarioPicker:
             raise BadInput("widget", "scenario", f"expected one of {', '.join(names)}, got {scenario!r}")
         seed = first.seed if seed is None else number(seed, "seed", *self.SEEDS, integer=True)
         self.scenario = W.Dropdown(options=names, value=scenario, description="scenario")
-        self.seed = W.IntSlider(value=seed, min=self.SEEDS[0], max=self.SEEDS[1], description="seed")
+        self.seed = W.IntSlider(value=seed, min=self.SEEDS[0], max=self.SEEDS[1], description="seed",
+                                continuous_update=False)   # a drag runs one shift, where it stops
         self.out = W.Output()
         self.record = None
         self.png = b""

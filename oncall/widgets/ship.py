@@ -29,7 +29,8 @@ class BreakTheFix:
         self.config = load_config(shipping.JUDGE_CONFIG)
         self.mode = W.Dropdown(options=[m for m in MODES if m == "none" or m in self.scenario.break_modes],
                                value="none", description="break")
-        self.seed = W.IntSlider(value=seed, min=self.SEEDS[0], max=self.SEEDS[1], description="seed")
+        self.seed = W.IntSlider(value=seed, min=self.SEEDS[0], max=self.SEEDS[1], description="seed",
+                                continuous_update=False)   # a drag runs one shift, where it stops
         self.precheck = W.Checkbox(value=True, description="regression eval first")
         self.out = W.Output()
         self.record = None
