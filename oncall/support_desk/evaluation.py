@@ -8,6 +8,8 @@ as (ticket, incident) pairs, so a ticket linked to the wrong incident counts aga
 """
 from __future__ import annotations
 
+import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +25,6 @@ _SAID: set[str] = set()
 def _once(line: str) -> None:
     """A warning about a night's file (a tier it does not know), said once however often the night is scored, in
     lines a notebook's output shows whole (100 characters)."""
-    import sys
-    import textwrap
-
     if line not in _SAID:
         _SAID.add(line)
         print(textwrap.fill(line, 100, subsequent_indent="    "), file=sys.stderr)

@@ -390,6 +390,11 @@ def same_customer(earlier: str, later: str) -> str | None:
     return f"signed {min(both)}" if both else None
 
 
+def refers_back(text: str) -> bool:
+    """Whether a ticket says it follows up ("again", "still", "nochmal"): ``_marks``' reading, read once per text."""
+    return _marks(text)[1]
+
+
 @functools.lru_cache(maxsize=65536)
 def _marks(text: str) -> tuple[frozenset, bool, frozenset, frozenset]:
     """What ``same_customer`` reads of a ticket, once per text (a queue compares each ticket with every earlier

@@ -337,7 +337,7 @@ def _follow_ups(first: FirstPass) -> None:
             who = _link.same_customer(earlier.text, later.text)
             # an order number both give: it refers back, or asks about the order while the incident is open
             if who and who.startswith("order ") and not (
-                    _link.FOLLOW_UP.search(d["reading"].text)
+                    _link.refers_back(later.text)
                     or (inc.open_at(later.created_at) and "?" in later.text and not THANKS.search(d["reading"].text))):
                 continue
             if who:

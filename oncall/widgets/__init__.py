@@ -216,6 +216,15 @@ def wipe(fig) -> None:
         ax.containers.clear()
 
 
+def keeps_drawings(widget) -> None:
+    """What a widget that draws into its own figure keeps between moves: the PNG drawn for each combination of its
+    inputs (``pictures``, for ``show_figure``'s key), its figure's layout (``layouts``, ``plots.lay_out``) and the
+    figure itself with its axes (``kept_axes``, made on the first move)."""
+    widget.pictures = Memo()
+    widget.layouts = {}
+    widget.figure = widget.axes = None
+
+
 def kept_axes(widget, figsize, dpi=None, **subplots):
     """The axes of ``widget.figure``, the widget's own figure (``own_figure``, made on the first move, and again
     when a move needs another size), ``wipe``d for this move to draw into."""
@@ -298,9 +307,7 @@ class ScenarioPicker:
         self.record = None
         self.png = b""
         self.memo = Memo()
-        self.pictures = Memo()   # (scenario, seed) -> the PNG drawn
-        self.layouts: dict = {}  # the timeline's layout, found on the first draw (plots.lay_out)
-        self.figure = self.axes = None   # the timeline's figure, drawn again on every move (kept_axes)
+        keeps_drawings(self)     # (scenario, seed) -> the PNG drawn; the timeline's layout and figure
         self.scenario.observe(self._redraw, names="value")
         self.seed.observe(self._redraw, names="value")
         self.ui = W.VBox([W.HBox([self.scenario, self.seed]), self.out])

@@ -8,7 +8,7 @@ from ..plots.gate import scorecard_chart, scorecard_size
 from ..scenario import load_scenario
 from ..shift import resume_from, scorecard
 from ..sweeps import shared_night
-from . import Memo, guarded, kept_axes, number, show_figure
+from . import Memo, guarded, keeps_drawings, kept_axes, number, show_figure
 
 
 class BreakRelease:
@@ -26,9 +26,7 @@ class BreakRelease:
         self.card = None
         self.png = b""
         self.memo = Memo()
-        self.pictures = Memo()   # break mode -> the PNG drawn
-        self.layouts: dict = {}  # the scorecard's layout, found on the first draw of its size (plots.lay_out)
-        self.figure = self.axes = None   # the scorecard's figure, drawn again on every move (kept_axes)
+        keeps_drawings(self)     # break mode -> the PNG drawn; the scorecard's layout (per size) and figure
         # Serve, detect and triage never read the break mode: run them once; each mode resumes a copy of that
         # night from mitigate on, as run_shift would run it (tests/test_shift.py).
         self.night = shared_night(self.scenario, self.seed)

@@ -17,7 +17,7 @@ from ..plots import mitigate as plots
 from ..scenario import OnCallChoices, load_scenario
 from ..shift import resume_from
 from ..sweeps import shared_night
-from . import Memo, guarded, kept_axes, number, show_figure
+from . import Memo, guarded, keeps_drawings, kept_axes, number, show_figure
 
 # What the on-call may do instead of (or as) the runbook's action; values are OnCallChoices.action.
 ACTIONS = (("roll back (the runbook's action)", "runbook"), ("restart the pods", "restart"),
@@ -54,9 +54,7 @@ class MitigationPicker:
         # Without any mitigation the shift never changes with the choices: run it once.
         self.without = self._run(OnCallChoices(mitigate=False))
         self.memo = Memo()
-        self.pictures = Memo()   # the choices -> the PNG drawn
-        self.layouts: dict = {}  # the figure's layout, found on the first draw (plots.lay_out)
-        self.figure = self.axes = None   # the figure, drawn again on every move (kept_axes)
+        keeps_drawings(self)     # the choices -> the PNG drawn; the figure's layout and the figure
         deploy = cause_of(self.scenario).onset_at
         # Fixed axes, so that two choices compare by eye: the latest choice still resolves inside this span.
         self.span = (deploy - timedelta(minutes=30),

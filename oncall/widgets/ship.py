@@ -11,7 +11,7 @@ from ..release_ops.canary import load_config
 from ..scenario import load_scenario
 from ..shift import resume_from
 from ..sweeps import shared_night, ship_from
-from . import Memo, guarded, number, show_figure
+from . import Memo, guarded, keeps_drawings, number, show_figure
 
 MODES = ("none", "errors", "latency", "quality")
 
@@ -36,8 +36,7 @@ class BreakTheFix:
         self.record = None
         self.png = b""
         self.memo = Memo()          # (seed, break, precheck) -> the shift drawn
-        self.pictures = Memo()      # (seed, break, precheck) -> the PNG drawn
-        self.layouts: dict = {}     # the canary's figure layout, found on the first draw (plots.lay_out)
+        keeps_drawings(self)        # (seed, break, precheck) -> the PNG drawn; the canary figure's layout
         self.nights = Memo(4)       # (seed, break) -> the night up to the ship phase (the precheck changes only ship on)
         for w in (self.mode, self.seed, self.precheck):
             w.observe(self._redraw, names="value")
