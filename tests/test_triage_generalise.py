@@ -60,6 +60,53 @@ def test_a_trouble_older_than_tonight_and_a_term_of_the_shop(text, old):
     assert link._old(link._normalise(text)) == old
 
 
+@pytest.mark.parametrize("text", [
+    "Il carrello non si aggiorna",                                          # Italian's denial
+    "チャットで「リクエストが多すぎます」と出ます",                          # Japanese: "too many requests"
+    "客服说消息太多，请稍后再试",                                            # Chinese: "too many messages"
+    "요청이 너무 많습니다 라고 나와요",                                      # Korean: "too many requests"
+])
+def test_trouble_read_after_the_eighteenth_night(text):
+    assert link._hits(link.TROUBLE, link._normalise(text))
+
+
+def test_a_prefix_non_is_not_a_denial():
+    assert not link._hits(link.TROUBLE, link._normalise("As a non-member, how do I join the club?"))
+
+
+@pytest.mark.parametrize("text, year, old", [
+    ("I can't see the sofa I ordered in 2019 in my account any more", 2028, "in 2019"),
+    ("the invoices from 2022 are missing from the portal", 2028, "from 2022"),
+    ("the invoices from 2028 are missing from the portal", 2028, None),               # this year: not older
+    ("the return policy changed in 2024 and the bot still quotes the old one", 2028, None),   # dates a change
+    ("customer since 2015, tonight the chat won't load", 2028, None),                 # not a year it places it in
+    ("I've shopped here since 2015 and never had a problem", 2028, None),
+])
+def test_a_year_before_the_tickets_places_the_trouble_in_an_older_past(text, year, old):
+    assert link.dated(link.read(text), year).old == old
+
+
+@pytest.mark.parametrize("text, old", [
+    ("the app has been logging me out for a week", "for a week"),
+    ("returns are accepted for a year after delivery, the bot says 14 days", None),   # a term of the shop's
+])
+def test_for_a_week(text, old):
+    assert link._old(link._normalise(text)) == old
+
+
+@pytest.mark.parametrize("text", ["What is going on with your checkout??", "Whats going on", "Was ist da los?",
+                                  "Wat is er aan de hand met de chat?", "Co się dzieje z koszykiem?",
+                                  "Sepette ne oluyor?", "is this a bug or a feature?"])
+def test_asking_what_is_going_on_is_a_report(text):
+    assert link._hits(link._HARD, link._normalise(text))
+
+
+def test_a_contrast_with_our_page_needs_no_but():
+    assert link._contrast(link._normalise("The assistant says shipped, my order page says 'awaiting payment'."))
+    assert link._contrast(link._normalise("The assistant says shipped, order status page shows 'in packing'."))
+    assert link._contrast(link._normalise("The assistant says shipped. Thanks for the quick help!")) is None
+
+
 def test_english_stays_english():
     assert link.english("chat doesn't open, just spins then says something went wrong")
     assert not link._hits(link.TROUBLE, "how do i change the address on my account?")
@@ -69,6 +116,8 @@ def test_english_stays_english():
     ("it works now, things stay in the basket again", True),
     ("ok the bot shows it now, arriving thursday", True),
     ("Der Chat funktioniert wieder, danke", True),
+    ("Pay in 3 worked now, thanks", True),
+    ("the payment went through this time", True),
     ("how does the points system work?", False),
     ("it still does not work", False),
 ])

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from .tickets import GRACE_MIN, LEAD_MIN, IncidentInfo, ServiceWords
@@ -122,6 +122,14 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         # "is the chat down?", "is anyone else getting this?")
         r"what('s| is| the hell is) (going on|happening|wrong|up) with", r"what happened to (the|your|my)",
         r"any(one|body|1) else (having|seeing|getting|with)",
+        # ... in the words customers ask it ("whats going on", "was ist da los?", "is this a bug?")
+        r"what'?s (is )?going on", r"what is going on", r"was ist (da |hier |denn )?(los|passiert)",
+        r"wat is er (aan de hand|mis|gebeurd)", r"qu'?est-ce qui se passe", r"que se passe-t-il",
+        r"qu[ée] (est[áa] )?pas(a|ando)", r"o que (est[áa] )?(acontecendo|a acontecer|se passa)",
+        r"che (cosa )?(succede|sta succedendo)", r"cosa sta succedendo", r"co się dzieje", r"co se (to )?d[ěe]je",
+        r"vad (är det som )?händer", r"hvad sker der", r"hva skjer", r"mitä (nyt )?tapahtuu", r"ne oluyor",
+        r"ti ginetai", r"τι γίνεται", r"что (происходит|случилось)",
+        r"is (this|that|it) (a )?(bug|glitch|known (issue|problem))\b", r"(ist|is) (das|dat) (ein |een )?(fehler|störung|storing|bug)\b",
         r"(is|are) (it|the \w+|your \w+|this|that|you) (even |still )?(working|up|online|running|there)\?")
 # Negated ability: "the assistant can't look up my order", "impossible to reach the service". A report when the verb
 # is something the service does for the customer (reach, look up, access, process...) and the ticket names a service
@@ -202,7 +210,7 @@ OURS_SAY = (r"page|article|site|website|help cent(er|re)|faq|policy|terms|email|
 CONTRAST = re.compile(r"\b" + SAID + r"\b.{1,160}?\b(but|while|whereas|however|although|though|yet)\b.{0,80}?\b("
                       + OURS_SAY + r")\b"
                       # ... or our page stating otherwise, with no "but" ("the bot told me X? the refund page says Y")
-                      r"|\b" + SAID + r"\b.{1,160}?\b(the|our|your|my) (\w+ )?(" + OURS_SAY + r") (says|said|shows|showed|"
+                      r"|\b" + SAID + r"\b.{1,160}?(?:\b(the|our|your|my) |, )(\w+ ){0,2}(" + OURS_SAY + r") (says|said|shows|showed|"
                       r"states|stated|lists|listed|charges|charged|asks|asked)\b"
                       r"|\b" + SAID + r"\b.{1,160}?\b(i thought|i was told|i read|it used to be|should be|is supposed to be|"
                       r"(that|this|it|which) (has )?changed|no longer|not any ?more|was updated|has been updated|"
@@ -303,6 +311,7 @@ OLD = re.compile(r"\b(last (week|month|year|weekend|monday|tuesday|wednesday|thu
                  r"sunday|last month)|back in (january|february|march|april|may|june|july|august|september|october|"
                  r"november|december)|"
                  r"(a|one|two|three|four|five|six|\d+) (days?|weeks?|months?) now|"
+                 r"for (a|one|over a|more than a|about a|almost a|nearly a|the (last|past)) (week|month|year)|"
                  r"(this is the|the|on the|for the) (\d+(st|nd|rd|th)|second|third|fourth|fifth|sixth|seventh|eighth|"
                  r"ninth|tenth) day)\b")
 # Which of OLD's phrases measure how long the failure has lasted ("for weeks", "a week now", "the 8th day"): these
@@ -433,7 +442,7 @@ chat bot assistant app website site shop store plus pro enterprise free
 # "It works again": a customer writing that the failure is over, in the languages above.
 WORKS_AGAIN = re.compile(
     r"\b((it|that|this|everything|all|the \w+)('s| is| are|'re)? (working|works|fine|ok|okay|back) (again|now)|"
-    r"works? (again|now)|working again|(is|are|'s|'re) back( now| again| online| up)?(?! (in|to|on|from|at|for|with)\b)|"
+    r"works? (again|now)|worked (now|again|this time|in the end)|went through (now|this time|in the end)|working again|(is|are|'s|'re) back( now| again| online| up)?(?! (in|to|on|from|at|for|with)\b)|"
     r"seems (ok|okay|fine|to work)( again| now)|"
     r"fixed now|resolved now|shows? (it|them|up) (now|again)|"
     r"funktioniert (wieder|jetzt)|geht wieder|wieder da|fonctionne (à nouveau|de nouveau|maintenant)|remarche|"
@@ -673,6 +682,28 @@ def _old(norm: str) -> str | None:
             continue                    # "my item arrived 20 days ago": the date is the delivery's, not the failure's
         return phrase
     return None
+
+
+# A year the text places the failing thing in ("the order I placed in 2021", "my invoices from 2019").
+YEAR = re.compile(r"\b(in|from|of|back in|during) ((?:19|20)\d\d)\b")
+
+
+def dated(reading: Reading, year: int) -> Reading:
+    """``reading`` with a year before the ticket's (``year``) as its older past, when the year is in a sentence that
+    speaks of trouble ("I can't find the order I placed in 2021") and the ticket neither dates a change ("the
+    policy changed in 2024") nor places the failure now ("tonight")."""
+    if reading.old is not None:
+        return reading
+    norm = reading.text
+    for m in YEAR.finditer(norm):
+        if int(m.group(2)) >= year:
+            continue
+        sentence = _around(norm, m, SENTENCE, reach=80)
+        if CHANGED.search(sentence) or NOW.search(norm.replace(m.group(0), " ")):
+            continue
+        if TROUBLE.search(sentence):
+            return replace(reading, old=m.group(0))
+    return reading
 
 
 def _names_ours(norm: str, words: ServiceWords) -> bool:
@@ -918,6 +949,7 @@ TROUBLE = re.compile(
     r"blijft|ständig|endlos\w*|boucle|en bucle|bucle|à l'infini|oneindig\w*|sigue|"
     # and in the other languages of Europe's shoppers: Swedish, Danish and Norwegian, Finnish, Polish, Czech and
     # Slovak, Croatian, Hungarian, Romanian, Turkish (a denial, an error or problem, still, again, empty, gone)
+    r"non(?!-)|"            # Italian's denial ("non c'è", "non trova"), not English's prefix ("non-member")
     r"inte|ingen|inget|aldrig|aldri|ikke|fel|fejl|feil|fortfarande|stadig|igjen|borta|væk|borte|försv\w*|forsv\w*|"
     r"ei|eikä|enkä|virhe\w*|ongelm\w*|rikki|vieläkään|taas|tyhjä|kadon\w*|hävi\w*|"
     r"nie|brak|błąd|błędu|błędem|nadal|ciągle|znowu|pust\w*|znikn\w*|zniknęł\w*|"
@@ -935,11 +967,11 @@ TROUBLE = re.compile(
     r"δεν|όχι|σφάλμα|πρόβλημα|ακόμα|ακόμη|ξανά|λάθος|άδει\w*|χάθηκε|"
     r"لا|لم|لن|خطأ|مشكلة|ما زال|مازال|مرة أخرى|فارغ\w*|"
     r"לא|אין|שגיאה|בעיה|עדיין|שוב|ריק\w*|"
-    r"안|못|없\w*|오류\w*|에러\w*|문제\w*|아직|또|실패\w*|안돼\w*|"
+    r"안|못|없\w*|오류\w*|에러\w*|문제\w*|아직|또|실패\w*|안돼\w*|너무 많\w*|"
     r"नहीं|गलत|ग़लत|समस्या|त्रुटि|फिर से|अभी भी|अभी तक)\b|"
     # Chinese and Japanese write no spaces between words: their words are found inside the text
-    r"できない|できません|ません|ない|エラー|失敗|おかしい|間違|違う|まだ|また|届かない|遅い|消え|問題|不具合|"
-    r"不|没|沒|無法|无法|错误|錯誤|失败|失敗|还是|還是|又|问题|問題|消失|"
+    r"できない|できません|ません|ない|エラー|失敗|おかしい|間違|違う|まだ|また|届かない|遅い|消え|問題|不具合|すぎ|"
+    r"不|没|沒|無法|无法|错误|錯誤|失败|失敗|还是|還是|又|问题|問題|消失|太多|"
     # Thai writes no spaces between words either
     r"ไม่|ผิด|ปัญหา|ยังไม่|อีกแล้ว|ล้มเหลว|ข้อผิดพลาด")
 SECOND_LOOK_MIN_WORDS = 1

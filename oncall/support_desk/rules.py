@@ -243,6 +243,7 @@ def first_pass(tickets: list[Ticket], incidents: list[IncidentInfo], words: Serv
             reading = _link.read(text, words)
             known[text] = (reading, _link.mentions(reading, words) if text.strip() else {})
         reading, found = known[text]
+        reading = _link.dated(reading, ticket.created_at.year)
         found = {s: {part: list(hits) for part, hits in f.items()} for s, f in found.items()}   # the caller's own
         mentioned = {s: [w for hits in f.values() for w in hits] for s, f in found.items()}
         failure = bool(found) and reading.kind is not None and reading.not_a_report is None
