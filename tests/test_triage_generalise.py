@@ -107,6 +107,33 @@ def test_a_contrast_with_our_page_needs_no_but():
     assert link._contrast(link._normalise("The assistant says shipped. Thanks for the quick help!")) is None
 
 
+def test_a_year_in_a_likeness_is_not_the_troubles():
+    assert link.dated(link.read("again: the answers are like google translate from 2005, what is going on"), 2028).old is None
+
+
+@pytest.mark.parametrize("text, old", [
+    ("Seit einer Woche lädt der Chat nicht", "seit einer woche"),
+    ("od tygodnia w aplikacji nie działa wyszukiwanie", "od tygodnia"),
+    ("depuis une semaine le panier se vide", "depuis une semaine"),
+    ("聊天窗口打不开，已经一周了", "一周了"),
+    ("Der Chat lädt seit 20 Minuten nicht", None),                  # tonight's trouble
+])
+def test_how_long_it_has_lasted_in_other_languages(text, old):
+    assert link._old(link._normalise(text)) == old
+
+
+@pytest.mark.parametrize("text, not_a_report", [
+    ("Hej! Tack, er chattbot hjälpte mig hitta rätt storlek. Bra jobbat!", "thanks for help that worked"),
+    ("Danke, der Chat hat mir sehr geholfen!", "thanks for help that worked"),
+    ("Danke, aber der Chat hat mir nicht geholfen, er lädt nicht", None),      # thanks, and trouble
+    ("Kunnen jullie de chat ook in donkere modus maken?", "asks for something new"),
+    ("Es wäre schön, wenn der Chat auch Bilder annimmt", "asks for something new"),
+    ("你们能不能支持支付宝付款？", "asks for something new"),
+])
+def test_praise_and_wishes_in_other_languages_are_not_reports(text, not_a_report):
+    assert link.read(text).not_a_report == not_a_report
+
+
 def test_english_stays_english():
     assert link.english("chat doesn't open, just spins then says something went wrong")
     assert not link._hits(link.TROUBLE, "how do i change the address on my account?")

@@ -302,7 +302,23 @@ NOT_FELT = re.compile(r"\b(i|we) (didn't|did not|haven't|have not|never|don't|do
                       r"had|get|got|run into|ran into) (anything|any (problem|issue|error|trouble)s?|a problem|an issue|"
                       r"any of (it|this|that))\b|\bworks? (fine|perfectly|great|ok) for (me|us)\b")
 FEATURE_REQUEST = re.compile(r"\b(would love|please add|could you add|can you add|please let|feature request|"
-                             r"would be (nice|great|cool|helpful)|it would help|suggestion|i wish|wish list)\b")
+                             r"would be (nice|great|cool|helpful)|it would help|suggestion|i wish|wish list|"
+                             # ... as customers wish in their languages ("wäre schön", "me gustaría", "能不能支持")
+                             r"wäre (es )?(schön|toll|super|praktisch|gut)|hätte (das |es )?gern|fände (es )?(schön|toll)|"
+                             r"ce serait (bien|super|génial|pratique)|j'aimerais (bien )?(que|pouvoir)|"
+                             r"ser[ií]a (genial|estupendo|bueno|útil|possible|posible|ótimo|bom)|me gustar[ií]a|"
+                             r"m'agradaria|gostaria (que|de poder)|sarebbe (bello|utile|ottimo|comodo)|vorrei (che|poter)|"
+                             r"zou (het )?(fijn|handig|mooi|leuk) zijn|(kunnen|kunt) (jullie|u) (de \w+ )?(ook )?(\w+ ){0,4}"
+                             r"(toevoegen|maken|aanbieden)|byłoby (fajnie|super|miło)|chciał(a|ym|abym) (by|żeby)|"
+                             r"skulle vara (bra|kul|trevligt|smidigt)|olisi (kiva|hyvä|kätevä)|güzel olurdu)\b|"
+                             r"能不能(支持|加|增加|提供)|可以(支持|加|增加)|希望(能|可以)|できれば|欲しい|있으면 좋겠")
+# Thanks for help that worked, with no trouble told: praise, not a report ("Tack, den hjälpte mig!")
+PRAISE = re.compile(r"\b(thanks?|thank you|danke|merci|gracias|obrigad[oa]|grazie|tack|dank (je|u)|bedankt|dziękuję|"
+                    r"děkuji|kiitos|teşekkür\w*|köszönöm)\b.{0,120}?\b(helped|help(ful)?|geholfen|aid[ée]|ayud[óo]|"
+                    r"ajudou|aiutato|hjälpte|geholpen|pomógł|pomogła|pomohl\w*|auttoi|yardımcı|segített|great job|"
+                    r"well done|bra jobbat|super|top|perfect|perfekt|parfait|perfecto|perfeito|perfetto)\b|"
+                    r"\b(helped me|hat mir (sehr )?geholfen|m'a (bien )?aidé|me ayudó|me ajudou|mi ha aiutato|hjälpte mig|"
+                    r"heeft me (goed )?geholpen|bra jobbat|great job|well done)\b")
 # A problem older than the incident.
 OLD = re.compile(r"\b(last (week|month|year|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                  r"(it's|it has|its) been (a|one|two|three|over a|more than a|\d+) (days?|weeks?|months?)|\d+ (days|weeks|months) ago|(a|one|two|few|couple of) (days|weeks|months)"
@@ -314,6 +330,18 @@ OLD = re.compile(r"\b(last (week|month|year|weekend|monday|tuesday|wednesday|thu
                  r"for (a|one|over a|more than a|about a|almost a|nearly a|the (last|past)) (week|month|year)|"
                  r"(this is the|the|on the|for the) (\d+(st|nd|rd|th)|second|third|fourth|fifth|sixth|seventh|eighth|"
                  r"ninth|tenth) day)\b")
+# ... and as customers in other languages say how long it has lasted ("seit einer Woche", "od tygodnia", "一周了")
+OLD_ABROAD = re.compile(
+    r"\b(seit (einer|zwei|drei|vier|mehreren|ein paar|\d+) (woche|wochen|tagen|monaten?)|seit letzter woche|"
+    r"depuis (une|deux|trois|quelques|plusieurs|\d+) (semaines?|jours|mois)|depuis la semaine derni[èe]re|"
+    r"desde hace (una|dos|tres|varias|unas|\d+) (semanas?|d[ií]as|mes(es)?)|desde la semana pasada|"
+    r"h[áa] (uma|duas|tr[êe]s|v[áa]rias|\d+) (semanas?|dias|m[êe]s(es)?)|desde a semana passada|"
+    r"da (una|due|tre|qualche|diversi|\d+) (settimane?|giorni|mes[ei])|dalla settimana scorsa|"
+    r"al (een|twee|drie|een paar|\d+) (weken?|dagen|maanden?)|sinds vorige week|"
+    r"od (tygodnia|miesiąca|kilku dni|\d+ dni|dwóch tygodni|zeszłego tygodnia)|od (týdne|minulého týdne)|"
+    r"už (týden|měsíc|několik dní)|sedan (en vecka|förra veckan|flera dagar)|i (en|två) veckor?|"
+    r"(viikon|kuukauden) ajan|bir haftadır|haftalardır|günlerdir)\b|"
+    r"一周了|一个星期了|好几天了|几天了|一週間前から|1週間前から|数日前から|일주일째|며칠째")
 # Which of OLD's phrases measure how long the failure has lasted ("for weeks", "a week now", "the 8th day"): these
 # always place it before tonight.
 DURATION = re.compile(r"^(for |since |it's been|it has been|its been)|( now| day)$")
@@ -348,7 +376,9 @@ NAMED_ZONES = {
     "ist": "Asia/Kolkata", "indian time": "Asia/Kolkata", "india time": "Asia/Kolkata",
     "uk time": "Europe/London", "london time": "Europe/London", "british time": "Europe/London",
     "irish time": "Europe/Dublin", "dublin time": "Europe/Dublin", "portuguese time": "Europe/Lisbon",
-    "lisbon time": "Europe/Lisbon", "hora de portugal": "Europe/Lisbon",
+    "lisbon time": "Europe/Lisbon", "hora de portugal": "Europe/Lisbon", "hora de lisboa": "Europe/Lisbon",
+    "hora de madrid": "Europe/Madrid", "ora di roma": "Europe/Rome", "heure de bruxelles": "Europe/Brussels",
+    "heure belge": "Europe/Brussels", "horário de brasília": "America/Sao_Paulo", "hora de brasília": "America/Sao_Paulo",
     "german time": "Europe/Berlin", "berlin time": "Europe/Berlin", "deutscher zeit": "Europe/Berlin",
     "deutsche zeit": "Europe/Berlin", "french time": "Europe/Paris", "paris time": "Europe/Paris",
     "heure de paris": "Europe/Paris", "heure française": "Europe/Paris", "heure francaise": "Europe/Paris",
@@ -586,6 +616,8 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
         kind = None
     elif FEATURE_REQUEST.search(norm):
         not_report = "asks for something new"
+    elif kind is None and PRAISE.search(norm) and not _hits(TROUBLE, cleaned):
+        not_report = "thanks for help that worked"
     elif kind is None and _hits(_HARD, norm):
         not_report = CONDITION
     old = _old(norm)
@@ -669,6 +701,9 @@ def _old(norm: str) -> str | None:
     """The phrase placing the failure in an older past, if one does: a duration of it ("for weeks", "since last
     week", "a week now", "the 8th day"), or a date in the failure's own sentence ("last month the chatbot failed"), unless that sentence dates a
     change ("the policy changed last month") or the ticket places the failure now ("tonight")."""
+    abroad = OLD_ABROAD.search(norm)
+    if abroad:
+        return abroad.group(0)
     for m in OLD.finditer(norm):
         phrase = m.group(0)
         if DURATION.search(phrase):
@@ -684,8 +719,10 @@ def _old(norm: str) -> str | None:
     return None
 
 
-# A year the text places the failing thing in ("the order I placed in 2021", "my invoices from 2019").
-YEAR = re.compile(r"\b(in|from|of|back in|during) ((?:19|20)\d\d)\b")
+# A year the text places the failing thing in ("the order I placed in 2021", "my invoices from 2019"): a thing of the
+# customer's with the shop, not a likeness ("answers like google translate from 2005").
+YEAR = re.compile(r"\b(order\w*|placed|bought|purchased?|purchases|paid|invoices?|receipts?|subscri\w+|booked|"
+                  r"delivered|received|returned|account) (\w+ ){0,3}?(in|from|of|back in|during) ((?:19|20)\d\d)\b")
 
 
 def dated(reading: Reading, year: int) -> Reading:
@@ -696,13 +733,13 @@ def dated(reading: Reading, year: int) -> Reading:
         return reading
     norm = reading.text
     for m in YEAR.finditer(norm):
-        if int(m.group(2)) >= year:
+        if int(m.group(4)) >= year:
             continue
         sentence = _around(norm, m, SENTENCE, reach=80)
         if CHANGED.search(sentence) or NOW.search(norm.replace(m.group(0), " ")):
             continue
         if TROUBLE.search(sentence):
-            return replace(reading, old=m.group(0))
+            return replace(reading, old=f"{m.group(3)} {m.group(4)}")
     return reading
 
 
