@@ -134,6 +134,21 @@ def test_praise_and_wishes_in_other_languages_are_not_reports(text, not_a_report
     assert link.read(text).not_a_report == not_a_report
 
 
+@pytest.mark.parametrize("text, zoned", [
+    ("heute Nacht so gegen halb vier (deutsche Zeit) hat der Chatbot", ((3, 30, "Europe/Berlin"),)),
+    ("zwischen ca. 00:10 und 01:40 Uhr kamen 300 Mails", ((0, 10, "Europe/Berlin"), (1, 40, "Europe/Berlin"))),
+    ("vers 2h30 le chat ne marchait pas", ((2, 30, "Europe/Berlin"),)),
+    ("the chat failed at 22:10 and at 3 uhr", ()),                 # English: the desk's clock, as before
+])
+def test_a_time_in_a_european_language_is_on_the_shops_home_clock(text, zoned):
+    assert link._clock_times(link._normalise(text))[1] == zoned
+
+
+def test_praise_alone_is_not_a_report():
+    assert link.read("Il vostro assistente virtuale è stato bravissimo. Complimenti!").not_a_report == \
+        "thanks for help that worked"
+
+
 def test_english_stays_english():
     assert link.english("chat doesn't open, just spins then says something went wrong")
     assert not link._hits(link.TROUBLE, "how do i change the address on my account?")
@@ -169,7 +184,8 @@ def test_a_place_named_in_words_gives_its_clock_on_the_tickets_day():
 def test_ist_is_indias_time_in_english_and_a_verb_in_german():
     assert link._clock_times(link._normalise("between 06:10 and 07:15 IST our chats dropped"))[1] == (
         (6, 10, "Asia/Kolkata"), (7, 15, "Asia/Kolkata"))
-    assert link._clock_times(link._normalise("Um 10:30 ist der Chat weg")) == (((10, 30),), ())
+    # German's "ist" names no zone: the time is on the shop's home clock, not India's
+    assert link._clock_times(link._normalise("Um 10:30 ist der Chat weg")) == ((), ((10, 30, "Europe/Berlin"),))
 
 
 @pytest.mark.parametrize("earlier, later, said", [

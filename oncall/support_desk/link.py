@@ -318,7 +318,8 @@ PRAISE = re.compile(r"\b(thanks?|thank you|danke|merci|gracias|obrigad[oa]|grazi
                     r"ajudou|aiutato|hjälpte|geholpen|pomógł|pomogła|pomohl\w*|auttoi|yardımcı|segített|great job|"
                     r"well done|bra jobbat|super|top|perfect|perfekt|parfait|perfecto|perfeito|perfetto)\b|"
                     r"\b(helped me|hat mir (sehr )?geholfen|m'a (bien )?aidé|me ayudó|me ajudou|mi ha aiutato|hjälpte mig|"
-                    r"heeft me (goed )?geholpen|bra jobbat|great job|well done)\b")
+                    r"heeft me (goed )?geholpen|bra jobbat|great job|well done|complimenti|bravissim[oa]|félicitations|"
+                    r"felicidades|parabéns|gratulacje|chapeau|kudos)\b")
 # A problem older than the incident.
 OLD = re.compile(r"\b(last (week|month|year|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                  r"(it's|it has|its) been (a|one|two|three|over a|more than a|\d+) (days?|weeks?|months?)|\d+ (days|weeks|months) ago|(a|one|two|few|couple of) (days|weeks|months)"
@@ -626,10 +627,26 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
                    bool(PAST.search(norm)), stale, *_clock_times(norm))
 
 
+# A clock time as customers in other languages write it ("gegen 3 Uhr", "halb vier", "vers 2h30", "às 3h")
+_HOURS = {"ein": 1, "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8,
+          "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12}
+LOCAL_CLOCK = re.compile(r"\b(\d{1,2}) ?uhr\b|\bhalb (" + "|".join(_HOURS) + r"|\d{1,2})\b|"
+                         r"\b(?:à|às|vers|por volta das|a las|hacia las|alle|om|um|gegen|o) (\d{1,2})h(\d{2})?\b")
+# The shop's home clock: a clock time in a European language's ticket that names no zone is read on it
+HOME_ZONE = "Europe/Berlin"
+
+
 def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int, str], ...]]:
     """Clock times in the text: in UTC, on the customer's clock when a zone abbreviation follows them within a few
-    words; and those a place's time in words follows (hour, minute, tz database name), placed by the ticket's day."""
+    words; and those a place's time in words follows (hour, minute, tz database name), placed by the ticket's day.
+    In a ticket in another language written in Latin letters ("gegen 3 Uhr", "vers 2h30"), a time that names no zone
+    is on the shop's home clock (Central European); in English, as before, on the desk's (UTC)."""
     out, zoned = [], []
+    home = None if english(norm) or not re.search(r"[a-z]", norm) or re.search(r"[\u0370-\u03ff\u0400-\u04ff"
+                                                                               r"\u0590-\u06ff\u0900-\u0dff"
+                                                                               r"\u3040-\u30ff\u4e00-\u9fff"
+                                                                               r"\uac00-\ud7af\u0e00-\u0e7f]", norm) \
+        else HOME_ZONE
     named = [(m.start(), NAMED_ZONES[m.group(1)]) for m in NAMED_ZONE.finditer(norm)
              if m.group(1) != "ist" or english(norm)]          # German's "ist" is not India's time
     for m in CLOCK.finditer(norm):
@@ -652,8 +669,24 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
         if zone and zone.group(1) != "z":
             total = (hour * 60 + minute - round(ZONES[zone.group(1)] * 60)) % (24 * 60)
             hour, minute = divmod(total, 60)
+        elif home is not None and not zone:
+            if (hour, minute, home) not in zoned:
+                zoned.append((hour, minute, home))
+            continue
         if (hour, minute) not in out:
             out.append((hour, minute))
+    if home is not None or named:
+        for m in LOCAL_CLOCK.finditer(norm):
+            if m.group(2):
+                half = _HOURS.get(m.group(2)) or int(m.group(2))
+                hour, minute = (half - 1) % 24, 30
+            else:
+                hour, minute = int(m.group(1) or m.group(3)), int(m.group(4) or 0)
+            if not (hour < 24 and minute < 60):
+                continue
+            place = next((name for at, name in named if m.end() <= at <= m.end() + 40), home)
+            if place is not None and (hour, minute, place) not in zoned:
+                zoned.append((hour, minute, place))
     return tuple(out), tuple(zoned)
 
 
