@@ -1,6 +1,8 @@
 """The incident record and the shift record: the one set of objects every phase reads and adds to."""
 from __future__ import annotations
 
+import io
+import pickle
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -164,3 +166,57 @@ def _through(phase: str, name: str) -> property:
 for _phase, _result in PHASE_RESULTS.items():
     for _name in _result.__dataclass_fields__:
         setattr(ShiftRecord, _name, _through(_phase, _name))
+
+
+# --- copies of a record: a night shipped, resumed or re-simulated many times ------------------------------------
+
+# Under copy-on-write (always on from pandas 3) a shallow copy of a frame is a frame of its own: setting a column or a
+# value in it copies what it changes and never touches the frame it came from. Without it, copies are deep.
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
+
+
+class _SharingPickler(pickle.Pickler):
+    """Pickles everything but pandas objects, which it sets aside in ``shared`` (pickle's persistent ids), each
+    once however often it is referred to."""
+
+    def __init__(self, file, shared: list):
+        super().__init__(file, pickle.HIGHEST_PROTOCOL)
+        self.shared, self.ids = shared, {}
+
+    def persistent_id(self, obj):
+        if isinstance(obj, (pd.DataFrame, pd.Series, pd.Index)):
+            if id(obj) not in self.ids:
+                self.ids[id(obj)] = len(self.shared)
+                self.shared.append(obj)
+            return self.ids[id(obj)]
+        return None
+
+
+class _SharingUnpickler(pickle.Unpickler):
+    """Gives each pandas object set aside one copy (one object wherever the original was referred to)."""
+
+    def __init__(self, file, shared: list):
+        super().__init__(file)
+        self.shared, self.copies = shared, {}
+
+    def persistent_load(self, pid):
+        if pid not in self.copies:
+            obj = self.shared[pid]
+            self.copies[pid] = obj if isinstance(obj, pd.Index) else obj.copy(deep=False)   # an Index never changes
+        return self.copies[pid]
+
+
+def copy_of(obj):
+    """A deep copy of a record (or of some of its fields), as ``pickle.loads(pickle.dumps(obj))`` makes one, except
+    that its pandas frames and series are shallow copies, which copy-on-write keeps apart (an index, immutable, is
+    the same object). The frames are most of a night's bytes and of its copying time; a sweep copies a night once
+    per judge, a widget once per move. Objects inside a frame's object columns (an alert's labels and annotations
+    dicts) are shared with the original, as the alert reader shares a re-sent alert's."""
+    if not _COPY_ON_WRITE:
+        return pickle.loads(pickle.dumps(obj))
+    shared: list = []
+    buffer = io.BytesIO()
+    _SharingPickler(buffer, shared).dump(obj)
+    buffer.seek(0)
+    return _SharingUnpickler(buffer, shared).load()
+

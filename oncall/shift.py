@@ -14,7 +14,6 @@ fails as "not run" (oncall/checks.py): nothing passes by default.
 """
 from __future__ import annotations
 
-import pickle
 from datetime import timedelta
 
 from . import detect as detection
@@ -27,7 +26,7 @@ from . import triage as ticket_triage
 from .causes import cause_of
 from .checks import run_checks
 from .incident_response.slo import load_slo
-from .record import ShiftRecord
+from .record import ShiftRecord, copy_of
 from .scenario import OnCallChoices, Scenario
 from .service import simulate as sim
 from .service.catalog import load_catalog
@@ -87,7 +86,7 @@ def resume_from(night: ShiftRecord, break_mode: str | None = None, choices: OnCa
     moved through break modes or choices simulates the night before the mitigation once (tests/test_shift.py)."""
     if SHARED_UNTIL not in night.phases_run or any(p in night.phases_run for p in UNTIL[UNTIL.index(SHARED_UNTIL) + 1:]):
         raise ValueError(f"resume_from: expected a night run until {SHARED_UNTIL}, got phases {night.phases_run}")
-    record = pickle.loads(pickle.dumps(night))
+    record = copy_of(night)
     if break_mode is not None:
         record.scenario.check_break_mode(break_mode)
         record.break_mode = break_mode

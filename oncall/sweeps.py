@@ -13,7 +13,7 @@ import pickle
 import weakref
 
 from .paths import DATA_DIR
-from .record import ShiftRecord
+from .record import ShiftRecord, copy_of
 from .scenario_model import Scenario
 from . import ship as shipping
 from . import shift   # called through the module, so a notebook replay store can stand in for run_shift
@@ -50,11 +50,11 @@ class _SharedSimulations:
     """``shift.simulate`` for the copies of one night, each serving plan simulated once. The simulation is a
     function of the night (scenario, seed, catalog, SLOs: the same in every copy) and of what the ship phase
     changes: the serving plan and the index's max age. The first copy to serve a plan runs ``shift.simulate`` and
-    keeps (pickled, so no copy can change them) the record fields it set; a later copy serving the same plan gets
-    its own unpickled copy of those fields, what ``shift.simulate`` would have computed."""
+    keeps a copy of the record fields it set (``record.copy_of``, so no copy can change them); a later copy serving
+    the same plan gets its own copy of those fields, what ``shift.simulate`` would have computed."""
 
     def __init__(self):
-        self.fields: dict[bytes, bytes] = {}
+        self.fields: dict[bytes, dict] = {}
 
     def __call__(self, record: ShiftRecord) -> None:
         key = pickle.dumps((record.plan, record.max_index_age_h, record.history is None, record.scenario,
@@ -62,9 +62,9 @@ class _SharedSimulations:
         if key not in self.fields:
             before = dict(vars(record))
             shift.simulate(record)
-            self.fields[key] = pickle.dumps({k: v for k, v in vars(record).items() if before.get(k, before) is not v})
+            self.fields[key] = copy_of({k: v for k, v in vars(record).items() if before.get(k, before) is not v})
         else:
-            vars(record).update(pickle.loads(self.fields[key]))
+            vars(record).update(copy_of(self.fields[key]))
 
 
 _NIGHT: tuple[weakref.ref, _SharedSimulations] | None = None   # the night whose copies are being shipped
@@ -96,7 +96,7 @@ def ship_from(before: ShiftRecord, finish: bool = True, **ship_kwargs) -> ShiftR
     it was, so several judges can be compared on the same night without simulating it again. ``finish=False``
     stops after ship (the canary's verdict and its trace), for sweeps that need nothing observe or the gate adds.
     The ship phase runs as ``shift.resume`` runs it, its re-simulations shared with the night's other copies."""
-    record = pickle.loads(pickle.dumps(before))
+    record = copy_of(before)
     shipping.ship(record, resimulate=_simulations_of(before), **ship_kwargs)
     return shift.resume(record, after="ship", until="gate") if finish else record
 
