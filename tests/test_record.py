@@ -43,3 +43,28 @@ def test_a_write_under_the_old_name_lands_in_the_phase_result(scenario):
     assert record.detect.paged_incident == "INC-X" and record.learn.regression_want == {"bad": True}
     fresh = serve(scenario, seed=7, break_mode="none")
     assert fresh.paged_incident is None and fresh.learn.regression_want["bad"] is False
+
+
+def test_a_copy_is_the_record_and_changes_apart_from_it(shift):
+    import pickle
+
+    import pandas as pd
+
+    copy = rec.copy_of(shift)
+    assert pickle.dumps(shift.metrics) == pickle.dumps(copy.metrics)
+    assert [e.to_dict() for e in copy.trace.events] == [e.to_dict() for e in shift.trace.events]
+    assert copy.service.equals(shift.service) and copy.alerts.equals(shift.alerts)
+    assert copy.history.equals(shift.history) and copy.minutes.equals(shift.minutes)
+    assert copy.alerts is not shift.alerts and copy.trace is not shift.trace and copy.plan is not shift.plan
+    # a frame referred to twice is one frame in the copy, as in a deep copy
+    twice = rec.copy_of({"a": shift.service, "b": shift.service})
+    assert twice["a"] is twice["b"]
+    # what a copy changes in place, the original never sees
+    service, alerts = shift.service.copy(), shift.alerts.copy()
+    copy.service.loc[copy.service.index[0], "requests"] = -1
+    copy.service["new"] = 1
+    copy.alerts.iloc[0, copy.alerts.columns.get_loc("alertname")] = "changed"
+    copy.trace.emit(shift.trace.events[-1].t, "M27", "gate", "test.event", "A test event.")
+    pd.testing.assert_frame_equal(shift.service, service)
+    pd.testing.assert_frame_equal(shift.alerts, alerts)
+    assert all(e.kind != "test.event" for e in shift.trace.events)

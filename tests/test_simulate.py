@@ -73,3 +73,20 @@ def test_latency_model_matches_its_formula():
     model = load_catalog().models["assistant-m-2"]
     assert abs(model.share_slower_than(model.latency_median_ms) - 0.5) < 1e-12
     assert model.share_slower_than(4000) < 0.01  # the 99 % latency objective holds for the good model
+
+
+def test_rng_for_draws_what_default_rng_draws():
+    import zlib
+
+    import numpy as np
+
+    from oncall.service.simulate import rng_for
+
+    for seed in (0, 7, 1_000_010):
+        for stream in ("traffic", "v1:errors", "storm:rule:X:y"):
+            want = np.random.default_rng([seed, zlib.crc32(stream.encode())])
+            for _ in range(2):   # the second from the remembered seed sequence
+                got = rng_for(seed, stream)
+                assert got.bit_generator.state == want.bit_generator.state
+                assert (got.binomial(100, 0.3, 20) == np.random.default_rng(
+                    [seed, zlib.crc32(stream.encode())]).binomial(100, 0.3, 20)).all()
