@@ -257,39 +257,49 @@ def _frame(alerts: list[dict], rows: list[tuple], storm: Storm) -> pd.DataFrame:
         frame = empty_frame()
         frame["true_cause"] = pd.Series([], dtype=object)
         return frame
-    order = {k: (alerts[k]["start"].value, _sort_labels(alerts[k]["labels"])) for k in {r[2] for r in rows}}
+    used = sorted({r[2] for r in rows})   # each alert's columns computed once, then taken by row
+    facts = [_label_facts(tuple(alerts[k]["labels"].items())) for k in used]   # (fingerprint, sort text)
+    order = {k: (alerts[k]["start"].value, sort_text) for k, (_, sort_text) in zip(used, facts)}
     rows.sort(key=lambda r: (r[0], r[1], *order[r[2]], r[3]))
     tick = np.array([r[0] for r in rows], dtype=np.int64)
     keys = np.array([r[1] for r in rows], dtype=object)
     new = np.ones(len(rows), dtype=bool)
     new[1:] = (tick[1:] != tick[:-1]) | (keys[1:] != keys[:-1])
-    idx = [r[2] for r in rows]
+    at = {k: i for i, k in enumerate(used)}
+    pos = np.array([at[r[2]] for r in rows], dtype=np.intp)   # each row's alert, as a position in ``used``
     status = np.array([r[3] for r in rows], dtype=object)
-    fps = {}
-    for k in set(idx):
-        fps[k] = fingerprint(alerts[k]["labels"])
-    ends = [alerts[k]["end"].value if st == "resolved" else None for k, st in zip(idx, status)]
+    labels = [alerts[k]["labels"] for k in used]
+
+    def per_alert(values, dtype=object) -> np.ndarray:
+        return np.array(values, dtype=dtype)[pos]
+
+    starts = per_alert([alerts[k]["start"].value for k in used], np.int64)
+    ends = np.where(status == "resolved",
+                    per_alert([_NAT if alerts[k]["end"] is None else alerts[k]["end"].value for k in used], np.int64),
+                    _NAT)
     frame = pd.DataFrame({
-        "fingerprint": [fps[k] for k in idx],
-        "alertname": [alerts[k]["labels"]["alertname"] for k in idx],
-        "service": [alerts[k]["labels"].get("service", "") for k in idx],
-        "component": [alerts[k]["labels"].get("component", "") for k in idx],
-        "severity": [alerts[k]["labels"].get("severity", "") for k in idx],
+        "fingerprint": per_alert([fp for fp, _ in facts]).tolist(),
+        "alertname": per_alert([x["alertname"] for x in labels]).tolist(),
+        "service": per_alert([x.get("service", "") for x in labels]).tolist(),
+        "component": per_alert([x.get("component", "") for x in labels]).tolist(),
+        "severity": per_alert([x.get("severity", "") for x in labels]).tolist(),
         "status": status,
-        "starts_at": pd.to_datetime(np.array([alerts[k]["start"].value for k in idx], dtype=np.int64), utc=True),
-        "ends_at": pd.to_datetime(np.array([_NAT if v is None else v for v in ends], dtype=np.int64)
-                                  .view("datetime64[ns]"), utc=True),
-        "received_at": pd.to_datetime(tick, utc=True),
-        "labels": [dict(alerts[k]["labels"]) for k in idx],
-        "annotations": [dict(alerts[k]["annotations"]) for k in idx],
-        "generator_url": [alerts[k]["generator_url"] for k in idx],
+        "starts_at": _utc(starts),
+        "ends_at": _utc(ends),
+        "received_at": _utc(tick),
+        "labels": [dict(labels[i]) for i in pos],
+        "annotations": [dict(alerts[used[i]]["annotations"]) for i in pos],
+        "generator_url": per_alert([alerts[k]["generator_url"] for k in used]).tolist(),
         "group_key": keys,
         "payload": (np.cumsum(new) - 1).astype(np.int64),
-        "true_cause": [alerts[k]["cause"] for k in idx],
+        "true_cause": per_alert([alerts[k]["cause"] for k in used]).tolist(),
     })
-    for c in ("starts_at", "ends_at", "received_at"):
-        frame[c] = frame[c].astype(_TS)
     return frame[list(FRAME_COLUMNS) + ["true_cause"]]
+
+
+def _utc(ns: np.ndarray) -> pd.DatetimeIndex:
+    """Nanoseconds since the epoch (NaT's integer for none) as UTC times, the frame's time dtype."""
+    return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
 
 
 _NAT = np.datetime64("NaT").view(np.int64)
@@ -297,6 +307,14 @@ _NAT = np.datetime64("NaT").view(np.int64)
 
 def _sort_labels(labels: dict) -> str:
     return json.dumps(sorted(labels.items()))
+
+
+@lru_cache(maxsize=16384)
+def _label_facts(items: tuple) -> tuple[str, str]:
+    """(fingerprint, ``_sort_labels``) of the label set with these items, in their order: a storm's alerts repeat
+    their label sets night after night (the same rules, instances and names), so each is worked out once."""
+    labels = dict(items)
+    return fingerprint(labels), _sort_labels(labels)
 
 
 def to_jsonl(frame: pd.DataFrame, group_by: tuple[str, ...] = ("alertname", "service")) -> str:
