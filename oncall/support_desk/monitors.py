@@ -48,15 +48,20 @@ _GENERATOR = "http://prometheus.example.invalid/graph?g0.expr="
 
 # ---------------------------------------------------------------- 1. rules over the counts
 
-def signal_values(service: pd.DataFrame, signal: Signal, window_min: int) -> np.ndarray:
+def signal_values(service: pd.DataFrame, signal: Signal, window_min: int, columns: dict | None = None) -> np.ndarray:
     """The signal at each minute over the trailing ``window_min`` minutes (fewer at the shift's start); NaN
-    where the denominator is zero."""
+    where the denominator is zero. ``columns``: the service's columns as float arrays, filled as they are read
+    (the storm's rules share them)."""
+    columns = {} if columns is None else columns
+
     def combo(parts: dict) -> np.ndarray:
         out = np.zeros(len(service))
         for col, coef in parts.items():
-            if col not in service.columns:
-                raise BadInput("<service counts>", col, f"missing column; signal {signal.name} needs it")
-            out = out + coef * service[col].to_numpy(dtype=float)
+            if col not in columns:
+                if col not in service.columns:
+                    raise BadInput("<service counts>", col, f"missing column; signal {signal.name} needs it")
+                columns[col] = service[col].to_numpy(dtype=float)
+            out = out + coef * columns[col]
         return out
 
     def rolling(x: np.ndarray) -> np.ndarray:
@@ -103,6 +108,7 @@ def _rule_alerts(service: pd.DataFrame, storm: Storm, seed: int, truth) -> list[
     if times.tz is None:
         times = times.tz_localize("UTC")
     evals = times + pd.Timedelta(minutes=1)  # minute m's counts are known at its end
+    columns, values = {}, {}   # the service's columns and each (signal, window)'s values, read once for all rules
     for rule in storm.rules:
         rng = rng_for(seed, f"storm:rule:{rule.alertname}:{rule.component}")
         offset = pd.Timedelta(seconds=int(rng.integers(0, int(storm.offset_jitter_s) + 1)))
@@ -111,20 +117,29 @@ def _rule_alerts(service: pd.DataFrame, storm: Storm, seed: int, truth) -> list[
         signal = storm.signals[rule.signal]
         cond = np.ones(len(service), dtype=bool)
         for w in rule.windows_min:
-            cond &= _compare(signal_values(service, signal, w), rule.op, rule.threshold)
+            if (rule.signal, w) not in values:
+                values[rule.signal, w] = signal_values(service, signal, w, columns)
+            cond &= _compare(values[rule.signal, w], rule.op, rule.threshold)
         window_text = ",".join(f"{w}m" for w in rule.windows_min)
         expr = f'{rule.signal}{{service="{storm.service}",component="{rule.component}"}}[{window_text}] {rule.op} {rule.threshold:g}'
-        for fire, resolve in firing_runs(cond, rule.for_min):
+        runs = firing_runs(cond, rule.for_min)
+        if not runs:
+            continue
+        # Per instance, the same for each of its firings: its lag and its labels (each alert gets its own dict).
+        lag_of = [pd.Timedelta(seconds=int(lag)) for lag in lags]
+        labels_of = []
+        for i in range(n_inst):
+            labels = {"alertname": rule.alertname, "service": storm.service, "severity": rule.severity,
+                      rule.instances.label: rule.instances.name(i), **rule.labels}
+            if rule.component:
+                labels["component"] = rule.component
+            labels_of.append(labels)
+        for fire, resolve in runs:
             t_fire = evals[fire] + offset
             t_res = evals[resolve] + offset if resolve is not None else None
             cause = truth(t_fire)
-            for i in range(n_inst):
-                lag = pd.Timedelta(seconds=int(lags[i]))
-                labels = {"alertname": rule.alertname, "service": storm.service, "severity": rule.severity,
-                          rule.instances.label: rule.instances.name(i), **rule.labels}
-                if rule.component:
-                    labels["component"] = rule.component
-                out.append(_alert(labels, rule.summary, rule.runbook, expr, t_fire + lag,
+            for lag, labels in zip(lag_of, labels_of):
+                out.append(_alert(dict(labels), rule.summary, rule.runbook, expr, t_fire + lag,
                                   None if t_res is None else t_res + lag, cause))
     return out
 
