@@ -328,3 +328,42 @@ def test_a_flapping_page_holds_until_its_last_refire_resolves_and_holds_only_its
     for column in ("starts_at", "received_at"):
         early[column] -= pd.Timedelta(days=365 * 60)
     assert reasons(correlate(early, cfg(), topo)) == ["INC-0001", "INC-0001"]
+
+
+def _covered_reference(src_key, src_start, src_end, tgt_key, tgt_t):
+    """``correlate._covered`` as pandas says it: intervals merged per key (groupby cummax), each target matched to
+    the last merged block of its key starting at or before it (merge_asof backward)."""
+    o = np.lexsort((src_start, src_key))
+    k, s, e = src_key[o], src_start[o], src_end[o]
+    run_end = pd.Series(e).groupby(k).cummax().to_numpy()
+    new = np.ones(len(k), dtype=bool)
+    new[1:] = (k[1:] != k[:-1]) | (s[1:] > run_end[:-1])
+    block = np.cumsum(new) - 1
+    b_end = pd.Series(e).groupby(block).max().to_numpy()
+    left = pd.DataFrame({"t": tgt_t, "key": tgt_key, "pos": np.arange(len(tgt_t))}).sort_values("t", kind="stable")
+    right = pd.DataFrame({"t": s[new], "key": k[new], "end": b_end}).sort_values("t", kind="stable")
+    merged = pd.merge_asof(left, right, on="t", by="key", direction="backward")
+    hit = np.zeros(len(tgt_t), dtype=bool)
+    end = merged["end"].to_numpy(dtype=float)
+    hit[merged["pos"].to_numpy()] = ~np.isnan(end) & (merged["t"].to_numpy(dtype=float) < end)
+    return hit
+
+
+def test_covered_is_the_pandas_merge_of_intervals():
+    from oncall.support_desk.correlate import _covered
+
+    rng = np.random.default_rng(5)
+    never = np.iinfo(np.int64).max
+    for _ in range(400):
+        ns, nt, keys = int(rng.integers(1, 25)), int(rng.integers(1, 25)), int(rng.integers(1, 4))
+        base, span = int(rng.choice([0, 1_700_000_000_000_000_000])), int(rng.choice([5, 30, 10**6]))
+        src_key = rng.integers(0, keys, ns).astype(np.int64)
+        start = base + rng.integers(0, span, ns).astype(np.int64)
+        end = start + rng.integers(-3, span, ns).astype(np.int64)      # a few end before they start
+        end[rng.random(ns) < 0.2] = never                                # still firing
+        tgt_key = rng.integers(0, keys + 1, nt).astype(np.int64)         # some keys without a source
+        t = base + rng.integers(-2, span + 3, nt).astype(np.int64)
+        tie = rng.random(nt) < 0.3
+        t[tie] = start[rng.integers(0, ns, int(tie.sum()))]              # targets at a source's start
+        want = _covered_reference(src_key, start, end, tgt_key, t)
+        assert (_covered(src_key, start, end, tgt_key, t) == want).all()
