@@ -83,7 +83,7 @@ def _deliver_notes(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Times
         s = np.array([alerts[k]["start"].value for k in members], dtype=np.int64)
         e = np.array([never if alerts[k]["end"] is None else alerts[k]["end"].value for k in members], dtype=np.int64)
         done = np.zeros(len(members), dtype=bool)   # resolution already delivered
-        changes = np.unique(np.r_[s, e[e < never]])
+        changes = np.unique(np.r_[s, e[e < never]])   # every start and end, sorted: a change is one of them
         pending = np.ones(len(members), dtype=bool)  # not yet part of any group's life
         while pending.any():
             first = s[pending].min()
@@ -91,11 +91,14 @@ def _deliver_notes(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Times
             while tick < t_end:
                 started = s <= tick
                 firing = started & (e > tick)
+                any_firing = bool(firing.any())
                 resolved_now = started & (e <= tick) & ~done
-                changed = prev is None or bool((((s > prev) & (s <= tick)) | ((e > prev) & (e <= tick))).any())
-                repeat = last_sent is not None and firing.any() and tick - last_sent >= ri
+                # an alert started or ended in (prev, tick]: a change between the two ticks
+                upto = int(changes.searchsorted(tick, side="right"))
+                changed = prev is None or upto > int(changes.searchsorted(prev, side="right"))
+                repeat = last_sent is not None and any_firing and tick - last_sent >= ri
                 if changed or repeat:
-                    send = np.flatnonzero(firing | resolved_now)
+                    send = (firing | resolved_now).nonzero()[0]
                     if len(send) and tick >= t_begin:
                         kind = "first" if prev is None else "update" if changed else "repeat"
                         notes.append((tick, key, kind,
@@ -104,11 +107,11 @@ def _deliver_notes(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Times
                         last_sent = tick
                     done |= resolved_now
                 pending &= ~started
-                if not firing.any():
+                if not any_firing:
                     break  # the group is gone; a later alert creates it again
                 # Next tick with something to do: the next change, or the repeat deadline.
-                nxt = changes[changes > tick]
-                target = min(int(nxt[0]) if len(nxt) else never, (last_sent + ri) if last_sent is not None else never)
+                target = min(int(changes[upto]) if upto < len(changes) else never,
+                             (last_sent + ri) if last_sent is not None else never)
                 if target >= t_end:
                     break
                 prev = tick
