@@ -179,23 +179,30 @@ def emit_alert_events(record: ShiftRecord) -> None:
     Each alert row carries the correlator's own verdict for that row (its incident, or why it was dropped), so
     an alert that fires again hours later is traced into the incident it really joined."""
     alerts, assignment = record.alerts, record.correlation.assignment
+    verdicts = assignment.to_numpy()
 
     def verdict(index: int) -> tuple[str | None, str]:
-        a = str(assignment.iat[index])
+        a = str(verdicts[index])
         return (a, "") if a.startswith("INC-") else (None, f" (dropped: {a})")
 
-    firsts = alerts[alerts.status == "firing"].drop_duplicates(["fingerprint", "starts_at"])
-    for row in firsts.itertuples():
-        inc, state = verdict(row.Index)
-        record.trace.emit(row.received_at.to_pydatetime(), "M32", "detect", "alert.fired",
-                          f"{row.alertname} fired on {row.service}/{row.component or 'service'} "
-                          f"({row.severity}){state}.", fingerprint=row.fingerprint, incident=inc)
-    resolved = alerts[alerts.status == "resolved"].drop_duplicates(["fingerprint", "starts_at"])
-    for row in resolved.itertuples():
-        inc, _ = verdict(row.Index)
-        record.trace.emit(row.received_at.to_pydatetime(), "M32", "detect", "alert.resolved",
-                          f"{row.alertname} resolved on {row.service}/{row.component or 'service'}.",
-                          fingerprint=row.fingerprint, incident=inc)
+    def rows(status: str):
+        """The first row of each alert instance in ``status``: its position and the columns a message reads
+        (as lists: a few hundred rows, each read once)."""
+        got = alerts[alerts.status == status].drop_duplicates(["fingerprint", "starts_at"])
+        times = pd.DatetimeIndex(got["received_at"]).to_pydatetime()
+        return zip(got.index.tolist(), times, *(got[c].tolist() for c in (
+            "alertname", "service", "component", "severity", "fingerprint")))
+
+    for index, at, alertname, service, component, severity, fp in rows("firing"):
+        inc, state = verdict(index)
+        record.trace.emit(at, "M32", "detect", "alert.fired",
+                          f"{alertname} fired on {service}/{component or 'service'} "
+                          f"({severity}){state}.", fingerprint=fp, incident=inc)
+    for index, at, alertname, service, component, _severity, fp in rows("resolved"):
+        inc, _ = verdict(index)
+        record.trace.emit(at, "M32", "detect", "alert.resolved",
+                          f"{alertname} resolved on {service}/{component or 'service'}.",
+                          fingerprint=fp, incident=inc)
     for row in record.correlation.incidents.itertuples(index=False):
         record.trace.emit(row.first_at.to_pydatetime(), "M32", "detect", "incident.opened",
                           f"Correlator opened {row.id}: {row.alerts} alerts on "
