@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..counts import COUNT_COLUMNS, MAX_INDEX_AGE_H
-from ..scenario_model import Release, Scenario, Shift
+from ..scenario_model import Index, Release, Scenario, Shift
 from .answer_model import live_p_correct
 from .catalog import Catalog, load_catalog
 from .knowledge import stale_doc_share
@@ -94,10 +94,14 @@ def minute_of(scenario: Scenario, when: datetime) -> int:
 
 def index_age_hours(scenario: Scenario, times: pd.DatetimeIndex, extra_builds=()) -> np.ndarray:
     """Hours since the last successful index build (nightly, or an extra one such as a reindex), at each minute."""
-    hh, mm = (int(x) for x in scenario.index.nightly_build_utc.split(":"))
+    return _index_age(scenario.index, times, extra_builds)
+
+
+def _index_age(index: Index, times: pd.DatetimeIndex, extra_builds=()) -> np.ndarray:
+    hh, mm = (int(x) for x in index.nightly_build_utc.split(":"))
     times = times.as_unit("ns")
-    first = pd.Timestamp(scenario.index.last_build)
-    fails_from = scenario.index.build_fails_from
+    first = pd.Timestamp(index.last_build)
+    fails_from = index.build_fails_from
     builds = pd.date_range(first, times[-1], freq="D").as_unit("ns")
     builds = builds[(builds.hour == hh) & (builds.minute == mm)] if len(builds) else builds
     if fails_from is not None:
@@ -129,8 +133,7 @@ def simulate(scenario: Scenario, plan: ServingPlan, seed: int, latency_threshold
     expected_rpm = _expected_rpm(scenario.traffic, scenario.shift.start, n_min)
     requests = rng_for(seed, "traffic").poisson(expected_rpm)
     weights = plan.weights(n_min)
-    extra = [scenario.shift.start + timedelta(minutes=m) for m in plan.index_builds]
-    age_h = index_age_hours(scenario, times, extra)
+    age_h = _shift_index_age(scenario, tuple(plan.index_builds))
     remaining = requests.copy()
     remaining_weight = np.ones(n_min)
     blocks = []   # per release: its counts, one block of the shift's minutes
@@ -164,6 +167,21 @@ def _long_frame(times: pd.DatetimeIndex, versions: list[str], blocks: list[dict]
                          "release": np.repeat(np.array(versions, dtype=object), len(times)),
                          **{name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]},
                          "index_age_h": np.tile(age_h, k)})
+
+
+def _shift_index_age(scenario: Scenario, index_builds: tuple[int, ...]) -> np.ndarray:
+    """``index_age_hours`` at each minute of the shift, with extra builds at these shift minutes (the same for
+    every re-simulation of a night, so worked out once per index, shift and builds; the models are frozen).
+    Read-only: it is shared."""
+    return _index_age_over(scenario.index, scenario.shift, index_builds)
+
+
+@lru_cache(maxsize=64)
+def _index_age_over(index: Index, shift: Shift, index_builds: tuple[int, ...]) -> np.ndarray:
+    times = pd.date_range(shift.start, periods=shift.minutes, freq="min", name="t")   # minute_index's minutes
+    age_h = _index_age(index, times, [shift.start + timedelta(minutes=m) for m in index_builds])
+    age_h.flags.writeable = False
+    return age_h
 
 
 @lru_cache(maxsize=64)
