@@ -27,8 +27,8 @@ from .incident_response import budget
 from .incident_response.budget import POLICY, BudgetPolicy, BudgetStanding, load_policy  # noqa: F401 (re-exported)
 from .paths import DATA_DIR
 from .record import ShiftRecord
-from .release_ops.canary import (CanaryRun, Interval, JudgeConfig, fresh_baseline_of, interval_samples, load_config,
-                                 run_canary, slo_guard_note, traffic_split)
+from .release_ops.canary import (CanaryRun, Interval, JudgeConfig, SampleSource, fresh_baseline_of,
+                                 load_config, run_canary, slo_guard_note, traffic_split)
 from .release_ops.releases import ReleaseOps
 from .service import simulate as sim
 
@@ -122,9 +122,14 @@ def ship(record: ShiftRecord, resimulate, config: JudgeConfig | None = None, pol
 
     lost_until = start + sc.faults.canary_metrics_missing_min   # fault: the canary's metrics go missing
 
+    source = None   # the current simulation's samples (interval_samples), read once per simulation
+
     def samples(s: int, e: int):
-        base = interval_samples(record.minutes, (fresh or baseline).version, s, e)
-        canary = interval_samples(record.minutes, fix.version, s, e)
+        nonlocal source
+        if source is None or source.minutes is not record.minutes:
+            source = SampleSource(record.minutes)
+        base = source.samples((fresh or baseline).version, s, e)
+        canary = source.samples(fix.version, s, e)
         if s < lost_until:   # minutes whose canary samples never reached the judge
             canary = canary[canary["minute"] >= lost_until].reset_index(drop=True)
         return base, canary

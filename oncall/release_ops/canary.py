@@ -15,7 +15,7 @@ The code is in four modules, and every name is importable from here as before:
 * ``canary_config``: ``MetricSpec``, ``JudgeConfig``, ``config_from_dict``, ``load_config``;
 * ``canary_stats``: the per-metric tests (``classify_rank``, ``classify_counts``, the interval, Holm);
 * ``canary_judge``: ``judge`` over all metrics, ``score_metrics``, the naive baseline judge;
-* ``canary_rollout``: ``interval_samples``, ``run_canary`` (Argo's steps and limits), ``analysis_config_for``.
+* ``canary_rollout``: ``interval_samples`` (``SampleSource``), ``run_canary`` (Argo's steps and limits), ``analysis_config_for``.
 
 This module keeps ``read_export``, the reader of a metric export; the command ``oncall canary-judge`` is in
 ``oncall/commands/canary_judge.py``.
@@ -35,7 +35,8 @@ from .canary_judge import (  # noqa: F401
     VERDICTS, Judgment, _judge_metric, judge, metric_names, naive_judge, naive_judgment, score_metrics, slo_guard_note,
     stops_rollout, verdict_label)
 from .canary_rollout import (  # noqa: F401
-    SIM_COUNTS, CanaryRun, Interval, analysis_config_for, fresh_baseline_of, interval_samples, run_canary, traffic_split)
+    SIM_COUNTS, CanaryRun, Interval, SampleSource, analysis_config_for, fresh_baseline_of, interval_samples, run_canary,
+    traffic_split)
 from .canary_stats import (  # noqa: F401
     CLASSIFICATIONS, EXACT_MAX_PAIRS, ZERO_INFLATED_SHARE, MetricResult, _call, _dispersion, _fisher_p, _mean,
     _mean_ratio, _midranks, _p_value, _p_value_of, _rank_moved_up, _rejected_in_band, _wdiff, classify_counts,

@@ -29,16 +29,34 @@ def interval_samples(minutes: pd.DataFrame, version: str, start: int, end: int) 
     """Per-minute metric samples of one release over shift minutes [start, end), from the simulator's long
     frame: error_ratio, slow_ratio, quality, tokens_per_request (NaN in a minute without their denominator),
     plus the counts they come from."""
-    rows = np.flatnonzero(minutes["release"].to_numpy() == version)[start:end]
-    counts = {name: minutes[name].to_numpy()[rows].astype(np.int64, copy=False) for name in SIM_COUNTS}
-    req = np.where(counts["requests"] > 0, counts["requests"], np.nan)
-    graded = np.where(counts["graded"] > 0, counts["graded"], np.nan)
-    return pd.DataFrame({"minute": np.arange(start, start + len(rows)),
-                         "error_ratio": counts["errors"] / req,
-                         "slow_ratio": counts["slow"] / req,
-                         "quality": counts["correct"] / graded,
-                         "tokens_per_request": counts["tokens"] / req,
-                         **counts})
+    return SampleSource(minutes).samples(version, start, end)
+
+
+class SampleSource:
+    """``interval_samples`` of one long frame, its release and count columns read once for every interval cut
+    from it: a canary analysis cuts the baseline's and the canary's samples from the same simulation, a held
+    step its growing window. The frame must not change while its source is used (the simulator makes a new one
+    for every change of the split)."""
+
+    def __init__(self, minutes: pd.DataFrame):
+        self.minutes = minutes
+        self._release = minutes["release"].to_numpy()
+        self._counts = {name: minutes[name].to_numpy().astype(np.int64, copy=False) for name in SIM_COUNTS}
+        self._rows: dict[str, np.ndarray] = {}
+
+    def samples(self, version: str, start: int, end: int) -> pd.DataFrame:
+        if version not in self._rows:
+            self._rows[version] = np.flatnonzero(self._release == version)
+        rows = self._rows[version][start:end]
+        counts = {name: column[rows] for name, column in self._counts.items()}
+        req = np.where(counts["requests"] > 0, counts["requests"], np.nan)
+        graded = np.where(counts["graded"] > 0, counts["graded"], np.nan)
+        return pd.DataFrame({"minute": np.arange(start, start + len(rows)),
+                             "error_ratio": counts["errors"] / req,
+                             "slow_ratio": counts["slow"] / req,
+                             "quality": counts["correct"] / graded,
+                             "tokens_per_request": counts["tokens"] / req,
+                             **counts})
 
 
 # --- a fresh baseline of the canary's size (JudgeConfig.fresh_baseline) -------------------------------------------
