@@ -52,13 +52,17 @@ def pairwise_precision_recall(assignment: pd.Series, true_cause: pd.Series) -> t
     pairs with the same true cause, the share placed in one incident. O(n) by the contingency table:
     pairs = sum over cells of C(n, 2). Returns 1.0 where there is no pair to judge.
     """
-    a = pd.Series(np.asarray(assignment, dtype=object))
-    kept = ~a.isin(REASONS).to_numpy()
+    a = np.asarray(assignment, dtype=object)
+    reasons = set(REASONS)
+    kept = np.fromiter((x not in reasons for x in a), dtype=bool, count=len(a))
     inc = pd.factorize(a[kept])[0]
-    cause = pd.factorize(pd.Series(np.asarray(true_cause, dtype=object))[kept].astype(str))[0]
+    causes = np.asarray(true_cause, dtype=object)[kept]
+    if not all(type(c) is str for c in causes):   # as text, as pandas writes them
+        causes = pd.Series(causes).astype(str).to_numpy(dtype=object)
+    cause = pd.factorize(causes)[0]
     if len(inc) == 0:
         return 1.0, 1.0
-    both = _pairs(pd.Series(inc * (cause.max() + 1) + cause).value_counts().to_numpy())
+    both = _pairs(np.unique(inc * (cause.max() + 1) + cause, return_counts=True)[1])
     same_inc, same_cause = _pairs(np.bincount(inc)), _pairs(np.bincount(cause))
     return (both / same_inc if same_inc else 1.0), (both / same_cause if same_cause else 1.0)
 
