@@ -153,10 +153,11 @@ def _earlier_pages(record: ShiftRecord, incident: Incident, page) -> None:
     page came first."""
     alerts, assignment = record.alerts, record.correlation.assignment
     onset = record.cause.onset_at
-    early = alerts[(alerts["severity"] == "page") & (alerts["status"] == "firing")
-                   & (np.asarray(assignment) == incident.id)
-                   & (alerts["alertname"] != "ErrorBudgetBurn")]
-    early = early[(early["received_at"] >= onset) & (early["received_at"] < page.at)]
+    received = alerts["received_at"].to_numpy(dtype="datetime64[ns]")   # UTC
+    column = {c: alerts[c].to_numpy(dtype=object) for c in ("severity", "status", "alertname")}
+    early = alerts[(column["severity"] == "page") & (column["status"] == "firing")
+                   & (np.asarray(assignment) == incident.id) & (column["alertname"] != "ErrorBudgetBurn")
+                   & (received >= _utc_ns(onset)) & (received < _utc_ns(page.at))]
     early = early.drop_duplicates("alertname")
     for row in early.itertuples():
         record.trace.emit(row.received_at.to_pydatetime(), "M32", "detect", "page.received",
@@ -167,6 +168,11 @@ def _earlier_pages(record: ShiftRecord, incident: Incident, page) -> None:
     if len(early):
         first = early["received_at"].min().to_pydatetime()
         record.metrics["time_to_first_page_min"] = round((first - onset).total_seconds() / 60, 2)
+
+
+def _utc_ns(when) -> np.datetime64:
+    """An aware time as a naive UTC datetime64[ns], to compare with a UTC column's numpy values."""
+    return np.datetime64(pd.Timestamp(when).tz_convert("UTC").tz_localize(None).as_unit("ns"))
 
 
 def _incident_fingerprints(record: ShiftRecord):
