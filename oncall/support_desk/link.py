@@ -123,7 +123,7 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"what('s| is| the hell is) (going on|happening|wrong|up) with", r"what happened to (the|your|my)",
         r"any(one|body|1) else (having|seeing|getting|with)",
         # ... in the words customers ask it ("whats going on", "was ist da los?", "is this a bug?")
-        r"what'?s (is )?going on", r"what is going on", r"was ist (da |hier |denn )?(los|passiert)",
+        r"what('?s|'?s is| is) going on", r"was ist (da |hier |denn )?(los|passiert)",
         r"wat is er (aan de hand|mis|gebeurd)", r"qu'?est-ce qui se passe", r"que se passe-t-il",
         r"qu[ée] (est[áa] )?pas(a|ando)", r"o que (est[áa] )?(acontecendo|a acontecer|se passa)",
         r"che (cosa )?(succede|sta succedendo)", r"cosa sta succedendo", r"co się dzieje", r"co se (to )?d[ěe]je",
@@ -634,6 +634,10 @@ LOCAL_CLOCK = re.compile(r"\b(\d{1,2}) ?uhr\b|\bhalb (" + "|".join(_HOURS) + r"|
                          r"\b(?:à|às|vers|por volta das|a las|hacia las|alle|om|um|gegen|o) (\d{1,2})h(\d{2})?\b")
 # The shop's home clock: a clock time in a European language's ticket that names no zone is read on it
 HOME_ZONE = "Europe/Berlin"
+# Letters of languages whose customers are not on the home clock: Greek, Cyrillic, Hebrew and Arabic, the scripts of
+# India, Japanese kana, Chinese, Korean, Thai
+OTHER_SCRIPTS = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u3040-\u30ff\u4e00-\u9fff"
+                           r"\uac00-\ud7af\u0e00-\u0e7f]")
 
 
 def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int, str], ...]]:
@@ -642,13 +646,10 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
     In a ticket in another language written in Latin letters ("gegen 3 Uhr", "vers 2h30"), a time that names no zone
     is on the shop's home clock (Central European); in English, as before, on the desk's (UTC)."""
     out, zoned = [], []
-    home = None if english(norm) or not re.search(r"[a-z]", norm) or re.search(r"[\u0370-\u03ff\u0400-\u04ff"
-                                                                               r"\u0590-\u06ff\u0900-\u0dff"
-                                                                               r"\u3040-\u30ff\u4e00-\u9fff"
-                                                                               r"\uac00-\ud7af\u0e00-\u0e7f]", norm) \
-        else HOME_ZONE
+    in_english = english(norm)
+    home = None if in_english or not re.search(r"[a-z]", norm) or OTHER_SCRIPTS.search(norm) else HOME_ZONE
     named = [(m.start(), NAMED_ZONES[m.group(1)]) for m in NAMED_ZONE.finditer(norm)
-             if m.group(1) != "ist" or english(norm)]          # German's "ist" is not India's time
+             if m.group(1) != "ist" or in_english]          # German's "ist" is not India's time
     for m in CLOCK.finditer(norm):
         if m.group(6):
             hour, minute = (0 if m.group(6) == "midnight" else 12), 0
