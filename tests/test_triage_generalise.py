@@ -144,6 +144,50 @@ def test_a_time_in_a_european_language_is_on_the_shops_home_clock(text, zoned):
     assert link._clock_times(link._normalise(text))[1] == zoned
 
 
+@pytest.mark.parametrize("text, at, zoned", [
+    ("last night around quarter to ten (Irish time) the chat kept asking", (),
+     ((9, 45, "Europe/Dublin"), (21, 45, "Europe/Dublin"))),
+    ("at half past 11 it broke", ((11, 30), (23, 30)), ()),
+    ("since ten o'clock nothing loads", ((10, 0), (22, 0)), ()),
+    ("it took half the night", (), ()),
+])
+def test_a_time_in_english_words_is_read_on_both_halves_of_the_clock(text, at, zoned):
+    assert link._clock_times(link._normalise(text)) == (at, zoned)
+
+
+@pytest.mark.parametrize("word, read_as", [("mails", "mails"), ("fials", "fails"), ("eror", "error"),
+                                           ("erorr", "error"), ("asistant", "assistant")])
+def test_a_five_letter_word_is_read_through_a_letter_dropped_or_swapped_not_changed(word, read_as):
+    assert link._spelt(word) == read_as
+
+
+def test_a_two_letter_name_of_ours_is_not_read_inside_an_elision():
+    assert link._phrase_hits(("ai", "chat"), "j'ai essayé le chat") == ["chat"]
+    assert link._phrase_hits(("ai", "chat"), "the ai is down") == ["ai"]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("formularz reklamacji na waszej stronie pokazuje błąd 404", "hard"),
+    ("Error 404 on the returns page", "hard"),
+    ("it linked to a help article that gives a 404 page", None),
+    ("Deu erro no pagamento", "hard"),
+    ("the one day I need your assistant it falls over", "hard"),
+    ("my flat is at 404 Main Street", None),
+])
+def test_errors_in_other_words(text, kind):
+    assert link.read(text).kind == kind
+
+
+@pytest.mark.parametrize("text, trouble", [
+    ("Nu pot să plătesc comanda", ["nu"]),
+    ("nu se încarcă pagina", ["nu"]),
+    ("Nu lukt het wel, maar de aanbieding is voorbij", []),     # Dutch: now
+    ("nu har jag fått paketet", []),                            # Swedish: now
+])
+def test_romanians_denial_is_not_dutch_or_swedish_now(text, trouble):
+    assert link._hits(link.TROUBLE, link._normalise(text)) == trouble
+
+
 def test_praise_alone_is_not_a_report():
     assert link.read("Il vostro assistente virtuale è stato bravissimo. Complimenti!").not_a_report == \
         "thanks for help that worked"

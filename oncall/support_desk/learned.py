@@ -68,6 +68,7 @@ FEATURES = (
     ("works_again", "says it works again", "does not say it works again"),
     ("concept_fits", "speaks of a thing of the shop its alerts speak of", "speaks of no thing its alerts speak of"),
     ("concept_other", "speaks only of other things of the shop", "does not speak only of other things"),
+    ("asks", "asks a question", "asks no question"),
 )
 NAMES = tuple(f[0] for f in FEATURES)
 SAYS = {name: (more, less) for name, more, less in FEATURES}
@@ -101,6 +102,7 @@ def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[
         again = bool(_link.WORKS_AGAIN.search(reading.text))
         things = thesaurus.in_ticket(reading.text)
         kind0 = d["kind"]
+        asks = "?" in ticket.text or "\uff1f" in ticket.text
         for j, inc in enumerate(incidents):
             window = _link._window(inc, when, reading)
             stated = _link._stated_fit(inc, when, reading)
@@ -146,6 +148,7 @@ def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[
                 "works_again": again,
                 "concept_fits": bool(things & things_of[j]),
                 "concept_other": bool(things) and not things & things_of[j],
+                "asks": asks,
             }
             rows.append([float(row[n]) for n in NAMES])
             keys.append((k, j))

@@ -56,7 +56,7 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"talk|connect|"
         r"complete|finish|submit)\w*",
         r"wont (work|load|respond|answer|reply|open|send|process)\w*",
-        r"went wrong", r"stuck",
+        r"went wrong", r"stuck", r"(falls|fell|falling) over",
         # what should have come and did not: an e-mail, a code, the human it promised ("nobody contacted me")
         # (what is sent at once: a refund or a parcel takes days, and its lateness is not a failure of ours)
         r"(e-?mails?|mails?|codes?|links?|sms|texts?|confirmations?|agents?|humans?|colleagues?)( \w+){0,2} (is |are |"
@@ -95,7 +95,14 @@ HARD = (r"err?or\w*", r"fail\w*", r"broken?", r"down", r"crash\w*", r"outage", r
         r"(can'?t|cannot|can not|unable to|not able to|couldn'?t|could not|impossible to) (even |still )?(log ?in|login|"
         r"sign ?in|pay|check ?out|checkout|place (an |my |the |any |our )?orders?|complete (my |the |a |our )?(order|"
         r"purchase|payment|checkout)|buy|purchase|order anything|add (\w+ )?to (my |the )?(cart|basket))\w*", r"nothing happens", r"no (response|reply)", r"never (answers|replies|responds|loads)",
-        r"5\d\ds?", r"not found", r"non trovat[oa]", r"introuvable", r"no encontrad[oa]", r"nicht gefunden",
+        r"5\d\ds?", r"not found",
+        # a page that is not there, told as an error ("error 404", "błąd 404", "404 error"; a page that "gives a 404"
+        # beside a wrong answer is the answer's trouble, not the site's)
+        r"(error|err|fehler|erreur|errore|erro|b[łl][ąa]d|eroare|hata|virhe|hiba|fel|fejl|feil|fout|ошибка) 404",
+        r"404 (error|not found|fehler|erreur|errore|erro)",
+        # the error nouns of the other languages customers write in (German's and French's are below)
+        r"erro", r"b[łl][ąa]d", r"b[łl][ęe]d(u|em|y|ów)", r"eroare", r"erori", r"hata(s[ıi]|y[ıi]|lar[ıi]?)?",
+        r"virhe(en|tt[äa]|ilmoitus)?", r"ошибк[аиуе]", r"non trovat[oa]", r"introuvable", r"no encontrad[oa]", r"nicht gefunden",
         r"nicht (abrufen|verf[üu]gbar|m[öo]glich)", r"stopped (working|responding|answering)", r"oops", r"unusable", r"disconnect\w*", r"offline",
         r"ain'?t work\w*", r"\d+ ?(min|mins|minutes|seconds|secs|s) (of )?(loading|spinning|waiting)",
         r"(still|keeps?|forever) (loading|spinning)", r"nothing (loads|works|happens|shows)",
@@ -539,6 +546,16 @@ def _near(a: str, b: str) -> bool:
     return a[i:] == b[i + 1:]
 
 
+def _dropped_or_swapped(word: str, target: str) -> bool:
+    """One letter of ``target`` dropped ("eror") or two of its neighbours swapped ("erorr"); a letter changed is
+    too often another word ("mails" is not "fails")."""
+    if len(word) == len(target) - 1:
+        return _near(word, target)
+    diff = [i for i in range(len(word)) if word[i] != target[i]] if len(word) == len(target) else []
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == target[diff[1]] \
+        and word[diff[1]] == target[diff[0]]
+
+
 def _normalise(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"\b(doesnt|dosent|doesent|dosnt)\b", "doesn't", text)
@@ -555,8 +572,8 @@ def _spelt(word: str) -> str:
     for target in FUZZY:
         if len(target) >= MIN_FUZZY_LEN and _near(word, target):
             return target
-        if len(target) == MIN_FUZZY_LEN - 1 and len(word) <= len(target) and _near(word, target):
-            return target           # a letter dropped or two swapped ("eror", "erorr")
+        if len(target) == MIN_FUZZY_LEN - 1 and _dropped_or_swapped(word, target):
+            return target           # a letter dropped or two swapped ("eror", "erorr"), not changed ("mails")
     return word
 
 
@@ -632,6 +649,13 @@ _HOURS = {"ein": 1, "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sec
           "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12}
 LOCAL_CLOCK = re.compile(r"\b(\d{1,2}) ?uhr\b|\bhalb (" + "|".join(_HOURS) + r"|\d{1,2})\b|"
                          r"\b(?:à|às|vers|por volta das|a las|hacia las|alle|om|um|gegen|o) (\d{1,2})h(\d{2})?\b")
+# ... and as English says it in words ("quarter to ten", "half past eleven", "ten o'clock"): on a twelve-hour
+# clock, so both of its hours are read
+_EN_HOURS = {w: i for i, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)}
+_EN_MINUTES = {"five": 5, "ten": 10, "quarter": 15, "a quarter": 15, "twenty": 20, "twenty-five": 25,
+               "twenty five": 25, "half": 30}
+WORD_CLOCK = re.compile(r"\b(" + "|".join(sorted(_EN_MINUTES, key=len, reverse=True)) + r") (past|after|to|til|till) ("
+                        + "|".join(_EN_HOURS) + r"|\d{1,2})\b|\b(" + "|".join(_EN_HOURS) + r") o'?clock\b")
 # The shop's home clock: a clock time in a European language's ticket that names no zone is read on it
 HOME_ZONE = "Europe/Berlin"
 # Letters of languages whose customers are not on the home clock: Greek, Cyrillic, Hebrew and Arabic, the scripts of
@@ -676,6 +700,22 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
             continue
         if (hour, minute) not in out:
             out.append((hour, minute))
+    for m in WORD_CLOCK.finditer(norm):
+        if m.group(4):
+            hour, minute = _EN_HOURS[m.group(4)], 0
+        else:
+            hour = _EN_HOURS.get(m.group(3)) or int(m.group(3))
+            minute = _EN_MINUTES[m.group(1)]
+            if m.group(2) not in ("past", "after"):
+                hour, minute = hour - 1, 60 - minute
+        if not 0 <= hour <= 12:
+            continue
+        place = next((name for at, name in named if m.end() <= at <= m.end() + 40), None)
+        for h in (hour % 12, hour % 12 + 12):
+            if place is not None and (h, minute, place) not in zoned:
+                zoned.append((h, minute, place))
+            elif place is None and (h, minute) not in out:
+                out.append((h, minute))
     if home is not None or named:
         for m in LOCAL_CLOCK.finditer(norm):
             if m.group(2):
@@ -811,8 +851,9 @@ def _phrase_hits(words, text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=4096)
 def _phrases_rx(words: tuple[str, ...]) -> re.Pattern:
-    """The pattern of a list of phrases, built once per list (the catalog's lists are read for every ticket)."""
-    return _rx([re.escape(w) for w in words])
+    """The pattern of a list of phrases, built once per list (the catalog's lists are read for every ticket). A
+    two-letter word ("ai") does not count after an apostrophe: French's "j'ai" is "I have"."""
+    return _rx([re.escape(w) if len(w) > 2 else "(?<!')" + re.escape(w) for w in words])
 
 
 def incident_kinds(incident: IncidentInfo) -> set[str]:
@@ -1028,7 +1069,11 @@ TROUBLE = re.compile(
     r"znovu|znova|zase|prázdn\w*|zmizl\w*|zmizel\w*|"
     r"nije|nisam|nema|greška|grešku|opet|prazn\w*|nestal\w*|"
     r"nem|nincs|hib\w*|probléma|megint|újra|üres|eltűnt|"
-    r"nu|niciun\w*|nicio|eroare|eșu\w*|esu\w*|problemă|încă|iar|dispăr\w*|"
+    # Romanian's "nu" before a verb or its little words ("nu merge", "nu se încarcă"), not Dutch's and Swedish's
+    # "nu" (now: "nu lukt het", "nu har jag")
+    r"nu(?= (se|s-|m[ăa]|[îi]mi|mi|l-|le|i-|am|ai|a|au|e|este|era|pot\w*|put\w*|merg\w*|func\w*|g[ăa]s\w*|"
+    r"prim\w*|exist\w*|v[ăa]d\w*|apar\w*|mai|vr\w*|[îi]n\w*|[șs]ti\w*|are|avem|trimi\w*|d[ăa]\w*|vine|venit|"
+    r"ajun\w*|accept\w*|r[ăa]spun\w*)\b)|niciun\w*|nicio|eroare|eșu\w*|esu\w*|problemă|încă|iar|dispăr\w*|"
     r"değil|yok|hata\w*|sorun\w*|hâlâ|yine|tekrar|boş|kayb\w*|çalışmıyor|olmuyor|"
     # Vietnamese, Indonesian and Malay (a denial, not yet, an error, wrong, still, again, late)
     r"không|chưa|lỗi|sai|vẫn|lại|trễ|tidak|tak|belum|gagal|masalah|salah|masih|lagi|terlambat|"
