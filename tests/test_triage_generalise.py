@@ -135,7 +135,8 @@ def test_praise_and_wishes_in_other_languages_are_not_reports(text, not_a_report
 
 
 @pytest.mark.parametrize("text, zoned", [
-    ("heute Nacht so gegen halb vier (deutsche Zeit) hat der Chatbot", ((3, 30, "Europe/Berlin"),)),
+    ("heute Nacht so gegen halb vier (deutsche Zeit) hat der Chatbot",
+     ((3, 30, "Europe/Berlin"), (15, 30, "Europe/Berlin"))),          # in words: both halves of the clock
     ("zwischen ca. 00:10 und 01:40 Uhr kamen 300 Mails", ((0, 10, "Europe/Berlin"), (1, 40, "Europe/Berlin"))),
     ("vers 2h30 le chat ne marchait pas", ((2, 30, "Europe/Berlin"),)),
     ("the chat failed at 22:10 and at 3 uhr", ()),                 # English: the desk's clock, as before
@@ -186,6 +187,20 @@ def test_errors_in_other_words(text, kind):
 ])
 def test_romanians_denial_is_not_dutch_or_swedish_now(text, trouble):
     assert link._hits(link.TROUBLE, link._normalise(text)) == trouble
+
+
+@pytest.mark.parametrize("text, at, zoned", [
+    ("Last night around ten (Irish time) I tried the chat", (), ((10, 0, "Europe/Dublin"), (22, 0, "Europe/Dublin"))),
+    ("told me last night (about 2 UK time) that", (), ((2, 0, "Europe/London"), (14, 0, "Europe/London"))),
+    ("about 2 CET it broke", ((1, 0), (13, 0)), ()),
+    ("vannacht (rond 3 uur NL tijd) zei de chat", (), ((3, 0, "Europe/Amsterdam"),)),
+    ("Vanochtend rond half acht (NL tijd) kon ik geen", (), ((7, 30, "Europe/Amsterdam"), (19, 30, "Europe/Amsterdam"))),
+    ("i natt, runt kvart över tolv svensk tid", (), ((0, 15, "Europe/Stockholm"), (12, 15, "Europe/Stockholm"))),
+    ("gisteren om kwart voor elf kon ik niet betalen", (), ((10, 45, "Europe/Berlin"), (22, 45, "Europe/Berlin"))),
+    ("about 2 weeks ago", (), ()),
+])
+def test_a_bare_hour_before_its_zone_and_the_clock_in_dutch_and_swedish_words(text, at, zoned):
+    assert link._clock_times(link._normalise(text)) == (at, zoned)
 
 
 def test_praise_alone_is_not_a_report():

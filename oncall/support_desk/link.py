@@ -393,6 +393,8 @@ NAMED_ZONES = {
     "spanish time": "Europe/Madrid", "madrid time": "Europe/Madrid", "hora de españa": "Europe/Madrid",
     "hora peninsular": "Europe/Madrid", "italian time": "Europe/Rome", "ora italiana": "Europe/Rome",
     "dutch time": "Europe/Amsterdam", "amsterdam time": "Europe/Amsterdam", "nederlandse tijd": "Europe/Amsterdam",
+    "nl tijd": "Europe/Amsterdam", "nl time": "Europe/Amsterdam", "belgische tijd": "Europe/Brussels",
+    "be tijd": "Europe/Brussels", "se tid": "Europe/Stockholm",
     "belgian time": "Europe/Brussels", "swiss time": "Europe/Zurich", "austrian time": "Europe/Vienna",
     "swedish time": "Europe/Stockholm", "stockholm time": "Europe/Stockholm", "svensk tid": "Europe/Stockholm",
     "danish time": "Europe/Copenhagen", "copenhagen time": "Europe/Copenhagen", "dansk tid": "Europe/Copenhagen",
@@ -644,11 +646,21 @@ def read(text: str, words: ServiceWords | None = None) -> Reading:
                    bool(PAST.search(norm)), stale, *_clock_times(norm))
 
 
-# A clock time as customers in other languages write it ("gegen 3 Uhr", "halb vier", "vers 2h30", "às 3h")
-_HOURS = {"ein": 1, "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8,
-          "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12}
-LOCAL_CLOCK = re.compile(r"\b(\d{1,2}) ?uhr\b|\bhalb (" + "|".join(_HOURS) + r"|\d{1,2})\b|"
+# A clock time as customers in other languages write it ("gegen 3 Uhr", "om 3 uur", "vers 2h30", "às 3h")
+LOCAL_CLOCK = re.compile(r"\b(\d{1,2}) ?(?:uhr|uur)\b|"
                          r"\b(?:à|às|vers|por volta das|a las|hacia las|alle|om|um|gegen|o) (\d{1,2})h(\d{2})?\b")
+# ... and in words, German, Dutch and Swedish ("halb vier", "half acht", "kwart over twaalf", "kvart i tolv"): on a
+# twelve-hour clock, so both of its hours are read
+_HOURS = {"ein": 1, "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8,
+          "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12,
+          "een": 1, "twee": 2, "vijf": 5, "zes": 6, "zeven": 7, "negen": 9, "tien": 10, "twaalf": 12,
+          "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10,
+          "elva": 11, "tolv": 12}
+_HOUR_WORD = "(" + "|".join(sorted(_HOURS, key=len, reverse=True)) + r"|\d{1,2})\b"
+LOCAL_WORD_CLOCK = re.compile(r"\b(halb|half|halv|viertel nach|kwart over|kvart över|viertel vor|kwart voor|kvart i) "
+                              + _HOUR_WORD)
+_WORD_MINUTES = {"halb": -30, "half": -30, "halv": -30, "viertel nach": 15, "kwart over": 15, "kvart över": 15,
+                 "viertel vor": -15, "kwart voor": -15, "kvart i": -15}      # minutes from the hour it names
 # ... and as English says it in words ("quarter to ten", "half past eleven", "ten o'clock"): on a twelve-hour
 # clock, so both of its hours are read
 _EN_HOURS = {w: i for i, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)}
@@ -656,6 +668,11 @@ _EN_MINUTES = {"five": 5, "ten": 10, "quarter": 15, "a quarter": 15, "twenty": 2
                "twenty five": 25, "half": 30}
 WORD_CLOCK = re.compile(r"\b(" + "|".join(sorted(_EN_MINUTES, key=len, reverse=True)) + r") (past|after|to|til|till) ("
                         + "|".join(_EN_HOURS) + r"|\d{1,2})\b|\b(" + "|".join(_EN_HOURS) + r") o'?clock\b")
+# A bare hour just before a zone ("around ten (Irish time)", "about 2 UK time", "rond 3 NL tijd"): both halves
+BARE_HOUR = re.compile(r"\b(?:around|about|at|by|circa|ca\.?|approx\.?|approximately|gegen|um|om|rond|runt|omkring|"
+                       r"vers|verso|sobre|hacia|około) (" + "|".join(_EN_HOURS) + r"|\d{1,2})(?=[ (]+("
+                       + "|".join(sorted(map(re.escape, NAMED_ZONES), key=len, reverse=True)) + "|"
+                       + "|".join(sorted((z for z in ZONES if z != "z"), key=len, reverse=True)) + r")\b)")
 # The shop's home clock: a clock time in a European language's ticket that names no zone is read on it
 HOME_ZONE = "Europe/Berlin"
 # Letters of languages whose customers are not on the home clock: Greek, Cyrillic, Hebrew and Arabic, the scripts of
@@ -716,18 +733,36 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
                 zoned.append((h, minute, place))
             elif place is None and (h, minute) not in out:
                 out.append((h, minute))
+    for m in BARE_HOUR.finditer(norm):           # "around ten (Irish time)", "about 2 UK time"
+        hour = _EN_HOURS.get(m.group(1)) or int(m.group(1))
+        if not 1 <= hour <= 12:
+            continue
+        place = next((name for at, name in named if m.end() <= at <= m.end() + 4), None)
+        zone = ZONE.match(norm, m.end() + len(norm[m.end():]) - len(norm[m.end():].lstrip(" (")))
+        for h in (hour % 12, hour % 12 + 12):
+            if place is not None and (h, 0, place) not in zoned:
+                zoned.append((h, 0, place))
+            elif place is None and zone and zone.group(1) != "z":
+                at = divmod((h * 60 - round(ZONES[zone.group(1)] * 60)) % (24 * 60), 60)
+                if at not in out:
+                    out.append(at)
     if home is not None or named:
         for m in LOCAL_CLOCK.finditer(norm):
-            if m.group(2):
-                half = _HOURS.get(m.group(2)) or int(m.group(2))
-                hour, minute = (half - 1) % 24, 30
-            else:
-                hour, minute = int(m.group(1) or m.group(3)), int(m.group(4) or 0)
+            hour, minute = int(m.group(1) or m.group(2)), int(m.group(3) or 0)
             if not (hour < 24 and minute < 60):
                 continue
             place = next((name for at, name in named if m.end() <= at <= m.end() + 40), home)
             if place is not None and (hour, minute, place) not in zoned:
                 zoned.append((hour, minute, place))
+        for m in LOCAL_WORD_CLOCK.finditer(norm):
+            named_hour = _HOURS.get(m.group(2)) or int(m.group(2))
+            if not 1 <= named_hour <= 12:
+                continue
+            hour, minute = divmod(named_hour * 60 + _WORD_MINUTES[m.group(1)], 60)
+            place = next((name for at, name in named if m.end() <= at <= m.end() + 40), home)
+            for h in (hour % 12, hour % 12 + 12):
+                if place is not None and (h, minute, place) not in zoned:
+                    zoned.append((h, minute, place))
     return tuple(out), tuple(zoned)
 
 
