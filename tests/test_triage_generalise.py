@@ -198,9 +198,30 @@ def test_romanians_denial_is_not_dutch_or_swedish_now(text, trouble):
     ("i natt, runt kvart över tolv svensk tid", (), ((0, 15, "Europe/Stockholm"), (12, 15, "Europe/Stockholm"))),
     ("gisteren om kwart voor elf kon ik niet betalen", (), ((10, 45, "Europe/Berlin"), (22, 45, "Europe/Berlin"))),
     ("about 2 weeks ago", (), ()),
+    ("last night around half 9, Dublin time, your chat", (), ((9, 30, "Europe/Dublin"), (21, 30, "Europe/Dublin"))),
+    ("at half 11 the chat died", ((11, 30), (23, 30)), ()),                  # Ireland's and Britain's half past
+    ("it took half an hour, half of the items gone", (), ()),
 ])
 def test_a_bare_hour_before_its_zone_and_the_clock_in_dutch_and_swedish_words(text, at, zoned):
     assert link._clock_times(link._normalise(text)) == (at, zoned)
+
+
+@pytest.mark.parametrize("text, said", [
+    ('die Packstation sagt "Code ungültig"', "ungültig"), ("Paczkomat pokazuje 'Nieprawidłowy kod'", "nieprawidłowy"),
+    ("de code is ongeldig", "ongeldig"), ("karekod geçersiz diyor", "geçersiz"),
+    ("the QR code was not recognised", "was not recognised"), ("an unrecognised code", "unrecognised"),
+])
+def test_a_code_refused_as_invalid_is_trouble_in_any_language(text, said):
+    assert said in link._hits(link.TROUBLE, link._normalise(text))
+
+
+@pytest.mark.parametrize("text, praise", [
+    ("Gracias!! el chat me ha cambiado la talla de las zapatillas (42 por 43) en 2 minutos. 10/10", True),
+    ("thanks, the bot fixed it in a minute", True),
+    ("thanks, but the chat failed 10/10 times", False),
+])
+def test_thanks_with_a_rating_or_a_fix_is_praise(text, praise):
+    assert (link.read(text).not_a_report == "thanks for help that worked") is praise
 
 
 def test_praise_alone_is_not_a_report():

@@ -323,7 +323,13 @@ FEATURE_REQUEST = re.compile(r"\b(would love|please add|could you add|can you ad
 PRAISE = re.compile(r"\b(thanks?|thank you|danke|merci|gracias|obrigad[oa]|grazie|tack|dank (je|u)|bedankt|dziękuję|"
                     r"děkuji|kiitos|teşekkür\w*|köszönöm)\b.{0,120}?\b(helped|help(ful)?|geholfen|aid[ée]|ayud[óo]|"
                     r"ajudou|aiutato|hjälpte|geholpen|pomógł|pomogła|pomohl\w*|auttoi|yardımcı|segített|great job|"
-                    r"well done|bra jobbat|super|top|perfect|perfekt|parfait|perfecto|perfeito|perfetto)\b|"
+                    r"well done|bra jobbat|super|top|perfect|perfekt|parfait|perfecto|perfeito|perfetto|"
+                    r"(fixed|solved|sorted|resolved) (it|that|this)|gelöst|résolu|resuelto|resolvido|risolto|opgelost|"
+                    r"rozwiązan\w*)\b|"
+                    # a rating given with the thanks ("Gracias!! ... 10/10", "five stars")
+                    r"\b(thanks?|thank you|danke|merci|gracias|obrigad[oa]|grazie|tack|bedankt|dziękuję|kiitos|"
+                    r"teşekkür\w*)\b.{0,160}?(?<![\d/])(10/10|5/5|five stars|5 stars|5 sterne|5 étoiles|5 estrellas|"
+                    r"5 estrelas|5 stelle|5 sterren)(?![\d/])|"
                     r"\b(helped me|hat mir (sehr )?geholfen|m'a (bien )?aidé|me ayudó|me ajudou|mi ha aiutato|hjälpte mig|"
                     r"heeft me (goed )?geholpen|bra jobbat|great job|well done|complimenti|bravissim[oa]|félicitations|"
                     r"felicidades|parabéns|gratulacje|chapeau|kudos)\b")
@@ -667,7 +673,9 @@ _EN_HOURS = {w: i for i, w in enumerate("one two three four five six seven eight
 _EN_MINUTES = {"five": 5, "ten": 10, "quarter": 15, "a quarter": 15, "twenty": 20, "twenty-five": 25,
                "twenty five": 25, "half": 30}
 WORD_CLOCK = re.compile(r"\b(" + "|".join(sorted(_EN_MINUTES, key=len, reverse=True)) + r") (past|after|to|til|till) ("
-                        + "|".join(_EN_HOURS) + r"|\d{1,2})\b|\b(" + "|".join(_EN_HOURS) + r") o'?clock\b")
+                        + "|".join(_EN_HOURS) + r"|\d{1,2})\b|\b(" + "|".join(_EN_HOURS) + r") o'?clock\b|"
+                        # Ireland's and Britain's "half 9": half past nine
+                        r"\bhalf (" + "|".join(_EN_HOURS) + r"|\d{1,2})\b(?! (?:of|percent|%|hours?|mins?|minutes?))")
 # A bare hour just before a zone ("around ten (Irish time)", "about 2 UK time", "rond 3 NL tijd"): both halves
 BARE_HOUR = re.compile(r"\b(?:around|about|at|by|circa|ca\.?|approx\.?|approximately|gegen|um|om|rond|runt|omkring|"
                        r"vers|verso|sobre|hacia|około) (" + "|".join(_EN_HOURS) + r"|\d{1,2})(?=[ (]+("
@@ -718,7 +726,11 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
         if (hour, minute) not in out:
             out.append((hour, minute))
     for m in WORD_CLOCK.finditer(norm):
-        if m.group(4):
+        if m.group(5):
+            if not in_english:          # Dutch's "half acht" is half past seven: read below
+                continue
+            hour, minute = _EN_HOURS.get(m.group(5)) or int(m.group(5)), 30
+        elif m.group(4):
             hour, minute = _EN_HOURS[m.group(4)], 0
         else:
             hour = _EN_HOURS.get(m.group(3)) or int(m.group(3))
@@ -756,7 +768,7 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
                 zoned.append((hour, minute, place))
         for m in LOCAL_WORD_CLOCK.finditer(norm):
             named_hour = _HOURS.get(m.group(2)) or int(m.group(2))
-            if not 1 <= named_hour <= 12:
+            if not 1 <= named_hour <= 12 or (m.group(1) == "half" and in_english):
                 continue
             hour, minute = divmod(named_hour * 60 + _WORD_MINUTES[m.group(1)], 60)
             place = next((name for at, name in named if m.end() <= at <= m.end() + 40), home)
@@ -1110,6 +1122,10 @@ TROUBLE = re.compile(
     r"prim\w*|exist\w*|v[ăa]d\w*|apar\w*|mai|vr\w*|[îi]n\w*|[șs]ti\w*|are|avem|trimi\w*|d[ăa]\w*|vine|venit|"
     r"ajun\w*|accept\w*|r[ăa]spun\w*)\b)|niciun\w*|nicio|eroare|eșu\w*|esu\w*|problemă|încă|iar|dispăr\w*|"
     r"değil|yok|hata\w*|sorun\w*|hâlâ|yine|tekrar|boş|kayb\w*|çalışmıyor|olmuyor|"
+    # invalid, not recognised: what a machine at a counter or a locker says of a code
+    r"(is|was|are|were)(n't| not) recogni[sz]ed|not recogni[sz]ed|unrecogni[sz]ed|ungültig\w*|nicht erkannt|"
+    r"ongeldig\w*|niet herkend|ogiltig\w*|känns inte igen|nieprawidłow\w*|niepoprawn\w*|nierozpoznan\w*|"
+    r"inválid\w*|invalid\w*|geçersiz|tanınmadı|neplatn\w*|érvénytelen|nevalid\w*|"     # ("non" and "no" are above)
     # Vietnamese, Indonesian and Malay (a denial, not yet, an error, wrong, still, again, late)
     r"không|chưa|lỗi|sai|vẫn|lại|trễ|tidak|tak|belum|gagal|masalah|salah|masih|lagi|terlambat|"
     # and in the other scripts: Cyrillic (Russian, Ukrainian, Bulgarian, Serbian), Greek, Arabic, Hebrew, Korean
