@@ -681,6 +681,7 @@ BARE_HOUR = re.compile(r"\b(?:around|about|at|by|circa|ca\.?|approx\.?|approxima
                        r"vers|verso|sobre|hacia|około) (" + "|".join(_EN_HOURS) + r"|\d{1,2})(?=[ (]+("
                        + "|".join(sorted(map(re.escape, NAMED_ZONES), key=len, reverse=True)) + "|"
                        + "|".join(sorted((z for z in ZONES if z != "z"), key=len, reverse=True)) + r")\b)")
+_OPENING = re.compile(r"[ (]*")
 # The shop's home clock: a clock time in a European language's ticket that names no zone is read on it
 HOME_ZONE = "Europe/Berlin"
 # Letters of languages whose customers are not on the home clock: Greek, Cyrillic, Hebrew and Arabic, the scripts of
@@ -750,7 +751,7 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
         if not 1 <= hour <= 12:
             continue
         place = next((name for at, name in named if m.end() <= at <= m.end() + 4), None)
-        zone = ZONE.match(norm, m.end() + len(norm[m.end():]) - len(norm[m.end():].lstrip(" (")))
+        zone = ZONE.match(norm, _OPENING.match(norm, m.end()).end())     # "about 2 (cet)", "about 2 cet"
         for h in (hour % 12, hour % 12 + 12):
             if place is not None and (h, 0, place) not in zoned:
                 zoned.append((h, 0, place))
@@ -1125,7 +1126,7 @@ TROUBLE = re.compile(
     # invalid, not recognised: what a machine at a counter or a locker says of a code
     r"(is|was|are|were)(n't| not) recogni[sz]ed|not recogni[sz]ed|unrecogni[sz]ed|ungültig\w*|nicht erkannt|"
     r"ongeldig\w*|niet herkend|ogiltig\w*|känns inte igen|nieprawidłow\w*|niepoprawn\w*|nierozpoznan\w*|"
-    r"inválid\w*|invalid\w*|geçersiz|tanınmadı|neplatn\w*|érvénytelen|nevalid\w*|"     # ("non" and "no" are above)
+    r"inválid\w*|geçersiz|tanınmadı|neplatn\w*|érvénytelen|nevalid\w*|"     # ("non" and "no" are above)
     # Vietnamese, Indonesian and Malay (a denial, not yet, an error, wrong, still, again, late)
     r"không|chưa|lỗi|sai|vẫn|lại|trễ|tidak|tak|belum|gagal|masalah|salah|masih|lagi|terlambat|"
     # and in the other scripts: Cyrillic (Russian, Ukrainian, Bulgarian, Serbian), Greek, Arabic, Hebrew, Korean
