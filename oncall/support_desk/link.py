@@ -1126,7 +1126,8 @@ TROUBLE = re.compile(
     # invalid, not recognised: what a machine at a counter or a locker says of a code
     r"(is|was|are|were)(n't| not) recogni[sz]ed|not recogni[sz]ed|unrecogni[sz]ed|ungültig\w*|nicht erkannt|"
     r"ongeldig\w*|niet herkend|ogiltig\w*|känns inte igen|nieprawidłow\w*|niepoprawn\w*|nierozpoznan\w*|"
-    r"inválid\w*|invalid\w*|geçersiz|tanınmadı|neplatn\w*|érvénytelen|nevalid\w*|"     # ("invalide", "invalida"; "non" and "no" are above)
+    # ("invalide", "invalida"; Italian's "non" and Spanish's "no" are above)
+    r"inválid\w*|invalid\w*|geçersiz|tanınmadı|neplatn\w*|érvénytelen|nevalid\w*|"
     # Vietnamese, Indonesian and Malay (a denial, not yet, an error, wrong, still, again, late)
     r"không|chưa|lỗi|sai|vẫn|lại|trễ|tidak|tak|belum|gagal|masalah|salah|masih|lagi|terlambat|"
     # and in the other scripts: Cyrillic (Russian, Ukrainian, Bulgarian, Serbian), Greek, Arabic, Hebrew, Korean
