@@ -156,7 +156,7 @@ def test_a_time_in_english_words_is_read_on_both_halves_of_the_clock(text, at, z
     assert link._clock_times(link._normalise(text)) == (at, zoned)
 
 
-@pytest.mark.parametrize("word, read_as", [("mails", "mails"), ("fials", "fails"), ("eror", "error"),
+@pytest.mark.parametrize("word, read_as", [("mails", "mails"), ("fais", "fais"), ("fials", "fails"), ("eror", "error"),
                                            ("erorr", "error"), ("asistant", "assistant")])
 def test_a_five_letter_word_is_read_through_a_letter_dropped_or_swapped_not_changed(word, read_as):
     assert link._spelt(word) == read_as
@@ -222,6 +222,15 @@ def test_a_code_refused_as_invalid_is_trouble_in_any_language(text, said):
 ])
 def test_thanks_with_a_rating_or_a_fix_is_praise(text, praise):
     assert (link.read(text).not_a_report == "thanks for help that worked") is praise
+
+
+@pytest.mark.parametrize("text, trouble", [
+    ("Hallo, wie lange dauert die Lieferung nach 01307 Dresden?", []),          # a question of how long
+    ("die Antwort dauert ewig", ["dauert ewig"]),
+    ("das Laden dauert so lange", ["dauert so lange"]),
+])
+def test_how_long_something_takes_is_trouble_only_when_too_long(text, trouble):
+    assert link._hits(link.TROUBLE, link._normalise(text)) == trouble
 
 
 def test_praise_alone_is_not_a_report():

@@ -531,7 +531,9 @@ NOT_FUZZY = {"leading", "wording", "worked", "lading", "terror", "mirror", "loan
              "wailing", "railing", "tailing", "bailing", "jailing", "flailing", "forking", "corking", "porking",
              "worming", "wonking", "working", "loafing", "goading", "lauding", "sinning", "pinning", "skinning",
              "shinning", "spinner", "refind", "errs", "eerie", "outrated", "outdate", "outdates", "timeouts",
-             "responded", "answerin", "chatbox", "chatbots"}
+             "responded", "answerin", "chatbox", "chatbots",
+             # other languages' words one letter from a FUZZY word ("je fais comment ?")
+             "fais"}
 MIN_FUZZY_LEN = 6
 
 
@@ -1104,7 +1106,7 @@ TROUBLE = re.compile(
     r"nicht|kein\w*|nichts|pas|rien|jamais|não|nao|nada|nunca|niet|geen|nooit|niks|ningun\w*|ninguna|"
     r"impossible|imposible|impossibile|problema|probleem|problème|fehler\w*|erreur\w*|échec|fout\w*|erro|"
     r"noch|toujours|todav[ií]a|ainda|nog steeds|nochmal|encore|otra vez|de nuevo|opnieuw|à nouveau|wieder|weer|"
-    r"ewig|lent\w*|lento|langzaam|traag|demor\w*|tarda\w*|dauert|falsch\w*|faux|fausse|equivocad\w*|errad\w*|"
+    r"ewig|lent\w*|lento|langzaam|traag|demor\w*|tarda\w*|dauert (ewig|zu lange|so lange|ewigkeiten|stunden)|falsch\w*|faux|fausse|equivocad\w*|errad\w*|"
     r"fehlt|manque|falta|verspät\w*|retard|retraso|atras\w*|vertraag\w*|"
     r"blijft|ständig|endlos\w*|boucle|en bucle|bucle|à l'infini|oneindig\w*|sigue|"
     # and in the other languages of Europe's shoppers: Swedish, Danish and Norwegian, Finnish, Polish, Czech and
