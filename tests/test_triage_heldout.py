@@ -105,24 +105,8 @@ def test_the_benchmark_keeps_each_nights_untouched_figure_and_waits_for_the_next
     assert "held-out 25: data/tickets/heldout25/ does not exist yet, skipped" in out
     assert "held-out 6   F1 0.99 -> 0.99" in out and "held-out 8   F1" not in out    # the second look, per night
     assert "held-out 4 was measured once, untouched, before the rules were fixed against it" in out
-    shutil.copytree(DATA_DIR / "tickets" / "heldout7", tickets / "heldout7")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout8", tickets / "heldout8")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout9", tickets / "heldout9")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout10", tickets / "heldout10")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout11", tickets / "heldout11")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout12", tickets / "heldout12")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout13", tickets / "heldout13")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout14", tickets / "heldout14")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout15", tickets / "heldout15")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout16", tickets / "heldout16")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout17", tickets / "heldout17")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout18", tickets / "heldout18")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout19", tickets / "heldout19")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout20", tickets / "heldout20")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout21", tickets / "heldout21")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout22", tickets / "heldout22")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout23", tickets / "heldout23")
-    shutil.copytree(DATA_DIR / "tickets" / "heldout24", tickets / "heldout24")
+    for k in range(7, 25):                  # the tuned nights after the sixth
+        shutil.copytree(DATA_DIR / "tickets" / f"heldout{k}", tickets / f"heldout{k}")
     shutil.copytree(DATA_DIR / "tickets" / "heldout4", tickets / "heldout25")      # once it exists, it is measured
     tq.main()
     out = capsys.readouterr().out

@@ -680,9 +680,8 @@ WORD_CLOCK = re.compile(r"\b(" + "|".join(sorted(_EN_MINUTES, key=len, reverse=T
                         r"\bhalf (" + "|".join(_EN_HOURS) + r"|\d{1,2})\b(?! (?:of|percent|%|hours?|mins?|minutes?))")
 # A bare hour just before a zone ("around ten (Irish time)", "about 2 UK time", "rond 3 NL tijd"): both halves
 BARE_HOUR = re.compile(r"\b(?:around|about|at|by|circa|ca\.?|approx\.?|approximately|gegen|um|om|rond|runt|omkring|"
-                       r"vers|verso|sobre|hacia|około) (" + "|".join(_EN_HOURS) + r"|\d{1,2})(?=[ (]+("
-                       + "|".join(sorted(map(re.escape, NAMED_ZONES), key=len, reverse=True)) + "|"
-                       + "|".join(sorted((z for z in ZONES if z != "z"), key=len, reverse=True)) + r")\b)")
+                       r"vers|verso|sobre|hacia|około) (" + "|".join(_EN_HOURS) + r"|\d{1,2})"
+                       r"(?=[ (]+(?:" + NAMED_ZONE.pattern + "|" + ZONE.pattern + "))")
 _OPENING = re.compile(r"[ (]*")
 # The shop's home clock: a clock time in a European language's ticket that names no zone is read on it
 HOME_ZONE = "Europe/Berlin"
@@ -743,21 +742,17 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
         if not 0 <= hour <= 12:
             continue
         place = next((name for at, name in named if m.end() <= at <= m.end() + 40), None)
-        for h in (hour % 12, hour % 12 + 12):
-            if place is not None and (h, minute, place) not in zoned:
-                zoned.append((h, minute, place))
-            elif place is None and (h, minute) not in out:
-                out.append((h, minute))
+        _both_halves(hour, minute, place, out, zoned)
     for m in BARE_HOUR.finditer(norm):           # "around ten (Irish time)", "about 2 UK time"
         hour = _EN_HOURS.get(m.group(1)) or int(m.group(1))
         if not 1 <= hour <= 12:
             continue
         place = next((name for at, name in named if m.end() <= at <= m.end() + 4), None)
         zone = ZONE.match(norm, _OPENING.match(norm, m.end()).end())     # "about 2 (cet)", "about 2 cet"
-        for h in (hour % 12, hour % 12 + 12):
-            if place is not None and (h, 0, place) not in zoned:
-                zoned.append((h, 0, place))
-            elif place is None and zone and zone.group(1) != "z":
+        if place is not None:
+            _both_halves(hour, 0, place, out, zoned)
+        elif zone and zone.group(1) != "z":
+            for h in (hour % 12, hour % 12 + 12):
                 at = divmod((h * 60 - round(ZONES[zone.group(1)] * 60)) % (24 * 60), 60)
                 if at not in out:
                     out.append(at)
@@ -775,10 +770,19 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
                 continue
             hour, minute = divmod(named_hour * 60 + _WORD_MINUTES[m.group(1)], 60)
             place = next((name for at, name in named if m.end() <= at <= m.end() + 40), home)
-            for h in (hour % 12, hour % 12 + 12):
-                if place is not None and (h, minute, place) not in zoned:
-                    zoned.append((h, minute, place))
+            if place is not None:
+                _both_halves(hour, minute, place, out, zoned)
     return tuple(out), tuple(zoned)
+
+
+def _both_halves(hour: int, minute: int, place: str | None, out: list, zoned: list) -> None:
+    """A time said on a twelve-hour clock ("half 9", "kwart over twaalf"): both of its hours, on ``place``'s clock
+    (``zoned``) or, with no place, on the desk's (``out``)."""
+    for h in (hour % 12, hour % 12 + 12):
+        if place is not None and (h, minute, place) not in zoned:
+            zoned.append((h, minute, place))
+        elif place is None and (h, minute) not in out:
+            out.append((h, minute))
 
 
 CLAUSE = re.compile(r"[.!?;,\n]|\b(?:but|and|so|while|although|though|because)\b")
