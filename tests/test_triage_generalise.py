@@ -206,6 +206,20 @@ def test_a_bare_hour_before_its_zone_and_the_clock_in_dutch_and_swedish_words(te
     assert link._clock_times(link._normalise(text)) == (at, zoned)
 
 
+@pytest.mark.parametrize("text, at, zoned", [
+    ("Last night about 10.15pm I used the chat", ((22, 15),), ()),           # a time written with a dot
+    ("the total was 10.15 and it failed", (), ()),                           # a price is not a time
+    ("between about 6:15 and 7:30 pm Eastern every order was declined", (),
+     ((18, 15, "America/New_York"), (19, 30, "America/New_York"))),          # a range's first time takes its pm
+    ("from 9:50 to 10:20pm", ((21, 50), (22, 20)), ()),
+    ("between 23:50 and 00:40", ((23, 50), (0, 40)), ()),
+    ("around 6:30pm Pacific the app", (), ((18, 30, "America/Los_Angeles"),)),
+    ("at 10pm Eastern European time", (), ((22, 0, "Europe/Athens"),)),     # Europe's east is not New York
+])
+def test_a_dot_time_a_range_and_americas_zones_named_without_time(text, at, zoned):
+    assert link._clock_times(link._normalise(text)) == (at, zoned)
+
+
 @pytest.mark.parametrize("text, said", [
     ('die Packstation sagt "Code ungültig"', "ungültig"), ("Paczkomat pokazuje 'Nieprawidłowy kod'", "nieprawidłowy"),
     ("de code is ongeldig", "ongeldig"), ("karekod geçersiz diyor", "geçersiz"),

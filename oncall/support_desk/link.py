@@ -374,10 +374,13 @@ CHANGED = re.compile(r"\b(changed?|changes|updated?|introduced|announced|extende
 NOW = re.compile(r"\b(tonight|today|right now|just now|this evening|at the moment|currently|"
                  r"now (it|the \w+|he|she) (says|tells|shows|answers))\b")
 YESTERDAY = re.compile(r"\byesterday\b")
-# A clock time the ticket gives ("between about 23:50 and 00:40", "around 10pm", "around midnight"), read on the
+# A clock time the ticket gives ("between about 23:50 and 00:40", "around 10pm", "about 10.15pm", "around
+# midnight"; a time with a dot only with am or pm after it, so that a price is not a time), read on the
 # desk's clock (UTC, as the tickets' own times are).
-CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\s*(am|pm|a\.m\.|p\.m\.)?(?![\d:])|\b(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)(?!\w)|"
-                   r"\b(midnight|noon)\b")
+CLOCK = re.compile(r"\b(\d{1,2})(?::|\.(?=\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)))(\d{2})\s*(am|pm|a\.m\.|p\.m\.)?(?![\d:])|"
+                   r"\b(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)(?!\w)|\b(midnight|noon)\b")
+# "between 6:15 and 7:30 pm": the first time of a range takes the half of the day the second one names
+RANGE_TO = re.compile(r"\s*(and|to|until|till|-|–)\s*")
 # ... or on the customer's own clock, when they name it ("09:30 to 10:20 SGT"): hours ahead of UTC
 ZONES = {"utc": 0, "gmt": 0, "z": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "eest": 3, "msk": 3,
          "ict": 7, "wib": 7, "sgt": 8, "hkt": 8, "awst": 8, "pht": 8, "jst": 9, "kst": 9, "aest": 10,
@@ -413,6 +416,9 @@ NAMED_ZONES = {
     "turkish time": "Europe/Istanbul", "istanbul time": "Europe/Istanbul", "türkiye saati": "Europe/Istanbul",
     "eastern time": "America/New_York", "new york time": "America/New_York", "central time": "America/Chicago",
     "mountain time": "America/Denver", "pacific time": "America/Los_Angeles",
+    # "7:30 pm Eastern": America's zones are named without "time" too (not Europe's eastern and central ones)
+    "eastern": "America/New_York", "us eastern": "America/New_York", "pacific": "America/Los_Angeles",
+    "eastern european time": "Europe/Athens", "central european time": "Europe/Berlin",
     "singapore time": "Asia/Singapore", "tokyo time": "Asia/Tokyo", "japan time": "Asia/Tokyo",
     "sydney time": "Australia/Sydney", "melbourne time": "Australia/Melbourne", "perth time": "Australia/Perth",
     "auckland time": "Pacific/Auckland", "dubai time": "Asia/Dubai", "gulf time": "Asia/Dubai",
@@ -707,6 +713,10 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
         else:
             hour, minute = int(m.group(1) or m.group(4)), int(m.group(2) or 0)
             half = (m.group(3) or m.group(5) or "").replace(".", "")
+            if not half and hour <= 12:
+                to = RANGE_TO.match(norm, m.end())
+                after = CLOCK.match(norm, to.end()) if to else None
+                half = ((after.group(3) or after.group(5) or "").replace(".", "") if after else "")
             if half and not 1 <= hour <= 12:
                 continue
             hour = hour % 12 + (12 if half == "pm" else 0) if half else hour
