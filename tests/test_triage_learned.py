@@ -135,3 +135,39 @@ def test_a_reason_says_each_signal_as_the_ticket_has_it():
     assert "in another language, names the failing service (+1.5)" in german.reasons["link"], german.reasons
     assert "not linked: the learned weights give INC-61 p 0.18" in out[0].reasons["link"]
     assert "is not a foreign ticket naming it (-1.5)" in out[0].reasons["link"], out[0].reasons
+
+
+def test_a_pair_of_signals_has_a_weight_of_its_own_and_each_signal_gets_half_of_its_part():
+    n = len(learned.NAMES)
+    a, b = learned.NAMES.index("asks"), learned.NAMES.index("open_now")
+    pair = learned.PAIRS.index((min(a, b), max(a, b)))
+    pair_coef = np.zeros(len(learned.PAIRS))
+    pair_coef[pair] = 2.0
+    weights = learned.Weights(np.zeros(n), np.ones(n), np.zeros(n), -1.0, ["made up"], pair_coef,
+                              np.full(len(learned.PAIRS), 0.25))
+    x = np.zeros((4, n))
+    x[1, a] = x[2, b] = 1.0
+    x[3, [a, b]] = 1.0
+    # only both together move the log-odds: a question written while the incident is open
+    assert np.allclose(weights.logit(x), [-1.0, -1.0, -1.0, 1.0])
+    both = weights.contributions(x[3])
+    assert both[a] == both[b] == pytest.approx((1.0 - 0.25) * 2.0 / 2)       # from an average pair's product, halved
+    # the contributions add up to the log-odds less an average pair's
+    for row in x:
+        average = weights.intercept + weights.pair_mean @ weights.pair_coef
+        assert weights.contributions(row).sum() == pytest.approx(weights.logit(row[None, :])[0] - average)
+
+
+def test_the_pairs_weights_round_trip_and_a_file_with_other_pairs_is_refused(tmp_path):
+    shipped = learned.load_weights()
+    assert shipped.pair_coef is not None and len(shipped.pair_coef) == len(learned.PAIRS)
+    again = learned.Weights.from_json(shipped.to_json())
+    X = np.random.default_rng(0).normal(size=(5, len(learned.NAMES)))
+    assert np.allclose(again.probability(X), shipped.probability(X), atol=1e-5)
+    doc = json.loads(shipped.to_json())
+    doc["pairs"].pop(learned.PAIR_NAMES[3])
+    bad = tmp_path / "weights.json"
+    bad.write_text(json.dumps(doc))
+    with pytest.raises(BadInput) as exc:
+        learned.load_weights(bad)
+    assert str(bad) in str(exc.value) and "pairs" in str(exc.value)

@@ -30,7 +30,8 @@ from .tickets import IncidentInfo
 
 THRESHOLD = 0.5            # a ticket joins its likeliest incident when the weights give it at least this (0.3-0.6
 #                           tried, leaving one night out: 0.4 a hair better, but it links a wish on the course queue)
-C = 1.0                    # the logistic regression's inverse regularisation strength (scikit-learn's default)
+C = 0.03                   # the logistic regression's inverse regularisation strength: with a weight for every pair
+#                           of signals, chosen among 0.01-1 leaving one night out (0.03: mean F1 0.870; 1.0: 0.864)
 BURST_MIN = 30             # "others wrote about it too": tickets naming the same service within this many minutes
 BURST_CAP = 5
 
@@ -71,6 +72,14 @@ FEATURES = (
     ("asks", "asks a question", "asks no question"),
 )
 NAMES = tuple(f[0] for f in FEATURES)
+# Every pair of signals has a weight of its own besides each signal's: how much a signal counts depends on the
+# others (a question counts one way while the service it names is failing and another way when it names none).
+# Leaving one night out over 26 nights, the pairs raised the mean F1 from 0.846 to 0.870 and the worst night
+# from 0.68 to 0.76.
+PAIRS = tuple((i, j) for i in range(len(NAMES)) for j in range(i + 1, len(NAMES)))
+_I = np.array([i for i, _ in PAIRS], dtype=int)
+_J = np.array([j for _, j in PAIRS], dtype=int)
+PAIR_NAMES = tuple(f"{NAMES[i]} x {NAMES[j]}" for i, j in PAIRS)
 SAYS = {name: (more, less) for name, more, less in FEATURES}
 WEIGHTS_FILE = "linker_weights.json"
 
@@ -163,26 +172,47 @@ def _other_feature(found: dict, incident: IncidentInfo, words) -> bool:
 
 
 class Weights:
-    """A fitted linker: the features' means and scales (standardisation), their coefficients and the intercept."""
+    """A fitted linker: the features' means and scales (standardisation), their coefficients and the intercept;
+    and, when fitted with them, a coefficient for every pair of standardised features (``PAIRS``) with the pair's
+    mean product over the pairs it was fitted on (so that an average pair moves nothing)."""
 
-    def __init__(self, mean, scale, coef, intercept: float, nights: list[str]):
+    def __init__(self, mean, scale, coef, intercept: float, nights: list[str], pair_coef=None, pair_mean=None):
         self.mean, self.scale = np.asarray(mean, float), np.asarray(scale, float)
         self.coef, self.intercept, self.nights = np.asarray(coef, float), float(intercept), list(nights)
+        self.pair_coef = None if pair_coef is None else np.asarray(pair_coef, float)
+        self.pair_mean = np.zeros(len(PAIRS)) if pair_mean is None else np.asarray(pair_mean, float)
+
+    def logit(self, X: np.ndarray) -> np.ndarray:
+        z = (X - self.mean) / self.scale
+        out = z @ self.coef + self.intercept
+        if self.pair_coef is not None:
+            out = out + (z[..., _I] * z[..., _J]) @ self.pair_coef
+        return out
 
     def probability(self, X: np.ndarray) -> np.ndarray:
-        z = (X - self.mean) / self.scale
-        return 1.0 / (1.0 + np.exp(-(z @ self.coef + self.intercept)))
+        return 1.0 / (1.0 + np.exp(-self.logit(X)))
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
-        """How much each feature moves this pair's log-odds from an average pair's."""
-        return (x - self.mean) / self.scale * self.coef
+        """How much each feature moves this pair's log-odds from an average pair's: its own weight's part, and half
+        of each of its pairs' parts (the other half goes to the other feature of the pair)."""
+        z = (x - self.mean) / self.scale
+        out = z * self.coef
+        if self.pair_coef is not None:
+            half = (z[_I] * z[_J] - self.pair_mean) * self.pair_coef / 2
+            np.add.at(out, _I, half)
+            np.add.at(out, _J, half)
+        return out
 
     def to_json(self) -> str:
         doc = {"about": "triage's learned linker (oncall/support_desk/learned.py): logistic regression over the "
-                        "features below, standardised; refit with python benchmarks/fit_linker.py",
+                        "features below, standardised, and the products of every pair of them; refit with python "
+                        "benchmarks/fit_linker.py",
                "nights": self.nights, "C": C, "threshold": THRESHOLD, "intercept": round(self.intercept, 6),
                "features": {n: {"mean": round(m, 6), "scale": round(s, 6), "coef": round(c, 6)}
                             for n, m, s, c in zip(NAMES, self.mean, self.scale, self.coef)}}
+        if self.pair_coef is not None:
+            doc["pairs"] = {n: {"mean": round(m, 6), "coef": round(c, 6)}
+                            for n, m, c in zip(PAIR_NAMES, self.pair_mean, self.pair_coef)}
         return json.dumps(doc, indent=1) + "\n"
 
     @classmethod
@@ -193,8 +223,13 @@ class Weights:
         feats = doc.get("features", {})
         if list(feats) != list(NAMES):
             raise BadInput(where, "features", f"expected the features {', '.join(NAMES)}")
+        pairs = doc.get("pairs")
+        if pairs is not None and list(pairs) != list(PAIR_NAMES):
+            raise BadInput(where, "pairs", "expected every pair of the features, in their order (a x b)")
         return cls([feats[n]["mean"] for n in NAMES], [feats[n]["scale"] for n in NAMES],
-                   [feats[n]["coef"] for n in NAMES], doc["intercept"], doc.get("nights", []))
+                   [feats[n]["coef"] for n in NAMES], doc["intercept"], doc.get("nights", []),
+                   None if pairs is None else [pairs[n]["coef"] for n in PAIR_NAMES],
+                   None if pairs is None else [pairs[n]["mean"] for n in PAIR_NAMES])
 
 
 _LOADED: dict[str, Weights] = {}
@@ -215,7 +250,8 @@ def labels(first, incidents: list[IncidentInfo], truth: dict[str, dict], keys) -
 
 
 def fit(nights: dict[str, tuple[np.ndarray, np.ndarray]], names: list[str]) -> Weights:
-    """Logistic regression (scikit-learn, lbfgs: deterministic) on the standardised signals of the given nights."""
+    """Logistic regression (scikit-learn, lbfgs: deterministic) on the standardised signals of the given nights and
+    the products of every pair of them (``PAIRS``)."""
     from sklearn.linear_model import LogisticRegression
 
     X = np.vstack([nights[n][0] for n in names])
@@ -223,8 +259,12 @@ def fit(nights: dict[str, tuple[np.ndarray, np.ndarray]], names: list[str]) -> W
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=C, max_iter=5000).fit((X - mean) / scale, y)
-    return Weights(mean, scale, model.coef_[0], model.intercept_[0], names)
+    z = (X - mean) / scale
+    products = z[:, _I] * z[:, _J]
+    model = LogisticRegression(C=C, max_iter=5000).fit(np.hstack([z, products]), y)
+    coef = model.coef_[0]
+    return Weights(mean, scale, coef[:len(NAMES)], model.intercept_[0], names, coef[len(NAMES):],
+                   products.mean(axis=0))
 
 
 def decide(weights: Weights, X: np.ndarray, keys) -> dict[int, tuple[int, float]]:
