@@ -7,7 +7,8 @@ product images: ``data/tickets/concepts.yaml``, in customers' words and language
 any language, or ask how, or wish, or say it works again; does it give a time while the incident was open; did
 others write about the same thing at the same time. This linker measures those signals (``FEATURES``) for every
 (ticket, incident) pair whose time fits, the rules' own decision one signal among them, and lets a logistic
-regression fitted on the labelled nights (``data/tickets/heldout*/truth.jsonl``) say how much each counts. Each
+regression fitted on the labelled nights (``data/tickets/heldout*/truth.jsonl``) say how much each counts, and how
+much each pair of them counts together (``PAIRS``). Each
 ticket joins the incident it gives the highest probability, if that is at least ``THRESHOLD``; its reason names
 what weighed most. (A customer's follow-up then joins the incident its first ticket joined, as with the rules:
 ``rules._follow_ups``.)
