@@ -74,7 +74,8 @@ FEATURES = (
 )
 NAMES = tuple(f[0] for f in FEATURES)
 # Every pair of signals has a weight of its own besides each signal's: how much a signal counts depends on the
-# others (a question counts one way while the service it names is failing and another way when it names none).
+# others (speaking of the past weighs against a ticket written while its incident is open, "it was broken last week",
+# and not against one written after it).
 # Leaving one night out over 26 nights, the pairs raised the mean F1 from 0.846 to 0.870 and the worst night
 # from 0.68 to 0.76.
 PAIRS = tuple((i, j) for i in range(len(NAMES)) for j in range(i + 1, len(NAMES)))

@@ -712,11 +712,11 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
             hour, minute = (0 if m.group(6) == "midnight" else 12), 0
         else:
             hour, minute = int(m.group(1) or m.group(4)), int(m.group(2) or 0)
-            half = (m.group(3) or m.group(5) or "").replace(".", "")
+            half = _half(m)
             if not half and hour <= 12:
                 to = RANGE_TO.match(norm, m.end())
                 after = CLOCK.match(norm, to.end()) if to else None
-                half = ((after.group(3) or after.group(5) or "").replace(".", "") if after else "")
+                half = _half(after) if after else ""
             if half and not 1 <= hour <= 12:
                 continue
             hour = hour % 12 + (12 if half == "pm" else 0) if half else hour
@@ -729,8 +729,7 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
             continue
         zone = ZONE.search(norm, m.end(), m.end() + 30)
         if zone and zone.group(1) != "z":
-            total = (hour * 60 + minute - round(ZONES[zone.group(1)] * 60)) % (24 * 60)
-            hour, minute = divmod(total, 60)
+            hour, minute = _on_desk_clock(hour, minute, zone.group(1))
         elif home is not None and not zone:
             if (hour, minute, home) not in zoned:
                 zoned.append((hour, minute, home))
@@ -763,7 +762,7 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
             _both_halves(hour, 0, place, out, zoned)
         elif zone and zone.group(1) != "z":
             for h in (hour % 12, hour % 12 + 12):
-                at = divmod((h * 60 - round(ZONES[zone.group(1)] * 60)) % (24 * 60), 60)
+                at = _on_desk_clock(h, 0, zone.group(1))
                 if at not in out:
                     out.append(at)
     if home is not None or named:
@@ -783,6 +782,16 @@ def _clock_times(norm: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[in
             if place is not None:
                 _both_halves(hour, minute, place, out, zoned)
     return tuple(out), tuple(zoned)
+
+
+def _half(m: re.Match) -> str:
+    """The half of the day a ``CLOCK`` match names ("am", "pm"), or "" when it names none."""
+    return (m.group(3) or m.group(5) or "").replace(".", "")
+
+
+def _on_desk_clock(hour: int, minute: int, zone: str) -> tuple[int, int]:
+    """A time on a zone's clock (``ZONES``: hours ahead of UTC) as the desk reads it (UTC)."""
+    return divmod((hour * 60 + minute - round(ZONES[zone] * 60)) % (24 * 60), 60)
 
 
 def _both_halves(hour: int, minute: int, place: str | None, out: list, zoned: list) -> None:
