@@ -5,6 +5,8 @@ Then print each night's figures with weights fitted on every other queue (leave 
 
     python benchmarks/fit_linker.py            # refit, write, print
     python benchmarks/fit_linker.py --check    # refit and compare with the shipped weights (exit 1 if they differ)
+    python benchmarks/fit_linker.py --pairs    # leave one night out with a weight for every pair of signals too,
+                                               # beside the shipped fit's (writes nothing)
 """
 from __future__ import annotations
 
@@ -68,8 +70,20 @@ def main(argv=None) -> int:
 
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--check", action="store_true", help="compare a refit with the shipped weights")
+    args.add_argument("--pairs", action="store_true", help="leave one night out with and without pairs of signals")
     opts = args.parse_args(argv)
     data = training_queues()
+    if opts.pairs:
+        folders = ev.tuned_folders()
+        f1 = {paired: {n: f["linker"]["link_f1"] for n, f in ev.leave_one_out(data, folders, paired).items()}
+              for paired in (learned.PAIRED, not learned.PAIRED)}
+        print("leave one night out, F1 without the pairs / with them:")
+        for name in folders:
+            print(f"  {name:12s} {f1[False][name]:.2f} / {f1[True][name]:.2f}")
+        for paired, said in ((False, "without the pairs"), (True, "with them")):
+            values = list(f1[paired].values())
+            print(f"mean {sum(values) / len(values):.3f}, worst {min(values):.2f}: {said}")
+        return 0
     weights = learned.fit(data, list(data))
     path = learned._weights_path()
     if opts.check:

@@ -158,16 +158,37 @@ def test_a_pair_of_signals_has_a_weight_of_its_own_and_each_signal_gets_half_of_
         assert weights.contributions(row).sum() == pytest.approx(weights.logit(row[None, :])[0] - average)
 
 
-def test_the_pairs_weights_round_trip_and_a_file_with_other_pairs_is_refused(tmp_path):
+def test_the_shipped_weights_have_no_pairs_and_a_paired_fit_round_trips(tmp_path):
     shipped = learned.load_weights()
-    assert shipped.pair_coef is not None and len(shipped.pair_coef) == len(learned.PAIRS)
-    again = learned.Weights.from_json(shipped.to_json())
-    X = np.random.default_rng(0).normal(size=(5, len(learned.NAMES)))
-    assert np.allclose(again.probability(X), shipped.probability(X), atol=1e-5)
+    assert shipped.pair_coef is None and not learned.PAIRED            # five untouched nights showed no gain
     doc = json.loads(shipped.to_json())
+    assert "pairs" not in doc and doc["C"] == learned.C
+    rng = np.random.default_rng(0)
+    n = len(learned.NAMES)
+    paired = learned.Weights(rng.normal(size=n), rng.uniform(0.5, 2, n), rng.normal(size=n), -1.0, ["made up"],
+                             rng.normal(size=len(learned.PAIRS)), rng.normal(size=len(learned.PAIRS)))
+    again = learned.Weights.from_json(paired.to_json())
+    X = rng.normal(size=(5, n))
+    assert np.allclose(again.probability(X), paired.probability(X), atol=1e-4)
+    assert json.loads(paired.to_json())["C"] == learned.C_PAIRS
+    doc = json.loads(paired.to_json())
     doc["pairs"].pop(learned.PAIR_NAMES[3])
     bad = tmp_path / "weights.json"
     bad.write_text(json.dumps(doc))
     with pytest.raises(BadInput) as exc:
         learned.load_weights(bad)
     assert str(bad) in str(exc.value) and "pairs" in str(exc.value)
+
+
+def test_a_fit_weighs_pairs_of_signals_only_when_asked():
+    rng = np.random.default_rng(3)
+    X = rng.integers(0, 2, size=(200, len(learned.NAMES))).astype(float)
+    a, b = learned.NAMES.index("asks"), learned.NAMES.index("open_now")
+    y = (X[:, a] * X[:, b]).astype(float)               # linked only when both: a pair's weight says it best
+    nights = {"one": (X[:100], y[:100]), "two": (X[100:], y[100:])}
+    plain, paired = learned.fit(nights, ["one", "two"]), learned.fit(nights, ["one", "two"], paired=True)
+    assert plain.pair_coef is None and len(paired.pair_coef) == len(learned.PAIRS)
+    pair = learned.PAIRS.index((min(a, b), max(a, b)))
+    assert np.argmax(paired.pair_coef) == pair
+    wrong = lambda w: int(((w.probability(X) >= 0.5) != (y == 1)).sum())      # noqa: E731
+    assert wrong(paired) <= wrong(plain)
