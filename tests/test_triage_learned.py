@@ -158,11 +158,14 @@ def test_a_pair_of_signals_has_a_weight_of_its_own_and_each_signal_gets_half_of_
         assert weights.contributions(row).sum() == pytest.approx(weights.logit(row[None, :])[0] - average)
 
 
-def test_the_shipped_weights_have_no_pairs_and_a_paired_fit_round_trips(tmp_path):
+def test_the_shipped_weights_have_pairs_and_both_kinds_of_fit_round_trip(tmp_path):
     shipped = learned.load_weights()
-    assert shipped.pair_coef is None and not learned.PAIRED            # five untouched nights showed no gain
-    doc = json.loads(shipped.to_json())
+    assert learned.PAIRED and len(shipped.pair_coef) == len(learned.PAIRS)
+    assert json.loads(shipped.to_json())["C"] == learned.C_PAIRS
+    plain = learned.Weights(shipped.mean, shipped.scale, shipped.coef, shipped.intercept, ["made up"])
+    doc = json.loads(plain.to_json())
     assert "pairs" not in doc and doc["C"] == learned.C
+    assert learned.Weights.from_json(plain.to_json()).pair_coef is None
     rng = np.random.default_rng(0)
     n = len(learned.NAMES)
     paired = learned.Weights(rng.normal(size=n), rng.uniform(0.5, 2, n), rng.normal(size=n), -1.0, ["made up"],
@@ -186,7 +189,8 @@ def test_a_fit_weighs_pairs_of_signals_only_when_asked():
     a, b = learned.NAMES.index("asks"), learned.NAMES.index("open_now")
     y = (X[:, a] * X[:, b]).astype(float)               # linked only when both: a pair's weight says it best
     nights = {"one": (X[:100], y[:100]), "two": (X[100:], y[100:])}
-    plain, paired = learned.fit(nights, ["one", "two"]), learned.fit(nights, ["one", "two"], paired=True)
+    plain = learned.fit(nights, ["one", "two"], paired=False)
+    paired = learned.fit(nights, ["one", "two"], paired=True)
     assert plain.pair_coef is None and len(paired.pair_coef) == len(learned.PAIRS)
     pair = learned.PAIRS.index((min(a, b), max(a, b)))
     assert np.argmax(paired.pair_coef) == pair
