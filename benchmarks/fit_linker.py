@@ -64,6 +64,28 @@ def training_queues() -> dict[str, tuple]:
     return data
 
 
+PAIRS_FROM = 27   # the first night measured once after the pairs came in
+
+
+def since_the_pairs(data: dict[str, tuple], folders: dict) -> dict[str, tuple[float, float]]:
+    """Each tuned night from ``PAIRS_FROM`` on scored by weights fitted, without and with the pairs, on the queues
+    before it (the earlier nights and the course's): what each would have scored when the night was first measured."""
+    from oncall.support_desk import evaluation as ev
+    from oncall.support_desk import learned
+
+    def number(name: str) -> int:
+        return 1 if name == "held-out" else int(name.split()[-1])
+
+    out = {}
+    for name, folder in folders.items():
+        if number(name) < PAIRS_FROM:
+            continue
+        before = [n for n in data if n.startswith("course") or number(n) < number(name)]
+        out[name] = tuple(ev.figures(*ev.heldout(folder, linker="learned", weights=learned.fit(data, before, paired)))
+                          ["linker"]["link_f1"] for paired in (False, True))
+    return out
+
+
 def main(argv=None) -> int:
     from oncall.support_desk import evaluation as ev
     from oncall.support_desk import learned
@@ -83,6 +105,13 @@ def main(argv=None) -> int:
         for paired, said in ((False, "without the pairs"), (True, "with them")):
             values = list(f1[paired].values())
             print(f"mean {sum(values) / len(values):.3f}, worst {min(values):.2f}: {said}")
+        first = since_the_pairs(data, folders)
+        print("each night since the pairs came in, fitted on the nights before it (as when it was first measured), "
+              "F1 without the pairs / with them:")
+        for name, (plain, paired) in first.items():
+            print(f"  {name:12s} {plain:.2f} / {paired:.2f}")
+        for i, said in ((0, "without the pairs"), (1, "with them")):
+            print(f"mean {sum(v[i] for v in first.values()) / len(first):.3f}: {said}")
         return 0
     weights = learned.fit(data, list(data))
     path = learned._weights_path()

@@ -496,8 +496,8 @@ def test_each_untouched_night_is_what_both_frozen_linkers_scored_on_it(queues, n
     cell = re.sub(r"[*]", "", table("| night (`data/tickets/`) | what failed that night |")[key][1])
     p, r, f1, share = re.match(r"([\d.]+) / ([\d.]+) / ([\d.]+), (\d+) %", cell).groups()
     assert said_rules == f"precision {p}, recall {r}, F1 {f1}, P1/P2 {share} %"
-    p, r, f1, share = re.search(r"the learned linker(?:, frozen|, without the pairs)?: ([\d.]+) / ([\d.]+) / ([\d.]+), (\d+) %",
-                                cell).groups()
+    p, r, f1, share = re.search(r"the learned linker(?:, frozen|, without the pairs)?: "
+                                r"([\d.]+) / ([\d.]+) / ([\d.]+), (\d+) %", cell).groups()
     assert said_learned == f"precision {p}, recall {r}, F1 {f1}, P1/P2 {share} %"
     p, r, f1, share = re.search(r"the rules alone: ([\d.]+) / ([\d.]+) / ([\d.]+), (\d+) %", cell).groups()
     if night not in first:              # untouched: what the rules alone score now (a tuned night's is its record)
@@ -522,7 +522,7 @@ def test_each_untouched_night_is_what_both_frozen_linkers_scored_on_it(queues, n
         assert reason in reasons, reason
 
 
-@pytest.mark.slow   # 62 fits and 62 nights triaged again, with and without the pairs (about 80 s)
+@pytest.mark.slow   # 76 fits, each with a night triaged again, with and without the pairs (about 60 s)
 def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
     """The leave-one-night-out table and its mean and worst, and the learned linker on the course's queues."""
     from oncall.support_desk import learned
@@ -551,10 +551,19 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
                        r"\(the thirty-first\), with the weights as shipped now, with the pairs").groups()
     assert len(f1s) == 32 and near(mean, sum(f1s) / 32) and near(worst, min(f1s))
     assert min(f1s) == out["held-out 31"]["linker"]["link_f1"] and learned.PAIRED
-    mean, worst = said(r"without the\s+pairs ([\d.]+), worst ([\d.]+)\)").groups()
+    mean, worst = said(r"without the\s+pairs ([\d.]+), worst ([\d.]+);").groups()
     plain = [f["linker"]["link_f1"] for f in ev0.leave_one_out(fit.training_queues(), ev0.tuned_folders(),
                                                                 paired=False).values()]
     assert near(mean, sum(plain) / len(plain)) and near(worst, min(plain))
+    # the pairs' record on the nights measured since they came in, as each was first measured (on the 32nd, measured
+    # without them, what they would have scored)
+    first = fit.since_the_pairs(fit.training_queues(), ev0.tuned_folders())
+    assert list(first) == [f"held-out {k}" for k in range(fit.PAIRS_FROM, 33)]
+    paired, plain = (said(r"the pairs now score ([\d.]+) on average against ([\d.]+) without").groups())
+    assert near(paired, sum(p for _, p in first.values()) / 6) and near(plain, sum(p for p, _ in first.values()) / 6)
+    would = said(r"With the\s+pairs, fitted on the same nights, it would have scored ([\d.]+)").group(1)
+    assert near(would, first["held-out 32"][1]) and ev0.LEARNED_FIRST["held-out 32"].endswith(
+        f"F1 {first['held-out 32'][0]:.2f}, P1/P2 58 %")      # measured then without them, as now refitted
     bad, stale = said(r"the learned linker ([\d.]+) on bad-deploy and ([\d.]+) on stale-index").groups()
     for seed in (1, 2):
         assert near(bad, fit.course_figures("bad-deploy", seed)["linker"]["link_f1"])
