@@ -531,7 +531,8 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
 
     fit = _module("fit_linker")
     from oncall.support_desk import evaluation as ev0
-    out = ev0.leave_one_out(fit.training_queues(), ev0.tuned_folders())
+    data, folders = fit.training_queues(), ev0.tuned_folders()     # read once, fitted on three ways below
+    out = ev0.leave_one_out(data, folders)
     rows = table("| night | the rules, first seen (untouched): F1, P1/P2 |")
     assert [k.strip("`") for k in rows] == ["heldout8", "heldout9", "heldout10", "heldout11", "heldout12",
                                             "heldout13", "heldout14", "heldout15", "heldout16", "heldout17",
@@ -554,12 +555,11 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
     assert len(f1s) == 34 and near(mean, sum(f1s) / 34) and near(worst, min(f1s))
     assert min(f1s) == out["held-out 33"]["linker"]["link_f1"] and learned.PAIRED
     mean, worst = said(r"without the\s+pairs ([\d.]+), worst ([\d.]+);").groups()
-    plain = [f["linker"]["link_f1"] for f in ev0.leave_one_out(fit.training_queues(), ev0.tuned_folders(),
-                                                                paired=False).values()]
+    plain = [f["linker"]["link_f1"] for f in ev0.leave_one_out(data, folders, paired=False).values()]
     assert near(mean, sum(plain) / len(plain)) and near(worst, min(plain))
     # the pairs' record on the nights measured since they came in, as each was first measured (on the 32nd, measured
     # without them, what they would have scored)
-    first = fit.since_the_pairs(fit.training_queues(), ev0.tuned_folders())
+    first = fit.since_the_pairs(data, folders)
     assert list(first)[:6] == [f"held-out {k}" for k in range(fit.PAIRS_FROM, 33)]
     first = {k: v for k, v in first.items() if int(k.split()[-1]) < 33}   # the six the paragraph counts
     paired, plain = (said(r"the pairs now score ([\d.]+) on average against ([\d.]+) without").groups())

@@ -373,7 +373,7 @@ def test_the_whole_storm_notified_count_for_count(replays, name):
     print(f"\n{name}: posts completed at most {max(r.lag.values()) * SCALE:.1f} s (simulated) after their time")
     print(f"{name}: {len(r.alerts)} alert instances, {len(model)} groups, notifications: Alertmanager "
           f"{sum(map(len, am.values()))}, the model {sum(map(len, model.values()))}; the dispatcher's "
-          f"maintenance at {len(r.maintenance())} times; latest notification "
+          f"maintenance at {len(m)} times; latest notification "
           f"{max(late).total_seconds() if late else 0:.1f} s (simulated) after the model's flush; the maintenance at "
           f"{second} s past the minute (simulated)"
           f"{f', racing the flushes (groups only the other order gives: {len(raced)})' if racing else ''}")
