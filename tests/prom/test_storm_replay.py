@@ -28,8 +28,9 @@ The differences, each stated here and bounded by a test:
    maintenance, every 30 s of real time (fixed in its code; the test dates it from the drops of its
    ``alertmanager_dispatcher_aggregation_groups``), so an alert arriving before that joins the old group and goes
    out on the old group's ``group_interval`` tick. The maintenance falls on the same second of every simulated
-   minute; in the half minute after the flushes it races a late one, and the group it would have emptied lives
-   to the next maintenance: the test then takes either order, group by group.
+   minute; the replay puts it on the ``MAINTENANCE_AT``-th (it dates Alertmanager's maintenance before it starts,
+   ``_Replay.probe``), so that no event (on the whole minute) and no flush (half a minute after, drifting later)
+   races it.
 2. One alert per fingerprint. Alertmanager merges an instance that starts while another of its fingerprint fires
    (the model sends both), and one that starts after the other resolved but before a flush replaces it: the
    receiver never sees that resolution.
@@ -70,6 +71,12 @@ pytestmark = pytest.mark.prom
 SCALE = 300                      # simulated seconds per real second
 SCENARIOS = ("bad-deploy", "provider-outage")
 MAINTENANCE_S = 30               # Alertmanager's dispatcher removes empty groups this often (real seconds)
+# The simulated second of the minute the replay puts that maintenance on: the events are on the whole minute (posted
+# up to a few simulated seconds late), the flushes half a minute after it (drifting later, see LATTICE). Between the
+# two, neither races it: a group the model says is empty at a flush is empty at the maintenance after it, and an
+# event the model puts before a maintenance reaches Alertmanager before it.
+MAINTENANCE_AT = 18
+SAFE = (6, 29)                   # where it may land (the test asserts it): after the posts, before the flushes
 
 
 def fingerprint(labels: dict) -> str:
@@ -171,6 +178,42 @@ class _Replay:
             self.urls[kind] = f"http://127.0.0.1:{port}"
         self.status = defaultdict(set)     # (fingerprint, real start ms) -> {"inhibited", "silenced"} seen
 
+    def groups_now(self) -> float:
+        """Alertmanager's count of aggregation groups (its ``/metrics``), on the ``dispatch`` server."""
+        with urllib.request.urlopen(self.urls["dispatch"] + "/metrics", timeout=10) as resp:
+            text = resp.read().decode()
+        return next(float(line.split()[-1]) for line in text.splitlines()
+                    if line.startswith("alertmanager_dispatcher_aggregation_groups"))
+
+    def probe(self):
+        """Date the dispatcher's maintenance before the replay (``phase``, real seconds): an alert posted already
+        resolved makes a group that flushes at once, notifies nothing (nothing fires) and is left empty; the
+        maintenance deletes it, and the group count, read every few milliseconds, drops."""
+        now = datetime.now(timezone.utc)
+        _post(self.urls["dispatch"], "/api/v2/alerts", [{"labels": {"alertname": "ReplayProbe"},
+                                                         "startsAt": _rfc(now - timedelta(seconds=2)),
+                                                         "endsAt": _rfc(now - timedelta(seconds=1))}])
+        seen, last = False, time.time()
+        deadline = last + 2 * MAINTENANCE_S
+        while last < deadline:
+            t = time.time()      # Alertmanager reads its count just after the request (not when the reply is read)
+            n = self.groups_now()
+            if n >= 1:
+                seen = True
+            elif seen:
+                self.phase = (last + t) / 2
+                return
+            last = t
+            time.sleep(0.002)
+        raise RuntimeError(f"{self.name}: Alertmanager's group count never dropped within {2 * MAINTENANCE_S} s")
+
+    def start_after(self, earliest: float) -> datetime:
+        """The first replay start from ``earliest`` (real seconds) that puts the maintenance on the
+        ``MAINTENANCE_AT``-th simulated second of the minute (a simulated minute is 60 / SCALE real seconds)."""
+        minute = 60 / SCALE
+        r0 = earliest + (self.phase - MAINTENANCE_AT / SCALE - earliest) % minute
+        return datetime.fromtimestamp(r0, timezone.utc)
+
     def real(self, t: pd.Timestamp) -> datetime:
         return self.r0 + timedelta(seconds=(t - self.start).total_seconds() / SCALE)
 
@@ -220,11 +263,8 @@ class _Replay:
         """Alertmanager's count of groups, every 50 ms: it drops only when the dispatcher's maintenance removes
         empty groups, which dates that maintenance (every 30 s from the dispatcher's start)."""
         while not self.finished:
-            with urllib.request.urlopen(self.urls["dispatch"] + "/metrics", timeout=10) as resp:
-                text = resp.read().decode()
-            n = next(float(line.split()[-1]) for line in text.splitlines()
-                     if line.startswith("alertmanager_dispatcher_aggregation_groups"))
-            self.groups.append((time.time(), n))
+            t = time.time()      # as in ``probe``: the time the count was asked for
+            self.groups.append((t, self.groups_now()))
             time.sleep(0.05)
 
     def maintenance(self):
@@ -240,10 +280,9 @@ class _Replay:
         first = phase - MAINTENANCE_S * ((phase - self.r0.timestamp()) // MAINTENANCE_S + 1)
         return [first + k * MAINTENANCE_S for k in range(int((self.groups[-1][0] - first) // MAINTENANCE_S) + 2)]
 
-    def removed_at(self, earlier: pd.Timedelta = pd.Timedelta(0)):
-        """``dispatch.deliver``'s ``removed_at``: the first maintenance after a group emptied (simulated ns);
-        ``earlier``: each maintenance dated that much earlier (a flush that late comes after it)."""
-        times = [self.sim(m).value - earlier.value for m in self.maintenance()]
+    def removed_at(self):
+        """``dispatch.deliver``'s ``removed_at``: the first maintenance after a group emptied (simulated ns)."""
+        times = [self.sim(m).value for m in self.maintenance()]
 
         def at(t: int) -> int:
             return next((m for m in times if m > t), 2**63 - 1)
@@ -289,8 +328,15 @@ def replays(tmp_path_factory):
     try:
         for name in SCENARIOS:
             out[name] = _Replay(name, tmp, hook.server_port)
-        r0 = datetime.now(timezone.utc) + timedelta(seconds=2)
-        threads = [threading.Thread(target=r.run, args=(r0,)) for r in out.values()]
+        probes = [threading.Thread(target=r.probe) for r in out.values()]
+        for t in probes:
+            t.start()
+        for t in probes:
+            t.join()
+        if not all(hasattr(r, "phase") for r in out.values()):
+            raise RuntimeError("the dispatcher's maintenance could not be dated (see the probe's error above)")
+        earliest = time.time() + 2
+        threads = [threading.Thread(target=r.run, args=(r.start_after(earliest),)) for r in out.values()]
         for t in threads:
             t.start()
         for t in threads:
@@ -322,14 +368,13 @@ def _notes(alerts, rows):
             for key, ticks in notes.items()}
 
 
-def _models(r, earlier: pd.Timedelta = pd.Timedelta(0)):
-    """The course's model and the same model with Alertmanager 0.25's behaviours, over the replayed instances
-    (``earlier``: its maintenance dated that much earlier, ``_Replay.removed_at``)."""
+def _models(r):
+    """The course's model and the same model with Alertmanager 0.25's behaviours, over the replayed instances."""
     storm = monitors.load_storm()
     alerts = [{"labels": a["labels"], "start": a["start"], "end": a["end"]} for a in r.alerts]
     course = _notes(alerts, deliver(alerts, storm, r.start, r.end))
     as_am = _notes(alerts, deliver(alerts, storm, r.start, r.end, as_alertmanager=True,
-                                   removed_at=r.removed_at(earlier)))
+                                   removed_at=r.removed_at()))
     return alerts, course, as_am
 
 
@@ -355,19 +400,9 @@ def test_the_whole_storm_notified_count_for_count(replays, name):
     same alerts firing and resolved, at the same flush (within the half minute between a flush and any event)."""
     r = replays[name]
     _, _, model = _models(r)
-    # The maintenance that deletes empty groups falls at the same second of the (simulated) minute every time (30 s
-    # real is 150 min simulated). In the half minute after the flushes (at half past; the events are on the whole
-    # minute) it races a flush that is late (see LATTICE): a group that flush empties may still hold its alert when
-    # the maintenance looks, and then lives to the next one. So the model is also computed with the maintenance a
-    # second before that flush, and each group must be one of the two.
     m = r.maintenance()
     second = (r.sim(m[0]) - r.start).total_seconds() % 60 if m else None
-    racing = second is not None and second >= 30
-    other = _models(r, pd.Timedelta(seconds=second - 30 + 1))[2] if racing else model
     am = _am_notes(r, "dispatch")
-    raced = {key for key in model if [v for _, v in am.get(key, [])] == [v for _, v in other[key]]
-             != [v for _, v in model[key]]}
-    model = {key: other[key] if key in raced else model[key] for key in model}
     late = [ta - tm for key in model if key in am and len(am[key]) == len(model[key])
             for (tm, _), (ta, _) in zip(model[key], am[key])]
     print(f"\n{name}: posts completed at most {max(r.lag.values()) * SCALE:.1f} s (simulated) after their time")
@@ -375,8 +410,8 @@ def test_the_whole_storm_notified_count_for_count(replays, name):
           f"{sum(map(len, am.values()))}, the model {sum(map(len, model.values()))}; the dispatcher's "
           f"maintenance at {len(m)} times; latest notification "
           f"{max(late).total_seconds() if late else 0:.1f} s (simulated) after the model's flush; the maintenance at "
-          f"{second} s past the minute (simulated)"
-          f"{f', racing the flushes (groups only the other order gives: {len(raced)})' if racing else ''}")
+          f"{'?' if second is None else f'{second:.1f}'} s past the minute (simulated; put on the {MAINTENANCE_AT}th)")
+    assert second is not None and SAFE[0] <= second < SAFE[1], "the maintenance is not where the replay put it"
     assert set(am) == set(model)
     for key in model:
         assert [v for _, v in am[key]] == [v for _, v in model[key]], key
