@@ -86,6 +86,50 @@ def since_the_pairs(data: dict[str, tuple], folders: dict) -> dict[str, tuple[fl
     return out
 
 
+def without(data: dict[str, tuple], name: str) -> dict[str, tuple]:
+    """``data`` with the signal ``name`` set to 0 in every pair: weights fitted on it are weights without it."""
+    from oncall.support_desk import learned
+
+    col = learned.NAMES.index(name)
+    out = {}
+    for queue, (X, *rest) in data.items():
+        X = X.copy()
+        X[:, col] = 0.0
+        out[queue] = (X, *rest)
+    return out
+
+
+def signal_worth(data: dict[str, tuple], folders: dict, name: str, first: int = 12) -> None:
+    """What the signal ``name`` is worth: leaving one night out, and each night from the ``first``-th on scored by
+    weights fitted on the queues before it (as if it had been measured with the signal), without it and with it."""
+    from oncall.support_desk import evaluation as ev
+    from oncall.support_desk import learned
+
+    plain = without(data, name)
+    lono = {w: {n: f["linker"]["link_f1"] for n, f in ev.leave_one_out(d, folders).items()}
+            for w, d in (("without", plain), ("with", data))}
+    up = sum(lono["with"][n] > lono["without"][n] for n in folders)
+    down = sum(lono["with"][n] < lono["without"][n] for n in folders)
+    print(f"{name}: leaving one night out over {len(folders)} nights, mean F1 "
+          f"{sum(lono['without'].values()) / len(folders):.4f} without it, "
+          f"{sum(lono['with'].values()) / len(folders):.4f} with it ({up} nights up, {down} down)")
+
+    def number(n: str) -> int:
+        return 1 if n == "held-out" else int(n.split()[-1])
+    ahead = {}
+    for night, folder in folders.items():
+        if number(night) < first:
+            continue
+        before = [n for n in data if n.startswith("course") or number(n) < number(night)]
+        ahead[night] = tuple(ev.figures(*ev.heldout(folder, linker="learned", weights=learned.fit(d, before)))
+                             ["linker"]["link_f1"] for d in (plain, data))
+    up = sum(b > a for a, b in ahead.values())
+    down = sum(b < a for a, b in ahead.values())
+    print(f"{name}: each night from the {first}th on, fitted on the nights before it, mean F1 "
+          f"{sum(a for a, _ in ahead.values()) / len(ahead):.4f} without it, "
+          f"{sum(b for _, b in ahead.values()) / len(ahead):.4f} with it ({up} nights up, {down} down)")
+
+
 def main(argv=None) -> int:
     from oncall.support_desk import evaluation as ev
     from oncall.support_desk import learned
@@ -93,8 +137,16 @@ def main(argv=None) -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--check", action="store_true", help="compare a refit with the shipped weights")
     args.add_argument("--pairs", action="store_true", help="leave one night out with and without pairs of signals")
+    args.add_argument("--worth", metavar="SIGNAL", help="what one signal is worth: the nights without it and with it")
     opts = args.parse_args(argv)
+    if opts.worth and opts.worth not in learned.NAMES:
+        print(f"fit_linker.py: --worth: expected one of {', '.join(learned.NAMES)}, got {opts.worth!r}",
+              file=sys.stderr)
+        return 2
     data = training_queues()
+    if opts.worth:
+        signal_worth(data, ev.tuned_folders(), opts.worth)
+        return 0
     if opts.pairs:
         folders = ev.tuned_folders()
         f1 = {paired: {n: f["linker"]["link_f1"] for n, f in ev.leave_one_out(data, folders, paired).items()}
@@ -105,13 +157,16 @@ def main(argv=None) -> int:
         for paired, said in ((False, "without the pairs"), (True, "with them")):
             values = list(f1[paired].values())
             print(f"mean {sum(values) / len(values):.3f}, worst {min(values):.2f}: {said}")
-        first = since_the_pairs(data, folders)
-        print("each night since the pairs came in, fitted on the nights before it (as when it was first measured), "
-              "F1 without the pairs / with them:")
-        for name, (plain, paired) in first.items():
-            print(f"  {name:12s} {plain:.2f} / {paired:.2f}")
-        for i, said in ((0, "without the pairs"), (1, "with them")):
-            print(f"mean {sum(v[i] for v in first.values()) / len(first):.3f}: {said}")
+        now = since_the_pairs(data, folders)
+        print("each night since the pairs came in, fitted on the nights before it, F1 without the pairs / with them: "
+              "as first measured (evaluation.PAIRS_FIRST), and refitted with today's signals:")
+        for name in sorted(set(ev.PAIRS_FIRST) | set(now), key=lambda n: int(n.split()[-1])):
+            then = "{:.2f} / {:.2f}".format(*ev.PAIRS_FIRST[name]) if name in ev.PAIRS_FIRST else "  -  "
+            today = "{:.2f} / {:.2f}".format(*now[name]) if name in now else "  -  "
+            print(f"  {name:12s} {then}   {today}")
+        for record, when in ((ev.PAIRS_FIRST, "as first measured"), (now, "refitted now")):
+            print(f"mean over {len(record)} nights, {when}: {sum(v[0] for v in record.values()) / len(record):.3f} "
+                  f"without the pairs, {sum(v[1] for v in record.values()) / len(record):.3f} with them")
         return 0
     weights = learned.fit(data, list(data))
     path = learned._weights_path()

@@ -197,7 +197,7 @@ def test_the_later_nights_are_what_the_linker_scored_first_and_scores_now(queues
                                             "heldout21", "heldout22", "heldout23", "heldout24", "heldout25",
                                             "heldout26", "heldout27", "heldout28", "heldout29",
                                             "heldout30", "heldout31", "heldout32",
-                                            "heldout33", "heldout34", "heldout35", "heldout36"]
+                                            "heldout33", "heldout34", "heldout35", "heldout36", "heldout37"]
     for key, cells in rows.items():
         name = "held-out " + key.strip("`")[len("heldout"):]
         fig = figures[name]
@@ -470,7 +470,8 @@ def test_the_tenth_night_is_what_the_frozen_linker_scored_on_it(queues):
                                              ("held-out 33", "thirty-third"),
                                              ("held-out 34", "thirty-fourth"),
                                              ("held-out 35", "thirty-fifth"),
-                                             ("held-out 36", "thirty-sixth")])
+                                             ("held-out 36", "thirty-sixth"),
+                                             ("held-out 37", "thirty-seventh")])
 def test_each_untouched_night_is_what_both_frozen_linkers_scored_on_it(queues, night, ordinal):
     """The two nights measured once with both linkers frozen: the rules' figure and the learned linker's, in the
     later-nights row and the paragraph, are the benchmark's record of that first measure (the eleventh, tuned on
@@ -540,7 +541,7 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
                                             "heldout18", "heldout19", "heldout20", "heldout21", "heldout22",
                                             "heldout23", "heldout24", "heldout25", "heldout26", "heldout27",
                                             "heldout28", "heldout29", "heldout30", "heldout31",
-                                            "heldout32", "heldout33", "heldout34", "heldout35"]
+                                            "heldout32", "heldout33", "heldout34", "heldout35", "heldout36"]
     tq = _module("triage_quality")
     first = dict((n, b) for n, _, b in tq.NIGHTS)
     for key, (rules_first, left_out, everything) in rows.items():
@@ -551,23 +552,36 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
         assert near(re.search(r"(\d+) %", left_out).group(1), 100 * out[name]["linker"]["outage_p1_p2_share"])
         _f1_share(everything, out[name]["baseline_everything"])
     f1s = [f["linker"]["link_f1"] for f in out.values()]
-    mean, worst = said(r"Over all thirty-five nights left out in turn it scores F1 ([\d.]+) on average, worst ([\d.]+) "
+    mean, worst = said(r"Over all thirty-six nights left out in turn it scores F1 ([\d.]+) on average, worst ([\d.]+) "
                        r"\(the thirty-third\), with the weights as shipped now, with the pairs").groups()
-    assert len(f1s) == 35 and near(mean, sum(f1s) / 35) and near(worst, min(f1s))
+    assert len(f1s) == 36 and near(mean, sum(f1s) / 36) and near(worst, min(f1s))
     assert min(f1s) == out["held-out 33"]["linker"]["link_f1"] and learned.PAIRED
     mean, worst = said(r"without the\s+pairs ([\d.]+), worst ([\d.]+);").groups()
     plain = [f["linker"]["link_f1"] for f in ev0.leave_one_out(data, folders, paired=False).values()]
     assert near(mean, sum(plain) / len(plain)) and near(worst, min(plain))
     # the pairs' record on the nights measured since they came in, as each was first measured (on the 32nd, measured
-    # without them, what they would have scored)
-    first = fit.since_the_pairs(data, folders)
-    assert list(first)[:6] == [f"held-out {k}" for k in range(fit.PAIRS_FROM, 33)]
-    first = {k: v for k, v in first.items() if int(k.split()[-1]) < 33}   # the six the paragraph counts
+    # without them, what they would have scored): the record's figures are each night's first
+    first = ev0.PAIRS_FIRST
+    folders_all = {n: DATA_DIR_T / f for n, f, _ in ev0.NIGHTS + ev0.UNTOUCHED}
+    assert list(first) == [f"held-out {k}" for k in range(fit.PAIRS_FROM, fit.PAIRS_FROM + len(first))]
+    assert set(first) <= set(folders) | {n for n, _, _ in ev0.UNTOUCHED}       # a night enters it once measured
+    for name, (plain, paired) in first.items():
+        if name in ev0.LEARNED_FIRST:
+            said_f1 = ev0.LEARNED_FIRST[name].split(", P1/P2")[0]
+        else:                           # the untouched night: what the frozen weights score on it
+            said_f1 = f"F1 {ev0.figures(*ev0.heldout(folders_all[name], linker='learned'))['linker']['link_f1']:.2f}"
+        assert said_f1.endswith(f"F1 {plain if name == 'held-out 32' else paired:.2f}")
+    six = [v for k, v in first.items() if int(k.split()[-1]) < 33]       # the six the 32nd's paragraph counts
     paired, plain = (said(r"the pairs now score ([\d.]+) on average against ([\d.]+) without").groups())
-    assert near(paired, sum(p for _, p in first.values()) / 6) and near(plain, sum(p for p, _ in first.values()) / 6)
+    assert near(paired, sum(p for _, p in six) / 6) and near(plain, sum(p for p, _ in six) / 6)
     would = said(r"With the\s+pairs, fitted on the same nights, it would have scored ([\d.]+)").group(1)
-    assert near(would, first["held-out 32"][1]) and ev0.LEARNED_FIRST["held-out 32"].endswith(
-        f"F1 {first['held-out 32'][0]:.2f}, P1/P2 58 %")      # measured then without them, as now refitted
+    assert near(would, first["held-out 32"][1])
+    for count, night in (("nine", 35), ("ten", 36), ("eleven", 37)):    # the nights' paragraphs, with the record so far
+        upto = [v for k, v in first.items() if int(k.split()[-1]) <= night]
+        paired, plain = said(rf"Over the {count} nights measured since the pairs\s+came in, ([\d.]+) on average with "
+                             r"them against ([\d.]+) without").groups()
+        assert len(upto) == {"nine": 9, "ten": 10, "eleven": 11}[count]
+        assert near(paired, sum(p for _, p in upto) / len(upto)) and near(plain, sum(p for p, _ in upto) / len(upto))
     bad, stale = said(r"the learned linker ([\d.]+) on bad-deploy and ([\d.]+) on stale-index").groups()
     for seed in (1, 2):
         assert near(bad, fit.course_figures("bad-deploy", seed)["linker"]["link_f1"])
@@ -586,7 +600,7 @@ def test_the_triage_summary_is_each_nights_first_figure(queues):
     n = r"([\d.]+)"
     eight, tuned = ", ".join([n] * 8), ", ".join([n] * len(ev.LEARNED_FIRST))    # then the untouched night's
     m = said(rf"the rules scored F1 {n}-{n} \(the last eight: {eight}\); the learned linker, written after the tenth, "
-             rf"{tuned} and {n} on the twenty-six nights that came after it; linking every ticket written during a page "
+             rf"{tuned} and {n} on the twenty-seven nights that came after it; linking every ticket written during a page "
              rf"{n}-{n}\.")
     m = m.groups()
     first = {n: b for n, _, b in tq.NIGHTS if b}
@@ -596,13 +610,13 @@ def test_the_triage_summary_is_each_nights_first_figure(queues):
             f1[untouched] = figures[untouched]["linker"]["link_f1"]
     said_first = said(r"\| held-out, first measurement \(rules untouched\) \| [\d.]+ / [\d.]+ / ([\d.]+)").group(1)
     f1["held-out"] = float(said_first)
-    last8 = [f1[f"held-out {k}"] for k in range(29, 37)]
+    last8 = [f1[f"held-out {k}"] for k in range(30, 38)]
     assert all(near(a, b) for a, b in zip(m[2:10], last8))
     assert near(m[0], min(f1.values())) and near(m[1], max(f1.values()))
     k = len(ev.LEARNED_FIRST)
     learned_first = [ev.LEARNED_FIRST[f"held-out {j}"].split("F1 ")[1].split(",")[0] for j in range(11, 11 + k)]
     assert learned_first == list(m[10:10 + k])
-    mine = ev.figures(*ev.heldout(DATA_DIR_T / "heldout36", linker="learned"))["linker"]["link_f1"]  # untouched
-    assert [n for n, _, _ in tq.UNTOUCHED] == ["held-out 36"] and near(m[10 + k], mine)
+    mine = ev.figures(*ev.heldout(DATA_DIR_T / "heldout37", linker="learned"))["linker"]["link_f1"]  # untouched
+    assert [n for n, _, _ in tq.UNTOUCHED] == ["held-out 37"] and near(m[10 + k], mine)
     every = [figures[n]["baseline_everything"]["link_f1"] for n, _, _ in tq.NIGHTS + tq.UNTOUCHED if n in figures]
     assert near(m[11 + k], min(every)) and near(m[12 + k], max(every))

@@ -111,6 +111,32 @@ def test_a_refit_gives_the_shipped_weights():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_what_a_signal_is_worth_is_asked_by_a_name_it_knows():
+    done = subprocess.run([sys.executable, "benchmarks/fit_linker.py", "--worth", "slo_burn"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [done.stderr.strip()] and "--worth: expected one of" in done.stderr
+    assert "slo_burns" in done.stderr and "got 'slo_burn'" in done.stderr
+
+
+def test_a_signal_set_to_zero_is_a_signal_the_fit_does_not_have():
+    """``fit_linker.without``: weights fitted with one signal at 0 everywhere give it no weight, and decide every
+    pair as weights fitted without it would (its column carries nothing)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("fit_linker", ROOT / "benchmarks" / "fit_linker.py")
+    fit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit)
+    X, keys = learned.pairs(first_pass(queue(), ALL), ALL)
+    y = np.array([1.0 if (k, j) in {(0, 0), (2, 1)} else 0.0 for k, j in keys])
+    data = {"made up": (X, y)}
+    col = learned.NAMES.index("how_to")
+    assert X[:, col].std() > 0                                  # it tells the pairs apart here
+    plain = fit.without(data, "how_to")
+    assert not plain["made up"][0][:, col].any() and data["made up"][0][:, col].any()   # the input is left alone
+    w = learned.fit(plain, ["made up"], paired=False)
+    assert w.coef[col] == 0.0 and learned.fit(data, ["made up"], paired=False).coef[col] != 0.0
+
+
 def test_the_command_line_takes_the_learned_linker(oncall_cli):
     folder = DATA_DIR / "tickets" / "heldout10"
     run = ["triage", folder / "tickets.jsonl", "--storm", folder / "storm.jsonl", "--json"]

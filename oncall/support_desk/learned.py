@@ -62,6 +62,7 @@ FEATURES = (
     ("stated_time", "gives a time while it was open", "gives no time while it was open"),
     ("major", "the incident pages or is critical", "the incident neither pages nor is critical"),
     ("felt", "customers feel the incident", "customers do not feel the incident"),
+    ("slo_burns", "an SLO's error budget burns in it", "no SLO's error budget burns in it"),
     ("quality", "the incident is on the answers' quality", "the incident is not on the answers' quality"),
     ("similarity", "its words are the incident's", "its words are not the incident's"),            # TF-IDF cosine
     ("burst", "others wrote about the same service then", "few others wrote about the service then"),
@@ -154,6 +155,7 @@ def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[
                 "stated_time": bool(stated),
                 "major": _link.is_major(inc.severity),
                 "felt": _link.felt(inc),
+                "slo_burns": bool(_link.ERROR_BUDGET.search(inc.summary)),
                 "quality": "quality" in kinds,
                 "similarity": float(first.sims[k, j]) if first.sims is not None else 0.0,
                 "burst": min(BURST_CAP, burst) / BURST_CAP,

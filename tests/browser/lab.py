@@ -4,6 +4,10 @@ from __future__ import annotations
 import re
 
 STARTED_TIMEOUT_MS = 60_000
+RAN_TIMEOUT_MS = 120_000   # the first cell to finish, on a loaded 2-core machine
+# Some code cell has finished ("[1]:") in the notebook shown.
+RAN = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+                 .some(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()))"""
 
 
 def menu(page, menu: str, item: str) -> None:
@@ -16,12 +20,15 @@ def menu(page, menu: str, item: str) -> None:
 
 
 def run_all(page, started: str, tries: int = 3) -> None:
-    """Run > Run All Cells until ``started`` (a page function) says a cell has started: a Run All sent before the
-    kernel is connected is dropped (every prompt stays "[ ]"), so it is sent again."""
+    """Run > Run All Cells until ``started`` (a page function) says a cell has started and then one has finished:
+    a Run All sent before the kernel is connected is dropped (every prompt stays "[ ]"), and one queued on a kernel
+    JupyterLab replaces just after (it sometimes starts two for a notebook and shuts the first down) is lost with
+    it ("[*]" never turns into a number), so it is sent again."""
     for attempt in range(tries):
         menu(page, "Run", "Run All Cells")
         try:
             page.wait_for_function(started, timeout=STARTED_TIMEOUT_MS)
+            page.wait_for_function(RAN, timeout=RAN_TIMEOUT_MS)
             return
         except Exception:
             if attempt == tries - 1:
