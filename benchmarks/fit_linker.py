@@ -67,23 +67,32 @@ def training_queues() -> dict[str, tuple]:
 PAIRS_FROM = 27   # the first night measured once after the pairs came in
 
 
-def since_the_pairs(data: dict[str, tuple], folders: dict) -> dict[str, tuple[float, float]]:
-    """Each tuned night from ``PAIRS_FROM`` on scored by weights fitted, without and with the pairs, on the queues
-    before it (the earlier nights and the course's): what each would have scored when the night was first measured."""
+def _number(name: str) -> int:
+    return 1 if name == "held-out" else int(name.split()[-1])
+
+
+def ahead(fits: list[tuple[dict, bool]], folders: dict, first: int) -> dict[str, tuple[float, ...]]:
+    """Each tuned night from the ``first``-th on scored as if it were being measured now for the first time: by
+    weights fitted on the queues before it (the earlier nights and the course's), once for each (queues, paired) of
+    ``fits``; its F1 for each, in that order."""
     from oncall.support_desk import evaluation as ev
     from oncall.support_desk import learned
 
-    def number(name: str) -> int:
-        return 1 if name == "held-out" else int(name.split()[-1])
-
     out = {}
     for name, folder in folders.items():
-        if number(name) < PAIRS_FROM:
+        if _number(name) < first:
             continue
-        before = [n for n in data if n.startswith("course") or number(n) < number(name)]
-        out[name] = tuple(ev.figures(*ev.heldout(folder, linker="learned", weights=learned.fit(data, before, paired)))
-                          ["linker"]["link_f1"] for paired in (False, True))
+        out[name] = tuple(
+            ev.figures(*ev.heldout(folder, linker="learned", weights=learned.fit(
+                data, [n for n in data if n.startswith("course") or _number(n) < _number(name)], paired)))
+            ["linker"]["link_f1"] for data, paired in fits)
     return out
+
+
+def since_the_pairs(data: dict[str, tuple], folders: dict) -> dict[str, tuple[float, float]]:
+    """Each tuned night from ``PAIRS_FROM`` on scored by weights fitted, without and with the pairs, on the queues
+    before it: what each would score if it were first measured with today's signals."""
+    return ahead([(data, False), (data, True)], folders, PAIRS_FROM)
 
 
 def without(data: dict[str, tuple], name: str) -> dict[str, tuple]:
@@ -106,28 +115,15 @@ def signal_worth(data: dict[str, tuple], folders: dict, name: str, first: int = 
     from oncall.support_desk import learned
 
     plain = without(data, name)
-    lono = {w: {n: f["linker"]["link_f1"] for n, f in ev.leave_one_out(d, folders).items()}
-            for w, d in (("without", plain), ("with", data))}
-    up = sum(lono["with"][n] > lono["without"][n] for n in folders)
-    down = sum(lono["with"][n] < lono["without"][n] for n in folders)
-    print(f"{name}: leaving one night out over {len(folders)} nights, mean F1 "
-          f"{sum(lono['without'].values()) / len(folders):.4f} without it, "
-          f"{sum(lono['with'].values()) / len(folders):.4f} with it ({up} nights up, {down} down)")
-
-    def number(n: str) -> int:
-        return 1 if n == "held-out" else int(n.split()[-1])
-    ahead = {}
-    for night, folder in folders.items():
-        if number(night) < first:
-            continue
-        before = [n for n in data if n.startswith("course") or number(n) < number(night)]
-        ahead[night] = tuple(ev.figures(*ev.heldout(folder, linker="learned", weights=learned.fit(d, before)))
-                             ["linker"]["link_f1"] for d in (plain, data))
-    up = sum(b > a for a, b in ahead.values())
-    down = sum(b < a for a, b in ahead.values())
-    print(f"{name}: each night from the {first}th on, fitted on the nights before it, mean F1 "
-          f"{sum(a for a, _ in ahead.values()) / len(ahead):.4f} without it, "
-          f"{sum(b for _, b in ahead.values()) / len(ahead):.4f} with it ({up} nights up, {down} down)")
+    for what, scores in (
+            ("leaving one night out over", {n: tuple(ev.leave_one_out(d, {n: f})[n]["linker"]["link_f1"]
+                                                     for d in (plain, data)) for n, f in folders.items()}),
+            ("fitted on the nights before each, from the", ahead([(plain, learned.PAIRED), (data, learned.PAIRED)],
+                                                                  folders, first))):
+        count = f"{len(scores)} nights" if what.startswith("leaving") else f"{first}th on ({len(scores)} nights)"
+        print(f"{name}: {what} {count}, mean F1 {sum(a for a, _ in scores.values()) / len(scores):.4f} without it, "
+              f"{sum(b for _, b in scores.values()) / len(scores):.4f} with it "
+              f"({sum(b > a for a, b in scores.values())} nights up, {sum(b < a for a, b in scores.values())} down)")
 
 
 def main(argv=None) -> int:
