@@ -1,4 +1,5 @@
-"""What the browser tests do in JupyterLab: a menu item, and Run All that survives a kernel not yet connected."""
+"""What the browser tests do in JupyterLab: a menu item, Run All that survives a kernel not yet connected, and when
+Run All is done (or has stopped short)."""
 from __future__ import annotations
 
 import re
@@ -8,6 +9,19 @@ RAN_TIMEOUT_MS = 120_000   # the first cell to finish, on a loaded 2-core machin
 # Some code cell has finished ("[1]:") in the notebook shown.
 RAN = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
                  .some(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()))"""
+
+# Done when every code cell has run; 'error' on an error output; 'stopped' when the kernel is idle with nothing queued
+# or running and a cell never ran: an error stops Run All, and its output may be out of the page's view.
+DONE = """() => {
+  const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  if (!nb) return null;
+  if (nb.querySelector('.jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]')) return 'error';
+  const prompts = [...nb.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
+  if (prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p))) return 'done';
+  const idle = nb.querySelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]');
+  if (idle && !prompts.some(p => p === '[*]:') && prompts.some(p => /^\\[ ?\\]:$/.test(p))) return 'stopped';
+  return null;
+}"""
 
 
 def menu(page, menu: str, item: str) -> None:

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from lab import run_all
+from lab import DONE, run_all
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 NOTEBOOKS = sorted(p.name for p in (Path(__file__).resolve().parent.parent.parent / "notebooks").glob("0*.ipynb"))
@@ -22,13 +22,6 @@ WIDGET_TIMEOUT_MS = 90_000
 IDLE = '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status="idle"]'
 STARTED = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
                      .some(p => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))"""
-DONE = """() => {
-  const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-  if (!nb) return null;
-  if (nb.querySelector('.jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]')) return 'error';
-  const prompts = [...nb.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
-  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p)) ? 'done' : null;
-}"""
 OUTPUT_TEXT = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output')]
                      .map(o => o.innerText)"""
 # A word followed by an ellipsis: what pandas and sliced prints leave when they cut (tests/test_no_cut_text.py).
@@ -87,7 +80,7 @@ def test_run_all_then_move_every_widget(lab_module_server, browser, screenshots,
             raise
         state = page.wait_for_function(DONE, timeout=RUN_TIMEOUT_MS).json_value()
         page.screenshot(path=screenshots / f"pass_{stem}_run_all.png", full_page=True)
-        assert state == "done", _problems(page)[:3]
+        assert state == "done", (state, _problems(page)[:3])
         problems = _problems(page)
 
         # Every widget, in the order the page shows them.

@@ -10,7 +10,7 @@ import base64
 import json
 from pathlib import Path
 
-from lab import run_all
+from lab import DONE, run_all
 
 CONSOLE = "/voila/render/console.ipynb"   # where `make console` serves the console
 
@@ -59,18 +59,14 @@ def test_jupyterlab_run_all_then_the_slider_redraws_the_figure(lab_server, page,
                            timeout=KERNEL_TIMEOUT_MS)
     run_all(page, STARTED)
     try:
-        # Done when every code cell has a number in its prompt (the copy was served without any) and none is
-        # queued or running ("[*]"); an error stops Run All, so also stop waiting when one is shown.
-        page.wait_for_function(
-            """() => {
-                 if (document.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] .ansi-red-fg, .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]')) return 'error';
-                 const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
-                 return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p)) ? 'done' : null;
-               }""", timeout=RUN_TIMEOUT_MS)
+        # Done when every code cell has a number in its prompt (the copy was served without any); an error stops
+        # Run All, so also stop waiting when one is shown or when Run All has stopped short (lab.DONE).
+        state = page.wait_for_function(DONE, timeout=RUN_TIMEOUT_MS).json_value()
     finally:
         page.screenshot(path=screenshots / "lab_run_all.png", full_page=False)
     errors = page.locator('.jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]')
     assert errors.count() == 0, errors.first.inner_text()[:2000]
+    assert state == "done", state
 
     assert page.wait_for_function(MARK_FIGURE, timeout=REDRAW_TIMEOUT_MS).json_value(), "no slider with a figure"
     figure = page.locator("[data-oncall-figure]")
