@@ -156,7 +156,7 @@ def main(argv=None) -> int:
         now = since_the_pairs(data, folders)
         print("each night since the pairs came in, fitted on the nights before it, F1 without the pairs / with them: "
               "as first measured (evaluation.PAIRS_FIRST), and refitted with today's signals:")
-        for name in sorted(set(ev.PAIRS_FIRST) | set(now), key=lambda n: int(n.split()[-1])):
+        for name in sorted(set(ev.PAIRS_FIRST) | set(now), key=_number):
             then = "{:.2f} / {:.2f}".format(*ev.PAIRS_FIRST[name]) if name in ev.PAIRS_FIRST else "  -  "
             today = "{:.2f} / {:.2f}".format(*now[name]) if name in now else "  -  "
             print(f"  {name:12s} {then}   {today}")
