@@ -265,9 +265,16 @@ def test_english_stays_english():
     ("the payment went through this time", True),
     ("how does the points system work?", False),
     ("it still does not work", False),
+    ("When I tried again it works now", True),
+    ("most of it works now", True),
+    # what the customer waits for, not a report that it is over
+    ("The 'notify me when it's back' button doesn't do anything", False),
+    ("let me know once it works again", False),
+    ("Sag Bescheid, sobald es wieder geht", False),
+    ("can you tell me if it works now?", False),
 ])
 def test_works_again(text, again):
-    assert bool(link.WORKS_AGAIN.search(link._normalise(text))) is again
+    assert link.works_again(link._normalise(text)) is again
 
 
 def test_a_place_named_in_words_gives_its_clock_on_the_tickets_day():

@@ -115,7 +115,7 @@ def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[
         said = {_link._stem(w) for w in _link._WORD.findall(reading.text)}
         trouble = _link._hits(_link.TROUBLE, _link.NOT_A_REPORT.sub(" ", reading.text))
         english = _link.english(reading.text)
-        again = bool(_link.WORKS_AGAIN.search(reading.text))
+        again = _link.works_again(reading.text)
         things = thesaurus.in_ticket(reading.text)
         kind0 = d["kind"]
         asks = "?" in ticket.text or "\uff1f" in ticket.text

@@ -502,6 +502,18 @@ WORKS_AGAIN = re.compile(
     r"funziona (di nuovo|ora|adesso)|fungerar (igen|nu)|virker (igen|nu)|fungerer (igjen|nå)|toimii (taas|nyt)|"
     r"näkyy taas|działa (już|znowu|ponownie)|funguje (už|znovu|zase)|radi (opet|sada)|működik (már|újra)|"
     r"funcționează (din nou|acum)|çalışıyor( artık)?|düzeldi)\b")
+# ... but not when it is what the customer waits for: "notify me when it's back", "let me know once it works again",
+# "sobald es wieder geht", "tell me if it works now?" (a wish or a question, not a report that the failure is over).
+_AWAITED = re.compile(r"\b(when|once|until|till|if|whether|soon as|wenn|sobald|falls|ob|quand|dès que|si|cuando|"
+                      r"en cuanto|wanneer|zodra|quando|assim que|appena|när|så snart|om|jos|gdy|kiedy)"
+                      r"( (it|that|this|they|everything|all|the \w+|es|das|er|sie|ça|il|elle|eso|het|dat|det|den))?\s*$")
+
+
+def works_again(text: str) -> bool:
+    """Whether a (normalised) ticket says the failure is over (``WORKS_AGAIN``), not only that it waits for that."""
+    return any(not _AWAITED.search(text[max(0, m.start() - 40):m.start()]) for m in WORKS_AGAIN.finditer(text))
+
+
 PAST = re.compile(r"\b(earlier|ago|last night|this morning|tonight|was (broken|down|failing|not working)|"
                   r"were (broken|down|failing|not working)|(is|it's|its) (working|fine|ok) (again|now)|fixed now)\b")
 
