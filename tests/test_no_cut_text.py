@@ -13,9 +13,10 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 # A word followed by an ellipsis: what pandas (max_colwidth) and widget reprs leave when they cut. A quoted excerpt
 # ('..."': a ticket's words as the trace quotes them) is an ellipsis a reader sees as one, and so is one the
-# sentence goes on after ("refund issued... then said it again": a customer's own, one space and a small letter, or
-# the full stop or comma of Chinese and Japanese: 「思ったのに…。」).
-CUT = re.compile(r"\w(\.\.\.|…)(?![\"'。、！？」])(?! [a-z])")
+# sentence goes on after ("refund issued... then said it again", "On est le 8 mars… Commande 7730": a customer's
+# own, one space and a word; pandas pads a cut cell with two or more; or the full stop or comma of Chinese and
+# Japanese: 「思ったのに…。」).
+CUT = re.compile(r"\w(\.\.\.|…)(?![\"'。、！？」])(?! \w)")
 # Text sliced to a length by the code that prints it ("How long is t", "100.0 % of e").
 SLICED = re.compile(r"\b(message|text|detail|evidence|reason|description)\b[\w.'\"()\]]*\[:\d+\]"
                     r"|artifacts\[[^\]]+\]\[:\d+\]")
@@ -61,6 +62,7 @@ def test_a_cut_is_found_and_a_writers_own_ellipsis_is_not():
         "a reason that ends in the middle of a wor...\n",                  # cut at the line's end
         "'my chat said refund issued... then said it again... and again'\n",  # the customer's own
         "'猫の日セールで買おうと思ったのに…。直してください。'\n",              # the customer's own, in Japanese
+        "'On est le 8 mars… Commande 7730-1570.'\n",                     # the customer's own, a capital after it
         "quoted: \"it says the order...\"\n")])                              # an excerpt, quoted
     assert [line.split(": ", 1)[0] for line in cut_lines(nb)] == ["cell 0", "cell 1"]
 
