@@ -129,6 +129,8 @@ def test_how_long_it_has_lasted_in_other_languages(text, old):
     ("Kunnen jullie de chat ook in donkere modus maken?", "asks for something new"),
     ("Es wäre schön, wenn der Chat auch Bilder annimmt", "asks for something new"),
     ("你们能不能支持支付宝付款？", "asks for something new"),
+    ("Add dark mode to the help center please.", "asks for something new"),   # a wish in the imperative
+    ("add to basket does nothing since this morning", None),                   # the button, named
 ])
 def test_praise_and_wishes_in_other_languages_are_not_reports(text, not_a_report):
     assert link.read(text).not_a_report == not_a_report

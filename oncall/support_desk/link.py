@@ -318,7 +318,10 @@ FEATURE_REQUEST = re.compile(r"\b(would love|please add|could you add|can you ad
                              r"zou (het )?(fijn|handig|mooi|leuk) zijn|(kunnen|kunt) (jullie|u) (de \w+ )?(ook )?(\w+ ){0,4}"
                              r"(toevoegen|maken|aanbieden)|byłoby (fajnie|super|miło)|chciał(a|ym|abym) (by|żeby)|"
                              r"skulle vara (bra|kul|trevligt|smidigt)|olisi (kiva|hyvä|kätevä)|güzel olurdu)\b|"
-                             r"能不能(支持|加|增加|提供)|可以(支持|加|增加)|希望(能|可以)|できれば|欲しい|있으면 좋겠")
+                             r"能不能(支持|加|增加|提供)|可以(支持|加|增加)|希望(能|可以)|できれば|欲しい|있으면 좋겠|"
+                             # ... or asked for in the imperative ("Add dark mode to the help center please."), not the
+                             # button a customer names ("add to basket does nothing")
+                             r"^\W*add (?!to (the |my |your )?(basket|cart|bag|trolley|wish ?list|favou?rites)\b)")
 # Thanks for help that worked, with no trouble told: praise, not a report ("Tack, den hjälpte mig!")
 PRAISE = re.compile(r"\b(thanks?|thank you|danke|merci|gracias|obrigad[oa]|grazie|tack|dank (je|u)|bedankt|dziękuję|"
                     r"děkuji|kiitos|teşekkür\w*|köszönöm)\b.{0,120}?\b(helped|help(ful)?|geholfen|aid[ée]|ayud[óo]|"
