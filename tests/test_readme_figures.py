@@ -589,11 +589,14 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
     assert near(paired, sum(p for _, p in six) / 6) and near(plain, sum(p for p, _ in six) / 6)
     would = said(r"With the\s+pairs, fitted on the same nights, it would have scored ([\d.]+)").group(1)
     assert near(would, first["held-out 32"][1])
-    for count, night in (("nine", 35), ("ten", 36), ("eleven", 37), ("twelve", 38), ("thirteen", 39), ("fourteen", 40), ("fifteen", 41), ("sixteen", 42), ("seventeen", 43), ("eighteen", 44), ("nineteen", 45), ("twenty", 46)):    # the nights' paragraphs, with the record so far
+    counts = ("nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+              "eighteen", "nineteen", "twenty")
+    for i, count in enumerate(counts):  # the nights' paragraphs from the 35th on, each with the record so far
+        night = 35 + i
         upto = [v for k, v in first.items() if int(k.split()[-1]) <= night]
         paired, plain = said(rf"Over the {count} nights measured since the pairs\s+came in, ([\d.]+) on average with "
                              r"them against ([\d.]+) without").groups()
-        assert len(upto) == {"nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20}[count]
+        assert len(upto) == 9 + i
         assert near(paired, sum(p for _, p in upto) / len(upto)) and near(plain, sum(p for p, _ in upto) / len(upto))
     bad, stale = said(r"the learned linker ([\d.]+) on bad-deploy and ([\d.]+) on stale-index").groups()
     for seed in (1, 2):
