@@ -49,6 +49,24 @@ def test_pairs_are_the_incidents_whose_time_fits_each_ticket():
     assert dict(zip(learned.NAMES, X[keys.index((0, 0))]))["rules_link"] == 1
 
 
+@pytest.mark.parametrize("text, quotes", [
+    ('it says "Sorry, something went wrong" after every message', True),
+    ("注文すると『ご注文金額がオンライン注文の上限を超えています』と出ます", True),
+    ("名前が「有効なお名前を入力してください」となって進めません", True),
+    ("przy „Złóż zamówienie”: „Zamówienie przekracza maksymalną wartość”", True),
+    ("« Veuillez saisir un nom valide » à chaque fois", True),
+    ("누르면 '주문 금액이 온라인 주문 최대 금액을 초과합니다'라고 나와요", True),
+    ("I don't know why it's slow, it's been like this, isn't it odd", False),   # apostrophes, not quotes
+    ('he said "ok" and left', False),                                             # too short to be a message
+    ("the chat is broken again tonight", False),
+])
+def test_a_ticket_that_quotes_what_it_was_shown_has_the_quotes_signal(text, quotes):
+    ticket = tr.Ticket("Q1", OPEN + timedelta(minutes=5), text, None)
+    first = first_pass([ticket], ALL)
+    X, keys = learned.pairs(first, ALL)
+    assert keys and X[keys.index((0, 0)), learned.NAMES.index("quotes")] == float(quotes)
+
+
 def test_weights_that_link_nothing_unlink_what_the_rules_linked_and_say_why():
     out = tr.triage_tickets(queue(), ALL, linker="learned", weights=flat(-10.0))
     assert [t.linked_incident for t in out] == [None] * 4

@@ -4,8 +4,8 @@ The rules (``link.py``) were each written after reading a night's misses, and ev
 not met. A support engineer weighs the same few signals on every ticket: was it written while the incident was
 open; does it name the service that is failing, or speak of the thing of the shop its alerts speak of (the cart,
 product images: ``data/tickets/concepts.yaml``, in customers' words and languages); does it report trouble, in
-any language, or ask how, or wish, or say it works again; does it give a time while the incident was open; did
-others write about the same thing at the same time. This linker measures those signals (``FEATURES``) for every
+any language, or ask how, or wish, or say it works again; does it quote what the page showed or the chat said; does
+it give a time while the incident was open; did others write about the same thing at the same time. This linker measures those signals (``FEATURES``) for every
 (ticket, incident) pair whose time fits, the rules' own decision one signal among them, and lets a logistic
 regression fitted on the labelled nights (``data/tickets/heldout*/truth.jsonl``) say how much each counts, and how
 much each pair of them counts together (``PAIRS``, ``PAIRED``). Each
@@ -22,6 +22,7 @@ weights fitted on the others: ``leave_one_out``), and once on a night written af
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,7 @@ FEATURES = (
     ("concept_fits", "speaks of a thing of the shop its alerts speak of", "speaks of no thing its alerts speak of"),
     ("concept_other", "speaks only of other things of the shop", "does not speak only of other things"),
     ("asks", "asks a question", "asks no question"),
+    ("quotes", "quotes what it was shown or told", "quotes nothing"),
 )
 NAMES = tuple(f[0] for f in FEATURES)
 # Every pair of signals has a weight of its own besides each signal's: how much a signal counts depends on the
@@ -90,6 +92,12 @@ _J = np.array([j for _, j in PAIRS], dtype=int)
 PAIR_NAMES = tuple(f"{NAMES[i]} x {NAMES[j]}" for i, j in PAIRS)
 SAYS = {name: (more, less) for name, more, less in FEATURES}
 WEIGHTS_FILE = "linker_weights.json"
+# Words set in quotation marks, in any script's marks: a customer who copies what the page showed or the chat said
+# ("Sorry, something went wrong", 「有効なお名前を入力してください」) is mostly reporting it. A single quote counts only
+# where it opens after a space and does not close inside a word, so "don't" and "it's" are not quotes.
+QUOTE = re.compile(r'"[^"\n]{8,}"|\u201c[^\u201d\n]{8,}\u201d|\u201e[^\u201c\u201d\n]{8,}[\u201c\u201d]'
+                   r'|\u00ab[^\u00bb\n]{8,}\u00bb|\u300c[^\u300d\n]{4,}\u300d|\u300e[^\u300f\n]{4,}\u300f'
+                   r"|(?:^|(?<=\s))'[^'\n]{8,}'(?![A-Za-z])")
 
 
 def _weights_path() -> Path:
@@ -120,6 +128,7 @@ def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[
         things = thesaurus.in_ticket(reading.text)
         kind0 = d["kind"]
         asks = "?" in ticket.text or "\uff1f" in ticket.text
+        quotes = bool(QUOTE.search(ticket.text))
         for j, inc in enumerate(incidents):
             window = _link._window(inc, when, reading)
             stated = _link._stated_fit(inc, when, reading)
@@ -167,6 +176,7 @@ def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[
                 "concept_fits": bool(things & things_of[j]),
                 "concept_other": bool(things) and not things & things_of[j],
                 "asks": asks,
+                "quotes": quotes,
             }
             rows.append([float(row[n]) for n in NAMES])
             keys.append((k, j))
