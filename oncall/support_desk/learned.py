@@ -1,17 +1,16 @@
 """A linker whose weights are learned from the labelled nights (course module M32).
 
 The rules (``link.py``) were each written after reading a night's misses, and every night brings reports they have
-not met. A support engineer weighs the same few signals on every ticket: was it written while the incident was
-open; does it name the service that is failing, or speak of the thing of the shop its alerts speak of (the cart,
-product images: ``data/tickets/concepts.yaml``, in customers' words and languages); does it report trouble, in
-any language, or ask how, or wish, or say it works again; does it quote what the page showed or the chat said; does
-it give a time while the incident was open; did others write about the same thing at the same time. This linker measures those signals (``FEATURES``) for every
-(ticket, incident) pair whose time fits, the rules' own decision one signal among them, and lets a logistic
-regression fitted on the labelled nights (``data/tickets/heldout*/truth.jsonl``) say how much each counts, and how
-much each pair of them counts together (``PAIRS``, ``PAIRED``). Each
-ticket joins the incident it gives the highest probability, if that is at least ``THRESHOLD``; its reason names
-what weighed most. (A customer's follow-up then joins the incident its first ticket joined, as with the rules:
-``rules._follow_ups``.)
+not met. A support engineer weighs the same few signals on every ticket: was it written while the incident was open;
+does it name the service that is failing, or speak of the thing of the shop its alerts speak of (the cart, product
+images: ``data/tickets/concepts.yaml``, in customers' words and languages); does it report trouble, in any language,
+or ask how, or wish, or say it works again; does it quote what the page showed or the chat said; does it give a time
+while the incident was open; did others write about the same thing at the same time. This linker measures those
+signals (``FEATURES``) for every (ticket, incident) pair whose time fits, the rules' own decision one signal among
+them, and lets a logistic regression fitted on the labelled nights (``data/tickets/heldout*/truth.jsonl``) say how
+much each counts, and how much each pair of them counts together (``PAIRS``, ``PAIRED``). Each ticket joins the
+incident it gives the highest probability, if that is at least ``THRESHOLD``; its reason names what weighed most. (A
+customer's follow-up then joins the incident its first ticket joined, as with the rules: ``rules._follow_ups``.)
 
 The weights are data (``data/tickets/linker_weights.json``), refitted with ``python benchmarks/fit_linker.py``
 from the queues listed in it (the labelled nights and the course's two queues); a test refits them and compares.
