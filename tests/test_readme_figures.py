@@ -16,6 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from oncall.support_desk.evaluation import NIGHTS, UNTOUCHED
+
 pytestmark = pytest.mark.slow   # the README's figures recomputed: part of make test, not the quick loop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +38,29 @@ def said(pattern: str) -> re.Match:
     m = re.search(pattern, FLAT)
     assert m, f"the README no longer says: {pattern}"
     return m
+
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+         "seventeen eighteen nineteen").split()
+_TENS = {2: "twenty", 3: "thirty", 4: "forty", 5: "fifty", 6: "sixty", 7: "seventy", 8: "eighty", 9: "ninety"}
+_NTH = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth", "nine": "ninth",
+        "twelve": "twelfth"}
+
+
+def cardinal(n: int) -> str:
+    """``n`` (0-99) as the README writes it: "nine", "twenty-four"."""
+    return _ONES[n] if n < 20 else _TENS[n // 10] + (f"-{_ONES[n % 10]}" if n % 10 else "")
+
+
+def ordinal(n: int) -> str:
+    """The ``n``-th (1-99) as the README writes it: "eleventh", "twenty-first", "fortieth"."""
+    *head, last = cardinal(n).split("-")
+    last = _NTH.get(last) or (last[:-1] + "ieth" if last.endswith("y") else last + "th")
+    return "-".join([*head, last])
+
+
+def _night(name: str) -> int:
+    return 1 if name == "held-out" else int(name.split()[-1])
 
 
 def table(header_start: str) -> dict[str, list[str]]:
@@ -191,16 +216,7 @@ def test_the_later_nights_are_what_the_linker_scored_first_and_scores_now(queues
     tq = _module("triage_quality")
     first = {name: before for name, _, before in tq.NIGHTS}
     rows = table("| night (`data/tickets/`) | what failed that night | untouched: P / R / F1, P1/P2 |")
-    assert [k.strip("`") for k in rows] == ["heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10",
-                                            "heldout11", "heldout12", "heldout13", "heldout14", "heldout15",
-                                            "heldout16", "heldout17", "heldout18", "heldout19", "heldout20",
-                                            "heldout21", "heldout22", "heldout23", "heldout24", "heldout25",
-                                            "heldout26", "heldout27", "heldout28", "heldout29",
-                                            "heldout30", "heldout31", "heldout32",
-                                            "heldout33", "heldout34", "heldout35", "heldout36", "heldout37",
-                                            "heldout38", "heldout39", "heldout40", "heldout41",
-                                            "heldout42", "heldout43", "heldout44", "heldout45", "heldout46",
-                                            "heldout47", "heldout48", "heldout49", "heldout50"]
+    assert [k.strip("`") for k in rows] == [f for _, f, _ in tq.NIGHTS + tq.UNTOUCHED][4:]   # the fifth on
     for key, cells in rows.items():
         name = "held-out " + key.strip("`")[len("heldout"):]
         fig = figures[name]
@@ -459,35 +475,8 @@ def test_the_tenth_night_is_what_the_frozen_linker_scored_on_it(queues):
     assert sorted(sorted(tuned)[:2]) == sorted([figures[n]["linker"]["link_f1"] for n in ("held-out 8", "held-out 9")])
 
 
-@pytest.mark.parametrize("night, ordinal", [("held-out 11", "eleventh"), ("held-out 12", "twelfth"),
-                                             ("held-out 13", "thirteenth"), ("held-out 14", "fourteenth"),
-                                             ("held-out 15", "fifteenth"), ("held-out 16", "sixteenth"),
-                                             ("held-out 17", "seventeenth"), ("held-out 18", "eighteenth"),
-                                             ("held-out 19", "nineteenth"), ("held-out 20", "twentieth"),
-                                             ("held-out 21", "twenty-first"), ("held-out 22", "twenty-second"),
-                                             ("held-out 23", "twenty-third"), ("held-out 24", "twenty-fourth"),
-                                             ("held-out 25", "twenty-fifth"), ("held-out 26", "twenty-sixth"),
-                                             ("held-out 27", "twenty-seventh"), ("held-out 28", "twenty-eighth"),
-                                             ("held-out 29", "twenty-ninth"), ("held-out 30", "thirtieth"),
-                                             ("held-out 31", "thirty-first"), ("held-out 32", "thirty-second"),
-                                             ("held-out 33", "thirty-third"),
-                                             ("held-out 34", "thirty-fourth"),
-                                             ("held-out 35", "thirty-fifth"),
-                                             ("held-out 36", "thirty-sixth"),
-                                             ("held-out 37", "thirty-seventh"),
-                                             ("held-out 38", "thirty-eighth"),
-                                             ("held-out 39", "thirty-ninth"),
-                                             ("held-out 40", "fortieth"),
-                                             ("held-out 41", "forty-first"),
-                                             ("held-out 42", "forty-second"),
-                                             ("held-out 43", "forty-third"),
-                                             ("held-out 44", "forty-fourth"),
-                                             ("held-out 45", "forty-fifth"),
-                                             ("held-out 46", "forty-sixth"),
-                                             ("held-out 47", "forty-seventh"),
-                                             ("held-out 48", "forty-eighth"),
-                                             ("held-out 49", "forty-ninth"),
-                                             ("held-out 50", "fiftieth")])
+@pytest.mark.parametrize("night, ordinal", [(n, ordinal(_night(n))) for n, _, _ in NIGHTS + UNTOUCHED
+                                             if _night(n) >= 11])   # each night measured with both linkers frozen
 def test_each_untouched_night_is_what_both_frozen_linkers_scored_on_it(queues, night, ordinal):
     """The two nights measured once with both linkers frozen: the rules' figure and the learned linker's, in the
     later-nights row and the paragraph, are the benchmark's record of that first measure (the eleventh, tuned on
@@ -552,16 +541,8 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
     data, folders = fit.training_queues(), ev0.tuned_folders()     # read once, fitted on three ways below
     out = ev0.leave_one_out(data, folders)
     rows = table("| night | the rules, first seen (untouched): F1, P1/P2 |")
-    assert [k.strip("`") for k in rows] == ["heldout8", "heldout9", "heldout10", "heldout11", "heldout12",
-                                            "heldout13", "heldout14", "heldout15", "heldout16", "heldout17",
-                                            "heldout18", "heldout19", "heldout20", "heldout21", "heldout22",
-                                            "heldout23", "heldout24", "heldout25", "heldout26", "heldout27",
-                                            "heldout28", "heldout29", "heldout30", "heldout31",
-                                            "heldout32", "heldout33", "heldout34", "heldout35", "heldout36",
-                                            "heldout37", "heldout38", "heldout39", "heldout40", "heldout41",
-                                            "heldout42", "heldout43", "heldout44", "heldout45", "heldout46",
-                                            "heldout47", "heldout48", "heldout49"]
     tq = _module("triage_quality")
+    assert [k.strip("`") for k in rows] == [f for _, f, _ in tq.NIGHTS][7:]   # the tuned nights from the eighth
     first = dict((n, b) for n, _, b in tq.NIGHTS)
     for key, (rules_first, left_out, everything) in rows.items():
         name = "held-out " + key.strip("`")[len("heldout"):]
@@ -595,14 +576,10 @@ def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
     assert near(paired, sum(p for _, p in six) / 6) and near(plain, sum(p for p, _ in six) / 6)
     would = said(r"With the\s+pairs, fitted on the same nights, it would have scored ([\d.]+)").group(1)
     assert near(would, first["held-out 32"][1])
-    counts = ("nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-              "eighteen", "nineteen", "twenty", "twenty-one", "twenty-two", "twenty-three", "twenty-four")
-    for i, count in enumerate(counts):  # the nights' paragraphs from the 35th on, each with the record so far
-        night = 35 + i
-        upto = [v for k, v in first.items() if int(k.split()[-1]) <= night]
-        paired, plain = said(rf"Over the {count} nights measured since the pairs\s+came in, ([\d.]+) on average with "
-                             r"them against ([\d.]+) without").groups()
-        assert len(upto) == 9 + i
+    for night in range(35, _night(list(first)[-1]) + 1):   # each night's paragraph from the 35th: the record so far
+        upto = [v for k, v in first.items() if _night(k) <= night]
+        paired, plain = said(rf"Over the {cardinal(len(upto))} nights measured since the pairs\s+came in, ([\d.]+) on "
+                             r"average with them against ([\d.]+) without").groups()
         assert near(paired, sum(p for _, p in upto) / len(upto)) and near(plain, sum(p for p, _ in upto) / len(upto))
     bad, stale = said(r"the learned linker ([\d.]+) on bad-deploy and ([\d.]+) on stale-index").groups()
     for seed in (1, 2):
