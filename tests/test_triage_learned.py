@@ -80,7 +80,7 @@ def test_weights_that_link_every_fitting_pair_link_it_with_the_signals_that_weig
     out = tr.triage_tickets(queue(), ALL, linker="learned", weights=flat(0.0, open_now=5.0, trouble=1.0))
     assert [t.linked_incident for t in out] == ["INC-61", "INC-61", "INC-62", None]
     why = out[1].reasons["link"]
-    assert why.startswith("linked to INC-61 by the learned weights (p 0.99)") and "was written while it was open" in why
+    assert why.startswith("linked to INC-61 by the learned weights (p 0.99)") and "was written before it resolved" in why
     assert out[1].category == "outage" and out[1].team == "on-call"
 
 

@@ -55,7 +55,7 @@ FEATURES = (
     ("old", "speaks of an older problem", "speaks of no older problem"),
     ("wish", "asks for something new", "asks for nothing new"),
     ("how_to", "asks how", "does not ask how"),
-    ("open_now", "was written while it was open", "was not written while it was open"),
+    ("open_now", "was written before it resolved", "was written after it resolved"),
     ("hours_after", "was written hours after it resolved", "was written soon after, or while it was open"),
     ("early", "was written before it opened", "was not written before it opened"),
     ("early_quality", "is a wrong answer before a quality incident opened", "is no early wrong answer"),
@@ -135,7 +135,7 @@ def pairs(first, incidents: list[IncidentInfo]) -> tuple[np.ndarray, list[tuple[
                 continue
             named = bool(set(inc.services) & services_of[k])
             kinds = _link.incident_kinds(inc)
-            open_now = inc.resolved_at is None or when <= inc.resolved_at
+            open_now = inc.resolved_at is None or when <= inc.resolved_at    # before it opened too: see "early"
             burst = 0
             if named:
                 burst = sum(1 for i, other in enumerate(times) if i != k
