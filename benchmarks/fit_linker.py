@@ -67,10 +67,6 @@ def training_queues() -> dict[str, tuple]:
 PAIRS_FROM = 27   # the first night measured once after the pairs came in
 
 
-def _number(name: str) -> int:
-    return 1 if name == "held-out" else int(name.split()[-1])
-
-
 def ahead(fits: list[tuple[dict, bool]], folders: dict, first: int) -> dict[str, tuple[float, ...]]:
     """Each tuned night from the ``first``-th on scored as if it were being measured now for the first time: by
     weights fitted on the queues before it (the earlier nights and the course's), once for each (queues, paired) of
@@ -80,11 +76,12 @@ def ahead(fits: list[tuple[dict, bool]], folders: dict, first: int) -> dict[str,
 
     out = {}
     for name, folder in folders.items():
-        if _number(name) < first:
+        k = ev.night_number(name)
+        if k < first:
             continue
         out[name] = tuple(
             ev.figures(*ev.heldout(folder, linker="learned", weights=learned.fit(
-                data, [n for n in data if n.startswith("course") or _number(n) < _number(name)], paired)))
+                data, [n for n in data if n.startswith("course") or ev.night_number(n) < k], paired)))
             ["linker"]["link_f1"] for data, paired in fits)
     return out
 
@@ -159,7 +156,7 @@ def main(argv=None) -> int:
         now = since_the_pairs(data, folders)
         print("each night since the pairs came in, fitted on the nights before it, F1 without the pairs / with them: "
               "as first measured (evaluation.PAIRS_FIRST), and refitted with today's signals:")
-        for name in sorted(set(ev.PAIRS_FIRST) | set(now), key=_number):
+        for name in sorted(set(ev.PAIRS_FIRST) | set(now), key=ev.night_number):
             then = "{:.2f} / {:.2f}".format(*ev.PAIRS_FIRST[name]) if name in ev.PAIRS_FIRST else "  -  "
             today = "{:.2f} / {:.2f}".format(*now[name]) if name in now else "  -  "
             print(f"  {name:12s} {then}   {today}")

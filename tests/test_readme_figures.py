@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from oncall.support_desk.evaluation import NIGHTS, UNTOUCHED
+from oncall.support_desk.evaluation import NIGHTS, UNTOUCHED, night_number as _night
 
 pytestmark = pytest.mark.slow   # the README's figures recomputed: part of make test, not the quick loop
 
@@ -57,10 +57,6 @@ def ordinal(n: int) -> str:
     *head, last = cardinal(n).split("-")
     last = _NTH.get(last) or (last[:-1] + "ieth" if last.endswith("y") else last + "th")
     return "-".join([*head, last])
-
-
-def _night(name: str) -> int:
-    return 1 if name == "held-out" else int(name.split()[-1])
 
 
 def table(header_start: str) -> dict[str, list[str]]:

@@ -31,6 +31,11 @@ def _once(line: str) -> None:
 
 HIGH = ("P1", "P2")
 
+
+def night_number(name: str) -> int:
+    """A held-out night's number from its name: "held-out" is the first, "held-out 12" the twelfth."""
+    return 1 if name == "held-out" else int(name.split()[-1])
+
 # The held-out nights (data/tickets/<folder>/), each written apart from the rules: (name, folder, the figures it
 # was measured at once, untouched, before any rule saw it).
 NIGHTS = (("held-out", "heldout", None), ("held-out 2", "heldout2", None),
