@@ -240,3 +240,61 @@ def test_a_fit_weighs_pairs_of_signals_only_when_asked():
     assert np.argmax(paired.pair_coef) == pair
     wrong = lambda w: int(((w.probability(X) >= 0.5) != (y == 1)).sum())      # noqa: E731
     assert wrong(paired) <= wrong(plain)
+
+
+def _nights(*numbers):
+    from oncall.support_desk import evaluation as ev
+    return {f"held-out {k}": ev.night(DATA_DIR / "tickets" / f"heldout{k}") for k in numbers}
+
+
+def test_reads_like_reports_is_scored_by_a_text_model_that_never_read_the_night(monkeypatch):
+    """The text signal of each night the weights learn from comes from a text model fitted without that night
+    (cross-fitting), and a night triaged by weights fitted without it is scored by a model of their nights only."""
+    from oncall.support_desk import evaluation as ev
+    data = _nights(2, 3, 4, 5, 6, 7)
+    calls = []
+    real = learned.text_scores
+    monkeypatch.setattr(learned, "text_scores",
+                        lambda nights, texts: calls.append((nights, texts)) or real(nights, texts))
+    names = list(data)
+    weights = learned.fit(data, names, paired=False)
+    scored = {texts: nights for nights, texts in calls}
+    col = learned.NAMES.index("reads_like_reports")
+    for name in names:
+        read_by = scored[tuple(t.text for t in data[name][2].tickets)]
+        assert name not in read_by and len(read_by) >= len(names) - 2, (name, read_by)
+    assert set().union(*scored.values()) == set(names)
+    assert weights.coef[col] > 0 and np.isnan(data["held-out 2"][0][:, col]).all()     # the input is left alone
+    calls.clear()
+    ev.heldout(DATA_DIR / "tickets" / "heldout8", linker="learned", weights=weights)
+    assert [nights for nights, _ in calls] == [tuple(names)]
+
+
+def test_the_text_model_tells_outage_reports_apart_on_a_night_it_never_read():
+    from scipy.stats import mannwhitneyu
+    texts, about = learned._night_texts("held-out 20")
+    scores = learned.text_scores(tuple(f"held-out {k}" for k in range(2, 12)), texts)
+    auc = mannwhitneyu(scores[about == 1], scores[about == 0]).statistic / (about.sum() * (1 - about).sum())
+    assert auc > 0.8, auc
+    assert not learned.text_scores(("made up", "course no-such-scenario (seed 1)"), texts).any()   # none labelled: 0
+
+
+def test_a_text_signal_set_to_zero_is_not_scored_again():
+    """``fit_linker.without`` works for the text signal too: the fit keeps the zeros it is given."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("fit_linker", ROOT / "benchmarks" / "fit_linker.py")
+    fit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit)
+    data = _nights(2, 3, 4)
+    col = learned.NAMES.index("reads_like_reports")
+    assert learned.fit(data, list(data), paired=False).coef[col] != 0.0
+    assert learned.fit(fit.without(data, "reads_like_reports"), list(data), paired=False).coef[col] == 0.0
+
+
+def test_the_notebook_counts_the_signals_the_linker_measures():
+    """02_triage says how many signals the learned linker measures: as many as it has."""
+    import re
+    nb = json.loads((ROOT / "notebooks" / "02_triage.ipynb").read_text())
+    text = " ".join(" ".join("".join(c["source"]).split()) for c in nb["cells"] if c["cell_type"] == "markdown")
+    said = re.findall(r"`oncall\.support_desk\.learned` measures (\d+) of them", text)
+    assert said == [str(len(learned.NAMES))], said
