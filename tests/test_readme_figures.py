@@ -527,7 +527,7 @@ def test_each_untouched_night_is_what_both_frozen_linkers_scored_on_it(queues, n
         assert reason in reasons, reason
 
 
-@pytest.mark.slow   # 110 fits, each night triaged again, with and without the pairs (about 4 min: the text signal cross-fitted)
+@pytest.mark.slow   # 110 fits, each night triaged again, with and without the pairs (about 4 min)
 def test_the_learned_linker_left_out_of_each_night_is_what_the_readme_says():
     """The leave-one-night-out table and its mean and worst, and the pairs' record."""
     from oncall.support_desk import learned

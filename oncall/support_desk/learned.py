@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from . import link as _link
-from .tickets import IncidentInfo
+from .tickets import IncidentInfo, load_tickets, load_truth
 
 THRESHOLD = 0.4            # a ticket joins its likeliest incident when the weights give it at least this: about
 #                           half the F1 the linker reaches, where a calibrated classifier's F1 is best (Lipton et al.
@@ -293,14 +293,11 @@ def _night_texts(name: str) -> tuple[tuple[str, ...], np.ndarray] | None:
 
 @functools.lru_cache(maxsize=None)
 def _read_queue(tickets: Path, truth: Path) -> tuple[tuple[str, ...], np.ndarray]:
-    def rows(path):
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-    about = {row["id"]: bool(row.get("about_outage")) for row in rows(truth)}
-    read = rows(tickets)
-    return tuple(t["text"] for t in read), np.array([float(about.get(t["id"], False)) for t in read])
+    read, about = load_tickets(tickets, warn=lambda line: None), load_truth(truth)     # tiers do not matter here
+    return tuple(t.text for t in read), np.array([float(bool(about.get(t.id, {}).get("about_outage"))) for t in read])
 
 
+@functools.lru_cache(maxsize=256)         # each queue's tickets, read for every model fitted on it
 def _hashed(texts: tuple[str, ...]):
     from sklearn.feature_extraction.text import HashingVectorizer
 
@@ -320,15 +317,10 @@ def text_model(nights: tuple[str, ...]):
     read = [r for r in map(_night_texts, nights) if r is not None]
     if not read or len({y for _, ys in read for y in ys}) < 2:
         return None
-    counts = sp.vstack([_hashed_night(texts) for texts, _ in read]).tocsr()
+    counts = sp.vstack([_hashed(texts) for texts, _ in read]).tocsr()
     tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
     model = LogisticRegression(C=C, max_iter=5000).fit(tfidf.transform(counts), np.concatenate([y for _, y in read]))
     return lambda texts: model.predict_proba(tfidf.transform(_hashed(texts)))[:, 1]
-
-
-@functools.lru_cache(maxsize=None)
-def _hashed_night(texts: tuple[str, ...]):
-    return _hashed(texts)
 
 
 @functools.lru_cache(maxsize=4096)
