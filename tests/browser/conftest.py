@@ -209,8 +209,9 @@ def _voila(tmp_path: Path, notebook: str):
         server.stop()
 
 
-# The console's server cull idle kernels of closed tabs after seconds, not voila.json's minutes, so a test can watch.
-CULL_FLAGS = ["--MappingKernelManager.cull_idle_timeout=4", "--MappingKernelManager.cull_interval=2"]
+# The console's server cull idle kernels of closed tabs after seconds, not voila.json's minutes, so a test can watch;
+# not so few that a page still loading its widgets (no connection to its kernel yet) loses the kernel it runs on.
+CULL_FLAGS = ["--MappingKernelManager.cull_idle_timeout=30", "--MappingKernelManager.cull_interval=2"]
 
 
 @pytest.fixture
