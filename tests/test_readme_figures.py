@@ -600,6 +600,19 @@ def test_the_learned_linker_on_the_courses_queues_is_what_the_readme_says():
         got = fit.course_figures("stale-index", seed)["linker"]
         assert near(f1, got["link_f1"]) and near(share, 100 * got["outage_p1_p2_share"]), seed
         assert fit.course_figures("stale-index", seed, linker="rules")["linker"]["link_f1"] == 1.0
+    # the report it leaves, on the first of them: at the probability the README gives, its text scored as it says
+    from oncall.support_desk import learned
+    from oncall.support_desk import triage as desk
+    p, score, weight = said(r"it leaves one report at p ([\d.]+),.*?The text signal gives it ([\d.]+) and weighs "
+                            r"(-[\d.]+) against it").groups()
+    _X, _y, first, _keys, truth, incidents = fit.course_night("stale-index", seeds[0])
+    left = [t for t in desk.triage_tickets(first.tickets, incidents, linker="learned")
+            if truth[t.ticket.id].get("about_outage") and not t.linked_incident]
+    assert len(left) == 1
+    reason = left[0].reasons["link"]
+    assert f"p {p}, below" in reason and f"reads unlike the nights' outage reports ({weight})" in reason, reason
+    nights = tuple(learned.load_weights().nights)
+    assert near(score, learned.text_scores(nights, (left[0].ticket.text,))[0])
 
 
 def test_the_triage_summary_is_each_nights_first_figure(queues):

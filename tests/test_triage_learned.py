@@ -49,6 +49,24 @@ def test_pairs_are_the_incidents_whose_time_fits_each_ticket():
     assert dict(zip(learned.NAMES, X[keys.index((0, 0))]))["rules_link"] == 1
 
 
+def test_word_burst_counts_words_many_others_wrote_only_while_the_incident_was_open():
+    """Four customers write "instructions" and "booklet" during the wallet incident and nowhere else in the queue:
+    those words burst; "order", as common before the incident as during it, does not."""
+    texts = [(-300 - 20 * k, f"order {k} late, where is it") for k in range(6)] + [
+             (-300, "where is my order, it is late"), (-250, "order history is empty"), (-200, "order question"),
+             (5, "instructions booklet wrong for my order"), (10, "wrong instructions booklet in the parcel"),
+             (15, "instructions booklet is for another product"), (20, "booklet instructions do not match, order 55"),
+             (30, "my order arrived, thanks"), (40, "order number please?"), (45, "question about my order")]
+    tickets = [tr.Ticket(f"B{i}", OPEN + timedelta(minutes=m), text, None) for i, (m, text) in enumerate(texts)]
+    first = first_pass(tickets, [WALLET])
+    burst = learned._word_bursts(first.tickets, first.seen, [WALLET])[0]
+    assert burst[9:13] == [2 / 3] * 4                      # "instruction(s)" and "booklet": two of at most three
+    assert burst[:9] == [0.0] * 9 and burst[13:] == [0.0] * 3   # before it opened, or only "order" and "thanks"
+    X, keys = learned.pairs(first, [WALLET])
+    col = learned.NAMES.index("word_burst")
+    assert X[keys.index((10, 0)), col] == 2 / 3 and X[keys.index((14, 0)), col] == 0.0
+
+
 @pytest.mark.parametrize("text, quotes", [
     ('it says "Sorry, something went wrong" after every message', True),
     ("注文すると『ご注文金額がオンライン注文の上限を超えています』と出ます", True),
