@@ -308,6 +308,8 @@ def test_ist_is_indias_time_in_english_and_a_verb_in_german():
     ("Screenshot attached: the chat is broken", "Screenshot again, same thing", None),     # a word, not a name
     ("the chat is broken. Tom", "Tom here, how do I change my password?", None),            # no follow-up word
     ("order 12-34 was late", "order 12-34 again", None),                                    # too short a number
+    ("the chat can't find my store purchase. Receipt no. 0412-88-2291",                      # a label, not a name
+     "my refund still isn't on my card. Receipt R-5521-0093.", None),
 ])
 def test_the_same_customer_following_up(earlier, later, said):
     assert link.same_customer(earlier, later) == said

@@ -481,7 +481,8 @@ SIGNATURES = (re.compile(r"(?:^|[-–—,.!?\n])\s*((?:[A-ZÀ-Ý][\w.'-]*\s?){1,
               re.compile(r"\(((?:[A-ZÀ-Ý][\w.'-]*\s?){1,3})[),]"))
 
 
-# Capitalised words many customers write that name no one: greetings, days, months, brands of payment and phones
+# Capitalised words many customers write that name no one: greetings, days, months, brands of payment and phones,
+# and the labels of the numbers they give ("Receipt R-5521-0093", "Rechnung 4411": a label, not a signature)
 COMMON_CAPITALS = frozenset("""
 screenshot update also same just sorry note fyi
 hello hallo hola hej hei hi dear thanks thank cheers regards best kind greetings bonjour buongiorno buenas
@@ -491,6 +492,8 @@ september october november december today tomorrow yesterday tonight morning eve
 paypal visa mastercard amex klarna apple google android iphone ipad samsung chrome safari firefox windows
 amazon bankid ideal sofort twint revolut wise dhl ups fedex gls dpd postnl hermes royal mail
 chat bot assistant app website site shop store plus pro enterprise free
+receipt invoice ref reference booking account ticket case quittung beleg rechnung bestellung kvitto faktura
+factura recibo pedido fattura ricevuta ordine facture reçu commande bon bestelling
 """.split())
 
 
