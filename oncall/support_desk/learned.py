@@ -221,15 +221,16 @@ BURST_WORDS_CAP = 3
 
 
 def _word_bursts(tickets, seen, incidents: list[IncidentInfo]) -> list[list[float]]:
-    """For each incident, each ticket's share of words (Latin stems of 4+ letters, pairs of CJK characters) that at
-    least ``BURST_WORDS_MIN`` tickets written while the incident was open (from its opening less ``BURST_MIN`` to its
-    resolution plus ``BURST_MIN``) use, besides it, and that are ``BURST_LIFT`` times as common among them as in the
-    whole queue: what a desk sees when many customers suddenly write about the same thing, in whatever words."""
+    """For each incident, for each ticket: how many of its words (Latin stems of 4+ letters, pairs of CJK characters)
+    at least ``BURST_WORDS_MIN`` other tickets written while the incident was open (from its opening less
+    ``BURST_MIN`` to its resolution plus ``BURST_MIN``) use too, and are ``BURST_LIFT`` times as common among those
+    tickets as in the whole queue, up to ``BURST_WORDS_CAP``, over the cap: what a desk sees when many customers
+    suddenly write about the same thing, in whatever words."""
     from collections import Counter
     from datetime import timedelta
 
     words = []
-    for t, d in zip(tickets, seen):
+    for d in seen:
         text = d["reading"].text
         words.append({_link._stem(w) for w in _link._WORD.findall(text) if len(w) >= 4} | set(_CJK2.findall(text)))
     everywhere = Counter(w for ws in words for w in ws)
