@@ -141,7 +141,7 @@ def pairs(first, incidents: list[IncidentInfo],
         reading, when = d["reading"], ticket.created_at
         if not ticket.text.strip():
             continue
-        said = {_link._stem(w) for w in _link._WORD.findall(reading.text)}
+        said = _link.stems(reading.text)
         trouble = _link._hits(_link.TROUBLE, _link.NOT_A_REPORT.sub(" ", reading.text))
         english = _link.english(reading.text)
         again = _link.works_again(reading.text)
@@ -232,7 +232,7 @@ def _word_bursts(tickets, seen, incidents: list[IncidentInfo]) -> list[list[floa
     words = []
     for d in seen:
         text = d["reading"].text
-        words.append({_link._stem(w) for w in _link._WORD.findall(text) if len(w) >= 4} | set(_CJK2.findall(text)))
+        words.append(_link.stems(text, shortest=4) | set(_CJK2.findall(text)))
     everywhere = Counter(w for ws in words for w in ws)
     n, last = len(tickets), max((t.created_at for t in tickets), default=None)
     out = []

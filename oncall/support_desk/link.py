@@ -1197,6 +1197,11 @@ def _stem(word: str) -> str:
     return word
 
 
+def stems(text: str, shortest: int = 1) -> set[str]:
+    """The stems of a text's words (``_stem``), of the words at least ``shortest`` letters long."""
+    return {_stem(w) for w in _WORD.findall(text) if len(w) >= shortest}
+
+
 def incident_topic(incident: IncidentInfo, catalog: ServiceWords) -> frozenset[str]:
     """The stems of what an incident is about: its alerts' texts (CamelCase alert names split) and its components'
     names; without English's common words (scikit-learn's list), the words of
@@ -1275,7 +1280,7 @@ def second_look(reading: Reading, when: datetime, incidents: list[IncidentInfo],
     trouble = _hits(TROUBLE, NOT_A_REPORT.sub(" ", reading.text))
     if not trouble and reading.kind is None:
         return Verdict(None, "")
-    said = {_stem(w) for w in _WORD.findall(reading.text)}
+    said = stems(reading.text)
     foreign = not english(reading.text)
     best = None
     for inc, topic in zip(incidents, topics):
