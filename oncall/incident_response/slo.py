@@ -11,7 +11,7 @@ import yaml
 from .. import yamlsafe
 from ..durations import parse_duration_min
 from ..errors import BadInput
-from ..paths import refuse_empty, resolve
+from ..paths import cached_per_file_version, refuse_empty, resolve
 
 @dataclass(frozen=True)
 class SLO:
@@ -65,7 +65,13 @@ def _get(node, keys: list[str], where: str):
 
 def load_slo(name_or_path: str | Path) -> SLO:
     """Load an OpenSLO v1 ``kind: SLO`` document with a ratioMetric (good or bad, and total)."""
-    path = resolve(str(name_or_path), "slos", "--slo")
+    return _load_slo_file(resolve(str(name_or_path), "slos", "--slo"))
+
+
+@cached_per_file_version
+def _load_slo_file(file) -> SLO:
+    """``load_slo`` of one file, parsed once per version of it (an SLO is immutable; every shift reads its SLOs)."""
+    path = Path(file)
     where = str(path)
     refuse_empty(path, where, "an OpenSLO v1 document")
     try:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from .. import datafile
 from ..durations import parse_duration_min
 from ..errors import BadInput
-from ..paths import DATA_DIR, display, resolve
+from ..paths import DATA_DIR, cached_per_file_version, display, resolve
 
 TIERS_FILE = DATA_DIR / "alerting" / "burn_rate_tiers.yaml"
 SEVERITIES = ("page", "ticket")
@@ -99,14 +99,19 @@ def load_tiers(path: str | Path | None = None) -> list[Tier]:
     the field (e.g. ``tiers[1].burn_rate``).
     """
     file = TIERS_FILE if path is None else resolve(str(path), "alerting", "--tiers")
-    where = display(file)
-    doc = datafile.load(_TiersFile, file, where)
+    return list(_tiers_of(file, display(file)))
+
+
+@cached_per_file_version
+def _tiers_of(file, where: str) -> tuple[Tier, ...]:
+    """``load_tiers`` of one file, parsed once per version of it (tiers are immutable; every shift reads them)."""
+    doc = datafile.load(_TiersFile, Path(file), where)
     seen: set[str] = set()
     for i, tier in enumerate(doc.tiers):
         if tier.name in seen:
             raise BadInput(where, f"tiers[{i}].name", f"duplicate tier name {tier.name!r}")
         seen.add(tier.name)
-    return [Tier(name=t.name, severity=t.severity, long_window_min=t.long_window, short_window_min=t.short_window,
-                 burn_rate=float(t.burn_rate),
-                 min_requests=doc.min_requests if t.min_requests is None else t.min_requests,
-                 base_period_min=doc.period, comment=t.comment) for t in doc.tiers]
+    return tuple(Tier(name=t.name, severity=t.severity, long_window_min=t.long_window,
+                      short_window_min=t.short_window, burn_rate=float(t.burn_rate),
+                      min_requests=doc.min_requests if t.min_requests is None else t.min_requests,
+                      base_period_min=doc.period, comment=t.comment) for t in doc.tiers)

@@ -102,7 +102,8 @@ def _deliver_notes(alerts: list[dict], storm, start: pd.Timestamp, end: pd.Times
                     if len(send) and tick >= t_begin:
                         kind = "first" if prev is None else "update" if changed else "repeat"
                         notes.append((tick, key, kind,
-                                      [(int(members[j]), "firing" if firing[j] else "resolved") for j in send]))
+                                      [(m, "firing" if f else "resolved")
+                                       for m, f in zip(members[send].tolist(), firing[send].tolist())]))
                     if len(send):
                         last_sent = tick
                     done |= resolved_now

@@ -302,8 +302,10 @@ def _frame(alerts: list[dict], rows: list[tuple], storm: Storm) -> pd.DataFrame:
         "starts_at": _utc(starts),
         "ends_at": _utc(ends),
         "received_at": _utc(tick),
-        "labels": [dict(labels[i]) for i in pos],
-        "annotations": [dict(alerts[used[i]]["annotations"]) for i in pos],
+        # One copy per distinct alert, shared by its rows (as the payload parser's frame shares them): a storm
+        # re-sends each alert in many notifications, and the frame's readers only read these.
+        "labels": per_alert([dict(x) for x in labels]).tolist(),
+        "annotations": per_alert([dict(alerts[k]["annotations"]) for k in used]).tolist(),
         "generator_url": per_alert([alerts[k]["generator_url"] for k in used]).tolist(),
         "group_key": keys,
         "payload": (np.cumsum(new) - 1).astype(np.int64),
