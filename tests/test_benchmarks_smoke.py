@@ -56,7 +56,7 @@ def test_quick_run_schema():
 def test_cli_options_and_imports():
     bench = _load()
     assert bench.runtime_imports() == ["numpy", "pandas", "scipy.stats", "yaml", "pydantic", "jsonschema", "sklearn",
-                                      "orjson", "msgspec"]
+                                      "orjson", "msgspec", "threadpoolctl"]
     frame = bench.make_storm(500)
     assert len(frame) == 500 and set(bench.alerts_mod.FRAME_COLUMNS) <= set(frame.columns)
     assert bench.main(["--only", "burn_90d_vs_rolling", "--quick", "--no-write"]) == 0
