@@ -356,16 +356,22 @@ def _hashed(texts: tuple[str, ...]):
                              alternate_sign=False, norm=None).transform(texts)
 
 
-def one_thread():
-    """Fit on one BLAS thread (threadpoolctl): the same weights on a laptop of many cores as on two, and faster
-    here too: leaving one night out on three nights took 18.9 s on two threads (35.5 s of CPU) and 12.0 s on one,
-    with the same figures, and two threads per process oversubscribe ``make test``'s two workers."""
-    from threadpoolctl import threadpool_limits
+def on_one_thread(fitting):
+    """Run ``fitting`` on one BLAS thread (threadpoolctl): the same weights on a laptop of many cores as on two, and
+    faster here too: leaving one night out on three nights took 18.9 s on two threads (35.5 s of CPU) and 10.7 s on
+    one, with the same figures, and two threads per process oversubscribe ``make test``'s two workers."""
+    @functools.wraps(fitting)
+    def wrapper(*args, **kwargs):
+        from threadpoolctl import threadpool_limits
 
-    return threadpool_limits(limits=1)
+        with threadpool_limits(limits=1):
+            return fitting(*args, **kwargs)
+
+    return wrapper
 
 
 @functools.lru_cache(maxsize=TEXT_FOLDS + 1)      # a fit's folds and the model of all its nights
+@on_one_thread
 def text_model(nights: tuple[str, ...]):
     """The text model fitted on the labelled queues among ``nights`` (TF-IDF of hashed character 2-5-grams, then a
     logistic regression: scikit-learn, lbfgs, deterministic): a function of ticket texts to probabilities, or None
@@ -378,10 +384,8 @@ def text_model(nights: tuple[str, ...]):
     if not read or len({y for _, ys in read for y in ys}) < 2:
         return None
     counts = sp.vstack([_hashed(texts) for texts, _ in read]).tocsr()
-    with one_thread():
-        tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
-        model = LogisticRegression(C=C, max_iter=5000).fit(tfidf.transform(counts),
-                                                            np.concatenate([y for _, y in read]))
+    tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+    model = LogisticRegression(C=C, max_iter=5000).fit(tfidf.transform(counts), np.concatenate([y for _, y in read]))
     return lambda texts: model.predict_proba(tfidf.transform(_hashed(texts)))[:, 1]
 
 
@@ -435,6 +439,7 @@ def labels(first, incidents: list[IncidentInfo], truth: dict[str, dict], keys) -
     return np.array([float(want.get(first.tickets[k].id) == incidents[j].id) for k, j in keys])
 
 
+@on_one_thread
 def fit(nights: dict[str, tuple[np.ndarray, np.ndarray]], names: list[str], paired: bool = PAIRED) -> Weights:
     """Logistic regression (scikit-learn, lbfgs: deterministic) on the standardised signals of the given nights
     (``paired``: and the products of every pair of them, ``PAIRS``, regularised by ``C_PAIRS``)."""
@@ -448,12 +453,10 @@ def fit(nights: dict[str, tuple[np.ndarray, np.ndarray]], names: list[str], pair
     scale[scale == 0] = 1.0
     z = (X - mean) / scale
     if not paired:
-        with one_thread():
-            model = LogisticRegression(C=C, max_iter=5000).fit(z, y)
+        model = LogisticRegression(C=C, max_iter=5000).fit(z, y)
         return Weights(mean, scale, model.coef_[0], model.intercept_[0], names)
     products = z[:, _I] * z[:, _J]
-    with one_thread():
-        model = LogisticRegression(C=C_PAIRS, max_iter=5000).fit(np.hstack([z, products]), y)
+    model = LogisticRegression(C=C_PAIRS, max_iter=5000).fit(np.hstack([z, products]), y)
     coef = model.coef_[0]
     return Weights(mean, scale, coef[:len(NAMES)], model.intercept_[0], names, coef[len(NAMES):],
                    products.mean(axis=0))
